@@ -1,0 +1,283 @@
+/**
+ * Protocol-buffers wire format: the small runtime under the generated code in src/gen.
+ *
+ * Encoding is two-pass: the generated size functions compute the exact length, a Writer
+ * of that length is filled, and its buffer is returned without copying.
+ * Decoding reads varints as numbers; 64-bit values come back either as numbers (revisions,
+ * counts: exact below 2^53) or as bigint (IDs), as the generator decided per field.
+ */
+
+export const EMPTY: Buffer = Buffer.alloc(0)
+
+const TWO32 = 4294967296
+
+/** How a field is rendered by the JSON printers. */
+export interface FieldInfo {
+  name: string
+  kind: 'message' | 'enum' | 'bytes' | 'string' | 'number' | 'bigint' | 'boolean'
+  repeated: boolean
+  oneof?: string
+  fields?: () => FieldInfo[]
+}
+
+export function sizeVarint(v: number): number {
+  if (v < 0x80) return 1
+  if (v < 0x4000) return 2
+  if (v < 0x200000) return 3
+  if (v < 0x10000000) return 4
+  if (v < 0x800000000) return 5
+  if (v < 0x40000000000) return 6
+  if (v < 0x2000000000000) return 7
+  if (v < 0x100000000000000) return 8
+  return 9
+}
+
+export function sizeInt32(v: number): number {
+  return v < 0 ? 10 : sizeVarint(v)
+}
+
+export function sizeInt64(v: number): number {
+  return v < 0 ? 10 : sizeVarint(v)
+}
+
+export function sizeString(s: string): number {
+  const n = Buffer.byteLength(s)
+  return sizeVarint(n) + n
+}
+
+export function sizeBytes(b: Uint8Array): number {
+  return sizeVarint(b.length) + b.length
+}
+
+export class Writer {
+  readonly buf: Buffer
+  pos = 0
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size)
+  }
+
+  finish(): Buffer {
+    if (this.pos !== this.buf.length) throw new Error(`protobuf size mismatch: wrote ${this.pos}, sized ${this.buf.length}`)
+    return this.buf
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b
+  }
+
+  /** Non-negative integer up to 2^53. */
+  varint(v: number): void {
+    const buf = this.buf
+    while (v >= 0x80000000) {
+      buf[this.pos++] = (v & 0x7f) | 0x80
+      v = Math.floor(v / 128)
+    }
+    while (v >= 0x80) {
+      buf[this.pos++] = (v & 0x7f) | 0x80
+      v >>>= 7
+    }
+    buf[this.pos++] = v
+  }
+
+  private varint64(lo: number, hi: number): void {
+    const buf = this.buf
+    while (hi > 0 || lo > 127) {
+      buf[this.pos++] = (lo & 0x7f) | 0x80
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0
+      hi >>>= 7
+    }
+    buf[this.pos++] = lo
+  }
+
+  int32(v: number): void {
+    if (v >= 0) this.varint(v)
+    else this.varint64(v >>> 0, 0xffffffff)
+  }
+
+  int64(v: number): void {
+    if (v >= 0) {
+      this.varint(v)
+      return
+    }
+    const a = -v
+    let lo = a >>> 0
+    let hi = Math.floor(a / TWO32) >>> 0
+    // two's complement of the magnitude
+    lo = (~lo + 1) >>> 0
+    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0
+    this.varint64(lo, hi)
+  }
+
+  bigVarint(v: bigint): void {
+    const u = BigInt.asUintN(64, v)
+    this.varint64(Number(u & 0xffffffffn), Number(u >> 32n))
+  }
+
+  string(s: string): void {
+    const n = Buffer.byteLength(s)
+    this.varint(n)
+    this.buf.write(s, this.pos, n, 'utf8')
+    this.pos += n
+  }
+
+  bytes(b: Uint8Array): void {
+    this.varint(b.length)
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  double(v: number): void {
+    this.buf.writeDoubleLE(v, this.pos)
+    this.pos += 8
+  }
+
+  fixed32(v: number): void {
+    this.buf.writeUInt32LE(v >>> 0, this.pos)
+    this.pos += 4
+  }
+}
+
+export function sizeBigVarint(v: bigint): number {
+  let u = BigInt.asUintN(64, v)
+  let n = 1
+  while (u >= 0x80n) {
+    u >>= 7n
+    n++
+  }
+  return n
+}
+
+export class Reader {
+  readonly buf: Uint8Array
+  pos = 0
+  readonly len: number
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf
+    this.len = buf.length
+  }
+
+  private fail(): never {
+    throw new RangeError('protobuf: message truncated or malformed')
+  }
+
+  /** Varint as a number; exact up to 2^53, which covers tags, lengths, uint32, enums and revisions. */
+  varint(): number {
+    const buf = this.buf
+    let v = 0
+    let mul = 1
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.len) this.fail()
+      const b = buf[this.pos++]
+      v += (b & 0x7f) * mul
+      if (b < 0x80) return v
+      mul *= 128
+    }
+    this.fail()
+  }
+
+  private varint64(): [number, number] {
+    const buf = this.buf
+    let lo = 0
+    let hi = 0
+    let i = 0
+    for (; i < 4; i++) {
+      if (this.pos >= this.len) this.fail()
+      const b = buf[this.pos++]
+      lo = (lo | ((b & 0x7f) << (i * 7))) >>> 0
+      if (b < 0x80) return [lo, 0]
+    }
+    if (this.pos >= this.len) this.fail()
+    let b = buf[this.pos++]
+    lo = (lo | ((b & 0x7f) << 28)) >>> 0
+    hi = (b & 0x7f) >> 4
+    if (b < 0x80) return [lo, hi]
+    for (i = 0; i < 5; i++) {
+      if (this.pos >= this.len) this.fail()
+      b = buf[this.pos++]
+      hi = (hi | ((b & 0x7f) << (i * 7 + 3))) >>> 0
+      if (b < 0x80) return [lo, hi]
+    }
+    this.fail()
+  }
+
+  int32(): number {
+    const [lo] = this.varint64()
+    return lo | 0
+  }
+
+  int64(): number {
+    const [lo, hi] = this.varint64()
+    if (hi & 0x80000000) {
+      const nlo = (~lo + 1) >>> 0
+      const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0
+      return -(nhi * TWO32 + nlo)
+    }
+    return hi * TWO32 + lo
+  }
+
+  bigUint64(): bigint {
+    const [lo, hi] = this.varint64()
+    return (BigInt(hi) << 32n) | BigInt(lo)
+  }
+
+  bigInt64(): bigint {
+    return BigInt.asIntN(64, this.bigUint64())
+  }
+
+  bytes(): Buffer {
+    const n = this.varint()
+    const end = this.pos + n
+    if (end > this.len) this.fail()
+    const b = this.buf
+    const out = Buffer.from(b.buffer, b.byteOffset + this.pos, n)
+    this.pos = end
+    return out
+  }
+
+  string(): string {
+    const n = this.varint()
+    const end = this.pos + n
+    if (end > this.len) this.fail()
+    const b = this.buf
+    const s = Buffer.from(b.buffer, b.byteOffset + this.pos, n).toString('utf8')
+    this.pos = end
+    return s
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.len) this.fail()
+    const v = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, 8).readDoubleLE(0)
+    this.pos += 8
+    return v
+  }
+
+  fixed32(): number {
+    if (this.pos + 4 > this.len) this.fail()
+    const b = this.buf
+    const p = this.pos
+    this.pos += 4
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint64()
+        break
+      case 1:
+        this.pos += 8
+        break
+      case 2:
+        this.pos += this.varint()
+        break
+      case 5:
+        this.pos += 4
+        break
+      default:
+        throw new RangeError(`protobuf: unsupported wire type ${wireType}`)
+    }
+    if (this.pos > this.len) this.fail()
+  }
+}
