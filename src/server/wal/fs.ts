@@ -1,0 +1,101 @@
+/**
+ * The file-system operations the WAL and the snapshotter use, behind an interface so that
+ * tests can count fdatasyncs, delay them or make them fail. `nodeFs` is the real one
+ * (node:fs/promises, all asynchronous).
+ */
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+
+export interface StoredFile {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
+  /** fdatasync(2) */
+  datasync(): Promise<void>
+  /** fsync(2) */
+  sync(): Promise<void>
+  truncate(length: number): Promise<void>
+  stat(): Promise<{ size: number }>
+  close(): Promise<void>
+}
+
+export interface FileSystem {
+  /** `flags` as in fs.open: 'r', 'r+', 'wx+', 'w' … */
+  open(path: string, flags: string): Promise<StoredFile>
+  readFile(path: string): Promise<Buffer>
+  writeFile(path: string, data: Uint8Array | string): Promise<void>
+  readdir(path: string): Promise<string[]>
+  rename(from: string, to: string): Promise<void>
+  link(existing: string, newPath: string): Promise<void>
+  unlink(path: string): Promise<void>
+  mkdir(path: string): Promise<void>
+  /** Removes a file or a whole tree; no error if it does not exist. */
+  rmrf(path: string): Promise<void>
+  /** Makes the directory's entries (creations, renames, removals) durable. */
+  syncDir(path: string): Promise<void>
+}
+
+export const nodeFs: FileSystem = {
+  open: (path, flags) => fsp.open(path, flags),
+  readFile: (path) => fsp.readFile(path),
+  writeFile: (path, data) => fsp.writeFile(path, data),
+  readdir: (path) => fsp.readdir(path),
+  rename: (from, to) => fsp.rename(from, to),
+  link: (existing, newPath) => fsp.link(existing, newPath),
+  unlink: (path) => fsp.unlink(path),
+  mkdir: async (path) => {
+    await fsp.mkdir(path, { recursive: true })
+  },
+  rmrf: (path) => fsp.rm(path, { recursive: true, force: true }),
+  syncDir: async (path) => {
+    const dir = await fsp.open(path, 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
+  },
+}
+
+/** Writes all of `buffer` at `position`, looping over short writes. */
+export async function writeFully(file: StoredFile, buffer: Uint8Array, position: number): Promise<void> {
+  let done = 0
+  while (done < buffer.length) {
+    const { bytesWritten } = await file.write(buffer, done, buffer.length - done, position + done)
+    if (bytesWritten <= 0) throw new Error('write made no progress')
+    done += bytesWritten
+  }
+}
+
+const ZERO_CHUNK = Buffer.alloc(1 << 20)
+
+/** Writes zeros over [from, to) in chunks of at most 1 MiB. */
+export async function writeZeros(file: StoredFile, from: number, to: number): Promise<void> {
+  for (let pos = from; pos < to; pos += ZERO_CHUNK.length) {
+    const n = Math.min(ZERO_CHUNK.length, to - pos)
+    await writeFully(file, ZERO_CHUNK.subarray(0, n), pos)
+  }
+}
+
+/**
+ * mkdir -p that also makes the new directories' entries durable (fsyncs the parent of each
+ * directory it creates).
+ */
+export async function mkdirDurable(fs: FileSystem, dir: string): Promise<void> {
+  const missing: string[] = []
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      await fs.readdir(d)
+      break
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT') || d === path.dirname(d)) throw err
+      missing.push(d)
+    }
+  }
+  if (missing.length === 0) return
+  await fs.mkdir(dir)
+  for (const d of missing.reverse()) await fs.syncDir(path.dirname(d))
+}
+
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
+}

@@ -1,0 +1,200 @@
+/**
+ * Reads a WAL directory back: metadata, the last hard state and the entries after a snapshot,
+ * deciding for any damage whether it is a torn tail (to repair) or corruption (an error).
+ * Reading changes nothing on disk; `open()` applies the repair this returns.
+ */
+import path from 'node:path'
+import { decodeEntry, decodeHardState, decodeSegment, decodeSnapshot } from './decoder.js'
+import { WalCorruptError, WalNotFoundError, WalSnapshotNotFoundError } from './errors.js'
+import type { FileSystem } from './fs.js'
+import { RecordType } from './record.js'
+import type { RawRecord } from './segment-scan.js'
+import { scanSegment } from './segment-scan.js'
+import type { SegmentInfo } from './segment-name.js'
+import { listSegments, segmentForIndex, segmentPath } from './segment-name.js'
+import type { HardState, RepairReport, WalEntry, WalSnapshot } from './types.js'
+import { EMPTY_HARD_STATE } from './types.js'
+
+export interface WalContents {
+  metadata: Uint8Array
+  /** The last hard state saved (zero values if none). */
+  hardState: HardState
+  /** Entries after the snapshot, overwritten tails resolved; types as numbers. */
+  entries: WalEntry[]
+  /** Snapshot markers met while reading, in log order. */
+  snapshots: WalSnapshot[]
+  /** Set when the last segment has a torn tail; `open()` repairs it, `readWal()` does not. */
+  repair?: RepairReport
+}
+
+/** What the writer needs to resume appending. */
+export interface WalTail {
+  /** All segments in the directory, by sequence. */
+  segments: SegmentInfo[]
+  /** Offset in the last segment where valid data ends. */
+  end: number
+  /** False when the last segment has no valid records (its first write was torn). */
+  hasHead: boolean
+  /** Index of the last entry written, or of a later snapshot marker (names the next segment). */
+  lastIndex: number
+  logId: bigint
+  /** Bytes [end, dirtyEnd) of the last segment must be zeroed before appending. */
+  dirtyEnd: number
+}
+
+export interface ReadOptions {
+  /** Read from the first segment on, whatever the snapshot (to list snapshot markers). */
+  fromFirst?: boolean
+  /** Skip decoding entries (when only markers and the hard state are wanted). */
+  skipEntries?: boolean
+}
+
+class LogBuilder {
+  metadata: Uint8Array | undefined
+  hardState: HardState = { ...EMPTY_HARD_STATE }
+  entries: WalEntry[] = []
+  snapshots: WalSnapshot[] = []
+  matched = false
+  lastIndex: number
+  private lastMarker = -1
+
+  constructor(private readonly snap: WalSnapshot, firstIndex: number, private readonly skipEntries: boolean) {
+    this.lastIndex = Math.max(0, firstIndex - 1)
+  }
+
+  /** The records of one segment; it must start with its segment and metadata records. */
+  apply(file: string, seg: SegmentInfo, records: readonly RawRecord[]): void {
+    const bad = (r: RawRecord, why: string) => new WalCorruptError(file, r.offset, why)
+    if (records.length === 0) return
+    const [head, meta] = records
+    if (head!.type !== RecordType.Segment) throw bad(head!, 'segment does not start with a segment record')
+    const s = decodeSegment(head!.payload)
+    if (!s || s.seq !== seg.seq || s.firstIndex !== seg.firstIndex) throw bad(head!, `segment record (${s?.seq}, ${s?.firstIndex}) does not match the file name`)
+    if (meta?.type !== RecordType.Metadata) throw bad(meta ?? head!, 'no metadata record after the segment record')
+    if (this.metadata === undefined) this.metadata = new Uint8Array(meta.payload)
+    else if (!meta.payload.equals(this.metadata)) throw bad(meta, 'metadata differs from the previous segments')
+    for (let i = 2; i < records.length; i++) {
+      const r = records[i]!
+      switch (r.type) {
+        case RecordType.Segment:
+        case RecordType.Metadata:
+        case RecordType.Batch:
+          throw bad(r, `record type ${r.type} after the start of the segment`)
+        case RecordType.HardState: {
+          const hs = decodeHardState(r.payload)
+          if (!hs) throw bad(r, 'hard state out of range')
+          this.hardState = hs
+          break
+        }
+        case RecordType.Snapshot: {
+          const m = decodeSnapshot(r.payload)
+          if (!m) throw bad(r, 'snapshot marker out of range')
+          this.snapshots.push(m)
+          if (m.index === this.snap.index) {
+            if (m.term !== this.snap.term) throw new WalSnapshotNotFoundError(`snapshot marker at index ${m.index} has term ${m.term}, not ${this.snap.term}`)
+            this.matched = true
+          }
+          this.lastMarker = m.index
+          this.lastIndex = Math.max(this.lastIndex, m.index)
+          break
+        }
+        case RecordType.Entry:
+          this.entry(r, bad)
+          break
+      }
+    }
+  }
+
+  private entry(r: RawRecord, bad: (r: RawRecord, why: string) => WalCorruptError): void {
+    const index = r.payload.length >= 8 ? decodeEntryIndex(r.payload) : undefined
+    if (index === undefined) throw bad(r, 'entry index out of range')
+    this.lastIndex = index
+    if (index <= this.snap.index) return
+    const list = this.entries
+    const next = list.length > 0 ? list[list.length - 1]!.index + 1 : this.snap.index + 1
+    if (index > next) {
+      if (this.lastMarker + 1 === index && this.lastMarker > this.snap.index) {
+        throw new WalSnapshotNotFoundError(`the log continues from the snapshot at index ${this.lastMarker}; open at that snapshot, not at ${this.snap.index}`)
+      }
+      throw bad(r, `entry ${index} follows entry ${next - 1}: the indexes have a gap`)
+    }
+    if (index < next) list.length = index - this.snap.index - 1
+    if (this.skipEntries) {
+      list.push({ index, term: 0, type: 0, data: EMPTY })
+      return
+    }
+    const e = decodeEntry(r.payload)
+    if (!e) throw bad(r, 'entry term out of range')
+    list.push(e)
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+function decodeEntryIndex(payload: Buffer): number | undefined {
+  const hi = payload.readUInt32LE(4)
+  return hi > 0x1fffff ? undefined : hi * 4294967296 + payload.readUInt32LE(0)
+}
+
+export async function readWalDir(fs: FileSystem, dir: string, snap: WalSnapshot, opts: ReadOptions = {}): Promise<WalContents & { tail: WalTail }> {
+  const segments = await listSegments(fs, dir)
+  if (segments.length === 0) throw new WalNotFoundError(dir)
+  const start = opts.fromFirst ? 0 : segmentForIndex(segments, snap.index)
+  if (start < 0) {
+    throw new WalSnapshotNotFoundError(`segments holding index ${snap.index} were purged; the oldest segment starts at index ${segments[0]!.firstIndex}`)
+  }
+  return readFrom(fs, dir, segments, start, snap, opts)
+}
+
+async function readFrom(
+  fs: FileSystem,
+  dir: string,
+  segments: SegmentInfo[],
+  start: number,
+  snap: WalSnapshot,
+  opts: ReadOptions,
+): Promise<WalContents & { tail: WalTail }> {
+  const log = new LogBuilder(snap, segments[start]!.firstIndex, opts.skipEntries ?? false)
+  let logId: bigint | undefined
+  let repair: RepairReport | undefined
+  let end = 0
+  let dirtyEnd = 0
+  let hasHead = true
+  for (let i = start; i < segments.length; i++) {
+    const seg = segments[i]!
+    const file = segmentPath(dir, seg)
+    const isLast = i === segments.length - 1
+    if (i > start && seg.seq !== segments[i - 1]!.seq + 1) {
+      throw new WalCorruptError(file, 0, `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`)
+    }
+    const scan = scanSegment(await fs.readFile(file), logId)
+    const d = scan.damage
+    if (d) {
+      if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
+      if (d.laterBatch >= 0) throw new WalCorruptError(file, d.at, `${d.reason}; a valid write follows at offset ${d.laterBatch}`)
+      repair = { file, offset: scan.end, detectedAt: d.at, discardedBytes: scan.dirtyEnd - scan.end, reason: d.reason }
+    }
+    if (scan.records.length === 0) {
+      if (!isLast) throw new WalCorruptError(file, 0, 'segment without valid records (not the last segment)')
+      hasHead = false
+    }
+    logId = scan.logId ?? logId
+    log.apply(file, seg, scan.records)
+    end = scan.end
+    dirtyEnd = scan.dirtyEnd
+  }
+  if (snap.index !== 0 && !log.matched && !opts.fromFirst) {
+    throw new WalSnapshotNotFoundError(`no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`)
+  }
+  // Only the last segment can lack its head (its first write was torn), and a segment before
+  // it was read, unless it is the only one: which create() makes durable before it exists.
+  if (log.metadata === undefined || logId === undefined) throw new WalCorruptError(segmentPath(dir, segments[start]!), 0, 'no segment with valid head records')
+  return {
+    metadata: log.metadata,
+    hardState: log.hardState,
+    entries: log.entries,
+    snapshots: log.snapshots,
+    ...(repair ? { repair } : {}),
+    tail: { segments, end, hasHead, lastIndex: log.lastIndex, logId, dirtyEnd },
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Splits one segment (held in memory) into batches and finds where valid data ends. It only
+ * reports what it sees; whether damage is a torn tail or corruption is decided by the reader,
+ * which knows if this is the last segment.
+ */
+import { decodeBatch, findBatchRecord, readFrame } from './decoder.js'
+import { BATCH_FRAME, RecordType } from './record.js'
+
+export interface RawRecord {
+  type: RecordType
+  /** Offset of the record in its segment. */
+  offset: number
+  payload: Buffer
+}
+
+export interface Damage {
+  /** Where the problem was detected. */
+  at: number
+  reason: string
+  /** Offset of a valid batch record after the damage, or -1 if none. */
+  laterBatch: number
+}
+
+export interface SegmentScan {
+  /** Records of the complete, valid batches, batch records left out. */
+  records: RawRecord[]
+  /** Offset just past the last valid batch: where appending resumes. */
+  end: number
+  damage?: Damage
+  /** Offset just past the last non-zero byte at or after `end` (= end when the rest is zeros). */
+  dirtyEnd: number
+  /** The log ID of the batches read (the one passed in, or the first batch's). */
+  logId: bigint | undefined
+}
+
+const CHUNK = 64 * 1024
+const ZEROS = Buffer.alloc(CHUNK)
+
+/** Offset just past the last non-zero byte in [from, buf.length), or `from`. */
+export function nonZeroEnd(buf: Buffer, from: number): number {
+  let hi = buf.length
+  while (hi > from) {
+    const lo = Math.max(from, hi - CHUNK)
+    if (!buf.subarray(lo, hi).equals(ZEROS.subarray(0, hi - lo))) {
+      for (let i = hi - 1; i >= lo; i--) if (buf[i] !== 0) return i + 1
+    }
+    hi = lo
+  }
+  return from
+}
+
+/**
+ * `logId`: the ID every batch must carry, if already known from another segment; otherwise
+ * the first batch's ID is taken.
+ */
+export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan {
+  const records: RawRecord[] = []
+  let off = 0
+  let damage: { at: number; reason: string } | undefined
+  while (off < buf.length) {
+    const head = readFrame(buf, off)
+    if (!head.ok) {
+      // All zeros from here on is the normal end of data in a preallocated segment.
+      if (!(head.zero && nonZeroEnd(buf, off) === off)) damage = { at: off, reason: head.zero ? 'non-zero bytes after the end of data' : head.reason }
+      break
+    }
+    if (head.type !== RecordType.Batch) {
+      damage = { at: off, reason: `record type ${head.type} outside of a batch` }
+      break
+    }
+    const info = decodeBatch(head.payload)
+    const end = off + info.length
+    if (end < off + BATCH_FRAME || end > buf.length) {
+      damage = { at: off, reason: end > buf.length ? 'batch runs past the end of the file' : 'bad batch length' }
+      break
+    }
+    if (logId !== undefined && info.logId !== logId) {
+      damage = { at: off, reason: `batch of another log (${info.logId.toString(16)}, expected ${logId.toString(16)})` }
+      break
+    }
+    const batch: RawRecord[] = []
+    let p = head.next
+    while (p < end) {
+      const f = readFrame(buf, p, end)
+      if (!f.ok) {
+        damage = { at: p, reason: f.zero ? 'zeros inside a batch' : f.reason }
+        break
+      }
+      if (f.type === RecordType.Batch) {
+        damage = { at: p, reason: 'batch record inside a batch' }
+        break
+      }
+      batch.push({ type: f.type, offset: p, payload: f.payload })
+      p = f.next
+    }
+    if (damage) break
+    for (const r of batch) records.push(r)
+    logId = info.logId
+    off = end
+  }
+  if (!damage) return { records, end: off, dirtyEnd: off, logId }
+  return {
+    records,
+    end: off,
+    damage: { ...damage, laterBatch: findBatchRecord(buf, damage.at + 8, logId) },
+    dirtyEnd: nonZeroEnd(buf, off),
+    logId,
+  }
+}
