@@ -1,0 +1,8 @@
+// cobra usage text etcdctl prints (to stderr) before "Error: invalid txn request: ..."
+// when a txn request line has a bad flag; captured from etcdctl 3.4.23.
+
+export const TXN_REQUEST_USAGE: Record<string, string> = {
+  get: "Usage:\n   get [options] <key> [range_end] [flags]\n\nFlags:\n      --consistency string   Linearizable(l) or Serializable(s) (default \"l\")\n      --from-key             Get keys that are greater than or equal to the given key using byte compare\n  -h, --help                 help for get\n      --keys-only            Get only the keys\n      --limit int            Maximum number of results\n      --order string         Order of results; ASCEND or DESCEND (ASCEND by default)\n      --prefix               Get keys with matching prefix\n      --print-value-only     Only write values when using the \"simple\" output format\n      --rev int              Specify the kv revision\n      --sort-by string       Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION\n\n",
+  put: "Usage:\n   put [options] <key> <value> (<value> can also be given from stdin) [flags]\n\nFlags:\n  -h, --help           help for put\n      --ignore-lease   updates the key using its current lease\n      --ignore-value   updates the key using its current value\n      --lease string   lease ID (in hexadecimal) to attach to the key (default \"0\")\n      --prev-kv        return the previous key-value pair before modification\n\n",
+  del: "Usage:\n   del [options] <key> [range_end] [flags]\n\nFlags:\n      --from-key   delete keys that are greater than or equal to the given key using byte compare\n  -h, --help       help for del\n      --prefix     delete keys with matching prefix\n      --prev-kv    return deleted key-value pairs\n\n",
+}
