@@ -269,9 +269,11 @@ export class Reader {
       case 1:
         this.pos += 8
         break
-      case 2:
-        this.pos += this.varint()
+      case 2: {
+        const n = this.varint()
+        this.pos += n
         break
+      }
       case 5:
         this.pos += 4
         break

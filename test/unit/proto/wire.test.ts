@@ -66,8 +66,9 @@ describe('protobuf wire runtime', () => {
     assert.equal(kv.key.toString(), 'foo')
     assert.equal(kv.value.length, 0)
     assert.equal(kv.lease, 0n)
-    // field 99 (varint) appended: unknown to RangeRequest
-    const buf = Buffer.concat([encodeRangeRequest({ key: Buffer.from('x'), limit: 3 }), Buffer.from([0x98, 0x06, 0x01])])
+    // field 99 (varint) and field 100 (bytes, length 2) before and after known fields: unknown to RangeRequest
+    const unknown = Buffer.from([0x98, 0x06, 0x01, 0xa2, 0x06, 0x02, 0x61, 0x62])
+    const buf = Buffer.concat([unknown, encodeRangeRequest({ key: Buffer.from('x'), limit: 3 }), unknown])
     const rr = decodeRangeRequest(buf)
     assert.equal(rr.limit, 3)
     assert.equal(rr.key.toString(), 'x')
