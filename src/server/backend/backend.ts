@@ -1,0 +1,54 @@
+/**
+ * The storage backend: an ordered byte-key → byte-value store with atomic write batches.
+ *
+ * Two implementations share this contract and one conformance suite
+ * (test/unit/backend/conformance.ts): `MemoryBackend` for tests and tools, `RocksBackend`
+ * for the server (`<data-dir>/member/db/`).
+ *
+ * Contract:
+ * - Keys are compared bytewise (unsigned), shorter prefix first.
+ * - `getSync` / `get` return one entry per requested key, `undefined` when absent.
+ * - A write batch copies keys and values when `put`/`del` are called: the caller may reuse or
+ *   mutate its buffers afterwards. `write()` applies all operations atomically and
+ *   synchronously, in call order (a later op on the same key wins); with `sync: true` the
+ *   data is durable (fsynced) when it returns. A batch is written at most once.
+ * - `iterate(gte, lt)` yields chunks of entries in ascending key order. Whether writes made
+ *   while an iteration is running are seen by it is unspecified.
+ * - Values returned are owned by the caller.
+ */
+
+export type Entry = [key: Buffer, value: Buffer]
+
+export interface WriteOptions {
+  /** Make the write durable before returning (fsync). */
+  sync?: boolean
+}
+
+export interface BackendWriteBatch {
+  put(key: Buffer, value: Buffer): void
+  del(key: Buffer): void
+  /** Number of operations added so far. */
+  readonly length: number
+  /** Applies the batch atomically; synchronous. Throws on failure. */
+  write(options?: WriteOptions): void
+  /** Drops the batch without writing it. */
+  discard(): void
+}
+
+export interface IterateOptions {
+  /** Entries per yielded chunk (default 1000). */
+  chunkSize?: number
+}
+
+export interface Backend {
+  /** Synchronous multi-get (runs on the calling thread). */
+  getSync(keys: readonly Buffer[]): (Buffer | undefined)[]
+  /** Asynchronous multi-get. */
+  get(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]>
+  /** Entries with gte <= key < lt in ascending key order, in chunks. */
+  iterate(gte: Buffer, lt: Buffer, options?: IterateOptions): AsyncIterable<Entry[]>
+  batch(): BackendWriteBatch
+  /** Approximate bytes used on disk (in memory for MemoryBackend). */
+  size(): number
+  close(): Promise<void>
+}

@@ -1,0 +1,46 @@
+/**
+ * The part of @nxtedition/rocksdb (which ships no type declarations) that RocksBackend uses.
+ *
+ * Facts relied on (see node_modules/@nxtedition/rocksdb/{index,chained-batch,iterator}.js):
+ * - `_getManySync(keys)` is a synchronous MultiGet on the calling thread; values are copied
+ *   into fresh Buffers; missing keys give `undefined`.
+ * - `getMany(keys)` runs on the libuv threadpool.
+ * - a chained batch's `_put`/`_del` copy key and value into the native WriteBatch at once;
+ *   `_writeSync({ sync })` is `DB::Write` on the calling thread (fsync of the RocksDB WAL
+ *   when `sync` is true); `_closeSync()` frees the native batch.
+ * - iterators take `gte`/`lt` bounds and `nextv(n)` runs on the threadpool.
+ * - `getProperty(name)` is synchronous and returns a string.
+ */
+import { createRequire } from 'node:module'
+
+export interface RocksChainedBatch {
+  _put(key: Buffer, value: Buffer, options: object): void
+  _del(key: Buffer, options: object): void
+  _writeSync(options: { sync?: boolean }): void
+  close(): Promise<void>
+  readonly length: number
+}
+
+export interface RocksIterator {
+  nextv(size: number): Promise<[Buffer, Buffer][]>
+  close(): Promise<void>
+}
+
+export interface RocksLevelDb {
+  readonly status: string
+  open(options?: { createIfMissing?: boolean; errorIfExists?: boolean }): Promise<void>
+  close(): Promise<void>
+  _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]
+  getMany(keys: readonly Buffer[], options?: object): Promise<(Buffer | undefined)[]>
+  batch(): RocksChainedBatch
+  iterator(options: { gte: Buffer; lt: Buffer; keys?: boolean; values?: boolean }): RocksIterator
+  getProperty(name: string): string
+}
+
+export interface RocksLevelCtor {
+  new (location: string, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' }): RocksLevelDb
+}
+
+const require = createRequire(import.meta.url)
+
+export const RocksLevel: RocksLevelCtor = (require('@nxtedition/rocksdb') as { RocksLevel: RocksLevelCtor }).RocksLevel

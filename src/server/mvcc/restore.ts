@@ -1,0 +1,50 @@
+/**
+ * Rebuilding the store's memory from the backend on open: meta values, then the index from
+ * a scan of every key record in revision order.
+ */
+import { Bucket, bucketBounds } from '../backend/buckets.js'
+import { readMeta } from './meta.js'
+import { RecordHead, readRecordHead } from './record.js'
+import { isTombstoneKey, revKeyMain, revKeySub } from './revision.js'
+import type { StoreState } from './store-state.js'
+import { CompactionJob } from './compactor.js'
+import type { RemovedRevs } from './key-index.js'
+
+const RESTORE_CHUNK = 4096
+
+/** Restores `s`; returns the compaction to resume, if one was left unfinished. */
+export async function restoreState(s: StoreState): Promise<CompactionJob | null> {
+  const meta = readMeta(s.backend)
+  const index = s.index
+  let lastMain = 0
+  const orphans: RemovedRevs = []
+  const [gte, lt] = bucketBounds(Bucket.Key)
+  const head = new RecordHead()
+  index.beginLoad()
+  for await (const chunk of s.backend.iterate(gte, lt, { chunkSize: RESTORE_CHUNK })) {
+    for (const [k, v] of chunk) {
+      const main = revKeyMain(k)
+      const sub = revKeySub(k)
+      const { skey } = readRecordHead(v, head)
+      if (isTombstoneKey(k)) {
+        // A tombstone without its generation is left over from an interrupted compaction.
+        if (index.get(skey)?.restoreTombstone(main, sub) !== true) orphans.push(main, sub, 1)
+      } else {
+        const ki = index.getOrCreate(skey)
+        ki.restorePut(main, sub, head.createRevision, head.version)
+        ki.lease = head.lease
+      }
+      lastMain = main
+    }
+  }
+  index.endLoad()
+  const compacted = Math.max(meta.scheduledCompact, meta.finishedCompact)
+  s.currentRev = s.committedRev = Math.max(meta.currentRevision, lastMain, compacted)
+  s.compactRev = compacted
+  s.consistentIndex = meta.consistentIndex
+  s.term = meta.term
+  if (compacted === 0) return null
+  const removed = index.compact(compacted)
+  for (const n of orphans) removed.push(n)
+  return removed.length > 0 || meta.scheduledCompact > meta.finishedCompact ? new CompactionJob(compacted, removed) : null
+}

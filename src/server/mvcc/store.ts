@@ -1,0 +1,158 @@
+/**
+ * The MVCC key-value store of one member (etcd's model).
+ *
+ * - Every write transaction that changes something takes the next main revision; its
+ *   changes get sub revisions 0, 1, 2...; each key has create_revision, mod_revision and
+ *   version, with generations across delete and re-create (key-index.ts).
+ * - Records live in the backend keyed by revision (revision.ts); the in-memory index
+ *   (tree-index.ts) maps each key to its revisions and is rebuilt on open (restore.ts).
+ * - Writes go through batches (batch.ts, txn.ts) committed as one backend write together
+ *   with the consistent index. Reads: `range()` (async; the ranges of one event-loop turn
+ *   share one backend multi-get) for the Range RPC; `readTxn()` and the batch's
+ *   transactions read synchronously.
+ * - Compaction drops history below a revision: index at once, records in the background
+ *   (compactor.ts), resumed after a restart.
+ *
+ * The store does not own the backend: close() stops background work, the owner closes the
+ * backend afterwards.
+ */
+import type { Backend, WriteOptions } from '../backend/backend.js'
+import type { KeyValue } from '../../gen/mvccpb.js'
+import type { RangeResponse } from '../../gen/etcdserverpb.js'
+import { Errors } from '../errors.js'
+import { StoreBatch } from './batch.js'
+import type { Change } from './change.js'
+import { Compactor } from './compactor.js'
+import { finishRange, planRange, resolveRangeRevision, type RangeQuery } from './range.js'
+import { restoreState } from './restore.js'
+import { StoreState } from './store-state.js'
+import { StoreTxn } from './txn.js'
+
+export interface StoreOptions {
+  /** Records deleted per backend write by the background compaction (default 1000). */
+  compactionChunkSize?: number
+}
+
+export class MvccStore {
+  private constructor(
+    private readonly s: StoreState,
+    private readonly compactor: Compactor,
+  ) {}
+
+  /** Opens the store on `backend`: restores the index and resumes an unfinished compaction. */
+  static async open(backend: Backend, options?: StoreOptions): Promise<MvccStore> {
+    const s = new StoreState(backend)
+    const compactor = new Compactor(backend, options?.compactionChunkSize ?? 1000)
+    const resume = await restoreState(s)
+    if (resume !== null) compactor.schedule(resume)
+    return new MvccStore(s, compactor)
+  }
+
+  /** Revision after the last write transaction (including an open batch's). */
+  get currentRevision(): number {
+    return this.s.currentRev
+  }
+
+  /** Revision after the last committed batch. */
+  get committedRevision(): number {
+    return this.s.committedRev
+  }
+
+  /** Compaction revision: history below it is gone (reads at it still work). */
+  get compactRevision(): number {
+    return this.s.compactRev
+  }
+
+  /** Raft index stored with the last committed batch (0 if none). */
+  get consistentIndex(): number {
+    return this.s.consistentIndex
+  }
+
+  get term(): number {
+    return this.s.term
+  }
+
+  /** Number of keys in the index (live or with history). */
+  get indexedKeys(): number {
+    return this.s.index.size
+  }
+
+  get backend(): Backend {
+    return this.s.backend
+  }
+
+  beginBatch(): StoreBatch {
+    this.s.check()
+    if (this.s.batchOpen) throw new Error('mvcc: a batch is already open')
+    this.s.batchOpen = true
+    return new StoreBatch(this.s, this.compactor)
+  }
+
+  /** A synchronous read-only transaction over the committed state. */
+  readTxn(): StoreTxn {
+    this.s.check()
+    return new StoreTxn(this.s, null, this.s.committedRev)
+  }
+
+  /** etcd's Range over the committed state, read asynchronously. */
+  async range(q: RangeQuery): Promise<RangeResponse> {
+    const s = this.s
+    s.check()
+    const cur = s.committedRev
+    const atRev = resolveRangeRevision(q.revision, cur, s.compactRev)
+    const plan = planRange(s.index, q, atRev)
+    let kvs: KeyValue[] = []
+    if (plan.mains.length > 0) {
+      const read = await s.read(plan.mains, plan.subs)
+      for (let i = 0; i < read.length; i++) {
+        if (read[i] !== undefined) continue
+        // Compacted away while the read was in flight.
+        if (s.compactRev > atRev) throw Errors.Compacted
+        throw new Error(`mvcc: record ${plan.mains[i]}.${plan.subs[i]} missing from the backend`)
+      }
+      kvs = read as KeyValue[]
+    }
+    return finishRange(plan, kvs, q, cur)
+  }
+
+  /**
+   * Compacts outside the apply path (own batch, no consistent index). Throws like
+   * StoreBatch.compact; the promise resolves when the old records are gone.
+   */
+  compact(rev: number, options?: WriteOptions): Promise<void> {
+    const b = this.beginBatch()
+    let done: Promise<void>
+    try {
+      done = b.compact(rev)
+    } finally {
+      b.commit(undefined, options)
+    }
+    return done
+  }
+
+  /** The KeyValue a change replaced, if it still exists (undefined for a create). */
+  prevKv(change: Change): KeyValue | undefined {
+    if (change.prev !== undefined) return change.prev
+    if (change.prevMain === 0) return undefined
+    return this.s.readSync([change.prevMain], [change.prevSub])[0]
+  }
+
+  /** Live keys attached to a lease, for the lessor to rebuild its key sets. */
+  leasedKeys(): [key: Buffer, lease: bigint][] {
+    const out: [Buffer, bigint][] = []
+    for (const ki of this.s.index.values()) if (ki.lease !== 0n) out.push([ki.key, ki.lease])
+    return out
+  }
+
+  /** Resolves when no physical compaction is running or queued. */
+  compactionIdle(): Promise<void> {
+    return this.compactor.idle()
+  }
+
+  /** Stops background work. An unfinished compaction resumes at the next open. */
+  async close(): Promise<void> {
+    if (this.s.closed) return
+    this.s.closed = true
+    await this.compactor.stop()
+  }
+}
