@@ -1,0 +1,38 @@
+/**
+ * The incoming half of a message stream: decodes the length-delimited raftpb messages of one
+ * peer's request body and hands them to the raft layer as they complete, in order. Data is
+ * consumed as fast as it arrives (stepping a message is synchronous), so the sender is held
+ * back only by the network. Malformed data resets the stream; the sender reconnects.
+ */
+import http2 from 'node:http2'
+import type { Message, NodeId } from '../../raft/types.js'
+import { decodeMessage } from './codec.js'
+import { FrameDecoder } from './frame-decoder.js'
+import { idHex } from './handshake.js'
+import type { TransportLogger } from './types.js'
+
+export function readMessageStream(
+  stream: http2.ServerHttp2Stream,
+  from: NodeId,
+  maxMessageBytes: number,
+  onMessage: (m: Message) => void,
+  log: TransportLogger,
+): void {
+  const decoder = new FrameDecoder(maxMessageBytes)
+  const deliver = (frame: Buffer): void => {
+    const m = decodeMessage(frame)
+    try {
+      onMessage(m)
+    } catch (err) {
+      log.warn('raft handler failed on a peer message', { peer: idHex(from), type: m.type, error: (err as Error).message })
+    }
+  }
+  stream.on('data', (chunk: Buffer) => {
+    try {
+      decoder.push(chunk, deliver)
+    } catch (err) {
+      log.warn('malformed data on peer stream, closing it', { peer: idHex(from), error: (err as Error).message })
+      stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR)
+    }
+  })
+}
