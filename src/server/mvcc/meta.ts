@@ -7,6 +7,9 @@
  *   current_revision        store revision after the last committed batch
  *   scheduled_compact_rev   compaction revision accepted (index compacted at once)
  *   finished_compact_rev    compaction revision whose old records are physically gone
+ *
+ * readMeta() gives 0 for an absent value, except for the two compaction revisions: -1 when
+ * absent (no compaction yet), since a compaction at revision 0 is valid (as in etcd).
  */
 import type { Backend, BackendWriteBatch } from '../backend/backend.js'
 import { Bucket, bucketKey } from '../backend/buckets.js'
@@ -24,7 +27,9 @@ export interface MetaValues {
   consistentIndex: number
   term: number
   currentRevision: number
+  /** -1 when never written. */
   scheduledCompact: number
+  /** -1 when never written. */
   finishedCompact: number
 }
 
@@ -41,7 +46,7 @@ export function putMeta(batch: BackendWriteBatch, key: Buffer, n: number): void 
 export function readMeta(backend: Backend): MetaValues {
   const names = Object.keys(MetaKey) as (keyof typeof MetaKey)[]
   const values = backend.getSync(names.map((n) => MetaKey[n]))
-  const out: MetaValues = { consistentIndex: 0, term: 0, currentRevision: 0, scheduledCompact: 0, finishedCompact: 0 }
+  const out: MetaValues = { consistentIndex: 0, term: 0, currentRevision: 0, scheduledCompact: -1, finishedCompact: -1 }
   names.forEach((n, i) => {
     const v = values[i]
     if (v !== undefined && v.length === 8) out[n] = readUint64BE(v, 0)

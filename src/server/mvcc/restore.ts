@@ -38,13 +38,16 @@ export async function restoreState(s: StoreState): Promise<CompactionJob | null>
     }
   }
   index.endLoad()
+  // -1 when the store was never compacted (both absent), as etcd's compactMainRev.
   const compacted = Math.max(meta.scheduledCompact, meta.finishedCompact)
-  s.currentRev = s.committedRev = Math.max(meta.currentRevision, lastMain, compacted)
+  const unfinished = meta.scheduledCompact > meta.finishedCompact
+  // A new or empty store is at revision 1, as in etcd.
+  s.currentRev = s.committedRev = Math.max(1, meta.currentRevision, lastMain, compacted)
   s.compactRev = compacted
   s.consistentIndex = meta.consistentIndex
   s.term = meta.term
-  if (compacted === 0) return null
+  if (compacted < 0) return null
   const removed = index.compact(compacted)
   for (const n of orphans) removed.push(n)
-  return removed.length > 0 || meta.scheduledCompact > meta.finishedCompact ? new CompactionJob(compacted, removed) : null
+  return removed.length > 0 || unfinished ? new CompactionJob(compacted, removed) : null
 }

@@ -10,12 +10,18 @@ import { SharedReads } from './shared-reads.js'
 
 export class StoreState {
   readonly index = new TreeIndex()
-  /** Revision after the last ended transaction, including the open batch. */
-  currentRev = 0
+  /**
+   * Revision after the last ended transaction, including the open batch. A new store is at
+   * revision 1, as etcd's (mvcc/kvstore.go): its first change is revision 2.
+   */
+  currentRev = 1
   /** Revision after the last committed batch: everything at or below is in the backend. */
-  committedRev = 0
-  /** Compaction revision in effect: reads below it fail with Compacted. */
-  compactRev = 0
+  committedRev = 1
+  /**
+   * Compaction revision in effect: reads below it fail with Compacted. -1 until the first
+   * compaction, as etcd's compactMainRev, so that compacting at 0 or 1 on a new store works.
+   */
+  compactRev = -1
   consistentIndex = 0
   term = 0
   /** Records of the open batch: pending[main - committedRev - 1][sub]. */

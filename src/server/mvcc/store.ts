@@ -58,7 +58,7 @@ export class MvccStore {
     return this.s.committedRev
   }
 
-  /** Compaction revision: history below it is gone (reads at it still work). */
+  /** Compaction revision: history below it is gone (reads at it still work); -1 before the first compaction. */
   get compactRevision(): number {
     return this.s.compactRev
   }

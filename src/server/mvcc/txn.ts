@@ -55,7 +55,7 @@ export class StoreTxn {
     return this.owner === null
   }
 
-  /** The compaction revision in effect (reads below it fail). */
+  /** The compaction revision in effect (reads below it fail); -1 before the first compaction. */
   get compactRevision(): number {
     return this.s.compactRev
   }

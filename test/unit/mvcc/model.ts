@@ -27,8 +27,10 @@ function inRange(skey: string, key: Buffer, end: Buffer): boolean {
 
 export class Model {
   recs: Rec[] = []
-  rev = 0
-  compacted = 0
+  /** Like etcd's store: a new one is at revision 1, its first change is revision 2. */
+  rev = 1
+  /** -1 until the first compaction (etcd's compactMainRev); compacting at 0 is then valid. */
+  compacted = -1
   /** Latest state, including the changes of an open transaction. */
   cur = new Map<string, KeyValue>()
   /** True while an open transaction has changes (then `cur` is ahead of `rev`). */

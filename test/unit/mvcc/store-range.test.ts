@@ -41,16 +41,16 @@ describe('MvccStore: ranges', () => {
     f = await StoreFixture.open('memory')
     model = new Model()
     const s = f.store
-    write(s, model, [['a', '1']]) // 1
-    write(s, model, [['b', '22', 3n]]) // 2
-    write(s, model, [['c', '3'], ['ca', '30']]) // 3
-    write(s, model, [['a', '44']]) // 4
-    write(s, model, [['d', '0']]) // 5
-    write(s, model, [['e', '5', 3n], ['c']]) // 6
-    write(s, model, [['b', '1']]) // 7
-    write(s, model, [['c', '9'], ['a', '2']]) // 8
-    write(s, model, [['cb', '7'], ['\u0000', 'nul'], ['\u00ff', 'ff']]) // 9
-    write(s, model, [['ca', '31']]) // 10
+    write(s, model, [['a', '1']]) // 2
+    write(s, model, [['b', '22', 3n]]) // 3
+    write(s, model, [['c', '3'], ['ca', '30']]) // 4
+    write(s, model, [['a', '44']]) // 5
+    write(s, model, [['d', '0']]) // 6
+    write(s, model, [['e', '5', 3n], ['c']]) // 7
+    write(s, model, [['b', '1']]) // 8
+    write(s, model, [['c', '9'], ['a', '2']]) // 9
+    write(s, model, [['cb', '7'], ['\u0000', 'nul'], ['\u00ff', 'ff']]) // 10
+    write(s, model, [['ca', '31']]) // 11
   })
 
   after(() => f.close())
@@ -78,15 +78,20 @@ describe('MvccStore: ranges', () => {
   })
 
   it('reads history at any revision, with the current revision in the header', async () => {
-    for (let rev = 1; rev <= 10; rev++) {
+    for (let rev = 1; rev <= 11; rev++) {
       const r = await check(query(Buffer.from([0]), FROM_KEY, { revision: rev }))
-      assert.equal(r.header?.revision, 10)
+      assert.equal(r.header?.revision, 11)
     }
-    assert.deepEqual(keysOf(await check(query('c', 'd', { revision: 6 }))), ['ca'])
-    assert.equal((await check(query('a', EMPTY, { revision: 3 }))).kvs[0].value.toString(), '1')
+    // Revision 1 is the new store's: nothing in it.
+    const first = await check(query(Buffer.from([0]), FROM_KEY, { revision: 1 }))
+    assert.deepEqual([first.count, first.kvs.length], [0, 0])
+    assert.deepEqual(keysOf(await check(query(Buffer.from([0]), FROM_KEY, { revision: 2 }))), ['a'])
+    assert.deepEqual(keysOf(await check(query('c', 'd', { revision: 7 }))), ['ca'])
+    assert.equal((await check(query('a', EMPTY, { revision: 4 }))).kvs[0].value.toString(), '1')
+    assert.equal((await check(query('a', EMPTY, { revision: 5 }))).kvs[0].value.toString(), '44')
     assert.equal((await check(query('a', EMPTY, { revision: -1 }))).kvs[0].value.toString(), '2')
-    await assert.rejects(f.store.range(query('a', EMPTY, { revision: 11 })), (e) => e === Errors.FutureRev)
-    assert.throws(() => f.store.readTxn().range(query('a', EMPTY, { revision: 11 })), (e) => e === Errors.FutureRev)
+    await assert.rejects(f.store.range(query('a', EMPTY, { revision: 12 })), (e) => e === Errors.FutureRev)
+    assert.throws(() => f.store.readTxn().range(query('a', EMPTY, { revision: 12 })), (e) => e === Errors.FutureRev)
   })
 
   it('cuts at limit with more and counts every key in the range', async () => {
@@ -129,10 +134,10 @@ describe('MvccStore: ranges', () => {
   it('filters on mod and create revisions; count ignores the filters, more follows them', async () => {
     const all = query(Buffer.from([0]), FROM_KEY)
     const filters: Partial<RangeQuery>[] = [
-      { min_mod_revision: 8 },
-      { max_mod_revision: 5 },
-      { min_create_revision: 3, max_create_revision: 8 },
-      { min_mod_revision: 4, max_create_revision: 3 },
+      { min_mod_revision: 9 },
+      { max_mod_revision: 6 },
+      { min_create_revision: 4, max_create_revision: 9 },
+      { min_mod_revision: 5, max_create_revision: 4 },
     ]
     for (const flt of filters) {
       for (const limit of [0, 1, 2]) {
@@ -141,7 +146,9 @@ describe('MvccStore: ranges', () => {
         await check({ ...all, ...flt, limit, keys_only: true, sort_target: Target.VALUE })
       }
     }
-    const r = await check({ ...all, min_mod_revision: 8, limit: 2 })
+    const r = await check({ ...all, min_mod_revision: 9, limit: 2 })
     assert.deepEqual([keysOf(r), r.count, r.more], [['\u0000', 'a'], 9, true])
+    const older = await check({ ...all, max_mod_revision: 6 })
+    assert.deepEqual(keysOf(older), ['d'])
   })
 })

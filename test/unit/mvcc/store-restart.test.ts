@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { Errors } from '../../../src/server/errors.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { StoreFixture, EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from './fixture.js'
 import { Model } from './model.js'
@@ -39,6 +40,31 @@ describe('MvccStore: restart on RocksDB', () => {
 
   afterEach(() => f.close())
 
+  it('reopens a store that was never written at revision 1, with no compaction', async () => {
+    let s = await f.restart()
+    assert.deepEqual([s.currentRevision, s.committedRevision, s.compactRevision, s.consistentIndex], [1, 1, -1, 0])
+    // Batches that change nothing leave it at 1, also across restarts.
+    s.beginBatch().commit({ consistentIndex: 5, term: 2 }, { sync: true })
+    const b = s.beginBatch()
+    const t = b.txn()
+    assert.equal(t.deleteRange(k('a'), FROM_KEY, false).deleted, 0)
+    assert.equal(t.end().revision, 1)
+    b.commit({ consistentIndex: 6, term: 2 })
+    s = await f.restart()
+    assert.deepEqual([s.currentRevision, s.committedRevision, s.compactRevision, s.consistentIndex, s.term], [1, 1, -1, 6, 2])
+    const r = await s.range(query(Buffer.from([0]), FROM_KEY, { revision: 1 }))
+    assert.deepEqual([r.header?.revision, r.count], [1, 0])
+    await assert.rejects(s.range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.FutureRev)
+    const model = new Model()
+    writeAll(s, model, [['a', '1']], 7)
+    assert.equal(s.currentRevision, 2)
+    assert.deepEqual(kvt(s.readTxn().get(k('a'))), ['a', '1', 2, 2, 1, 0n])
+    s = await f.restart()
+    assert.equal(s.currentRevision, 2)
+    assert.deepEqual(await recordRevisions(f.backend), ['2.0'])
+    await assertSameHistory(s, model)
+  })
+
   it('rebuilds the index and restores revision, consistent index, term and compaction', async () => {
     const model = new Model()
     const entries: [string, string | null][] = []
@@ -62,14 +88,14 @@ describe('MvccStore: restart on RocksDB', () => {
 
   it('keeps the revision when the newest records were tombstones compacted away', async () => {
     const model = new Model()
-    writeAll(f.store, model, [['a', '1'], ['a', null]], 1)
-    await f.store.compact(2)
+    writeAll(f.store, model, [['a', '1'], ['a', null]], 1) // 2, 3
+    await f.store.compact(3)
     assert.deepEqual(await recordRevisions(f.backend), [])
     const s = await f.restart()
-    assert.equal(s.currentRevision, 2)
-    assert.equal(s.compactRevision, 2)
+    assert.equal(s.currentRevision, 3)
+    assert.equal(s.compactRevision, 3)
     writeAll(s, model, [['a', '2']], 3)
-    assert.deepEqual(kvt(s.readTxn().get(k('a'))), ['a', '2', 3, 3, 1, 0n])
+    assert.deepEqual(kvt(s.readTxn().get(k('a'))), ['a', '2', 4, 4, 1, 0n])
   })
 
   it('finishes a compaction that a restart interrupted', async () => {
