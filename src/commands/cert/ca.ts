@@ -13,7 +13,7 @@ export default class Ca extends Command {
   ]
 
   static override args = {
-    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false }),
+    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -76,7 +76,7 @@ export default class Gencert extends Command {
   static defaultProfile: string | undefined = undefined
 
   static override args = {
-    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false }),
+    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -9,7 +9,7 @@ export default class Info extends Command {
   static override examples = ['<%= config.bin %> <%= command.id %> server.pem']
 
   static override args = {
-    file: Args.string({ description: 'PEM certificate file', required: true }),
+    file: Args.string({ description: 'PEM certificate file', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -1,0 +1,176 @@
+/**
+ * A client for etcd's v3 gRPC API, for tsetcd's own commands and for programs.
+ * Works against tsetcd and against a real etcd.
+ *
+ * Dialing mirrors clientv3 as etcdctl uses it: every endpoint is dialed at once and the
+ * first that connects within the dial timeout serves the calls; if none does, the dial
+ * fails with "context deadline exceeded". A call that fails because its endpoint became
+ * unavailable moves to the next endpoint; reads are retried there, writes are not (they
+ * may have been applied).
+ */
+import * as grpc from '@grpc/grpc-js'
+import fs from 'node:fs'
+
+export interface TlsOptions {
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+  insecureSkipVerify?: boolean
+}
+
+export interface ClientOptions {
+  endpoints: string[]
+  dialTimeoutMs?: number
+  keepaliveTimeMs?: number
+  keepaliveTimeoutMs?: number
+  tls?: TlsOptions
+  /** Use TLS even for endpoints without a scheme (etcdctl: --insecure-transport=false). */
+  secure?: boolean
+}
+
+/** A unary or streaming method from a generated service table. */
+export interface Method<Req, Res> {
+  path: string
+  requestStream: boolean
+  responseStream: boolean
+  requestSerialize: (v: Req) => Buffer
+  responseDeserialize: (b: Buffer) => Res
+}
+
+export class ClientError extends Error {
+  constructor(message: string, readonly code: number = grpc.status.UNKNOWN) {
+    super(message)
+    this.name = 'ClientError'
+  }
+}
+
+export const DEADLINE_EXCEEDED = 'context deadline exceeded'
+
+interface Endpoint {
+  target: string
+  secure: boolean
+  client?: grpc.Client
+}
+
+/** etcdctl endpoint forms: `host:port`, `http://host:port`, `https://host:port`, `unix://path`. */
+export function parseEndpoint(text: string, secureDefault: boolean): { target: string; secure: boolean } {
+  const t = text.trim()
+  const m = /^(https?|unixs?):\/\/(.*)$/.exec(t)
+  if (!m) return { target: t, secure: secureDefault }
+  const scheme = m[1]
+  const rest = m[2].replace(/\/$/, '')
+  if (scheme === 'unix' || scheme === 'unixs') return { target: `unix:${rest}`, secure: scheme === 'unixs' }
+  return { target: rest, secure: scheme === 'https' }
+}
+
+function credentials(secure: boolean, tls: TlsOptions | undefined): grpc.ChannelCredentials {
+  if (!secure) return grpc.credentials.createInsecure()
+  const read = (f?: string): Buffer | null => (f ? fs.readFileSync(f) : null)
+  const opts: grpc.VerifyOptions = {}
+  if (tls?.insecureSkipVerify) opts.checkServerIdentity = () => undefined
+  const creds = grpc.credentials.createSsl(read(tls?.caFile), read(tls?.keyFile), read(tls?.certFile), opts)
+  return creds
+}
+
+export class EtcdClient {
+  private readonly endpoints: Endpoint[]
+  private active = 0
+  private closed = false
+
+  private constructor(private readonly opts: ClientOptions) {
+    if (opts.endpoints.length === 0) throw new ClientError('no endpoints given')
+    this.endpoints = opts.endpoints.map((e) => parseEndpoint(e, !!opts.secure))
+  }
+
+  /** Dials all endpoints; resolves once one is connected. */
+  static async connect(opts: ClientOptions): Promise<EtcdClient> {
+    const c = new EtcdClient(opts)
+    await c.dial()
+    return c
+  }
+
+  private channel(i: number): grpc.Client {
+    const ep = this.endpoints[i]
+    if (!ep.client) {
+      const options: grpc.ChannelOptions = {
+        'grpc.max_receive_message_length': -1,
+        'grpc.max_send_message_length': -1,
+        'grpc.keepalive_time_ms': this.opts.keepaliveTimeMs ?? 2000,
+        'grpc.keepalive_timeout_ms': this.opts.keepaliveTimeoutMs ?? 6000,
+        'grpc.enable_retries': 0,
+      }
+      ep.client = new grpc.Client(ep.target, credentials(ep.secure, this.opts.tls), options)
+    }
+    return ep.client
+  }
+
+  private async dial(): Promise<void> {
+    const deadline = Date.now() + (this.opts.dialTimeoutMs ?? 2000)
+    const attempts = this.endpoints.map(
+      (_, i) =>
+        new Promise<number>((resolve, reject) => {
+          this.channel(i).waitForReady(deadline, (err) => (err ? reject(err) : resolve(i)))
+        }),
+    )
+    try {
+      this.active = await Promise.any(attempts)
+    } catch {
+      throw new ClientError(DEADLINE_EXCEEDED, grpc.status.DEADLINE_EXCEEDED)
+    }
+  }
+
+  /** Calls a unary method; `timeoutMs` bounds the call (etcdctl's --command-timeout). */
+  async call<Req, Res>(method: Method<Req, Res>, req: Req, timeoutMs = 5000, retry = false): Promise<Res> {
+    const tries = retry ? this.endpoints.length : 1
+    let lastErr: unknown
+    for (let t = 0; t < tries; t++) {
+      const i = (this.active + t) % this.endpoints.length
+      try {
+        const res = await this.unaryOn<Req, Res>(i, method, req, timeoutMs)
+        this.active = i
+        return res
+      } catch (err) {
+        lastErr = err
+        if (!(err instanceof ClientError) || err.code !== grpc.status.UNAVAILABLE) throw err
+      }
+    }
+    throw lastErr
+  }
+
+  private unaryOn<Req, Res>(i: number, method: Method<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      this.channel(i).makeUnaryRequest<Req, Res>(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, res) => {
+          if (err) reject(toClientError(err))
+          else resolve(res as Res)
+        },
+      )
+    })
+  }
+
+  /** A server-streaming or bidirectional call on the active endpoint. */
+  duplex<Req, Res>(method: Method<Req, Res>): grpc.ClientDuplexStream<Req, Res> {
+    return this.channel(this.active).makeBidiStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata())
+  }
+
+  get endpoint(): string {
+    return this.opts.endpoints[this.active]
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const ep of this.endpoints) ep.client?.close()
+  }
+}
+
+export function toClientError(err: grpc.ServiceError): ClientError {
+  if (err.code === grpc.status.DEADLINE_EXCEEDED) return new ClientError(DEADLINE_EXCEEDED, err.code)
+  return new ClientError(err.details || err.message, err.code)
+}

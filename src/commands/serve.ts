@@ -1,0 +1,54 @@
+import { Command } from '@oclif/core'
+import { buildConfig } from '../server/config/config.js'
+import { ConfigError } from '../server/config/parse.js'
+import { serveUsage } from '../server/config/usage.js'
+import { createLogger } from '../server/log.js'
+import { startMember } from '../server/etcdserver/member.js'
+
+export default class Serve extends Command {
+  static override summary = 'Run a tsetcd member (takes etcd\'s flags, ETCD_* variables and --config-file)'
+  static override strict = false
+  // etcd's flags are parsed with Go's flag syntax by src/server/config, not by oclif.
+  static override flags = {}
+
+  async run(): Promise<void> {
+    let cfg
+    try {
+      cfg = buildConfig(this.argv, process.env)
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(err.message + '\n')
+        if (err.exitCode === 2) process.stderr.write(serveUsage())
+        process.exit(err.exitCode)
+      }
+      throw err
+    }
+    if (cfg.help) {
+      process.stdout.write(serveUsage())
+      return
+    }
+    const log = createLogger(cfg.logLevel, cfg.logOutputs.map((o) => (o === 'default' ? 'stderr' : o)))
+    for (const w of cfg.warnings) log.warn(w)
+    let member
+    try {
+      member = await startMember(cfg, log)
+    } catch (err) {
+      log.error('failed to start member', { error: (err as Error).message })
+      process.stderr.write(`tsetcd: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+    const stop = (signal: string) => {
+      log.info('received signal; shutting down', { signal })
+      member.stop().then(
+        () => process.exit(0),
+        (err) => {
+          log.error('shutdown failed', { error: err })
+          process.exit(1)
+        },
+      )
+    }
+    process.once('SIGINT', () => stop('interrupt'))
+    process.once('SIGTERM', () => stop('terminated'))
+    await new Promise(() => {})
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * etcdserverpb.KV: validates requests as etcd's v3rpc layer does, calls the core and
+ * fills the response header. Errors become gRPC statuses in one place (grpc-errors.ts).
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js'
+import { Errors } from '../errors.js'
+import type { Core } from '../etcdserver/core.js'
+import type { PutRequest, RangeRequest, DeleteRangeRequest, TxnRequest, CompactionRequest } from '../../gen/etcdserverpb.js'
+import { checkTxnRequest } from '../apply/txn-check.js'
+import { unary } from './unary.js'
+import type { Limits } from './limits.js'
+
+export function kvService(core: Core, limits: Limits): UntypedServiceImplementation {
+  return {
+    Range: unary(limits, async (req: RangeRequest) => {
+      if (req.key.length === 0) throw Errors.EmptyKey
+      const res = await core.range(req)
+      return res
+    }, core),
+    Put: unary(limits, async (req: PutRequest) => {
+      if (req.key.length === 0) throw Errors.EmptyKey
+      if (req.ignore_value && req.value.length !== 0) throw Errors.ValueProvided
+      if (req.ignore_lease && req.lease !== 0n) throw Errors.LeaseProvided
+      return core.put(req)
+    }, core),
+    DeleteRange: unary(limits, async (req: DeleteRangeRequest) => {
+      if (req.key.length === 0) throw Errors.EmptyKey
+      return core.deleteRange(req)
+    }, core),
+    Txn: unary(limits, async (req: TxnRequest) => {
+      checkTxnRequest(req, limits.maxTxnOps)
+      return core.txn(req)
+    }, core),
+    Compact: unary(limits, async (req: CompactionRequest) => core.compact(req), core),
+  }
+}

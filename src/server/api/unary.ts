@@ -1,0 +1,73 @@
+/**
+ * Glue between grpc-js and the handlers: service definitions whose deserializer keeps the
+ * request's encoded size (for --max-request-bytes), and a unary wrapper that fills the
+ * response header and turns errors into gRPC statuses.
+ */
+import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedHandleCall } from '@grpc/grpc-js'
+import { Errors } from '../errors.js'
+import type { Core } from '../etcdserver/core.js'
+import type { ResponseHeaderInit } from '../../gen/etcdserverpb.js'
+import { toGrpcError } from './grpc-errors.js'
+import type { Limits } from './limits.js'
+
+export interface Sized<T> {
+  req: T
+  size: number
+}
+
+interface MethodTable {
+  [name: string]: {
+    path: string
+    requestStream: boolean
+    responseStream: boolean
+    requestDeserialize: (b: Buffer) => unknown
+    responseSerialize: (v: never) => Buffer
+    requestSerialize: (v: never) => Buffer
+    responseDeserialize: (b: Buffer) => unknown
+  }
+}
+
+/** A grpc-js service definition from a generated method table; requests arrive as `Sized`. */
+export function serviceDefinition(table: MethodTable): ServiceDefinition {
+  const def: Record<string, unknown> = {}
+  for (const [name, m] of Object.entries(table)) {
+    def[name] = {
+      path: m.path,
+      requestStream: m.requestStream,
+      responseStream: m.responseStream,
+      requestSerialize: m.requestSerialize,
+      requestDeserialize: (b: Buffer) => (m.requestStream ? m.requestDeserialize(b) : { req: m.requestDeserialize(b), size: b.length }),
+      responseSerialize: m.responseSerialize,
+      responseDeserialize: m.responseDeserialize,
+      originalName: name,
+    }
+  }
+  return def as ServiceDefinition
+}
+
+/** Room for the fields etcd wraps around a request before proposing it. */
+const ENVELOPE_BYTES = 16
+
+export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
+  limits: Limits,
+  handler: (req: Req) => Promise<Res>,
+  core: Pick<Core, 'header'>,
+): UntypedHandleCall {
+  return (call: ServerUnaryCall<Sized<Req>, Res>, callback: sendUnaryData<Res>) => {
+    const { req, size } = call.request
+    if (size + ENVELOPE_BYTES > limits.maxRequestBytes) {
+      callback(toGrpcError(Errors.RequestTooLarge))
+      return
+    }
+    handler(req).then(
+      (res) => {
+        const header = core.header()
+        // The core's result knows the revision it was computed at; the rest is the member's.
+        if (res.header?.revision) header.revision = res.header.revision
+        res.header = header
+        callback(null, res)
+      },
+      (err) => callback(toGrpcError(err)),
+    )
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The typed configuration of one member, built from etcd's flags / env / config file and
+ * validated at start-up with etcd's messages.
+ */
+import { FLAGS } from './flags.js'
+import { ConfigError, readSettings, type RawValues } from './parse.js'
+import { parseGoDuration } from './duration.js'
+
+export interface ServerConfig {
+  name: string
+  dataDir: string
+  walDir: string
+  snapshotCount: number
+  heartbeatMs: number
+  electionMs: number
+  listenPeerUrls: URL[]
+  listenClientUrls: URL[]
+  advertiseClientUrls: URL[]
+  initialAdvertisePeerUrls: URL[]
+  initialCluster: string
+  initialClusterState: 'new' | 'existing'
+  initialClusterToken: string
+  maxSnapshots: number
+  maxWals: number
+  quotaBackendBytes: number
+  maxTxnOps: number
+  maxRequestBytes: number
+  grpcKeepaliveMinTimeMs: number
+  grpcKeepaliveIntervalMs: number
+  grpcKeepaliveTimeoutMs: number
+  strictReconfigCheck: boolean
+  preVote: boolean
+  autoCompactionRetention: string
+  autoCompactionMode: 'periodic' | 'revision'
+  tls: {
+    certFile: string
+    keyFile: string
+    trustedCaFile: string
+    clientCertAuth: boolean
+    autoTls: boolean
+    peerCertFile: string
+    peerKeyFile: string
+    peerTrustedCaFile: string
+    peerClientCertAuth: boolean
+    peerAutoTls: boolean
+    minVersion: string
+    cipherSuites: string
+  }
+  logLevel: string
+  logOutputs: string[]
+  unsafeNoFsync: boolean
+  forceNewCluster: boolean
+  /** Flags that were set (on the command line, in the environment or in the config file). */
+  explicit: Set<string>
+  warnings: string[]
+}
+
+/** Default quota, as etcd: 2 GiB. */
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024
+const MAX_ELECTION_MS = 50000
+
+function parseUrls(flag: string, text: string): URL[] {
+  if (text === '') return []
+  return text.split(',').map((s) => {
+    let u: URL
+    try {
+      u = new URL(s.trim())
+    } catch {
+      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: parse ${s.trim()}: invalid URL. See 'tsetcd serve --help'.`)
+    }
+    if (!['http:', 'https:', 'unix:', 'unixs:'].includes(u.protocol)) {
+      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: URL scheme must be http, https, unix, or unixs: ${s.trim()}. See 'tsetcd serve --help'.`)
+    }
+    if (u.port === '' && (u.protocol === 'http:' || u.protocol === 'https:')) {
+      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: URL address does not have the form "host:port": ${s.trim()}. See 'tsetcd serve --help'.`)
+    }
+    return u
+  })
+}
+
+function isIp(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '')
+  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(h) || (h.includes(':') && /^[0-9a-fA-F:.]+$/.test(h))
+}
+
+function checkBindUrls(flag: string, urls: URL[]): void {
+  for (const u of urls) {
+    if (u.protocol === 'unix:' || u.protocol === 'unixs:') continue
+    if (u.hostname === 'localhost') continue
+    if (!isIp(u.hostname)) throw new ConfigError(`--${flag}: expected IP in URL for binding (${u.toString().replace(/\/$/, '')})`)
+  }
+}
+
+export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean } {
+  const parsed = readSettings(argv, env)
+  const raw: RawValues = parsed.values
+  const get = (name: string): string => raw.get(name) ?? FLAGS.find((d) => d.name === name)!.default
+  const bool = (name: string): boolean => /^(1|t|true)$/i.test(get(name))
+  const num = (name: string): number => Number(get(name))
+  const dur = (name: string): number => parseGoDuration(get(name))!
+
+  const name = get('name')
+  const listenClientUrls = parseUrls('listen-client-urls', get('listen-client-urls'))
+  const listenPeerUrls = parseUrls('listen-peer-urls', get('listen-peer-urls'))
+  const advertiseClientUrls = parseUrls('advertise-client-urls', get('advertise-client-urls'))
+  const initialAdvertisePeerUrls = parseUrls('initial-advertise-peer-urls', get('initial-advertise-peer-urls'))
+  checkBindUrls('listen-client-urls', listenClientUrls)
+  checkBindUrls('listen-peer-urls', listenPeerUrls)
+
+  if (parsed.explicit.has('listen-client-urls') && !parsed.explicit.has('advertise-client-urls')) {
+    throw new ConfigError("error verifying flags, --advertise-client-urls is required when --listen-client-urls is set explicitly. See 'tsetcd serve --help'.")
+  }
+  const state = get('initial-cluster-state')
+  if (state !== 'new' && state !== 'existing') throw new ConfigError(`error verifying flags, invalid value "${state}" for flag -initial-cluster-state: valid values are new, existing. See 'tsetcd serve --help'.`)
+  const mode = get('auto-compaction-mode')
+  if (mode !== 'periodic' && mode !== 'revision') throw new ConfigError(`unknown auto-compaction-mode "${mode}"`)
+  const heartbeatMs = num('heartbeat-interval')
+  const electionMs = num('election-timeout')
+  if (heartbeatMs <= 0) throw new ConfigError(`--heartbeat-interval must be >0 (set to ${heartbeatMs}ms)`)
+  if (electionMs <= 0) throw new ConfigError(`--election-timeout must be >0 (set to ${electionMs}ms)`)
+  if (5 * heartbeatMs > electionMs) throw new ConfigError(`--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`)
+  if (electionMs > MAX_ELECTION_MS) throw new ConfigError(`--election-timeout[${electionMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`)
+  const maxRequestBytes = num('max-request-bytes')
+  if (maxRequestBytes <= 0) throw new ConfigError('--max-request-bytes must be >0')
+  const maxTxnOps = num('max-txn-ops')
+  if (maxTxnOps <= 0) throw new ConfigError('--max-txn-ops must be >0')
+  const quota = num('quota-backend-bytes')
+  for (const level of [get('log-level')]) {
+    if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(level)) throw new ConfigError(`unknown log-level "${level}"`)
+  }
+  const minTls = get('tls-min-version')
+  if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
+
+  const initialCluster = get('initial-cluster') || initialAdvertisePeerUrls.map((u) => `${name}=${u.toString().replace(/\/$/, '')}`).join(',')
+
+  return {
+    help: parsed.help,
+    name,
+    dataDir: get('data-dir') || `${name}.etcd`,
+    walDir: get('wal-dir'),
+    snapshotCount: num('snapshot-count'),
+    heartbeatMs,
+    electionMs,
+    listenPeerUrls,
+    listenClientUrls,
+    advertiseClientUrls,
+    initialAdvertisePeerUrls,
+    initialCluster,
+    initialClusterState: state,
+    initialClusterToken: get('initial-cluster-token'),
+    maxSnapshots: num('max-snapshots'),
+    maxWals: num('max-wals'),
+    quotaBackendBytes: quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
+    maxTxnOps,
+    maxRequestBytes,
+    grpcKeepaliveMinTimeMs: dur('grpc-keepalive-min-time'),
+    grpcKeepaliveIntervalMs: dur('grpc-keepalive-interval'),
+    grpcKeepaliveTimeoutMs: dur('grpc-keepalive-timeout'),
+    strictReconfigCheck: bool('strict-reconfig-check'),
+    preVote: bool('pre-vote'),
+    autoCompactionRetention: get('auto-compaction-retention'),
+    autoCompactionMode: mode,
+    tls: {
+      certFile: get('cert-file'),
+      keyFile: get('key-file'),
+      trustedCaFile: get('trusted-ca-file'),
+      clientCertAuth: bool('client-cert-auth'),
+      autoTls: bool('auto-tls'),
+      peerCertFile: get('peer-cert-file'),
+      peerKeyFile: get('peer-key-file'),
+      peerTrustedCaFile: get('peer-trusted-ca-file'),
+      peerClientCertAuth: bool('peer-client-cert-auth'),
+      peerAutoTls: bool('peer-auto-tls'),
+      minVersion: minTls,
+      cipherSuites: get('cipher-suites'),
+    },
+    logLevel: bool('debug') ? 'debug' : get('log-level'),
+    logOutputs: get('log-outputs').split(',').filter(Boolean),
+    unsafeNoFsync: bool('unsafe-no-fsync'),
+    forceNewCluster: bool('force-new-cluster'),
+    explicit: parsed.explicit,
+    warnings: parsed.warnings,
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Real processes for integration and interop tests: tsetcd members, a real etcd, and
+ * command runs (etcdctl or our binary) with their stdout, stderr and exit code.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { EtcdClient } from '../../src/client/client.js'
+import { KVService } from '../../src/gen/etcdserverpb.js'
+
+export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..')
+export const TSETCD = path.join(REPO, 'bin', 'run.js')
+export const ETCD = '/usr/bin/etcd'
+export const ETCDCTL = '/usr/bin/etcdctl'
+
+export function haveBinary(p: string): boolean {
+  return fs.existsSync(p)
+}
+
+/** Ports the OS reports free right now (listen on 0, close). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = []
+  const ports: number[] = []
+  for (let i = 0; i < n; i++) {
+    const s = net.createServer()
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+    servers.push(s)
+    ports.push((s.address() as net.AddressInfo).port)
+  }
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
+  return ports
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  code: number | null
+  stdoutBytes: Buffer
+}
+
+/** Runs a command to completion (async, so servers in this process keep running). */
+export function run(cmd: string, args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (d) => out.push(d))
+    child.stderr.on('data', (d) => err.push(d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const stdoutBytes = Buffer.concat(out)
+      resolve({ stdout: stdoutBytes.toString(), stdoutBytes, stderr: Buffer.concat(err).toString(), code })
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+/** etcdctl's stderr carries clientv3's JSON log lines; the lines a user reads are the rest. */
+export function userStderr(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => l && !l.startsWith('{"level"'))
+    .join('\n')
+}
+
+export interface ServerProc {
+  name: string
+  clientUrl: string
+  endpoint: string
+  peerUrl: string
+  dataDir: string
+  proc: ChildProcess
+  log: () => string
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>
+  /** SIGKILL and wait for exit. */
+  kill9(): Promise<void>
+}
+
+async function waitForPort(port: number, proc: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode} before listening:\n${log()}`)
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.once('connect', () => {
+        s.destroy()
+        resolve(true)
+      })
+      s.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`server did not listen on ${port} within ${timeoutMs} ms:\n${log()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Waits until the server answers a linearizable Range (a leader exists and it applies). */
+export async function waitReady(endpoint: string, proc: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastErr: unknown
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${log()}`)
+    let client: EtcdClient | undefined
+    try {
+      client = await EtcdClient.connect({ endpoints: [endpoint], dialTimeoutMs: 1000 })
+      await client.call(KVService.Range, { key: Buffer.from('readiness-probe') }, 1000)
+      return
+    } catch (err) {
+      lastErr = err
+      await new Promise((r) => setTimeout(r, 100))
+    } finally {
+      client?.close()
+    }
+  }
+  throw new Error(`server at ${endpoint} not ready within ${timeoutMs} ms (${(lastErr as Error)?.message}):\n${log()}`)
+}
+
+function track(proc: ChildProcess): () => string {
+  let text = ''
+  proc.stdout?.on('data', (d) => (text += d))
+  proc.stderr?.on('data', (d) => (text += d))
+  return () => text
+}
+
+function exited(proc: ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode)
+  return new Promise((resolve) => proc.once('exit', (code) => resolve(code)))
+}
+
+export interface StartOptions {
+  name?: string
+  dataDir?: string
+  clientPort?: number
+  peerPort?: number
+  extraArgs?: string[]
+  env?: NodeJS.ProcessEnv
+  /** Use exactly these args (plus nothing else). */
+  args?: string[]
+  /** Wait for a linearizable read to succeed (default); false: only for the port. */
+  ready?: boolean
+}
+
+function memberArgs(o: StartOptions, clientPort: number, peerPort: number, dataDir: string): string[] {
+  const name = o.name ?? 'default'
+  return [
+    '--name', name,
+    '--data-dir', dataDir,
+    '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
+    '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
+    ...(o.extraArgs ?? []),
+  ]
+}
+
+async function start(cmd: string, prefixArgs: string[], o: StartOptions): Promise<ServerProc> {
+  const [cp, pp] = o.clientPort && o.peerPort ? [o.clientPort, o.peerPort] : await freePorts(2)
+  if (o.args && !(o.clientPort && o.peerPort)) throw new Error('start: with explicit args, give clientPort and peerPort')
+  const dataDir = o.dataDir ?? path.join(tmpDir('tsetcd-test-'), 'data')
+  const args = o.args ?? memberArgs(o, cp, pp, dataDir)
+  const proc = spawn(cmd, [...prefixArgs, ...args], { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const log = track(proc)
+  await waitForPort(cp, proc, log, 20000)
+  if (o.ready !== false) await waitReady(`127.0.0.1:${cp}`, proc, log, 20000)
+  return {
+    name: o.name ?? 'default',
+    clientUrl: `http://127.0.0.1:${cp}`,
+    endpoint: `127.0.0.1:${cp}`,
+    peerUrl: `http://127.0.0.1:${pp}`,
+    dataDir,
+    proc,
+    log,
+    async stop() {
+      proc.kill('SIGTERM')
+      return exited(proc)
+    },
+    async kill9() {
+      proc.kill('SIGKILL')
+      await exited(proc)
+    },
+  }
+}
+
+export function startTsetcd(o: StartOptions = {}): Promise<ServerProc> {
+  return start(process.execPath, [TSETCD, 'serve'], o)
+}
+
+export function startEtcd(o: StartOptions = {}): Promise<ServerProc> {
+  return start(ETCD, [], o)
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+/** Synchronous check used by `describe` blocks to skip when a binary is missing. */
+export function etcdVersion(): string | undefined {
+  if (!haveBinary(ETCD)) return undefined
+  const r = spawnSync(ETCD, ['--version'])
+  return r.stdout.toString().split('\n')[0]
+}
