@@ -34,6 +34,7 @@ export default class Get extends ClientCommand {
     const rev = parseIntFlag('rev', flags.rev)
     if (args.length === 0) throw exitWithError(ExitCode.BadArgs, 'get command needs one argument as key and an optional argument as range_end')
     if (flags.prefix && flags['from-key']) throw exitWithError(ExitCode.BadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one')
+    if (flags['count-only'] && g['write-out'] !== 'fields') throw exitWithError(ExitCode.BadArgs, '--count-only is only for `--write-out=fields`')
     if (flags['keys-only'] && flags['count-only']) throw exitWithError(ExitCode.InvalidInput, '`--keys-only` and `--count-only` cannot be set at the same time, choose one')
     let serializable = false
     if (flags.consistency === 's') serializable = true
