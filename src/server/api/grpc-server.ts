@@ -38,6 +38,11 @@ export class ClientServer {
     this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
   }
 
+  /** Registers another service (before `listen`). */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation)
+  }
+
   async listen(urls: URL[], credentials: (u: URL) => grpc.ServerCredentials): Promise<void> {
     for (const u of urls) {
       await new Promise<number>((resolve, reject) => {

@@ -9,10 +9,21 @@ import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend } from '../backend/backend.js'
 import type { MvccStore } from '../mvcc/store.js'
 import { applyCompaction, applyDeleteRange, applyPut, applyRange, applyTxn } from '../apply/kv.js'
+import type { Change } from '../mvcc/change.js'
 import type { Applied, StateMachine } from './server.js'
 
+/** Told, after each committed batch, every change it made in revision order. */
+export type CommitListener = (changes: readonly Change[], revision: number) => void
+
 export class KvStateMachine implements StateMachine {
+  private readonly listeners: CommitListener[] = []
+
   constructor(private readonly store: MvccStore, private readonly backend: Backend, private readonly sync: boolean) {}
+
+  /** Watchers and the lessor learn about committed changes here. */
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener)
+  }
 
   get revision(): number {
     return this.store.currentRevision
@@ -53,6 +64,7 @@ export class KvStateMachine implements StateMachine {
       }
     }
     b.commit({ consistentIndex: index }, { sync: this.sync })
+    if (b.changes.length > 0) for (const l of this.listeners) l(b.changes, this.store.currentRevision)
     return out
   }
 }

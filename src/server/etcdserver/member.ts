@@ -36,7 +36,8 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
 
   const backend = await RocksBackend.open(RocksBackend.dbDir(cfg.dataDir))
   const store = await MvccStore.open(backend)
-  const server = new EtcdServer(new KvStateMachine(store, backend, !cfg.unsafeNoFsync), identity)
+  const kv = new KvStateMachine(store, backend, !cfg.unsafeNoFsync)
+  const server = new EtcdServer(kv, identity)
   const clients = new ClientServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
