@@ -7,7 +7,9 @@ import { EtcdError } from '../errors.js'
 import type { RangeRequest, RangeResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend } from '../backend/backend.js'
-import type { MvccStore } from '../mvcc/store.js'
+import { MvccStore } from '../mvcc/store.js'
+import { RocksBackend } from '../backend/rocks-backend.js'
+import { swapInStaged } from '../raftnode/db-snapshot.js'
 import { applyCompaction, applyDeleteRange, applyPut, applyRange, applyTxn } from '../apply/kv.js'
 import type { Change } from '../mvcc/change.js'
 import type { Applied, StateMachine } from './server.js'
@@ -17,12 +19,40 @@ export type CommitListener = (changes: readonly Change[], revision: number) => v
 
 export class KvStateMachine implements StateMachine {
   private readonly listeners: CommitListener[] = []
+  private readonly restoreListeners: ((store: MvccStore) => void)[] = []
 
-  constructor(private readonly store: MvccStore, private readonly backend: Backend, private readonly sync: boolean) {}
+  constructor(private store: MvccStore, private backend: Backend) {}
 
   /** Watchers and the lessor learn about committed changes here. */
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener)
+  }
+
+  /** The live backend (replaced when a snapshot from the leader is installed). */
+  get currentBackend(): Backend {
+    return this.backend
+  }
+
+  get currentStore(): MvccStore {
+    return this.store
+  }
+
+  /**
+   * Installs the staged database received with a raft snapshot: closes the live store,
+   * swaps the databases and reopens; then tells the restore listeners.
+   */
+  async restoreStaged(dataDir: string): Promise<void> {
+    await this.store.close()
+    await this.backend.close()
+    await swapInStaged(dataDir)
+    this.backend = await RocksBackend.open(RocksBackend.dbDir(dataDir))
+    this.store = await MvccStore.open(this.backend)
+    for (const l of this.restoreListeners) l(this.store)
+  }
+
+  /** Told when the store was replaced by a snapshot's. */
+  onRestore(listener: (store: MvccStore) => void): void {
+    this.restoreListeners.push(listener)
   }
 
   get revision(): number {
@@ -45,6 +75,17 @@ export class KvStateMachine implements StateMachine {
     return applyRange(this.store, req)
   }
 
+  markApplied(index: number): void {
+    const b = this.store.beginBatch()
+    b.commit({ consistentIndex: index }, { sync: false })
+  }
+
+  /** Makes every applied write durable (fsyncs the backend's log). */
+  syncApplied(): void {
+    const b = this.store.beginBatch()
+    b.commit({ consistentIndex: this.store.consistentIndex }, { sync: true })
+  }
+
   applyBatch(reqs: InternalRequest[], index: number): Applied[] {
     const b = this.store.beginBatch()
     const out: Applied[] = []
@@ -63,7 +104,7 @@ export class KvStateMachine implements StateMachine {
         out.push({ ok: false, err })
       }
     }
-    b.commit({ consistentIndex: index }, { sync: this.sync })
+    b.commit({ consistentIndex: index }, { sync: false })
     if (b.changes.length > 0) for (const l of this.listeners) l(b.changes, this.store.currentRevision)
     return out
   }

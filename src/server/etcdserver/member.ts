@@ -1,6 +1,7 @@
 /**
- * Starts one member from its configuration: data dir, identity, backend and store, the
- * core, and the client listeners. Returns a handle to stop it cleanly.
+ * Starts one member from its configuration: data dir, identity, backend and store, the raft
+ * state from the WAL and snapshots, the peer transport, the raft loop, the core and the
+ * client listeners. Returns a handle to stop it cleanly.
  */
 import fs from 'node:fs/promises'
 import * as grpc from '@grpc/grpc-js'
@@ -8,36 +9,112 @@ import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
 import { MvccStore } from '../mvcc/store.js'
-import { bootstrapIdentity, readIdentity, writeIdentity } from '../membership/identity.js'
+import { readIdentity, writeIdentity, type Identity } from '../membership/identity.js'
+import { bootstrapMember } from '../membership/bootstrap.js'
 import { ClientServer } from '../api/grpc-server.js'
+import { PeerTransport } from '../peer/index.js'
+import { RaftNode, type RaftApplication } from '../raftnode/raft-node.js'
+import { openRaftDisk } from '../raftnode/recover.js'
+import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-snapshot.js'
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
 
 export interface Member {
   readonly server: EtcdServer
+  readonly kv: KvStateMachine
+  readonly clients: ClientServer
   stop(): Promise<void>
 }
 
-export async function startMember(cfg: ServerConfig, log: Logger): Promise<Member> {
-  await fs.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
-  let identity = await readIdentity(cfg.dataDir)
-  if (identity) {
-    log.info('restarting member', { name: identity.name, 'member-id': identity.memberId, 'cluster-id': identity.clusterId, 'data-dir': cfg.dataDir })
-    if (identity.name !== cfg.name) log.warn('member name differs from the one in the data dir; using the data dir', { name: cfg.name, 'stored-name': identity.name })
-  } else {
-    identity = bootstrapIdentity(cfg.name, cfg.initialCluster, cfg.initialClusterToken, cfg.initialAdvertisePeerUrls.map((u) => u.href))
-    if (identity.members.length > 1) throw new Error('a member of a multi-member --initial-cluster needs the cluster runtime, which this build does not include')
-    await writeIdentity(cfg.dataDir, identity)
-    log.info('bootstrapped new member', { name: identity.name, 'member-id': identity.memberId, 'cluster-id': identity.clusterId, 'data-dir': cfg.dataDir })
+async function identityFor(cfg: ServerConfig, log: Logger): Promise<Identity> {
+  const stored = await readIdentity(cfg.dataDir)
+  if (stored) {
+    log.info('restarting member', { name: stored.name, 'member-id': stored.memberId, 'cluster-id': stored.clusterId, 'data-dir': cfg.dataDir })
+    if (stored.name !== cfg.name) log.warn('member name differs from the one in the data dir; using the data dir', { name: cfg.name, 'stored-name': stored.name })
+    return stored
   }
+  const identity = await bootstrapMember(cfg, log)
+  await writeIdentity(cfg.dataDir, identity)
+  log.info('bootstrapped new member', { name: identity.name, 'member-id': identity.memberId, 'cluster-id': identity.clusterId, 'data-dir': cfg.dataDir, members: identity.members.map((m) => m.name) })
+  return identity
+}
+
+export async function startMember(cfg: ServerConfig, log: Logger): Promise<Member> {
   for (const u of cfg.listenClientUrls) {
     if (u.protocol !== 'http:') throw new Error(`--listen-client-urls: ${u.protocol.replace(':', '')} listeners are not supported yet (${u.href})`)
   }
+  await fs.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
+  await settleStagedDb(cfg.dataDir)
+  const identity = await identityFor(cfg, log)
 
   const backend = await RocksBackend.open(RocksBackend.dbDir(cfg.dataDir))
   const store = await MvccStore.open(backend)
-  const kv = new KvStateMachine(store, backend, !cfg.unsafeNoFsync)
-  const server = new EtcdServer(kv, identity)
+  const kv = new KvStateMachine(store, backend)
+  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
+
+  const disk = await openRaftDisk({
+    dataDir: cfg.dataDir,
+    walDir: cfg.walDir,
+    memberId: identity.memberId,
+    clusterId: identity.clusterId,
+    initialVoters: identity.members.map((m) => m.id),
+    logger: log.named('raft'),
+  })
+  let node: RaftNode | undefined
+  const transport = new PeerTransport({
+    memberId: identity.memberId,
+    clusterId: identity.clusterId,
+    listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
+    handler: {
+      onMessage: (m) => node?.step(m),
+      reportUnreachable: (id) => node?.reportUnreachable(id),
+      reportSnapshot: (id, ok) => node?.reportSnapshot(id, ok),
+      onSnapshot: (m, body) => {
+        log.info('receiving snapshot from leader', { from: m.from, index: m.snapshot?.metadata.index })
+        return stageSnapshot(cfg.dataDir, body)
+      },
+    },
+    members: () =>
+      identity.members.map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.id === identity.memberId ? cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')) : [] })),
+    logger: log.named('rafthttp'),
+  })
+  for (const m of identity.members) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerUrls)
+  await transport.start()
+
+  const app: RaftApplication = {
+    applyEntries: (entries, n) => server.applyEntries(entries, n),
+    restore: () => kv.restoreStaged(cfg.dataDir),
+    syncApplied: () => kv.syncApplied(),
+    snapshotBody: () => snapshotBodyNow(kv.currentBackend),
+    readStates: (rs) => server.readStates(rs),
+    softState: (ss) => {
+      log.info(ss.lead === 0n ? 'lost leader' : `elected leader ${ss.lead.toString(16)}`, { 'member-id': identity.memberId, role: ss.role })
+      server.softState(ss)
+    },
+  }
+  const electionTick = Math.max(2, Math.round(cfg.electionMs / cfg.heartbeatMs))
+  node = new RaftNode({
+    id: identity.memberId,
+    storage: disk.storage,
+    wal: disk.wal,
+    snapshotter: disk.snapshotter,
+    transport,
+    app,
+    logger: log.named('raft'),
+    tickMs: cfg.heartbeatMs,
+    electionTick,
+    heartbeatTick: 1,
+    preVote: cfg.preVote,
+    applied: disk.snapshotIndex,
+    snapshotCount: cfg.snapshotCount,
+    maxWals: cfg.maxWals,
+    maxSnapshots: cfg.maxSnapshots,
+    // A lone member need not wait a whole election timeout for itself (etcd does the same).
+    advanceTicks: identity.members.length === 1 ? electionTick - 1 : 0,
+  })
+  server.attach(node)
+  node.start()
+
   const clients = new ClientServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
@@ -46,17 +123,22 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
   })
   await clients.listen(cfg.listenClientUrls, () => grpc.ServerCredentials.createInsecure())
-  log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), revision: store.currentRevision })
+  log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
 
   let stopping: Promise<void> | undefined
   return {
     server,
+    kv,
+    clients,
     stop() {
       stopping ??= (async () => {
         await clients.close()
         await server.stop()
-        await store.close()
-        await backend.close()
+        await node!.stop()
+        await transport.stop()
+        await disk.wal.close()
+        await kv.currentStore.close()
+        await kv.currentBackend.close()
         log.info('stopped member', { name: identity.name })
       })()
       return stopping

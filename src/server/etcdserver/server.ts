@@ -1,18 +1,26 @@
 /**
- * The member's core: writes are proposed, applied in order, and answered once applied;
- * reads are served from the store.
+ * The member's core, on top of Raft.
  *
- * Writes arriving in the same event-loop turn form one batch: they are applied together
- * and persisted with one synced backend write (group commit), then all their callers are
- * answered. The applied index of the last request is stored in that same write, so replay
- * after a crash is idempotent.
+ * Writes: each request gets an ID, a waiter, and is proposed; every member applies every
+ * committed entry, and the member that proposed it answers its client from the result.
+ * While there is no leader, proposals wait (up to the request timeout) for one, as etcd's do.
+ *
+ * Linearizable reads: all reads that arrive in one event-loop turn share one ReadIndex
+ * request; once the leader has confirmed its leadership and this member has applied up to
+ * the returned index, they are served from the local store. Serializable reads are served
+ * from the local store at once.
  */
+import { randomBytes } from 'node:crypto'
 import { EtcdError, Errors } from '../errors.js'
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
   RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
-import type { InternalRequest } from '../../gen/tsetcdpb.js'
+import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../gen/tsetcdpb.js'
+import type { Entry, ReadState, SoftState } from '../../raft/index.js'
+import { ErrProposalDropped } from '../../raft/index.js'
+import type { RaftNode } from '../raftnode/raft-node.js'
+import type { Logger } from '../log.js'
 import type { Core } from './core.js'
 import { ETCD_VERSION } from '../../version.js'
 
@@ -21,8 +29,10 @@ export type Applied = { ok: true; res: { header?: ResponseHeaderInit }; done?: P
 
 /** What the core needs from the applied state (the MVCC store and its appliers). */
 export interface StateMachine {
-  /** Applies requests in order, persisting them (and `index`) in one synced write. */
+  /** Applies requests in order and records `index` as applied, in one backend write. */
   applyBatch(reqs: InternalRequest[], index: number): Applied[]
+  /** Records `index` as applied when entries carried no request. */
+  markApplied(index: number): void
   range(req: RangeRequest): Promise<RangeResponseInit>
   readonly revision: number
   readonly appliedIndex: number
@@ -36,47 +46,87 @@ export interface ServerIdentity {
 }
 
 interface Waiter {
-  req: InternalRequest
   resolve: (a: Applied) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout
+}
+
+interface ReadBatch {
+  ctx: Buffer
+  waiters: { resolve: () => void; reject: (e: Error) => void }[]
+  timer?: NodeJS.Timeout
+}
+
+export interface EtcdServerOptions {
+  /** How long a request waits for its result (etcd: 5 s + 2 × election timeout). */
+  requestTimeoutMs: number
+  logger: Logger
 }
 
 export class EtcdServer implements Core {
-  private queue: Waiter[] = []
-  private scheduled = false
+  private node!: RaftNode
+  private readonly waiters = new Map<bigint, Waiter>()
+  /** Proposals waiting for a leader. */
+  private parked: { data: Uint8Array; id: bigint }[] = []
+  private readonly idBase: bigint
+  private idCounter = 0n
   private stopped = false
-  private readonly term = 2n
+  private readBatch?: ReadBatch
+  private readonly readsInFlight = new Map<string, ReadBatch>()
+  private readCounter = 0n
+  /** Reads waiting for the applied index to reach theirs. */
+  private appliedWaits: { index: number; resolve: () => void }[] = []
 
-  constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity) {}
+  constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
+    // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
+    this.idBase = ((id.memberId & 0xffffn) << 48n) | (BigInt(randomBytes(6).readUIntBE(0, 6)) & 0xffffff000000n)
+  }
+
+  attach(node: RaftNode): void {
+    this.node = node
+  }
 
   header(): ResponseHeaderInit {
-    return { cluster_id: this.id.clusterId, member_id: this.id.memberId, revision: this.sm.revision, raft_term: this.term }
+    return { cluster_id: this.id.clusterId, member_id: this.id.memberId, revision: this.sm.revision, raft_term: BigInt(this.node.currentTerm) }
+  }
+
+  // ---- writes ----
+
+  private nextId(): bigint {
+    this.idCounter++
+    return BigInt.asUintN(64, this.idBase + this.idCounter)
   }
 
   private propose(req: InternalRequest): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    return new Promise<Applied>((resolve) => {
-      this.queue.push({ req, resolve })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.flush())
-      }
+    const id = this.nextId()
+    const data = encodeInternalRequest({ ...req, ID: id })
+    return new Promise<Applied>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id)
+        reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
+      }, this.o.requestTimeoutMs)
+      this.waiters.set(id, { resolve, reject, timer })
+      if (this.node.leader === 0n) this.parked.push({ data, id })
+      else this.submit(data, id)
     })
   }
 
-  private flush(): void {
-    this.scheduled = false
-    const batch = this.queue
-    this.queue = []
-    if (batch.length === 0) return
-    let results: Applied[]
+  private submit(data: Uint8Array, id: bigint): void {
     try {
-      results = this.sm.applyBatch(batch.map((w) => w.req), this.sm.appliedIndex + batch.length)
+      this.node.propose(data)
     } catch (err) {
-      const e = err instanceof EtcdError ? err : new EtcdError(2, (err as Error).message)
-      for (const w of batch) w.resolve({ ok: false, err: e })
-      return
+      if (err instanceof ErrProposalDropped) this.parked.push({ data, id })
+      else this.fail(id, err as Error)
     }
-    for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i])
+  }
+
+  private fail(id: bigint, err: Error): void {
+    const w = this.waiters.get(id)
+    if (!w) return
+    clearTimeout(w.timer)
+    this.waiters.delete(id)
+    w.reject(err)
   }
 
   private async write<T>(req: InternalRequest): Promise<T> {
@@ -84,11 +134,6 @@ export class EtcdServer implements Core {
     if (!a.ok) throw a.err
     if (a.done) await a.done
     return a.res as T
-  }
-
-  range(req: RangeRequest): Promise<RangeResponseInit> {
-    if (this.stopped) return Promise.reject(Errors.Stopped)
-    return this.sm.range(req)
   }
 
   put(req: PutRequest): Promise<PutResponseInit> {
@@ -107,23 +152,147 @@ export class EtcdServer implements Core {
     return this.write({ ID: 0n, compaction: req })
   }
 
+  // ---- applying committed entries (called by the raft loop) ----
+
+  applyEntries(entries: Entry[], node: RaftNode): void {
+    let run: InternalRequest[] = []
+    let runEnd = 0
+    const flush = () => {
+      if (run.length === 0) {
+        if (runEnd > this.sm.appliedIndex) this.sm.markApplied(runEnd)
+        return
+      }
+      const results = this.sm.applyBatch(run, runEnd)
+      for (let i = 0; i < run.length; i++) {
+        const w = this.waiters.get(run[i].ID)
+        if (!w) continue
+        clearTimeout(w.timer)
+        this.waiters.delete(run[i].ID)
+        w.resolve(results[i])
+      }
+      run = []
+    }
+    for (const e of entries) {
+      if (e.type === 'confChange') {
+        flush()
+        node.applyConfChange(e.data)
+        continue
+      }
+      runEnd = e.index
+      // Entries already in the backend (replayed after a restart or a snapshot) are skipped.
+      if (e.index <= this.sm.appliedIndex || e.data.length === 0) continue
+      run.push(decodeInternalRequest(e.data))
+    }
+    flush()
+    if (entries.length > 0) this.releaseAppliedWaits(entries[entries.length - 1].index)
+  }
+
+  softState(s: SoftState): void {
+    if (s.lead !== 0n && this.parked.length > 0) {
+      const parked = this.parked
+      this.parked = []
+      for (const p of parked) if (this.waiters.has(p.id)) this.submit(p.data, p.id)
+    }
+    if (s.lead === 0n || s.role !== 'leader') {
+      // Reads waiting on a leadership confirmation may never get it from a former leader.
+      for (const b of this.readsInFlight.values()) this.failRead(b, Errors.LeaderChanged)
+      this.readsInFlight.clear()
+    }
+  }
+
+  // ---- reads ----
+
+  async range(req: RangeRequest): Promise<RangeResponseInit> {
+    if (this.stopped) throw Errors.Stopped
+    if (!req.serializable) await this.linearizable()
+    return this.sm.range(req)
+  }
+
+  /** Resolves once this member has applied everything committed before the call. */
+  private linearizable(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!this.readBatch) {
+        const batch: ReadBatch = { ctx: Buffer.alloc(8), waiters: [] }
+        batch.ctx.writeBigUInt64BE(++this.readCounter)
+        this.readBatch = batch
+        setImmediate(() => this.sendRead(batch))
+      }
+      this.readBatch.waiters.push({ resolve, reject })
+    })
+  }
+
+  private sendRead(batch: ReadBatch): void {
+    if (this.readBatch === batch) this.readBatch = undefined
+    const key = batch.ctx.toString('hex')
+    this.readsInFlight.set(key, batch)
+    batch.timer = setTimeout(() => {
+      this.readsInFlight.delete(key)
+      this.failRead(batch, this.node.leader === 0n ? Errors.NoLeader : Errors.Timeout)
+    }, this.o.requestTimeoutMs)
+    if (this.node.leader === 0n) {
+      // No leader to confirm against: fail fast, as etcd's linearizable reads do without one.
+      this.readsInFlight.delete(key)
+      this.failRead(batch, Errors.NoLeader)
+      return
+    }
+    try {
+      this.node.readIndex(batch.ctx)
+    } catch (err) {
+      this.readsInFlight.delete(key)
+      this.failRead(batch, err instanceof ErrProposalDropped ? Errors.NoLeader : (err as Error))
+    }
+  }
+
+  private failRead(batch: ReadBatch, err: Error): void {
+    if (batch.timer) clearTimeout(batch.timer)
+    for (const w of batch.waiters) w.reject(err)
+    batch.waiters = []
+  }
+
+  readStates(states: ReadState[]): void {
+    for (const rs of states) {
+      const key = Buffer.from(rs.requestCtx).toString('hex')
+      const batch = this.readsInFlight.get(key)
+      if (!batch) continue
+      this.readsInFlight.delete(key)
+      if (batch.timer) clearTimeout(batch.timer)
+      const done = () => {
+        for (const w of batch.waiters) w.resolve()
+      }
+      if (this.node.applied >= rs.index) done()
+      else this.appliedWaits.push({ index: rs.index, resolve: done })
+    }
+  }
+
+  private releaseAppliedWaits(applied: number): void {
+    if (this.appliedWaits.length === 0) return
+    const still: typeof this.appliedWaits = []
+    for (const w of this.appliedWaits) {
+      if (w.index <= applied) w.resolve()
+      else still.push(w)
+    }
+    this.appliedWaits = still
+  }
+
   async status(): Promise<StatusResponseInit> {
     return {
       version: ETCD_VERSION,
       dbSize: this.sm.dbSize(),
       dbSizeInUse: this.sm.dbSizeInUse(),
-      leader: this.id.memberId,
-      raftIndex: BigInt(this.sm.appliedIndex),
-      raftTerm: this.term,
-      raftAppliedIndex: BigInt(this.sm.appliedIndex),
+      leader: this.node.leader,
+      raftIndex: BigInt(this.node.lastIndex),
+      raftTerm: BigInt(this.node.currentTerm),
+      raftAppliedIndex: BigInt(this.node.applied),
       errors: [],
       isLearner: false,
     }
   }
 
-  /** Stops taking requests; those already queued are still applied. */
+  /** Stops taking requests; pending ones fail with "server stopped". */
   async stop(): Promise<void> {
     this.stopped = true
-    if (this.queue.length > 0) this.flush()
+    for (const [id] of this.waiters) this.fail(id, Errors.Stopped)
+    for (const b of this.readsInFlight.values()) this.failRead(b, Errors.Stopped)
+    if (this.readBatch) this.failRead(this.readBatch, Errors.Stopped)
   }
 }

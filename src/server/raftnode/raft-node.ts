@@ -1,0 +1,269 @@
+/**
+ * The raft loop of a member: ticks the Raft core, and for each Ready sends the messages that
+ * may go early, persists entries and hard state to the WAL (one write, one fsync: all
+ * proposals that arrived since the last turn ride in it), sends the rest, applies committed
+ * entries, serves read states, and advances. One Ready is in flight at a time; proposals and
+ * peer messages that arrive meanwhile are stepped into the core and go out with the next.
+ *
+ * Every `snapshotCount` applied entries it makes the applied state durable, records a raft
+ * snapshot (metadata only: the state itself is the backend) and compacts the in-memory log,
+ * keeping `catchUpEntries` for slow followers; older WAL segments and snapshot files are
+ * purged by --max-wals / --max-snapshots.
+ */
+import {
+  RawNode, MemoryStorage, isEmptySnapshot, decodeConfChange,
+  type ConfState, type Entry, type Message, type ReadState, type Snapshot, type SoftState,
+} from '../../raft/index.js'
+import type { Wal, WalEntry } from '../wal/index.js'
+import type { Snapshotter } from '../snap/index.js'
+import type { Logger } from '../log.js'
+
+export interface RaftTransport {
+  send(msgs: readonly Message[]): void
+  sendSnapshot(msg: Message, body: AsyncIterable<Uint8Array>): Promise<boolean>
+}
+
+/** What the loop needs from the member's applied state. */
+export interface RaftApplication {
+  /** Applies committed entries in order (synchronously); conf changes go to `node.applyConfChange`. */
+  applyEntries(entries: Entry[], node: RaftNode): void
+  /** Replaces the applied state with the one received with `snapshot` (already staged). */
+  restore(snapshot: Snapshot): Promise<void>
+  /** Makes everything applied so far durable (before a raft snapshot lets the WAL go). */
+  syncApplied(): void
+  /** The applied state, streamed to a follower that needs a snapshot. */
+  snapshotBody(): AsyncIterable<Uint8Array>
+  readStates(states: ReadState[]): void
+  softState(state: SoftState): void
+}
+
+export interface RaftNodeOptions {
+  id: bigint
+  storage: MemoryStorage
+  wal: Wal
+  snapshotter: Snapshotter
+  transport: RaftTransport
+  app: RaftApplication
+  logger: Logger
+  tickMs: number
+  electionTick: number
+  heartbeatTick: number
+  preVote: boolean
+  /** Raft index already reflected in the restored raft state (snapshot index). */
+  applied: number
+  snapshotCount: number
+  maxWals: number
+  maxSnapshots: number
+  /** Fast-forward the first election on a single-member cluster. */
+  advanceTicks?: number
+}
+
+function toWal(e: Entry): WalEntry {
+  return { term: e.term, index: e.index, type: e.type, data: e.data }
+}
+
+export class RaftNode {
+  readonly raw: RawNode
+  private readonly storage: MemoryStorage
+  private ticker?: NodeJS.Timeout
+  private turning = false
+  private scheduled = false
+  private stopped = false
+  private failed?: Error
+  private appliedIndex: number
+  private snapshotIndex: number
+  private confState: ConfState = { voters: [], learners: [] }
+  private lead = 0n
+  private term = 0
+  private readonly idle: (() => void)[] = []
+
+  constructor(private readonly o: RaftNodeOptions) {
+    this.storage = o.storage
+    this.raw = new RawNode({
+      id: o.id,
+      storage: o.storage,
+      electionTick: o.electionTick,
+      heartbeatTick: o.heartbeatTick,
+      random: Math.random,
+      applied: o.applied,
+      checkQuorum: true,
+      preVote: o.preVote,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 256,
+    })
+    this.appliedIndex = o.applied
+    this.snapshotIndex = o.storage.snapshot().metadata.index
+    this.confState = o.storage.snapshot().metadata.confState
+  }
+
+  start(): void {
+    for (let i = 0; i < (this.o.advanceTicks ?? 0); i++) this.raw.tick()
+    this.ticker = setInterval(() => {
+      this.raw.tick()
+      this.kick()
+    }, this.o.tickMs)
+    this.kick()
+  }
+
+  get leader(): bigint {
+    return this.lead
+  }
+
+  get currentTerm(): number {
+    return this.term
+  }
+
+  get applied(): number {
+    return this.appliedIndex
+  }
+
+  get lastIndex(): number {
+    return this.storage.lastIndex()
+  }
+
+  get conf(): ConfState {
+    return this.confState
+  }
+
+  /** Throws ErrProposalDropped when there is no leader to take it. */
+  propose(data: Uint8Array): void {
+    this.checkRunning()
+    this.raw.propose(data)
+    this.kick()
+  }
+
+  readIndex(ctx: Uint8Array): void {
+    this.checkRunning()
+    this.raw.readIndex(ctx)
+    this.kick()
+  }
+
+  step(msg: Message): void {
+    if (this.stopped) return
+    try {
+      this.raw.step(msg)
+    } catch (err) {
+      this.o.logger.debug('dropped raft message', { type: msg.type, from: msg.from, error: (err as Error).message })
+    }
+    this.kick()
+  }
+
+  reportUnreachable(id: bigint): void {
+    this.raw.reportUnreachable(id)
+  }
+
+  reportSnapshot(id: bigint, ok: boolean): void {
+    this.raw.reportSnapshot(id, ok ? 'success' : 'failure')
+    this.kick()
+  }
+
+  transferLeader(to: bigint): void {
+    this.raw.transferLeader(to)
+    this.kick()
+  }
+
+  applyConfChange(data: Uint8Array): void {
+    this.confState = this.raw.applyConfChange(decodeConfChange(data))
+  }
+
+  private checkRunning(): void {
+    if (this.failed) throw this.failed
+    if (this.stopped) throw new Error('raft node stopped')
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.turning || this.stopped) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      void this.turn()
+    })
+  }
+
+  private async turn(): Promise<void> {
+    if (this.turning || this.stopped) return
+    this.turning = true
+    try {
+      while (!this.stopped && this.raw.hasReady()) await this.handleReady()
+    } catch (err) {
+      this.failed = err as Error
+      this.o.logger.error('raft loop failed; the member stops serving writes', { error: err })
+      this.stopped = true
+    } finally {
+      this.turning = false
+      for (const f of this.idle.splice(0)) f()
+    }
+  }
+
+  private async handleReady(): Promise<void> {
+    const rd = this.raw.ready()
+    if (rd.softState) {
+      this.lead = rd.softState.lead
+      this.o.app.softState(rd.softState)
+    }
+    if (rd.hardState) this.term = rd.hardState.term
+    this.send(rd.messages)
+
+    if (rd.snapshot && !isEmptySnapshot(rd.snapshot)) {
+      const snap = rd.snapshot
+      await this.o.app.restore(snap)
+      await this.o.snapshotter.save({ metadata: snap.metadata, data: new Uint8Array(0) })
+      await this.o.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term })
+      this.storage.applySnapshot(snap)
+      this.appliedIndex = snap.metadata.index
+      this.snapshotIndex = snap.metadata.index
+      this.confState = snap.metadata.confState
+      this.o.logger.info('applied snapshot from leader', { index: snap.metadata.index, term: snap.metadata.term })
+    }
+    if (rd.hardState || rd.entries.length > 0) await this.o.wal.save(rd.hardState, rd.entries.map(toWal))
+    if (rd.entries.length > 0) this.storage.append(rd.entries)
+    if (rd.hardState) this.storage.setHardState(rd.hardState)
+    this.send(rd.messagesAfterPersist)
+
+    if (rd.committedEntries.length > 0) {
+      this.o.app.applyEntries(rd.committedEntries, this)
+      this.appliedIndex = rd.committedEntries[rd.committedEntries.length - 1].index
+    }
+    if (rd.readStates.length > 0) this.o.app.readStates(rd.readStates)
+    this.raw.advance()
+    if (this.appliedIndex - this.snapshotIndex >= this.o.snapshotCount) await this.snapshot()
+  }
+
+  private send(msgs: readonly Message[]): void {
+    if (msgs.length === 0) return
+    const plain: Message[] = []
+    for (const m of msgs) {
+      if (m.type === 'MsgSnap') void this.sendSnapshot(m)
+      else plain.push(m)
+    }
+    if (plain.length > 0) this.o.transport.send(plain)
+  }
+
+  /** A follower behind the compacted log gets the current applied state. */
+  private async sendSnapshot(m: Message): Promise<void> {
+    const body = this.o.app.snapshotBody()
+    const ok = await this.o.transport.sendSnapshot(m, body)
+    this.o.logger.info('sent snapshot to member', { to: m.to, index: m.snapshot?.metadata.index, ok })
+  }
+
+  private async snapshot(): Promise<void> {
+    const index = this.appliedIndex
+    this.o.app.syncApplied()
+    const snap = this.storage.createSnapshot(index, this.confState, new Uint8Array(0))
+    await this.o.snapshotter.save(snap)
+    await this.o.wal.saveSnapshot({ index, term: snap.metadata.term })
+    this.snapshotIndex = index
+    const catchUp = Math.min(5000, this.o.snapshotCount)
+    if (index > catchUp) this.storage.compact(index - catchUp)
+    this.o.wal.releaseTo(index)
+    const purgedWals = await this.o.wal.purge(this.o.maxWals)
+    const purgedSnaps = await this.o.snapshotter.purge(this.o.maxSnapshots)
+    this.o.logger.info('saved snapshot', { 'snapshot-index': index, 'compacted-to': Math.max(0, index - catchUp), 'purged-wals': purgedWals.length, 'purged-snapshots': purgedSnaps.length })
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.ticker) clearInterval(this.ticker)
+    if (this.turning) await new Promise<void>((resolve) => this.idle.push(resolve))
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Brings a member's raft state up from disk, or creates it for a new member:
+ *  - new: a WAL holding the bootstrap entries (the initial members as conf changes);
+ *  - existing: the newest raft snapshot, then every WAL record after it (a torn tail is
+ *    repaired and reported).
+ * Returns the raft storage to start the Raft core from.
+ */
+import path from 'node:path'
+import fs from 'node:fs/promises'
+import { MemoryStorage, bootstrapLog, type Entry } from '../../raft/index.js'
+import { Wal, walExists, type WalEntry } from '../wal/index.js'
+import { Snapshotter } from '../snap/index.js'
+import type { Logger } from '../log.js'
+
+export interface RaftDisk {
+  wal: Wal
+  snapshotter: Snapshotter
+  storage: MemoryStorage
+  /** Index of the raft snapshot the log starts after (0 for none). */
+  snapshotIndex: number
+  /** True when this start created the member's raft state. */
+  created: boolean
+}
+
+export interface RaftDiskOptions {
+  dataDir: string
+  walDir?: string
+  memberId: bigint
+  clusterId: bigint
+  /** Voters of a new cluster (ignored on restart). */
+  initialVoters: bigint[]
+  logger: Logger
+}
+
+export function walDirOf(dataDir: string, walDir?: string): string {
+  return walDir || path.join(dataDir, 'member', 'wal')
+}
+
+export function snapDirOf(dataDir: string): string {
+  return path.join(dataDir, 'member', 'snap')
+}
+
+/** WAL metadata: which member and cluster this log belongs to. */
+function encodeMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
+  const b = Buffer.alloc(16)
+  b.writeBigUInt64BE(memberId, 0)
+  b.writeBigUInt64BE(clusterId, 8)
+  return b
+}
+
+function decodeMetadata(m: Uint8Array): { memberId: bigint; clusterId: bigint } {
+  const b = Buffer.from(m.buffer, m.byteOffset, m.byteLength)
+  return { memberId: b.readBigUInt64BE(0), clusterId: b.readBigUInt64BE(8) }
+}
+
+function fromWal(e: WalEntry): Entry {
+  const type = e.type === 1 || e.type === 'confChange' ? 'confChange' : 'normal'
+  return { term: e.term, index: e.index, type, data: e.data }
+}
+
+export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
+  const walDir = walDirOf(o.dataDir, o.walDir)
+  const snapDir = snapDirOf(o.dataDir)
+  await fs.mkdir(snapDir, { recursive: true, mode: 0o700 })
+  const snapshotter = new Snapshotter(snapDir, { onBroken: (file) => o.logger.warn('found broken snapshot file; renamed it', { file }) })
+  await snapshotter.removeTemporaries()
+  const storage = new MemoryStorage()
+
+  if (!(await walExists(walDir))) {
+    await fs.mkdir(path.dirname(walDir), { recursive: true, mode: 0o700 })
+    const wal = await Wal.create(walDir, encodeMetadata(o.memberId, o.clusterId))
+    const boot = bootstrapLog(o.initialVoters)
+    await wal.save(boot.hardState, boot.entries)
+    storage.append(boot.entries)
+    storage.setHardState(boot.hardState)
+    return { wal, snapshotter, storage, snapshotIndex: 0, created: true }
+  }
+
+  const snap = await snapshotter.loadNewest()
+  const at = snap ? { index: snap.metadata.index, term: snap.metadata.term } : { index: 0, term: 0 }
+  const opened = await Wal.open(walDir, at)
+  if (opened.repair) {
+    o.logger.warn('repaired torn WAL tail', { file: opened.repair.file, offset: opened.repair.offset, 'discarded-bytes': opened.repair.discardedBytes, reason: opened.repair.reason })
+  }
+  const meta = decodeMetadata(opened.metadata)
+  if (meta.memberId !== o.memberId || meta.clusterId !== o.clusterId) {
+    await opened.wal.close()
+    throw new Error(`WAL in ${walDir} belongs to member ${meta.memberId.toString(16)} of cluster ${meta.clusterId.toString(16)}, not member ${o.memberId.toString(16)} of cluster ${o.clusterId.toString(16)}`)
+  }
+  if (snap) storage.applySnapshot({ metadata: snap.metadata, data: snap.data })
+  if (opened.entries.length > 0) storage.append(opened.entries.map(fromWal))
+  storage.setHardState(opened.hardState)
+  return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, created: false }
+}
