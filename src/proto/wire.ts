@@ -139,13 +139,10 @@ export class Writer {
 }
 
 export function sizeBigVarint(v: bigint): number {
-  let u = BigInt.asUintN(64, v)
-  let n = 1
-  while (u >= 0x80n) {
-    u >>= 7n
-    n++
-  }
-  return n
+  if (v >= 0n && v < 0x20000000000000n) return sizeVarint(Number(v))
+  const hi = Number(BigInt.asUintN(64, v) >> 32n)
+  // 32 low bits plus the bits of `hi`, 7 per byte
+  return hi < 0x8 ? 5 : hi < 0x400 ? 6 : hi < 0x20000 ? 7 : hi < 0x1000000 ? 8 : hi < 0x80000000 ? 9 : 10
 }
 
 export class Reader {

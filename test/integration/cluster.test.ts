@@ -146,7 +146,8 @@ describe('a three-member cluster', function () {
       for (let i = 0; i < 20; i++) await cl.call(KVService.Put, { key: Buffer.from(`t${i}`), value: Buffer.from('x') })
       await converge(c, c.members)
       await victim.proc!.kill9()
-      // A write cut short: garbage after the last record of the newest segment.
+      // A write cut short by the crash: the first bytes of a batch that never completed, some
+      // way past the last record (whose own trailing bytes may be zeros) of the newest segment.
       const walDir = path.join(c.dataDir(victim), 'member', 'wal')
       const last = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort().pop()!
       const file = path.join(walDir, last)
@@ -154,7 +155,7 @@ describe('a three-member cluster', function () {
       let end = buf.length
       while (end > 0 && buf[end - 1] === 0) end--
       const fd = fs.openSync(file, 'r+')
-      fs.writeSync(fd, Buffer.from([0x2a, 0x00, 0x00, 0x00, 0x07, 0x99, 0x13, 0x37, 0xde, 0xad]), 0, 10, end + 3)
+      fs.writeSync(fd, Buffer.from([0x2a, 0x00, 0x00, 0x00, 0x01, 0x99, 0x13, 0x37, 0xde, 0xad]), 0, 10, Math.ceil(end / 8) * 8 + 64)
       fs.closeSync(fd)
       for (let i = 20; i < 40; i++) await cl.call(KVService.Put, { key: Buffer.from(`t${i}`), value: Buffer.from('y') })
     } finally {

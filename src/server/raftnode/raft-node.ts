@@ -12,7 +12,7 @@
  */
 import {
   RawNode, MemoryStorage, isEmptySnapshot, decodeConfChange,
-  type ConfState, type Entry, type Message, type ReadState, type Snapshot, type SoftState,
+  type ConfState, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState,
 } from '../../raft/index.js'
 import type { Wal, WalEntry } from '../wal/index.js'
 import type { Snapshotter } from '../snap/index.js'
@@ -76,6 +76,12 @@ export class RaftNode {
   private lead = 0n
   private term = 0
   private readonly idle: (() => void)[] = []
+  private readonly refused = new Set<string>()
+  /** The latest hard state from raft, and the one last written to the WAL. */
+  private hardState: HardState
+  private synced: HardState
+  /** Last log index known to be in the WAL. */
+  private persistedIndex: number
 
   constructor(private readonly o: RaftNodeOptions) {
     this.storage = o.storage
@@ -94,6 +100,8 @@ export class RaftNode {
     this.appliedIndex = o.applied
     this.snapshotIndex = o.storage.snapshot().metadata.index
     this.confState = o.storage.snapshot().metadata.confState
+    this.hardState = this.synced = o.storage.initialState().hardState
+    this.persistedIndex = o.storage.lastIndex()
   }
 
   start(): void {
@@ -143,7 +151,12 @@ export class RaftNode {
     try {
       this.raw.step(msg)
     } catch (err) {
-      this.o.logger.debug('dropped raft message', { type: msg.type, from: msg.from, error: (err as Error).message })
+      // A message the core refuses points at a damaged or lost log: say so once per reason.
+      const reason = `${msg.type}: ${(err as Error).message}`
+      if (!this.refused.has(reason)) {
+        this.refused.add(reason)
+        this.o.logger.warn('raft refused a message', { type: msg.type, from: msg.from, error: (err as Error).message })
+      }
     }
     this.kick()
   }
@@ -212,21 +225,46 @@ export class RaftNode {
       this.storage.applySnapshot(snap)
       this.appliedIndex = snap.metadata.index
       this.snapshotIndex = snap.metadata.index
+      this.persistedIndex = snap.metadata.index
       this.confState = snap.metadata.confState
       this.o.logger.info('applied snapshot from leader', { index: snap.metadata.index, term: snap.metadata.term })
     }
-    if (rd.hardState || rd.entries.length > 0) await this.o.wal.save(rd.hardState, rd.entries.map(toWal))
-    if (rd.entries.length > 0) this.storage.append(rd.entries)
+    if (rd.hardState) this.hardState = rd.hardState
+    // Entries about to be (re)written are not durable until the write below completes.
+    if (rd.entries.length > 0) this.persistedIndex = Math.min(this.persistedIndex, rd.entries[0].index - 1)
+    // Committed entries already durable here are applied (and answered) while the new
+    // entries are written: a client's result does not wait for the next batch's fsync.
+    let committed = rd.committedEntries
+    let early = 0
+    while (early < committed.length && committed[early].index <= this.persistedIndex) early++
+    if (early > 0) {
+      this.apply(committed.slice(0, early))
+      committed = committed.slice(early)
+    }
+    // Entries, term and vote must be durable before anything depends on them; a new commit
+    // index alone need not be (raft learns it again), so it rides along with the next write.
+    const hs = this.hardState
+    const mustSync = rd.entries.length > 0 || hs.term !== this.synced.term || hs.vote !== this.synced.vote
+    if (mustSync) {
+      await this.o.wal.save(hs, rd.entries.map(toWal))
+      this.synced = hs
+    }
+    if (rd.entries.length > 0) {
+      this.storage.append(rd.entries)
+      this.persistedIndex = rd.entries[rd.entries.length - 1].index
+    }
     if (rd.hardState) this.storage.setHardState(rd.hardState)
     this.send(rd.messagesAfterPersist)
 
-    if (rd.committedEntries.length > 0) {
-      this.o.app.applyEntries(rd.committedEntries, this)
-      this.appliedIndex = rd.committedEntries[rd.committedEntries.length - 1].index
-    }
+    if (committed.length > 0) this.apply(committed)
     if (rd.readStates.length > 0) this.o.app.readStates(rd.readStates)
     this.raw.advance()
     if (this.appliedIndex - this.snapshotIndex >= this.o.snapshotCount) await this.snapshot()
+  }
+
+  private apply(entries: Entry[]): void {
+    this.o.app.applyEntries(entries, this)
+    this.appliedIndex = entries[entries.length - 1].index
   }
 
   private send(msgs: readonly Message[]): void {

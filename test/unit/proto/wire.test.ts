@@ -17,7 +17,8 @@ describe('protobuf wire runtime', () => {
   })
 
   it('round-trips 64-bit IDs as bigint', () => {
-    for (const v of [0n, 1n, 0x694d7a5ab5fbac0bn, 0xffffffffffffffffn, 2n ** 63n]) {
+    const edges = [0, 7, 14, 21, 28, 35, 42, 49, 56, 63].flatMap((b) => [2n ** BigInt(b) - 1n, 2n ** BigInt(b)])
+    for (const v of [0n, 1n, 0x694d7a5ab5fbac0bn, 0xffffffffffffffffn, 2n ** 63n, ...edges]) {
       const w = new Writer(sizeBigVarint(v))
       w.bigVarint(v)
       assert.equal(new Reader(w.finish()).bigUint64(), v)
