@@ -110,6 +110,10 @@ export class Writer {
   }
 
   bigVarint(v: bigint): void {
+    if (v >= 0n && v < 0x20000000000000n) {
+      this.varint(Number(v))
+      return
+    }
     const u = BigInt.asUintN(64, v)
     this.varint64(Number(u & 0xffffffffn), Number(u >> 32n))
   }
