@@ -4,6 +4,7 @@
  */
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
 import { EtcdClient, ClientError } from '../client/client.js'
+import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../server/config/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
 import type { Output } from '../output/out.js'
@@ -99,6 +100,8 @@ export abstract class ClientCommand extends Command {
       keepaliveTimeoutMs: durationFlag('keepalive-timeout', g['keepalive-timeout']),
       secure,
       tls: { caFile: g.cacert, certFile: g.cert, keyFile: g.key, insecureSkipVerify: g['insecure-skip-tls-verify'] },
+    }).catch((err) => {
+      throw err instanceof TlsFileError ? exitWithError(ExitCode.BadArgs, err.message) : err
     })
     return this.client
   }

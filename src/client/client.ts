@@ -9,7 +9,7 @@
  * may have been applied).
  */
 import * as grpc from '@grpc/grpc-js'
-import fs from 'node:fs'
+import { EndpointSecurity, dialFailureMessage } from './tls.js'
 
 export interface TlsOptions {
   caFile?: string
@@ -49,6 +49,7 @@ export const DEADLINE_EXCEEDED = 'context deadline exceeded'
 interface Endpoint {
   target: string
   secure: boolean
+  security: EndpointSecurity
   client?: grpc.Client
 }
 
@@ -63,15 +64,6 @@ export function parseEndpoint(text: string, secureDefault: boolean): { target: s
   return { target: rest, secure: scheme === 'https' }
 }
 
-function credentials(secure: boolean, tls: TlsOptions | undefined): grpc.ChannelCredentials {
-  if (!secure) return grpc.credentials.createInsecure()
-  const read = (f?: string): Buffer | null => (f ? fs.readFileSync(f) : null)
-  const opts: grpc.VerifyOptions = {}
-  if (tls?.insecureSkipVerify) opts.checkServerIdentity = () => undefined
-  const creds = grpc.credentials.createSsl(read(tls?.caFile), read(tls?.keyFile), read(tls?.certFile), opts)
-  return creds
-}
-
 export class EtcdClient {
   private readonly endpoints: Endpoint[]
   private active = 0
@@ -79,7 +71,9 @@ export class EtcdClient {
 
   private constructor(private readonly opts: ClientOptions) {
     if (opts.endpoints.length === 0) throw new ClientError('no endpoints given')
-    this.endpoints = opts.endpoints.map((e) => parseEndpoint(e, !!opts.secure))
+    const parsed = opts.endpoints.map((e) => parseEndpoint(e, !!opts.secure))
+    const security = EndpointSecurity.forEndpoints(parsed, opts.tls)
+    this.endpoints = parsed.map((p, i) => ({ ...p, security: security[i] }))
   }
 
   /** Dials all endpoints; resolves once one is connected. */
@@ -99,7 +93,7 @@ export class EtcdClient {
         'grpc.keepalive_timeout_ms': this.opts.keepaliveTimeoutMs ?? 6000,
         'grpc.enable_retries': 0,
       }
-      ep.client = new grpc.Client(ep.target, credentials(ep.secure, this.opts.tls), options)
+      ep.client = new grpc.Client(ep.target, ep.security.credentials(), options)
     }
     return ep.client
   }
@@ -115,7 +109,8 @@ export class EtcdClient {
     try {
       this.active = await Promise.any(attempts)
     } catch {
-      throw new ClientError(DEADLINE_EXCEEDED, grpc.status.DEADLINE_EXCEEDED)
+      const eps = this.endpoints.map((e, i) => ({ name: this.opts.endpoints[i], security: e.security }))
+      throw new ClientError(await dialFailureMessage(DEADLINE_EXCEEDED, eps), grpc.status.DEADLINE_EXCEEDED)
     }
   }
 
@@ -147,7 +142,7 @@ export class EtcdClient {
         new grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err, res) => {
-          if (err) reject(toClientError(err))
+          if (err) reject(toClientError(err, this.endpoints[i].security.tlsReason()))
           else resolve(res as Res)
         },
       )
@@ -170,7 +165,8 @@ export class EtcdClient {
   }
 }
 
-export function toClientError(err: grpc.ServiceError): ClientError {
+export function toClientError(err: grpc.ServiceError, tlsReason?: string): ClientError {
   if (err.code === grpc.status.DEADLINE_EXCEEDED) return new ClientError(DEADLINE_EXCEEDED, err.code)
+  if (err.code === grpc.status.UNAVAILABLE && tlsReason) return new ClientError(`${DEADLINE_EXCEEDED}: ${tlsReason}`, err.code)
   return new ClientError(err.details || err.message, err.code)
 }

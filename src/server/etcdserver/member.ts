@@ -4,7 +4,6 @@
  * client listeners. Returns a handle to stop it cleanly.
  */
 import fs from 'node:fs/promises'
-import * as grpc from '@grpc/grpc-js'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
@@ -18,6 +17,7 @@ import { openRaftDisk } from '../raftnode/recover.js'
 import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-snapshot.js'
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
+import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -40,9 +40,7 @@ async function identityFor(cfg: ServerConfig, log: Logger): Promise<Identity> {
 }
 
 export async function startMember(cfg: ServerConfig, log: Logger): Promise<Member> {
-  for (const u of cfg.listenClientUrls) {
-    if (u.protocol !== 'http:') throw new Error(`--listen-client-urls: ${u.protocol.replace(':', '')} listeners are not supported yet (${u.href})`)
-  }
+  const clientTls = await clientPortSecurity(cfg, log)
   await fs.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
   await settleStagedDb(cfg.dataDir)
   const identity = await identityFor(cfg, log)
@@ -65,6 +63,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     memberId: identity.memberId,
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
+    tls: await peerTlsOptions(cfg, log),
     handler: {
       onMessage: (m) => node?.step(m),
       reportUnreachable: (id) => node?.reportUnreachable(id),
@@ -122,7 +121,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
   })
-  await clients.listen(cfg.listenClientUrls, () => grpc.ServerCredentials.createInsecure())
+  await clients.listen(cfg.listenClientUrls, (u) => clientTls.credentialsFor(u))
   log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
 
   let stopping: Promise<void> | undefined
@@ -133,6 +132,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     stop() {
       stopping ??= (async () => {
         await clients.close()
+        clientTls.close()
         await server.stop()
         await node!.stop()
         await transport.stop()

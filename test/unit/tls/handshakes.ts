@@ -1,0 +1,55 @@
+/** A raw node:tls client for the server-side tests: did the server accept the handshake? */
+import * as grpc from '@grpc/grpc-js'
+import fs from 'node:fs'
+import tls from 'node:tls'
+
+export interface Outcome {
+  accepted: boolean
+  /** CN of the certificate the server presented. */
+  serverCn?: string
+  cipher?: string
+  protocol?: string
+  error?: string
+}
+
+export interface ClientSide {
+  ca?: string
+  cert?: string
+  key?: string
+  maxVersion?: tls.SecureVersion
+  ciphers?: string
+}
+
+/** Connects and reports whether the server kept the connection (TLS 1.3: it sent a session ticket). */
+export function tryHandshake(port: number, c: ClientSide): Promise<Outcome> {
+  const read = (f?: string) => (f ? fs.readFileSync(f) : undefined)
+  return new Promise((resolve) => {
+    const sock = tls.connect({ host: '127.0.0.1', port, ca: read(c.ca), cert: read(c.cert), key: read(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'], maxVersion: c.maxVersion, ciphers: c.ciphers })
+    let outcome: Outcome = { accepted: false }
+    const done = () => {
+      sock.destroy()
+      resolve(outcome)
+    }
+    sock.once('secureConnect', () => {
+      outcome = { accepted: true, serverCn: sock.getPeerCertificate().subject?.CN as string | undefined, cipher: sock.getCipher().name, protocol: sock.getProtocol() ?? undefined }
+      if (outcome.protocol !== 'TLSv1.3') return done()
+      outcome.accepted = false
+      sock.once('session', () => {
+        outcome.accepted = true
+        done()
+      })
+    })
+    sock.on('error', (err: Error & { code?: string }) => {
+      outcome = { ...outcome, accepted: false, error: err.code ?? err.message }
+      done()
+    })
+    sock.once('close', done)
+  })
+}
+
+/** A gRPC server with no services listening on a free port with `creds`; the TLS handshake is all the tests need. */
+export async function grpcServer(creds: grpc.ServerCredentials): Promise<{ port: number; stop: () => void }> {
+  const server = new grpc.Server()
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))))
+  return { port, stop: () => server.forceShutdown() }
+}
