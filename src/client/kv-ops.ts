@@ -8,7 +8,7 @@ import type { DeleteRangeRequestInit, PutRequestInit, RangeRequestInit } from '.
 export const FROM_KEY_END = Buffer.from([0])
 
 /** The smallest key greater than every key with this prefix; "\0" when none exists (all 0xff). */
-export function prefixEnd(prefix: Buffer): Buffer {
+export function prefixEnd(prefix: Uint8Array): Buffer {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i] < 0xff) {
       const end = Buffer.from(prefix.subarray(0, i + 1))

@@ -20,7 +20,7 @@ import { sscanf } from '../output/go/scan.js'
 import { parseInt64, quote } from '../output/go/strconv.js'
 import { trimSpace } from '../output/go/unicode.js'
 import { dispatch, type CommandSpec, type FlagValue } from '../output/go/cobra.js'
-import { prefixRangeEnd } from '../output/go/clientv3.js'
+import { prefixEnd } from './kv-ops.js'
 import { TXN_REQUEST_USAGE } from '../output/txn-usage.js'
 
 /** What `txn --interactive` prints before reading each section. */
@@ -183,7 +183,7 @@ function getOp(args: string[], f: Flags): RangeRequestInit {
       key = NUL
       req.range_end = NUL
     } else {
-      req.range_end = prefixRangeEnd(key)
+      req.range_end = prefixEnd(key)
     }
   }
   if (f['from-key']) {
@@ -234,7 +234,7 @@ function delOp(args: string[], f: Flags): DeleteRangeRequestInit {
       key = NUL
       req.range_end = NUL
     } else {
-      req.range_end = prefixRangeEnd(key)
+      req.range_end = prefixEnd(key)
     }
   }
   if (f['prev-kv']) req.prev_kv = true

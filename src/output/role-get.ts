@@ -2,7 +2,7 @@
 import type { AuthRoleGetResponse } from '../gen/etcdserverpb.js'
 import type { Permission } from '../gen/authpb.js'
 import type { Out } from './out.js'
-import { prefixRangeEnd } from './go/clientv3.js'
+import { prefixEnd } from '../client/kv-ops.js'
 
 const READ = 0
 const WRITE = 1
@@ -15,7 +15,7 @@ function printPerm(o: Out, p: Permission): void {
   }
   if (!(p.range_end.length === 1 && p.range_end[0] === 0)) o.print('\t[', p.key, ', ', p.range_end, ')')
   else o.print('\t[', p.key, ', <open ended>')
-  if (prefixRangeEnd(p.key).equals(p.range_end)) o.print(' (prefix ', p.key, ')')
+  if (prefixEnd(p.key).equals(p.range_end)) o.print(' (prefix ', p.key, ')')
   o.print('\n')
 }
 
