@@ -49,6 +49,7 @@ export interface ServerConfig {
   logLevel: string
   logOutputs: string[]
   unsafeNoFsync: boolean
+  watchProgressNotifyIntervalMs: number
   forceNewCluster: boolean
   /** Flags that were set (on the command line, in the environment or in the config file). */
   explicit: Set<string>
@@ -177,6 +178,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logLevel: bool('debug') ? 'debug' : get('log-level'),
     logOutputs: get('log-outputs').split(',').filter(Boolean),
     unsafeNoFsync: bool('unsafe-no-fsync'),
+    watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     forceNewCluster: bool('force-new-cluster'),
     explicit: parsed.explicit,
     warnings: parsed.warnings,

@@ -96,6 +96,7 @@ export const FLAGS: FlagDef[] = [
   // unsafe
   f('force-new-cluster', 'bool', 'false', 'Force to create a new one member cluster.'),
   f('unsafe-no-fsync', 'bool', 'false', 'Disables fsync, unsafe, will cause data loss.'),
+  f('experimental-watch-progress-notify-interval', 'duration', '10m0s', 'Duration of periodic watch progress notifications.'),
   // the config file itself
   f('config-file', 'string', '', 'Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored.'),
 ]

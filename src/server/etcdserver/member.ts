@@ -17,6 +17,8 @@ import { openRaftDisk } from '../raftnode/recover.js'
 import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-snapshot.js'
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
+import { WatchHub } from '../watch/hub.js'
+import { watchService, watchServiceDefinition } from '../api/watch-service.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 
 export interface Member {
@@ -121,6 +123,10 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
   })
+  const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
+  kv.onCommit(watch.onCommit)
+  kv.onRestore((restored) => watch.restore(restored))
+  clients.addService(watchServiceDefinition, watchService(watch, server, { maxRequestBytes: cfg.maxRequestBytes }))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.credentialsFor(u))
   log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
 
@@ -131,6 +137,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     clients,
     stop() {
       stopping ??= (async () => {
+        watch.close()
         await clients.close()
         clientTls.close()
         await server.stop()
