@@ -1,7 +1,10 @@
 /**
- * The client-facing gRPC server on --listen-client-urls.
+ * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
+ * which also answers plain HTTP on the same port.
  */
-import * as grpc from '@grpc/grpc-js'
+import type * as grpc from '@grpc/grpc-js'
+import { GrpcServer, type HttpHandler } from './h2/index.js'
+import type { ServerTlsOptions } from '../tls/index.js'
 import { KVService, MaintenanceService } from '../../gen/etcdserverpb.js'
 import type { Core } from '../etcdserver/core.js'
 import { kvService } from './kv-service.js'
@@ -13,6 +16,8 @@ export interface GrpcServerOptions extends Limits {
   keepaliveIntervalMs: number
   keepaliveTimeoutMs: number
   keepaliveMinTimeMs: number
+  /** Plain HTTP requests on the client port (/health, /version). */
+  httpHandler?: HttpHandler
 }
 
 /** `host:port` for grpc-js from a listen URL. */
@@ -22,17 +27,15 @@ export function bindAddress(u: URL): string {
 }
 
 export class ClientServer {
-  private readonly server: grpc.Server
+  private readonly server: GrpcServer
 
   constructor(core: Core, opts: GrpcServerOptions) {
-    this.server = new grpc.Server({
-      'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-      'grpc.max_send_message_length': 2 ** 31 - 1,
-      'grpc.keepalive_time_ms': opts.keepaliveIntervalMs,
-      'grpc.keepalive_timeout_ms': opts.keepaliveTimeoutMs,
-      'grpc.http2.min_ping_interval_without_data_ms': opts.keepaliveMinTimeMs,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.max_concurrent_streams': 2 ** 31 - 1,
+    this.server = new GrpcServer({
+      maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      keepaliveIntervalMs: opts.keepaliveIntervalMs,
+      keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
+      keepaliveMinTimeMs: opts.keepaliveMinTimeMs,
+      httpHandler: opts.httpHandler,
     })
     this.server.addService(serviceDefinition(KVService), kvService(core, opts))
     this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
@@ -43,24 +46,23 @@ export class ClientServer {
     this.server.addService(definition, implementation)
   }
 
-  async listen(urls: URL[], credentials: (u: URL) => grpc.ServerCredentials): Promise<void> {
+  /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */
+  async listen(urls: URL[], tlsFor: (u: URL) => ServerTlsOptions | undefined): Promise<void> {
     for (const u of urls) {
-      await new Promise<number>((resolve, reject) => {
-        this.server.bindAsync(bindAddress(u), credentials(u), (err, port) => (err ? reject(new Error(`listen ${u.href}: ${err.message}`)) : resolve(port)))
-      })
+      try {
+        await this.server.listen(u, { tls: tlsFor(u) })
+      } catch (err) {
+        throw new Error(`listen ${u.href}: ${(err as Error).message}`)
+      }
     }
   }
 
+  /** Serves new TLS settings (a rotated certificate) to connections made from now on. */
+  setSecureContext(options: ServerTlsOptions): void {
+    this.server.setSecureContext(options)
+  }
+
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown()
-        resolve()
-      }, 2000)
-      this.server.tryShutdown(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    await this.server.tryShutdown(2000)
   }
 }

@@ -17,6 +17,7 @@ import { openRaftDisk } from '../raftnode/recover.js'
 import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-snapshot.js'
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
+import { httpEndpoints } from '../api/http-endpoints.js'
 import { WatchHub } from '../watch/hub.js'
 import { watchService, watchServiceDefinition } from '../api/watch-service.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
@@ -122,12 +123,14 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
+    httpHandler: httpEndpoints(() => node !== undefined && node.leader !== 0n),
   })
   const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
   clients.addService(watchServiceDefinition, watchService(watch, server, { maxRequestBytes: cfg.maxRequestBytes }))
-  await clients.listen(cfg.listenClientUrls, (u) => clientTls.credentialsFor(u))
+  clientTls.onReload((o) => clients.setSecureContext(o))
+  await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
   log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
 
   let stopping: Promise<void> | undefined

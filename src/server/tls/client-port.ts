@@ -4,7 +4,6 @@
  * clients are verified (--trusted-ca-file, --client-cert-auth), --tls-min-version and
  * --cipher-suites; and the certificate re-read when its files change.
  */
-import * as grpc from '@grpc/grpc-js'
 import path from 'node:path'
 import tls from 'node:tls'
 import type { ServerConfig } from '../config/config.js'
@@ -14,11 +13,13 @@ import { TlsConfigError } from './errors.js'
 import { FileWatcher, stamps } from './file-watch.js'
 import { loadKeyPair, type KeyPair, type TlsFiles } from './key-pair.js'
 import { selfCert, urlHosts } from './self-cert.js'
-import { ReloadableServerCredentials, secureContextOptions, type ServerTlsPolicy } from './server-credentials.js'
+import { listenOptions, secureContextOptions, type ServerTlsOptions, type ServerTlsPolicy } from './server-credentials.js'
 
 export interface ClientPortSecurity {
-  /** Credentials for one --listen-client-urls entry: TLS for https:// and unixs://, plain otherwise. */
-  credentialsFor(u: URL): grpc.ServerCredentials
+  /** TLS settings for one --listen-client-urls entry: for https:// and unixs://; undefined (plain) otherwise. */
+  tlsFor(u: URL): ServerTlsOptions | undefined
+  /** Told the settings to serve from now on when the certificate files change. */
+  onReload(listener: (options: ServerTlsOptions) => void): void
   close(): void
 }
 
@@ -71,8 +72,7 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
       log.warn('scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'client-url': urlText(u) })
     }
   }
-  const insecure = grpc.ServerCredentials.createInsecure()
-  if (files === undefined || secure.length === 0) return { credentialsFor: () => insecure, close() {} }
+  if (files === undefined || secure.length === 0) return { tlsFor: () => undefined, onReload() {}, close() {} }
 
   const pair = await loadKeyPair(files)
   try {
@@ -82,20 +82,23 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
   }
   log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, ...describeCert(pair) })
   if (new Date(pair.leaf.validTo) < new Date()) log.warn('client TLS certificate has expired; clients will refuse it', { 'cert-file': files.certFile, ...describeCert(pair) })
-  const creds = new ReloadableServerCredentials(policy, pair)
+  let current = listenOptions(pair, policy)
+  const listeners: ((o: ServerTlsOptions) => void)[] = []
   const watched = [files.certFile, files.keyFile, ...(files.caFile ? [files.caFile] : [])]
   const watcher = new FileWatcher(watched, await stamps(watched), async () => {
     try {
       const next = await loadKeyPair(files)
       tls.createSecureContext(secureContextOptions(next, policy))
-      creds.replace(next)
+      current = listenOptions(next, policy)
+      for (const l of listeners) l(current)
       log.info('reloaded client TLS certificate', { 'cert-file': files.certFile, ...describeCert(next) })
     } catch (err) {
       log.warn('client TLS files changed but cannot be used; still serving the previous certificate', { error: (err as Error).message })
     }
   }, opts.reloadIntervalMs ?? 1000)
   return {
-    credentialsFor: (u) => (isSecureUrl(u) ? creds : insecure),
+    tlsFor: (u) => (isSecureUrl(u) ? current : undefined),
+    onReload: (l) => listeners.push(l),
     close: () => watcher.close(),
   }
 }

@@ -1,15 +1,9 @@
 /**
- * gRPC server credentials for the client port that follow the certificate files.
- *
- * grpc-js's ServerCredentials pass their secure-context options to every listener and call
- * server.setSecureContext() on each when they change, so new connections get the new
- * certificate while open ones keep theirs. That is the mechanism behind grpc-js's own
- * certificate-provider credentials; those cannot carry --cipher-suites or
- * --tls-min-version (they fix the cipher list) and install a half-rotated pair (new
- * certificate, old key) as it is read, refusing every handshake until the next read. So
- * this subclass checks a pair before it serves it and keeps the last good one otherwise.
+ * The TLS settings of the client port, from a key pair and etcd's policy flags. The server
+ * serves a new pair by replacing the secure context of its listeners (new connections get
+ * the new certificate, open ones keep theirs); a pair is checked before it is served, and
+ * the last good one stays otherwise.
  */
-import * as grpc from '@grpc/grpc-js'
 import type { SecureContextOptions } from 'node:tls'
 import type { KeyPair } from './key-pair.js'
 
@@ -29,25 +23,9 @@ export function secureContextOptions(pair: KeyPair, policy: ServerTlsPolicy): Se
   return o
 }
 
-export class ReloadableServerCredentials extends grpc.ServerCredentials {
-  constructor(private readonly policy: ServerTlsPolicy, pair: KeyPair) {
-    super(
-      {
-        requestCert: policy.requireClientCert,
-        rejectUnauthorized: policy.requireClientCert,
-        minVersion: policy.minVersion,
-        ...(policy.ciphers === undefined ? {} : { ciphers: policy.ciphers }),
-      },
-      secureContextOptions(pair, policy),
-    )
-  }
+/** Everything a TLS listener needs: the secure context and how clients are verified. */
+export type ServerTlsOptions = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean }
 
-  /** Serves `pair` on every listener for connections from now on. */
-  replace(pair: KeyPair): void {
-    this.updateSecureContextOptions(secureContextOptions(pair, this.policy))
-  }
-
-  override _equals(other: grpc.ServerCredentials): boolean {
-    return other === this
-  }
+export function listenOptions(pair: KeyPair, policy: ServerTlsPolicy): ServerTlsOptions {
+  return { ...secureContextOptions(pair, policy), requestCert: policy.requireClientCert, rejectUnauthorized: policy.requireClientCert }
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import * as grpc from '@grpc/grpc-js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { EtcdClient, type ClientOptions } from '../../../src/client/client.js'
@@ -39,7 +38,7 @@ describe('TLS: what tsetcd\'s client says when a TLS dial fails', function () {
     const args = ['--data-dir', path.join(pki.dir, 'd'), '--listen-client-urls', url, '--advertise-client-urls', url, '--cert-file', pair.cert, '--key-file', pair.key]
     const sec = await clientPortSecurity(buildConfig(mtls ? [...args, '--trusted-ca-file', pki.ca, '--client-cert-auth'] : args, {}), silentLogger)
     secs.push(sec)
-    const s = await grpcServer(sec.credentialsFor(new URL(url)))
+    const s = await grpcServer(sec, url)
     servers.push(s)
     return `127.0.0.1:${s.port}`
   }
@@ -78,7 +77,7 @@ describe('TLS: what tsetcd\'s client says when a TLS dial fails', function () {
   it('plain client against a TLS port, TLS client against a plain port, nothing listening', async () => {
     const tlsEp = await server(pki.server, false)
     assert.equal(await dial({ endpoints: [tlsEp] }), `context deadline exceeded: ${tlsEp}: the server expects TLS: use an https:// endpoint (with --cacert, and --cert and --key if it asks for a client certificate)`)
-    const plain = await grpcServer(grpc.ServerCredentials.createInsecure())
+    const plain = await grpcServer()
     servers.push(plain)
     assert.match(await dial({ endpoints: [`https://127.0.0.1:${plain.port}`], tls: tls(pki.ca) }), /: tls: first record does not look like a TLS handshake \(the server does not answer in TLS/)
     assert.equal(await dial({ endpoints: ['https://127.0.0.1:1'], tls: tls(pki.ca) }), 'context deadline exceeded')

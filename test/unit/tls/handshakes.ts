@@ -1,5 +1,6 @@
+import { GrpcServer } from '../../../src/server/api/h2/index.js'
+import type { ClientPortSecurity } from '../../../src/server/tls/index.js'
 /** A raw node:tls client for the server-side tests: did the server accept the handshake? */
-import * as grpc from '@grpc/grpc-js'
 import fs from 'node:fs'
 import tls from 'node:tls'
 
@@ -47,9 +48,14 @@ export function tryHandshake(port: number, c: ClientSide): Promise<Outcome> {
   })
 }
 
-/** A gRPC server with no services listening on a free port with `creds`; the TLS handshake is all the tests need. */
-export async function grpcServer(creds: grpc.ServerCredentials): Promise<{ port: number; stop: () => void }> {
-  const server = new grpc.Server()
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))))
+/**
+ * The client port's gRPC server with no services, on a free port: TLS with `security`'s
+ * settings for the https URL (following its certificate reloads), or plain without them.
+ */
+export async function grpcServer(security?: ClientPortSecurity, url = 'https://127.0.0.1:2379'): Promise<{ port: number; stop: () => void }> {
+  const server = new GrpcServer()
+  const tls = security?.tlsFor(new URL(url))
+  security?.onReload((o) => server.setSecureContext(o))
+  const port = await server.listen(tls ? 'https://127.0.0.1:0' : 'http://127.0.0.1:0', { tls })
   return { port, stop: () => server.forceShutdown() }
 }

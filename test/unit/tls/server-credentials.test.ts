@@ -32,7 +32,7 @@ describe('TLS: client port credentials from etcd flags', function () {
   async function serve(extra: string[], opts = {}): Promise<number> {
     const sec = await clientPortSecurity(config(pki, extra), silentLogger, opts)
     secs.push(sec)
-    const s = await grpcServer(sec.credentialsFor(new URL(URL_TLS)))
+    const s = await grpcServer(sec, URL_TLS)
     open.push(s)
     return s.port
   }
@@ -48,8 +48,8 @@ describe('TLS: client port credentials from etcd flags', function () {
   it('http URLs stay plain next to https ones', async () => {
     const sec = await clientPortSecurity(config(pki, files(pki.server), `${URL_TLS},${URL_PLAIN}`), silentLogger)
     secs.push(sec)
-    assert.equal(sec.credentialsFor(new URL(URL_TLS))._isSecure(), true)
-    assert.equal(sec.credentialsFor(new URL(URL_PLAIN))._isSecure(), false)
+    assert.notEqual(sec.tlsFor(new URL(URL_TLS)), undefined)
+    assert.equal(sec.tlsFor(new URL(URL_PLAIN)), undefined)
   })
 
   it('serves the certificate; without --client-cert-auth any client is accepted', async () => {

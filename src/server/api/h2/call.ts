@@ -1,0 +1,299 @@
+/**
+ * What every gRPC call on an HTTP/2 stream shares: reading framed messages, the deadline,
+ * response headers, the final status (trailers, or a trailers-only response when nothing was
+ * sent yet) and cancellation when the stream closes first. Node stream events reach the call
+ * through shared listener functions (the call hangs off the stream), not per-call closures.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2'
+import { CallEmitter } from './emitter.js'
+import { frameMessage, MessageReader, type MessageSink } from './framing.js'
+import { END_STREAM, OK_TRAILERS, RESPONSE_HEADERS, trailersFor, trailersOnly, WITH_TRAILERS } from './headers.js'
+import { Metadata } from './metadata.js'
+import { Status, status, toStatus } from './status.js'
+import type { MetadataLike, SendUnaryData, ServerErrorResponse, StatusObject, UntypedHandleCall } from './types.js'
+
+export type CallKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi'
+
+/** A method as the server dispatches it. */
+export interface Route {
+  path: string
+  kind: CallKind
+  handler: UntypedHandleCall
+  deserialize: (bytes: Buffer) => unknown
+  serialize: (value: unknown) => Buffer
+}
+
+/** Per-connection state a call reports to (keepalive counts activity to judge client pings). */
+export interface ConnectionActivity {
+  activity: number
+}
+
+const kCall = Symbol('grpc-call')
+
+/** What `deserialize` returns for a message that does not decode. */
+export const UNDECODABLE: unique symbol = Symbol('undecodable')
+type CallStream = ServerHttp2Stream & { [kCall]: CallBase }
+
+const OPEN = 0
+const HEADERS_SENT = 1
+const DONE = 2
+
+/** setTimeout cannot wait longer; a longer deadline is as good as none. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+export abstract class CallBase extends CallEmitter implements MessageSink {
+  cancelled = false
+  protected phase = OPEN
+  protected readonly stream: ServerHttp2Stream
+  protected readonly route: Route
+  protected readonly connection: ConnectionActivity
+  private readonly headers: IncomingHttpHeaders
+  private readonly reader: MessageReader
+  private md: Metadata | null = null
+  private deadline = Infinity
+  private timer: NodeJS.Timeout | null = null
+  /** @internal Sent when node asks for trailers. */
+  trailers: OutgoingHttpHeaders = OK_TRAILERS
+
+  /**
+   * A call for `route` on `stream`; `timeoutMs` comes from grpc-timeout. The stream's events
+   * reach the call from now on.
+   */
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route, connection: ConnectionActivity, maxReceiveMessageBytes: number, timeoutMs: number | undefined) {
+    super()
+    this.stream = stream
+    this.headers = headers
+    this.route = route
+    this.connection = connection
+    const encoding = headers['grpc-encoding']
+    this.reader = new MessageReader(maxReceiveMessageBytes, this, typeof encoding === 'string' ? encoding : undefined)
+    if (timeoutMs !== undefined) {
+      this.deadline = Date.now() + timeoutMs
+      if (timeoutMs <= MAX_TIMER_MS) this.timer = setTimeout(onDeadline, timeoutMs, this)
+    }
+    const s = stream as CallStream
+    s[kCall] = this
+    s.on('data', onStreamData)
+    s.on('end', onStreamEnd)
+    s.on('close', onStreamClose)
+  }
+
+  get metadata(): Metadata {
+    return (this.md ??= Metadata.fromHttp2Headers(this.headers))
+  }
+
+  getPeer(): string {
+    const socket = this.stream.session?.socket
+    if (!socket?.remoteAddress) return 'unknown'
+    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress
+  }
+
+  getDeadline(): number {
+    return this.deadline
+  }
+
+  getPath(): string {
+    return this.route.path
+  }
+
+  getHost(): string {
+    return this.headers[':authority'] ?? this.headers.host ?? ''
+  }
+
+  sendMetadata(responseMetadata: MetadataLike): void {
+    if (this.phase !== OPEN || !open(this.stream)) return
+    this.sendHeaders({ ...responseMetadata.toHttp2Headers(), ...RESPONSE_HEADERS })
+  }
+
+  abstract onMessage(message: Buffer): void
+  /** The client half-closed (all its messages have been delivered to onMessage). */
+  protected abstract onHalfClose(): void
+  /** The call is over: status sent or cancelled. */
+  protected abstract onFinished(): void
+
+  onReadError(code: number, details: string): void {
+    this.finish(status(code, details))
+  }
+
+  /** The request in `message`, or UNDECODABLE (and the call ended with INTERNAL). */
+  protected deserialize(message: Buffer): unknown {
+    try {
+      return this.route.deserialize(message)
+    } catch (err) {
+      this.finish(status(Status.INTERNAL, `grpc: error unmarshalling request: ${(err as Error)?.message ?? err}`))
+      return UNDECODABLE
+    }
+  }
+
+  /** Runs the handler; one that throws ends the call with UNKNOWN. */
+  protected invoke(...args: unknown[]): void {
+    try {
+      ;(this.route.handler as (...a: unknown[]) => void)(this, ...args)
+    } catch (err) {
+      this.finish(status(Status.UNKNOWN, `Server method handler threw error ${(err as Error)?.message ?? err}`))
+    }
+  }
+
+  /** The callback unary and client-streaming handlers get. */
+  protected unaryCallback(): SendUnaryData<unknown> {
+    return (err, value, trailer) => this.respond(err, value, trailer ?? null)
+  }
+
+  private respond(err: ServerErrorResponse | Error | null, value: unknown, trailer: MetadataLike | null): void {
+    if (this.phase === DONE) return
+    if (err) {
+      this.finish(toStatus(err, trailer))
+      return
+    }
+    let frame: Buffer
+    try {
+      frame = frameMessage(this.route.serialize(value))
+    } catch (e) {
+      this.finish(status(Status.INTERNAL, `Error serializing response: ${(e as Error)?.message ?? e}`))
+      return
+    }
+    const prior = this.phase
+    this.settle()
+    const s = this.stream
+    if (open(s)) {
+      if (trailer !== null) this.trailers = trailersFor(status(Status.OK, '', trailer))
+      if (prior === OPEN) {
+        s.respond(RESPONSE_HEADERS, WITH_TRAILERS)
+        s.on('wantTrailers', onWantTrailers)
+      }
+      s.end(frame)
+    }
+    this.onFinished()
+  }
+
+  /** Writes one message of a streaming response; false when the stream's buffer is full. */
+  protected sendMessage(value: unknown, callback?: (err?: Error | null) => void): boolean {
+    const s = this.stream
+    if (this.phase === DONE || !open(s)) {
+      if (callback) process.nextTick(callback, new Error('write after the call ended'))
+      return false
+    }
+    let frame: Buffer
+    try {
+      frame = frameMessage(this.route.serialize(value))
+    } catch (e) {
+      this.finish(status(Status.INTERNAL, `Error serializing response: ${(e as Error)?.message ?? e}`))
+      return false
+    }
+    if (this.phase === OPEN) this.sendHeaders(RESPONSE_HEADERS)
+    this.connection.activity++
+    return callback ? s.write(frame, callback) : s.write(frame)
+  }
+
+  private sendHeaders(headers: OutgoingHttpHeaders): void {
+    this.phase = HEADERS_SENT
+    this.stream.respond(headers, WITH_TRAILERS)
+    this.stream.on('wantTrailers', onWantTrailers)
+  }
+
+  /**
+   * Ends the call with `s`: trailers after what was sent, or a trailers-only response.
+   * `cancelled` tells the handler too (the deadline passed). False if it was already over.
+   */
+  protected finish(s: StatusObject, cancelled = false): boolean {
+    if (this.phase === DONE) return false
+    const prior = this.phase
+    this.settle()
+    const st = this.stream
+    if (open(st)) {
+      if (prior === OPEN) {
+        st.respond(trailersOnly(s), END_STREAM)
+      } else {
+        this.trailers = trailersFor(s)
+        st.end()
+      }
+      // Whatever the client still sends is read and dropped.
+      st.resume()
+    }
+    if (cancelled) {
+      this.cancelled = true
+      this.emit('cancelled', 'cancelled')
+    }
+    this.onFinished()
+    return true
+  }
+
+  /** The client went away (RST_STREAM, connection lost) before the status was sent. */
+  protected cancel(): void {
+    if (this.phase === DONE) return
+    this.settle()
+    this.cancelled = true
+    this.emit('cancelled', 'cancelled')
+    this.onFinished()
+  }
+
+  private settle(): void {
+    this.phase = DONE
+    if (this.timer !== null) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+  }
+
+  /** Passes the stream's 'drain' on to the call's listeners. */
+  protected forwardDrain(): void {
+    this.stream.on('drain', onStreamDrain)
+  }
+
+  /** @internal */
+  expire(): void {
+    this.timer = null
+    this.finish(status(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'), true)
+  }
+
+  /** @internal */
+  receive(chunk: Buffer): void {
+    if (this.phase !== DONE) this.reader.push(chunk)
+  }
+
+  /** @internal */
+  halfClosed(): void {
+    if (this.phase === DONE) return
+    if (this.reader.partial) {
+      this.finish(status(Status.INTERNAL, 'grpc: the client ended the stream in the middle of a message'))
+      return
+    }
+    this.onHalfClose()
+  }
+
+  /** @internal */
+  closed(): void {
+    this.cancel()
+  }
+}
+
+function onStreamData(this: CallStream, chunk: Buffer): void {
+  this[kCall].receive(chunk)
+}
+
+function onStreamEnd(this: CallStream): void {
+  // A reset also ends the readable side, before 'close': that is no half-close.
+  if (this.aborted || this.destroyed) this[kCall].closed()
+  else this[kCall].halfClosed()
+}
+
+function onStreamClose(this: CallStream): void {
+  this[kCall].closed()
+}
+
+function onWantTrailers(this: CallStream): void {
+  this.sendTrailers(this[kCall].trailers)
+}
+
+function onStreamDrain(this: CallStream): void {
+  this[kCall].emit('drain')
+}
+
+function onDeadline(call: CallBase): void {
+  call.expire()
+}
+
+/** False once the stream was reset or destroyed: nothing more can be sent on it. */
+function open(s: ServerHttp2Stream): boolean {
+  return !s.destroyed && !s.closed
+}

@@ -1,0 +1,93 @@
+/**
+ * Keepalive on one HTTP/2 connection, as grpc-go's server does it: ping the client every
+ * interval and drop the connection when an ack does not come within the timeout; answer a
+ * client that pings more often than the minimum interval, with nothing else going on, with
+ * GOAWAY ENHANCE_YOUR_CALM "too_many_pings". Any call activity since the client's previous
+ * ping forgives it (Go clients ping to size their windows while data flows).
+ */
+import http2, { type ServerHttp2Session } from 'node:http2'
+import type { ConnectionActivity } from './call.js'
+
+export interface KeepaliveOptions {
+  /** Ping the client this often; 0 or Infinity: never. */
+  intervalMs: number
+  /** Drop the connection if a ping is not acked within this. */
+  timeoutMs: number
+  /** Clients may ping this often. */
+  minTimeMs: number
+  /** Early pings tolerated in a row before GOAWAY. */
+  maxPingStrikes: number
+}
+
+export const TOO_MANY_PINGS = 'too_many_pings'
+
+export class Keepalive implements ConnectionActivity {
+  /** Streams started and messages sent on the connection. */
+  activity = 0
+  private pingTimer: NodeJS.Timeout | null = null
+  private ackTimer: NodeJS.Timeout | null = null
+  private lastPeerPing = -Infinity
+  private activityAtPeerPing = -1
+  private strikes = 0
+  private stopped = false
+
+  constructor(
+    private readonly session: ServerHttp2Session,
+    private readonly opts: KeepaliveOptions,
+  ) {
+    if (opts.intervalMs > 0 && opts.intervalMs < 2 ** 31) {
+      this.pingTimer = setInterval(() => this.ping(), opts.intervalMs)
+      this.pingTimer.unref()
+    }
+    session.on('ping', () => this.onPeerPing())
+    session.once('close', () => this.stop())
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.pingTimer !== null) clearInterval(this.pingTimer)
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.pingTimer = this.ackTimer = null
+  }
+
+  private ping(): void {
+    const s = this.session
+    if (this.ackTimer !== null || this.stopped || s.destroyed || s.closed) return
+    let sent: boolean
+    try {
+      sent = s.ping(() => this.acked())
+    } catch {
+      return
+    }
+    if (!sent) return
+    this.ackTimer = setTimeout(() => this.ackMissed(), this.opts.timeoutMs)
+    this.ackTimer.unref()
+  }
+
+  private acked(): void {
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.ackTimer = null
+  }
+
+  private ackMissed(): void {
+    this.ackTimer = null
+    if (!this.session.destroyed) this.session.destroy()
+  }
+
+  private onPeerPing(): void {
+    const now = Date.now()
+    if (this.activity !== this.activityAtPeerPing) this.strikes = 0
+    else if (now - this.lastPeerPing < this.opts.minTimeMs) this.strikes++
+    this.activityAtPeerPing = this.activity
+    this.lastPeerPing = now
+    if (this.strikes > this.opts.maxPingStrikes) this.calm()
+  }
+
+  private calm(): void {
+    const s = this.session
+    if (this.stopped || s.destroyed || s.closed) return
+    this.stop()
+    s.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, s.state.lastProcStreamID ?? 0, Buffer.from(TOO_MANY_PINGS))
+    s.close()
+  }
+}

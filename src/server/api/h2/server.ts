@@ -1,0 +1,249 @@
+/**
+ * A gRPC server on node:http2 that hosts grpc-js-style services. Listeners (TCP, TLS, unix
+ * sockets) only accept connections; each connection goes to one HTTP/2 server that never
+ * listens itself (by TLS ALPN, or by its first bytes in cleartext), or to the HTTP/1
+ * fallback, so gRPC and plain HTTP share a port with or without TLS.
+ */
+import fs from 'node:fs'
+import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+import net from 'node:net'
+import tls from 'node:tls'
+import { Http1Fallback, notFound, sniffProtocol, type HttpHandler, type Protocol } from './http1.js'
+import { Keepalive, type KeepaliveOptions } from './keepalive.js'
+import { Router } from './router.js'
+import type { ServiceDefinition, ServiceImplementation } from './types.js'
+
+export interface GrpcServerOptions {
+  /** Larger request messages fail with RESOURCE_EXHAUSTED. Default 4 MiB, as gRPC's. */
+  maxReceiveMessageBytes?: number
+  /** Server pings each connection this often (etcd's --grpc-keepalive-interval, 2h). */
+  keepaliveIntervalMs?: number
+  /** ...and drops it when the ack takes longer (--grpc-keepalive-timeout, 20s). */
+  keepaliveTimeoutMs?: number
+  /** Clients may ping this often (--grpc-keepalive-min-time, 5s). */
+  keepaliveMinTimeMs?: number
+  /** Early client pings tolerated in a row before GOAWAY too_many_pings. Default 2, as Go. */
+  maxPingStrikes?: number
+  /** SETTINGS_MAX_CONCURRENT_STREAMS. Default 2^32-1. */
+  maxConcurrentStreams?: number
+  /** Each stream's receive window. Default 1 MiB. */
+  initialWindowSize?: number
+  /** The connection's receive window. Default 16 MiB. */
+  connectionWindowSize?: number
+  /** Per-connection memory node's HTTP/2 may use before it refuses new streams. Default 256. */
+  maxSessionMemoryMb?: number
+  /** Serves requests that are not gRPC; default: 404. */
+  httpHandler?: HttpHandler
+  /** A connection must say which protocol it speaks within this. Default 10s. */
+  firstBytesTimeoutMs?: number
+}
+
+export type TlsListenOptions = tls.SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean }
+
+export interface ListenOptions {
+  /** Required for https:// and unixs:// URLs. */
+  tls?: TlsListenOptions
+}
+
+const DEFAULTS = {
+  maxReceiveMessageBytes: 4 * 1024 * 1024,
+  keepaliveIntervalMs: 2 * 60 * 60 * 1000,
+  keepaliveTimeoutMs: 20_000,
+  keepaliveMinTimeMs: 5000,
+  maxPingStrikes: 2,
+  maxConcurrentStreams: 2 ** 32 - 1,
+  initialWindowSize: 1 << 20,
+  connectionWindowSize: 16 << 20,
+  maxSessionMemoryMb: 256,
+  firstBytesTimeoutMs: 10_000,
+}
+
+export class GrpcServer {
+  private readonly opts: typeof DEFAULTS
+  private readonly router: Router
+  private readonly h2: http2.Http2Server
+  private readonly http1: Http1Fallback
+  private readonly keepalive: KeepaliveOptions
+  private readonly listeners: net.Server[] = []
+  private readonly tlsListeners: tls.Server[] = []
+  private readonly sessions = new Set<ServerHttp2Session>()
+  private readonly sockets = new Set<net.Socket>()
+  private stopping = false
+  private drained: Promise<void> | null = null
+  /** Called when the last connection has closed (while shutting down). */
+  private whenEmpty: (() => void) | null = null
+
+  constructor(options: GrpcServerOptions = {}) {
+    const o = { ...DEFAULTS }
+    for (const [k, v] of Object.entries(options)) if (v !== undefined && k in o) (o as Record<string, unknown>)[k] = v
+    this.opts = o
+    this.keepalive = { intervalMs: o.keepaliveIntervalMs, timeoutMs: o.keepaliveTimeoutMs, minTimeMs: o.keepaliveMinTimeMs, maxPingStrikes: o.maxPingStrikes }
+    const httpHandler = options.httpHandler ?? notFound
+    this.router = new Router({ maxReceiveMessageBytes: o.maxReceiveMessageBytes, httpHandler })
+    this.http1 = new Http1Fallback(httpHandler)
+    this.h2 = http2.createServer({
+      maxSessionMemory: o.maxSessionMemoryMb,
+      settings: { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.initialWindowSize, enablePush: false },
+    })
+    this.h2.on('session', (session: ServerHttp2Session) => this.onSession(session))
+  }
+
+  /** Registers a service (grpc-js's ServiceDefinition and implementation shapes). */
+  addService(definition: ServiceDefinition, implementation: ServiceImplementation): void {
+    this.router.addService(definition, implementation)
+  }
+
+  removeService(definition: ServiceDefinition): void {
+    this.router.removeService(definition)
+  }
+
+  /**
+   * Listens on http://host:port, https://host:port (with `tls`), unix://path or
+   * unixs://path. Resolves to the bound TCP port (0 for unix sockets).
+   */
+  async listen(url: string | URL, options: ListenOptions = {}): Promise<number> {
+    if (this.stopping) throw new Error('the server is shut down')
+    const u = typeof url === 'string' ? new URL(url) : url
+    const secure = u.protocol === 'https:' || u.protocol === 'unixs:'
+    const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
+    if (!secure && u.protocol !== 'http:' && !unix) throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+    if (secure && options.tls === undefined) throw new Error(`listen ${u.href}: TLS options are required`)
+    if (!secure && options.tls !== undefined) throw new Error(`listen ${u.href}: TLS options given for a cleartext URL`)
+    const server = secure ? this.tlsListener(options.tls!) : net.createServer({ noDelay: true })
+    server.on('connection', (socket: net.Socket) => {
+      if (this.track(socket) && !secure) this.onCleartext(socket)
+    })
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => reject(new Error(`listen ${u.href}: ${err.message}`))
+      server.once('error', fail)
+      const ready = (): void => {
+        server.removeListener('error', fail)
+        resolve()
+      }
+      if (unix) {
+        const p = u.pathname || u.host
+        if (fs.existsSync(p) && fs.statSync(p).isSocket()) fs.unlinkSync(p)
+        server.listen(p, ready)
+      } else {
+        server.listen(Number(u.port), u.hostname.replace(/^\[(.*)\]$/, '$1'), ready)
+      }
+    })
+    server.on('error', () => {})
+    this.listeners.push(server)
+    if (secure) this.tlsListeners.push(server as tls.Server)
+    const addr = server.address()
+    return typeof addr === 'object' && addr !== null ? addr.port : 0
+  }
+
+  /** New certificates for every TLS listener; connections made after this use them. */
+  setSecureContext(options: tls.SecureContextOptions): void {
+    for (const s of this.tlsListeners) s.setSecureContext(options)
+  }
+
+  /** HTTP/2 connections open now. */
+  get connectionCount(): number {
+    return this.sessions.size
+  }
+
+  /**
+   * Stops accepting, lets calls in progress finish (HTTP/2 GOAWAY; clients start new calls
+   * elsewhere) for up to `graceMs`, then forces what is left closed.
+   */
+  tryShutdown(graceMs = 5000): Promise<void> {
+    if (this.drained !== null) return this.drained
+    this.stopping = true
+    this.closeListeners()
+    for (const s of this.sessions) if (!s.closed && !s.destroyed) s.close()
+    this.http1.closeIdle()
+    this.drained = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.forceShutdown()
+        check()
+      }, graceMs)
+      const check = (): void => {
+        if (this.sockets.size > 0) return
+        clearTimeout(timer)
+        this.whenEmpty = null
+        this.http1.stop()
+        resolve()
+      }
+      this.whenEmpty = check
+      check()
+    })
+    return this.drained
+  }
+
+  /** Closes every connection now; calls in progress see 'cancelled'. */
+  forceShutdown(): void {
+    this.stopping = true
+    this.closeListeners()
+    for (const s of this.sessions) s.destroy()
+    for (const s of this.sockets) s.destroy()
+    this.http1.stop()
+  }
+
+  private closeListeners(): void {
+    for (const l of this.listeners.splice(0)) l.close()
+    this.tlsListeners.length = 0
+  }
+
+  private tlsListener(opts: TlsListenOptions): tls.Server {
+    const server = tls.createServer({ ...opts, ALPNProtocols: ['h2', 'http/1.1'] })
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') this.toHttp2(socket)
+      else if (socket.alpnProtocol === 'http/1.1') this.http1.accept(socket)
+      else this.onCleartext(socket)
+    })
+    server.on('tlsClientError', (_err, socket) => socket.destroy())
+    return server
+  }
+
+  /** Counts a new connection in; false (and closed) while shutting down. */
+  private track(socket: net.Socket): boolean {
+    if (this.stopping) {
+      socket.destroy()
+      return false
+    }
+    this.sockets.add(socket)
+    socket.on('error', () => {})
+    socket.once('close', () => {
+      this.sockets.delete(socket)
+      if (this.sockets.size === 0) this.whenEmpty?.()
+    })
+    return true
+  }
+
+  /** A connection that did not say its protocol through ALPN: its first bytes do. */
+  private onCleartext(socket: net.Socket): void {
+    sniffProtocol(socket, this.opts.firstBytesTimeoutMs, (s: net.Socket, protocol: Protocol) => {
+      if (protocol === 'h2') this.toHttp2(s)
+      else this.http1.accept(s)
+    })
+  }
+
+  private toHttp2(socket: net.Socket): void {
+    // node's HTTP/2 server would take a TLS socket without ALPN for HTTP/1.
+    if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2') (socket as { alpnProtocol: string | false }).alpnProtocol = 'h2'
+    this.h2.emit('connection', socket)
+  }
+
+  private onSession(session: ServerHttp2Session): void {
+    if (this.stopping) {
+      session.destroy()
+      return
+    }
+    this.sessions.add(session)
+    session.on('error', () => {})
+    session.once('close', () => this.sessions.delete(session))
+    try {
+      session.setLocalWindowSize(this.opts.connectionWindowSize)
+    } catch {
+      // The connection is already going away.
+    }
+    const keepalive = new Keepalive(session, this.keepalive)
+    const router = this.router
+    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      router.dispatch(stream, headers, rawHeaders, keepalive)
+    })
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * A small etcd-shaped server on GrpcServer for the conformance tests: KV Put/Range on a
+ * Map (through the real unary glue in src/server/api/unary.ts), a Watch that echoes, a
+ * Snapshot that streams a blob, and a Probe service whose behaviour the request picks
+ * (sleep, fail, throw, big answers, flooding a stream) and which records what its calls saw.
+ * Plus clients and tools: grpc-js client constructors, subprocess runs, self-signed
+ * certificates.
+ */
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as grpc from '@grpc/grpc-js'
+import {
+  KVService,
+  MaintenanceService,
+  WatchService,
+  decodeRangeRequest,
+  decodeRangeResponse,
+  encodeRangeRequest,
+  encodeRangeResponse,
+  type PutRequest,
+  type RangeRequest,
+  type RangeRequestInit,
+  type RangeResponse,
+  type RangeResponseInit,
+  type WatchRequest,
+} from '../../../src/gen/etcdserverpb.js'
+import { EtcdError } from '../../../src/server/errors.js'
+import { serviceDefinition, unary } from '../../../src/server/api/unary.js'
+import { GrpcServer, Metadata, type GrpcServerOptions, type ListenOptions } from '../../../src/server/api/h2/index.js'
+import type {
+  SendUnaryData,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+} from '../../../src/server/api/h2/index.js'
+
+export const HEADER = { cluster_id: 0x1234n, member_id: 0x5678n, revision: 0, raft_term: 7n }
+
+/** Probe methods carry RangeRequest in (`key` says what to do) and RangeResponse out. */
+function probeMethod(name: string, requestStream: boolean, responseStream: boolean) {
+  return {
+    path: `/tsetcd.test.Probe/${name}`,
+    requestStream,
+    responseStream,
+    requestSerialize: (v: RangeRequestInit) => encodeRangeRequest(v),
+    requestDeserialize: (b: Buffer) => decodeRangeRequest(b),
+    responseSerialize: (v: RangeResponseInit) => encodeRangeResponse(v),
+    responseDeserialize: (b: Buffer) => decodeRangeResponse(b),
+  }
+}
+
+export const ProbeService = {
+  Unary: probeMethod('Unary', false, false),
+  Flood: probeMethod('Flood', true, true),
+  Echo: probeMethod('Echo', true, true),
+  Count: probeMethod('Count', false, true),
+  Sum: probeMethod('Sum', true, false),
+} as const
+
+/** What the Probe handlers observed, for the tests to check. */
+export interface ProbeLog {
+  cancelled: string[]
+  closed: string[]
+  peers: string[]
+  deadlines: number[]
+  metadata: Record<string, unknown>[]
+  /** Flood: messages written, write() calls that returned false, 'drain' events, waiting for one now. */
+  flood: { written: number; full: number; drains: number; waiting: boolean }
+  /** Echo: the events the server's call saw, in order. */
+  echo: { data: number; events: string[] }
+}
+
+export interface TestServer {
+  server: GrpcServer
+  port: number
+  store: Map<string, Buffer>
+  /** Puts the KV service has applied. */
+  puts(): number
+  log: ProbeLog
+  close(): Promise<void>
+}
+
+function kv(key: Buffer, value: Buffer, revision: number) {
+  return { key, value, create_revision: revision, mod_revision: revision, version: 1 }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function startTestServer(opts: GrpcServerOptions & { url?: string; listen?: ListenOptions } = {}): Promise<TestServer> {
+  const server = new GrpcServer(opts)
+  const store = new Map<string, Buffer>()
+  let revision = 1
+  let putCount = 0
+  const log: ProbeLog = {
+    cancelled: [],
+    closed: [],
+    peers: [],
+    deadlines: [],
+    metadata: [],
+    flood: { written: 0, full: 0, drains: 0, waiting: false },
+    echo: { data: 0, events: [] },
+  }
+  const core = { header: () => ({ ...HEADER, revision }) }
+  const limits = { maxRequestBytes: 64 * 1024 * 1024, maxTxnOps: 128 }
+
+  // KV through the same glue tsetcd's handlers use (requests arrive as { req, size }).
+  server.addService(serviceDefinition(KVService), {
+    Put: unary(limits, async (req: PutRequest) => {
+      const key = req.key.toString()
+      if (key.startsWith('forbidden')) throw new EtcdError(7, 'etcdserver: permission denied — clé refusée à 100%')
+      store.set(key, Buffer.from(req.value))
+      revision++
+      putCount++
+      return {}
+    }, core),
+    Range: unary(limits, async (req: RangeRequest) => {
+      const key = req.key.toString()
+      if (key.startsWith('slow/')) await sleep(Number(key.slice(5)))
+      const end = req.range_end.toString()
+      const keys = req.range_end.length === 0 ? (store.has(key) ? [key] : []) : [...store.keys()].filter((k) => k >= key && (end === '\0' || k < end)).sort()
+      const res: RangeResponseInit = { kvs: keys.map((k) => kv(Buffer.from(k), store.get(k)!, revision)), count: keys.length }
+      return res
+    }, core),
+  })
+
+  // Watch: each create is acknowledged, then answered with one event for its key.
+  let watchIds = 0
+  server.addService(WatchService, {
+    Watch(call: ServerDuplexStream<WatchRequest, unknown>) {
+      call.on('data', (req: WatchRequest) => {
+        if (req.create_request) {
+          const id = watchIds++
+          call.write({ header: core.header(), watch_id: id, created: true })
+          const key = req.create_request.key
+          call.write({ header: core.header(), watch_id: id, events: [{ type: 0, kv: kv(key, Buffer.from(`echo:${key}`), revision) }] })
+        } else if (req.cancel_request) {
+          call.write({ header: core.header(), watch_id: req.cancel_request.watch_id, canceled: true })
+        }
+      })
+      call.on('end', () => call.end())
+    },
+  })
+
+  // Snapshot: the blob in 64 KiB chunks, as etcd streams its database.
+  server.addService({ Snapshot: MaintenanceService.Snapshot }, {
+    Snapshot(call: ServerWritableStream<unknown, unknown>) {
+      const blob = snapshotBlob()
+      const chunk = 64 * 1024
+      let off = 0
+      const pump = (): void => {
+        while (off < blob.length) {
+          const part = blob.subarray(off, off + chunk)
+          off += part.length
+          if (!call.write({ header: core.header(), remaining_bytes: BigInt(blob.length - off), blob: part })) {
+            call.once('drain', pump)
+            return
+          }
+        }
+        call.end()
+      }
+      pump()
+    },
+  })
+
+  server.addService(ProbeService, {
+    Unary(call: ServerUnaryCall<RangeRequest>, callback: SendUnaryData<RangeResponseInit>) {
+      const what = call.request.key.toString()
+      const [verb, ...args] = what.split(':')
+      log.peers.push(call.getPeer())
+      log.deadlines.push(Number(call.getDeadline()))
+      log.metadata.push({ 'x-test': call.metadata.get('x-test'), 'x-bin-bin': call.metadata.get('x-bin-bin'), 'grpc-timeout': call.metadata.get('grpc-timeout') })
+      call.on('cancelled', () => log.cancelled.push(what))
+      switch (verb) {
+        case 'echo':
+          callback(null, { header: core.header(), kvs: [kv(call.request.key, call.request.range_end, revision)], count: call.request.range_end.length })
+          return
+        case 'sleep':
+          setTimeout(() => callback(null, { header: core.header(), count: call.cancelled ? -1 : 1 }), Number(args[0]))
+          return
+        case 'fail': {
+          const md = new Metadata()
+          md.set('x-why', 'because')
+          callback({ code: Number(args[0]), details: args.slice(1).join(':'), metadata: md })
+          return
+        }
+        case 'error':
+          callback(new Error(args.join(':')))
+          return
+        case 'throw':
+          throw new Error('handler blew up')
+        case 'big':
+          callback(null, { kvs: [kv(Buffer.from('big'), Buffer.alloc(Number(args[0]), 'b'), 1)], count: 1 })
+          return
+        case 'trailer': {
+          const md = new Metadata()
+          md.set('x-trailer', 'yes')
+          callback(null, { count: 1 }, md)
+          return
+        }
+        case 'headers': {
+          const md = new Metadata()
+          md.set('x-early', 'first')
+          call.sendMetadata(md)
+          callback(null, { count: 2 })
+          return
+        }
+        default:
+          callback({ code: 3, details: `unknown probe ${what}` })
+      }
+    },
+
+    // Writes 16 KiB messages until write() says the stream is full, then the rest on 'drain'.
+    Flood(call: ServerDuplexStream<RangeRequest, RangeResponseInit>) {
+      const flood: ProbeLog['flood'] = { written: 0, full: 0, drains: 0, waiting: false }
+      log.flood = flood
+      call.once('data', (req: RangeRequest) => {
+        const total = Number(req.key.toString())
+        const value = Buffer.alloc(16 * 1024, 'f')
+        const pump = (): void => {
+          while (flood.written < total) {
+            flood.written++
+            const more = call.write({ kvs: [kv(Buffer.from(String(flood.written)), value, 1)], count: flood.written })
+            if (!more) {
+              flood.full++
+              flood.waiting = true
+              call.once('drain', () => {
+                flood.drains++
+                flood.waiting = false
+                pump()
+              })
+              return
+            }
+          }
+          call.end()
+        }
+        pump()
+      })
+    },
+
+    // Echoes each request; 'fail:<code>:<msg>' ends with emit('error'), 'destroy:…' with destroy(err).
+    Echo(call: ServerDuplexStream<RangeRequest, RangeResponseInit>) {
+      const echo: ProbeLog['echo'] = { data: 0, events: [] }
+      log.echo = echo
+      call.on('data', (req: RangeRequest) => {
+        echo.data++
+        echo.events.push('data')
+        const what = req.key.toString()
+        const [verb, code, ...msg] = what.split(':')
+        if (verb === 'fail') call.emit('error', { code: Number(code), details: msg.join(':') })
+        else if (verb === 'destroy') call.destroy({ code: Number(code), details: msg.join(':') })
+        else if (verb === 'end') call.end()
+        else call.write({ kvs: [kv(req.key, req.range_end, 1)], count: echo.data })
+      })
+      call.on('end', () => {
+        echo.events.push('end')
+        call.end()
+      })
+      call.on('cancelled', () => echo.events.push('cancelled'))
+      call.on('close', () => echo.events.push('close'))
+    },
+
+    // Server-streaming: `count` answers numbered 1..n.
+    Count(call: ServerWritableStream<RangeRequest, RangeResponseInit>) {
+      const n = Number(call.request.key.toString())
+      for (let i = 1; i <= n; i++) call.write({ count: i })
+      call.end()
+    },
+
+    // Client-streaming: the sum of the requests' limits.
+    Sum(call: ServerReadableStream<RangeRequest>, callback: SendUnaryData<RangeResponseInit>) {
+      let sum = 0
+      call.on('data', (req: RangeRequest) => (sum += req.limit))
+      call.on('end', () => callback(null, { count: sum }))
+    },
+  })
+
+  const port = await server.listen(opts.url ?? 'http://127.0.0.1:0', opts.listen)
+  return { server, port, store, puts: () => putCount, log, close: () => server.tryShutdown(2000) }
+}
+
+/**
+ * The blob Snapshot streams, shaped as etcd's: a database whose size is a multiple of 512,
+ * then the sha256 of it (etcdctl snapshot save checks for that trailer).
+ */
+export function snapshotBlob(): Buffer {
+  const db = Buffer.alloc(1 << 20)
+  for (let i = 0; i < db.length; i++) db[i] = (i * 31 + (i >> 8)) & 0xff
+  return Buffer.concat([db, createHash('sha256').update(db).digest()])
+}
+
+/* ---- clients ---- */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type GenericClient = grpc.Client & Record<string, any>
+
+export function grpcJsClient(table: object, name: string, port: number, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): GenericClient {
+  const Ctor = grpc.makeGenericClientConstructor(table as grpc.ServiceDefinition, name)
+  return new Ctor(`127.0.0.1:${port}`, creds, options) as GenericClient
+}
+
+/** A unary call as a promise: the response, or the ServiceError. */
+export function call<Res = RangeResponse>(client: GenericClient, method: string, req: object, opts: { metadata?: grpc.Metadata; deadline?: number } = {}): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    client[method](req, opts.metadata ?? new grpc.Metadata(), opts.deadline ? { deadline: opts.deadline } : {}, (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)))
+  })
+}
+
+export function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
+  return p.then(
+    () => {
+      throw new Error('expected the call to fail')
+    },
+    (err: grpc.ServiceError) => err,
+  )
+}
+
+/* ---- tools ---- */
+
+export const KVBENCH = process.env.KVBENCH ?? '/tmp/kvbench'
+export const ETCDCTL = '/usr/bin/etcdctl'
+
+export function haveBinary(p: string): boolean {
+  return fs.existsSync(p)
+}
+
+export function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir, cmd)
+    if (dir && fs.existsSync(p)) return p
+  }
+  return null
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  stdoutBytes: Buffer
+}
+
+/** Runs a command without blocking the event loop (the server under test lives here). */
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (d) => out.push(d))
+    child.stderr.on('data', (d) => err.push(d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const stdoutBytes = Buffer.concat(out)
+      resolve({ code, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes })
+    })
+  })
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export interface CertFiles {
+  dir: string
+  cert: string
+  key: string
+  certPem: Buffer
+  keyPem: Buffer
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl. */
+export async function selfSignedCert(dir: string, name: string, cn = 'tsetcd-test'): Promise<CertFiles> {
+  const cert = path.join(dir, `${name}.crt`)
+  const key = path.join(dir, `${name}.key`)
+  const r = await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout', key, '-out', cert,
+  ])
+  if (r.code !== 0) throw new Error(`openssl: ${r.stderr}`)
+  return { dir, cert, key, certPem: fs.readFileSync(cert), keyPem: fs.readFileSync(key) }
+}
+
+/** Handles (sockets, servers, timers) this process holds, by kind. */
+export function activeResources(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'FSReqCallback')
+}
+
+export { sleep }
