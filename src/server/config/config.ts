@@ -50,6 +50,7 @@ export interface ServerConfig {
   logOutputs: string[]
   unsafeNoFsync: boolean
   watchProgressNotifyIntervalMs: number
+  leaseCheckpointIntervalMs: number
   forceNewCluster: boolean
   /** Flags that were set (on the command line, in the environment or in the config file). */
   explicit: Set<string>
@@ -179,6 +180,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logOutputs: get('log-outputs').split(',').filter(Boolean),
     unsafeNoFsync: bool('unsafe-no-fsync'),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
+    leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
     forceNewCluster: bool('force-new-cluster'),
     explicit: parsed.explicit,
     warnings: parsed.warnings,

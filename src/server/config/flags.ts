@@ -96,6 +96,9 @@ export const FLAGS: FlagDef[] = [
   // unsafe
   f('force-new-cluster', 'bool', 'false', 'Force to create a new one member cluster.'),
   f('unsafe-no-fsync', 'bool', 'false', 'Disables fsync, unsafe, will cause data loss.'),
+  f('experimental-enable-lease-checkpoint', 'bool', 'false', 'Enable leader to send regular checkpoints to other members to prevent reset of remaining TTL on leader change.', { ignored: true }),
+  f('experimental-enable-lease-checkpoint-persist', 'bool', 'false', 'Enable persisting remainingTTL to prevent indefinite auto-renewal of long lived leases.', { ignored: true }),
+  f('experimental-lease-checkpoint-interval', 'duration', '5m0s', 'Interval of the leader\'s lease checkpoints (tsetcd always checkpoints and persists remaining TTLs).'),
   f('experimental-watch-progress-notify-interval', 'duration', '10m0s', 'Duration of periodic watch progress notifications.'),
   // the config file itself
   f('config-file', 'string', '', 'Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored.'),

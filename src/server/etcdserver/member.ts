@@ -21,6 +21,10 @@ import { httpEndpoints } from '../api/http-endpoints.js'
 import { WatchHub } from '../watch/hub.js'
 import { watchService, watchServiceDefinition } from '../api/watch-service.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
+import { openLeases } from '../lease/index.js'
+import { leaseService } from '../api/lease-service.js'
+import { serviceDefinition } from '../api/unary.js'
+import { LeaseService } from '../../gen/etcdserverpb.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -52,6 +56,11 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
   const store = await MvccStore.open(backend)
   const kv = new KvStateMachine(store, backend)
   const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
+  const peerTls = await peerTlsOptions(cfg, log)
+  const leases = await openLeases(kv, store, backend, server, {
+    clusterId: identity.clusterId, heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peerUrls: (id) => identity.members.find((m) => m.id === id)?.peerUrls ?? [], peerTls,
+  }, log.named('lessor'))
 
   const disk = await openRaftDisk({
     dataDir: cfg.dataDir,
@@ -66,7 +75,8 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     memberId: identity.memberId,
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
-    tls: await peerTlsOptions(cfg, log),
+    tls: peerTls,
+    postRoutes: leases.core.peerRoutes(),
     handler: {
       onMessage: (m) => node?.step(m),
       reportUnreachable: (id) => node?.reportUnreachable(id),
@@ -129,6 +139,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
   clients.addService(watchServiceDefinition, watchService(watch, server, { maxRequestBytes: cfg.maxRequestBytes }))
+  clients.addService(serviceDefinition(LeaseService), leaseService(leases.core, server, { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps }))
   clientTls.onReload((o) => clients.setSecureContext(o))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
   log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
@@ -144,6 +155,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
         await clients.close()
         clientTls.close()
         await server.stop()
+        leases.stop()
         await node!.stop()
         await transport.stop()
         await disk.wal.close()

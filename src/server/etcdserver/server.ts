@@ -76,6 +76,7 @@ export class EtcdServer implements Core {
   private readCounter = 0n
   /** Reads waiting for the applied index to reach theirs. */
   private appliedWaits: { index: number; resolve: () => void }[] = []
+  private readonly leadershipListeners: ((leading: boolean) => void)[] = []
 
   constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
     // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
@@ -152,11 +153,34 @@ export class EtcdServer implements Core {
     return this.write({ ID: 0n, compaction: req })
   }
 
+  /** Proposes another module's request (leases) and resolves with its applied result. */
+  proposeRequest<T>(req: InternalRequest): Promise<T> {
+    return this.write(req)
+  }
+
+  get memberId(): bigint {
+    return this.id.memberId
+  }
+
+  /** The current leader's ID (0n when there is none). */
+  get leaderId(): bigint {
+    return this.node.leader
+  }
+
+  /**
+   * Told `true` when this member, as leader, has applied the first entry of its term (all
+   * earlier entries are applied), and `false` when it stops being leader.
+   */
+  onLeadership(listener: (leading: boolean) => void): void {
+    this.leadershipListeners.push(listener)
+  }
+
   // ---- applying committed entries (called by the raft loop) ----
 
   applyEntries(entries: Entry[], node: RaftNode): void {
     let run: InternalRequest[] = []
     let runEnd = 0
+    let leading = false
     const flush = () => {
       if (run.length === 0) {
         if (runEnd > this.sm.appliedIndex) this.sm.markApplied(runEnd)
@@ -179,12 +203,14 @@ export class EtcdServer implements Core {
         continue
       }
       runEnd = e.index
+      if (e.data.length === 0 && e.index > this.sm.appliedIndex && e.term === node.currentTerm && node.leader === this.id.memberId) leading = true
       // Entries already in the backend (replayed after a restart or a snapshot) are skipped.
       if (e.index <= this.sm.appliedIndex || e.data.length === 0) continue
       run.push(decodeInternalRequest(e.data))
     }
     flush()
     if (entries.length > 0) this.releaseAppliedWaits(entries[entries.length - 1].index)
+    if (leading) for (const l of this.leadershipListeners) l(true)
   }
 
   softState(s: SoftState): void {
@@ -193,6 +219,7 @@ export class EtcdServer implements Core {
       this.parked = []
       for (const p of parked) if (this.waiters.has(p.id)) this.submit(p.data, p.id)
     }
+    if (s.role !== 'leader') for (const l of this.leadershipListeners) l(false)
     if (s.lead === 0n || s.role !== 'leader') {
       // Reads waiting on a leadership confirmation may never get it from a former leader.
       for (const b of this.readsInFlight.values()) this.failRead(b, Errors.LeaderChanged)

@@ -4,7 +4,12 @@
  *   GET /version  →  {"etcdserver": "3.5.0", "etcdcluster": "3.5.0"}
  * Both carry the cluster ID in the x-tsetcd-cluster-id response header. The routes answer
  * over HTTP/2 and HTTP/1.1 alike (curl works), and `fetchMembers` is the client side.
+ *
+ * POST routes registered by the member (`PostRoutes`: POST /leases/renew and POST /leases/ttl,
+ * lease requests forwarded to the leader) take and answer JSON; the request must carry the
+ * cluster ID in x-tsetcd-cluster-id.
  */
+import type { Readable } from 'node:stream'
 import http from 'node:http'
 import https from 'node:https'
 import type { NodeId } from '../../raft/types.js'
@@ -25,6 +30,28 @@ export interface ApiResponse {
   status: number
   headers: Record<string, string>
   body: string
+}
+
+/** A POST route: the parsed JSON body in, a status and a JSON value out. */
+export type PostHandler = (body: unknown) => Promise<{ status: number; value: unknown }>
+export type PostRoutes = ReadonlyMap<string, PostHandler>
+
+const MAX_POST_BYTES = 64 << 10
+
+/** Reads a POST route's body, runs its handler and hands the answer to `respond`. */
+export async function answerPost(body: Readable, clusterHeader: unknown, handler: PostHandler, clusterId: NodeId, respond: (r: ApiResponse) => void): Promise<void> {
+  try {
+    if (parseIdHex(clusterHeader as string | undefined) !== clusterId) return respond(text(412, 'cluster ID mismatch'))
+    let raw = ''
+    for await (const chunk of body) {
+      raw += String(chunk)
+      if (raw.length > MAX_POST_BYTES) return respond(text(413, 'request too large'))
+    }
+    const r = await handler(JSON.parse(raw))
+    respond(json(r.status, clusterId, r.value))
+  } catch (err) {
+    respond(text(400, (err as Error).message))
+  }
 }
 
 interface MemberJson {

@@ -16,7 +16,7 @@ import {
   idHex,
   type LocalIdentity,
 } from './handshake.js'
-import { apiResponse, type ApiContext } from './http-api.js'
+import { answerPost, apiResponse, type ApiContext, type PostRoutes } from './http-api.js'
 import { PeerListener } from './listener.js'
 import { Peer, type PeerContext, type PeerStatus } from './peer.js'
 import { sendSnapshotStream } from './snapshot-sender.js'
@@ -35,6 +35,8 @@ export interface PeerTransportOptions {
   handler: RaftHandler
   /** The cluster's members, for GET /members. */
   members?: () => MemberInfo[]
+  /** POST routes answered with JSON (lease requests forwarded to the leader). */
+  postRoutes?: PostRoutes
   /** GET /version's answer (default: this build's etcd version for both). */
   version?: () => VersionInfo
   /** Accept streams from a member not (yet) in the peer list, e.g. one that is joining. */
@@ -300,6 +302,11 @@ export class PeerTransport {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const post = req.method === 'POST' ? this.opts.postRoutes?.get(req.url ?? '') : undefined
+    if (post !== undefined) {
+      void answerPost(req, req.headers[HEADER_CLUSTER_ID], post, this.opts.clusterId, (r) => res.writeHead(r.status, r.headers).end(r.body))
+      return
+    }
     const r = apiResponse(req.method ?? 'GET', req.url ?? '/', this.api) ?? { status: 404, headers: {}, body: 'not found\n' }
     res.writeHead(r.status, r.headers)
     res.end(req.method === 'HEAD' ? undefined : r.body)
@@ -309,6 +316,15 @@ export class PeerTransport {
     stream.on('error', (err) => this.log.debug('peer stream error', { error: err.message }))
     const method = String(headers[':method'] ?? '')
     const path = String(headers[':path'] ?? '')
+    const post = method === 'POST' ? this.opts.postRoutes?.get(path) : undefined
+    if (post !== undefined) {
+      void answerPost(stream, headers[HEADER_CLUSTER_ID], post, this.opts.clusterId, (r) => {
+        if (stream.destroyed) return
+        stream.respond({ ':status': r.status, ...r.headers })
+        stream.end(r.body)
+      })
+      return
+    }
     const api = apiResponse(method, path, this.api)
     if (api !== undefined) {
       stream.respond({ ':status': api.status, ...api.headers })

@@ -1,0 +1,68 @@
+/**
+ * etcdserverpb.Lease: grant, revoke, time-to-live and list as unary calls, keep-alive as a
+ * bidirectional stream whose renewals are answered in order. As etcd's v3rpc layer: an
+ * unknown lease answers TimeToLive with TTL -1 and KeepAlive with TTL 0; other errors end
+ * the keep-alive stream with their status.
+ */
+import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js'
+import type {
+  LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit, LeaseRevokeRequest, LeaseTimeToLiveRequest,
+} from '../../gen/etcdserverpb.js'
+import { Errors } from '../errors.js'
+import type { Core } from '../etcdserver/core.js'
+import type { LeaseCore } from '../lease/lease-core.js'
+import { toGrpcError } from './grpc-errors.js'
+import type { Limits } from './limits.js'
+import { unary } from './unary.js'
+
+type KeepAliveCall = ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponseInit>
+
+export function leaseService(leases: LeaseCore, core: Pick<Core, 'header'>, limits: Limits): UntypedServiceImplementation {
+  return {
+    LeaseGrant: unary(limits, (req: LeaseGrantRequest) => leases.grant(req), core),
+    LeaseRevoke: unary(limits, (req: LeaseRevokeRequest) => leases.revoke(req), core),
+    LeaseTimeToLive: unary(limits, async (req: LeaseTimeToLiveRequest) => {
+      try {
+        return await leases.timeToLive(req)
+      } catch (err) {
+        if (err === Errors.LeaseNotFound) return { ID: req.ID, TTL: -1 }
+        throw err
+      }
+    }, core),
+    LeaseLeases: unary(limits, () => leases.leases(), core),
+    LeaseKeepAlive: (call: KeepAliveCall) => keepAlive(call, leases, core),
+  }
+}
+
+function keepAlive(call: KeepAliveCall, leases: LeaseCore, core: Pick<Core, 'header'>): void {
+  let done = false
+  let chain = Promise.resolve()
+  const end = () => (done = true)
+  call.on('cancelled', end)
+  call.on('error', end)
+  call.on('close', end)
+  call.on('end', () => {
+    void chain.then(() => {
+      if (!done) call.end()
+      done = true
+    })
+  })
+  call.on('data', (req: LeaseKeepAliveRequest) => {
+    const header = core.header()
+    chain = chain.then(async () => {
+      if (done) return
+      let TTL: number
+      try {
+        TTL = await leases.renew(req.ID)
+      } catch (err) {
+        if (err !== Errors.LeaseNotFound) {
+          done = true
+          call.emit('error', toGrpcError(err))
+          return
+        }
+        TTL = 0
+      }
+      if (!done) call.write({ header, ID: req.ID, TTL })
+    })
+  })
+}

@@ -1,0 +1,159 @@
+/**
+ * The member's lease operations, behind plain data in and out (as the KV core):
+ * - Grant, Revoke: proposed through raft (a grant without an ID gets one here).
+ * - Renew, TimeToLive: answered by the leader's primary lessor; a follower asks the leader
+ *   over the peer port (LeaderClient), as etcd forwards them to the leader's peer URL.
+ * - Leases: this member's applied state.
+ */
+import type {
+  LeaseCheckpoint, LeaseGrantRequest, LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest,
+  LeaseRevokeResponseInit, LeaseTimeToLiveRequest, LeaseTimeToLiveResponseInit,
+} from '../../gen/etcdserverpb.js'
+import type { InternalRequest } from '../../gen/tsetcdpb.js'
+import { Errors } from '../errors.js'
+import { LeaseIdGenerator } from './lease-ids.js'
+import type { LeaderClient } from './leader-client.js'
+import { PATH_LEASE_RENEW, PATH_LEASE_TTL } from './leader-client.js'
+import type { Lessor } from './lessor.js'
+import type { LeaseProposer } from './primary-loop.js'
+
+/** What the lease operations need from the member's core. */
+export interface LeaseHost {
+  proposeRequest<T>(req: InternalRequest): Promise<T>
+  readonly memberId: bigint
+  /** 0n while there is no leader. */
+  readonly leaderId: bigint
+}
+
+export interface LeaseCoreOptions {
+  /** How long a renewal or TTL query may take, forwarding included (etcd: its request timeout). */
+  requestTimeoutMs: number
+  /** Pause between attempts while there is no leader or it does not answer. */
+  retryMs?: number
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** JSON of a forwarded TTL answer: IDs as decimal text, keys in base64. */
+interface TtlJson {
+  ID: string
+  TTL: number
+  grantedTTL: number
+  keys: string[]
+}
+
+export class LeaseCore implements LeaseProposer {
+  private readonly ids: LeaseIdGenerator
+
+  constructor(
+    private readonly lessor: Lessor,
+    private readonly host: LeaseHost,
+    private readonly leader: LeaderClient,
+    private readonly o: LeaseCoreOptions,
+  ) {
+    this.ids = new LeaseIdGenerator(host.memberId)
+  }
+
+  grant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit> {
+    const ID = req.ID === 0n ? this.ids.next() : req.ID
+    return this.host.proposeRequest({ ID: 0n, lease_grant: { ID, TTL: req.TTL } })
+  }
+
+  revoke(req: LeaseRevokeRequest | bigint): Promise<LeaseRevokeResponseInit> {
+    const ID = typeof req === 'bigint' ? req : req.ID
+    return this.host.proposeRequest({ ID: 0n, lease_revoke: { ID } })
+  }
+
+  checkpoint(checkpoints: LeaseCheckpoint[]): Promise<unknown> {
+    return this.host.proposeRequest({ ID: 0n, lease_checkpoint: { checkpoints } })
+  }
+
+  leases(): Promise<LeaseLeasesResponseInit> {
+    return Promise.resolve({ leases: this.lessor.list().map((ID) => ({ ID })) })
+  }
+
+  /** Renews on the leader; resolves with the TTL. Throws LeaseNotFound for a lease that is gone. */
+  renew(id: bigint): Promise<number> {
+    return this.onLeader(
+      (deadline) => this.renewHere(id, deadline),
+      async (leader, ms) => (await this.leader.post(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms) as { TTL: number }).TTL,
+    )
+  }
+
+  /** The lease as the leader sees it. Throws LeaseNotFound. */
+  timeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit> {
+    return this.onLeader(
+      (deadline) => this.timeToLiveHere(req.ID, req.keys, deadline),
+      async (leader, ms) => fromTtlJson(await this.leader.post(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms) as TtlJson),
+    )
+  }
+
+  /** A renewal on this member, which must be the leader (else Errors.NotLeader). */
+  async renewHere(id: bigint, deadline = Date.now() + this.o.requestTimeoutMs): Promise<number> {
+    await this.primaryHere(deadline)
+    const r = this.lessor.renew(id)
+    if (r === undefined) throw Errors.LeaseNotFound
+    // Another leader must not start from a remaining TTL older than this renewal.
+    if (r.clearCheckpoint) await this.checkpoint([{ ID: id, remaining_TTL: 0 }]).catch(() => {})
+    return r.ttl
+  }
+
+  async timeToLiveHere(id: bigint, keys: boolean, deadline = Date.now() + this.o.requestTimeoutMs): Promise<LeaseTimeToLiveResponseInit> {
+    await this.primaryHere(deadline)
+    const v = this.lessor.view(id, keys)
+    if (v === undefined) throw Errors.LeaseNotFound
+    return v
+  }
+
+  /** Peer routes answering forwarded requests on the leader. */
+  peerRoutes(): Map<string, (body: unknown) => Promise<{ status: number; value: unknown }>> {
+    const answer = async (fn: () => Promise<unknown>) => {
+      try {
+        return { status: 200, value: await fn() }
+      } catch (err) {
+        if (err === Errors.LeaseNotFound) return { status: 404, value: { error: 'lease not found' } }
+        return { status: 503, value: { error: (err as Error).message } }
+      }
+    }
+    return new Map([
+      [PATH_LEASE_RENEW, (body: unknown) => answer(async () => ({ TTL: await this.renewHere(BigInt((body as { ID: string }).ID)) }))],
+      [PATH_LEASE_TTL, (body: unknown) => {
+        const b = body as { ID: string; keys?: boolean }
+        return answer(async () => toTtlJson(await this.timeToLiveHere(BigInt(b.ID), b.keys === true)))
+      }],
+    ])
+  }
+
+  /** Waits (until `deadline`) for this member's lessor to be primary; NotLeader if it stops leading. */
+  private async primaryHere(deadline: number): Promise<void> {
+    while (!this.lessor.isPrimary) {
+      if (this.host.leaderId !== this.host.memberId) throw Errors.NotLeader
+      if (Date.now() >= deadline) throw Errors.Timeout
+      await sleep(10)
+    }
+  }
+
+  /** Runs `here` when this member leads, else `remote` on the leader, retrying until the timeout. */
+  private async onLeader<T>(here: (deadline: number) => Promise<T>, remote: (leader: bigint, ms: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.o.requestTimeoutMs
+    for (;;) {
+      const leader = this.host.leaderId
+      try {
+        if (leader === this.host.memberId) return await here(deadline)
+        if (leader !== 0n) return await remote(leader, deadline - Date.now())
+      } catch (err) {
+        if (err === Errors.LeaseNotFound || err === Errors.Stopped) throw err
+      }
+      if (Date.now() >= deadline) throw leader === 0n ? Errors.NoLeader : Errors.Timeout
+      await sleep(this.o.retryMs ?? 100)
+    }
+  }
+}
+
+function toTtlJson(r: LeaseTimeToLiveResponseInit): TtlJson {
+  return { ID: String(r.ID ?? 0n), TTL: r.TTL ?? 0, grantedTTL: r.grantedTTL ?? 0, keys: (r.keys ?? []).map((k) => Buffer.from(k).toString('base64')) }
+}
+
+function fromTtlJson(j: TtlJson): LeaseTimeToLiveResponseInit {
+  return { ID: BigInt(j.ID), TTL: j.TTL, grantedTTL: j.grantedTTL, keys: j.keys.map((k) => Buffer.from(k, 'base64')) }
+}
