@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { SharedIdServers } from '../helpers/interop.js'
 import { spawn } from 'node:child_process'
 import { EtcdClient } from '../../src/client/client.js'
 import { LeaseService } from '../../src/gen/etcdserverpb.js'
-import { ETCD, ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, startEtcd, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
+import { ETCD, ETCDCTL, TSETCD, haveBinary, startEtcd, startTsetcd } from '../helpers/procs.js'
 import { LEASE_SCRIPT, grantFixedLeases, runLeaseScript, type LeaseStepResult } from './lease-script.js'
 
 const etcdctl = (args: string[]): [string, string[]] => [ETCDCTL, args]
@@ -60,39 +61,19 @@ describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function 
     }
   })
 
-  const servers: ServerProc[] = []
-  const dirs: string[] = []
-  after(async () => {
-    await Promise.all(servers.map((s) => s.kill9()))
-    for (const d of dirs) removeDir(d)
+  let pool: SharedIdServers
+  before(async () => {
+    pool = await SharedIdServers.create()
   })
+  after(() => pool?.cleanup())
 
-  /** A fresh server with the given advertised peer URL, hence the same member and cluster IDs. */
-  async function fresh(start: typeof startEtcd, peer: number, ownPeer: boolean): Promise<ServerProc> {
-    const dir = tmpDir('tsetcd-interop-')
-    dirs.push(dir)
-    const [cp, pp] = await freePorts(2)
-    const s = await start({
-      args: [
-        '--name', 'default', '--data-dir', `${dir}/data`,
-        '--listen-client-urls', `http://127.0.0.1:${cp}`, '--advertise-client-urls', `http://127.0.0.1:${cp}`,
-        '--listen-peer-urls', `http://127.0.0.1:${ownPeer ? peer : pp}`,
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `default=http://127.0.0.1:${peer}`,
-      ],
-      clientPort: cp,
-      peerPort: ownPeer ? peer : pp,
-    })
-    servers.push(s)
-    return s
-  }
 
   it('etcdctl prints the same against tsetcd as against etcd, and tsetcd prints what etcdctl prints', async () => {
-    const [peer] = await freePorts(1)
-    const [etcdA, ours] = await Promise.all([fresh(startEtcd, peer, true), fresh(startTsetcd, peer, false)])
+    const [etcdA, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
     await Promise.all([grantFixedLeases(etcdA.endpoint), grantFixedLeases(ours.endpoint)])
     const [reference, etcdctlOnOurs] = await Promise.all([runLeaseScript(etcdctl, etcdA.endpoint, LEASE_SCRIPT), runLeaseScript(etcdctl, ours.endpoint, LEASE_SCRIPT)])
     await etcdA.kill9()
-    const etcdB = await fresh(startEtcd, peer, true)
+    const etcdB = await pool.start(startEtcd, true)
     await grantFixedLeases(etcdB.endpoint)
     const oursOnEtcd = await runLeaseScript(tsetcdClient, etcdB.endpoint, LEASE_SCRIPT)
     await etcdB.kill9()
@@ -101,8 +82,7 @@ describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function 
   })
 
   it('lease keep-alive renews until the lease is revoked, then says so and exits 0, alike on both sides', async () => {
-    const [peer] = await freePorts(1)
-    const [etcd, ours] = await Promise.all([fresh(startEtcd, peer, true), fresh(startTsetcd, peer, false)])
+    const [etcd, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
     await Promise.all([grantShortLease(etcd.endpoint), grantShortLease(ours.endpoint)])
     const runs = await Promise.all([keepAliveUntilRevoked(etcdctl, etcd.endpoint), keepAliveUntilRevoked(etcdctl, ours.endpoint)])
     await Promise.all([grantShortLease(etcd.endpoint).catch(() => {}), grantShortLease(ours.endpoint).catch(() => {})])

@@ -8,11 +8,12 @@
  * order on every server, so revisions match.
  */
 import assert from 'node:assert/strict'
+import { SharedIdServers } from '../helpers/interop.js'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
-import { ETCD, ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, startEtcd, startTsetcd, tmpDir, userStderr, type ServerProc } from '../helpers/procs.js'
+import { ETCD, ETCDCTL, TSETCD, haveBinary, startEtcd, startTsetcd, userStderr } from '../helpers/procs.js'
 
 const b = (s: string): Buffer => Buffer.from(s)
 
@@ -227,38 +228,18 @@ describe('watch interop: etcdctl and tsetcd, against etcd and tsetcd', function 
     }
   })
 
-  const servers: ServerProc[] = []
-  const dirs: string[] = []
-  after(async () => {
-    await Promise.all(servers.map((s) => s.kill9()))
-    for (const d of dirs) removeDir(d)
+  let pool: SharedIdServers
+  before(async () => {
+    pool = await SharedIdServers.create()
   })
+  after(() => pool?.cleanup())
 
-  /** A fresh server with the shared name and advertised peer URL (so the same member and cluster IDs). */
-  async function fresh(start: typeof startEtcd, peer: number, ownPeer: boolean): Promise<ServerProc> {
-    const dir = tmpDir('tsetcd-watch-interop-')
-    dirs.push(dir)
-    const [cp, pp] = await freePorts(2)
-    const s = await start({
-      args: [
-        '--name', 'default', '--data-dir', `${dir}/data`,
-        '--listen-client-urls', `http://127.0.0.1:${cp}`, '--advertise-client-urls', `http://127.0.0.1:${cp}`,
-        '--listen-peer-urls', `http://127.0.0.1:${ownPeer ? peer : pp}`,
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `default=http://127.0.0.1:${peer}`,
-      ],
-      clientPort: cp,
-      peerPort: ownPeer ? peer : pp,
-    })
-    servers.push(s)
-    return s
-  }
 
   it('etcdctl watch prints the same against tsetcd as against etcd, and tsetcd watch prints what etcdctl prints', async () => {
-    const [peer] = await freePorts(1)
-    const [etcdA, ours] = await Promise.all([fresh(startEtcd, peer, true), fresh(startTsetcd, peer, false)])
+    const [etcdA, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
     const [reference, etcdctlOnOurs] = await Promise.all([runAll(etcdctl, etcdA.endpoint), runAll(etcdctl, ours.endpoint)])
     await etcdA.kill9()
-    const etcdB = await fresh(startEtcd, peer, true)
+    const etcdB = await pool.start(startEtcd, true)
     const oursOnEtcd = await runAll(tsetcdClient, etcdB.endpoint)
     // The reference itself shows what each case is about.
     assert.match(reference[0].stdout, /^PUT\nk1\na\nPUT\nk1\nb\nDELETE\nk1\n\nPUT\nk1\nEND1\n$/)

@@ -1,0 +1,42 @@
+/**
+ * Servers for interop tests whose outputs are compared byte for byte: every server a pool
+ * starts shares the member name and the advertised peer URL, hence etcd's member and cluster
+ * IDs. Only one real etcd at a time may listen on that peer URL (`ownPeer`).
+ */
+import { freePorts, removeDir, startEtcd, tmpDir, type ServerProc } from './procs.js'
+
+export class SharedIdServers {
+  private readonly servers: ServerProc[] = []
+  private readonly dirs: string[] = []
+
+  constructor(readonly peer: number) {}
+
+  static async create(): Promise<SharedIdServers> {
+    const [peer] = await freePorts(1)
+    return new SharedIdServers(peer)
+  }
+
+  async start(start: typeof startEtcd, ownPeer: boolean): Promise<ServerProc> {
+    const dir = tmpDir('tsetcd-interop-')
+    this.dirs.push(dir)
+    const [cp, pp] = await freePorts(2)
+    const peerPort = ownPeer ? this.peer : pp
+    const s = await start({
+      args: [
+        '--name', 'default', '--data-dir', `${dir}/data`,
+        '--listen-client-urls', `http://127.0.0.1:${cp}`, '--advertise-client-urls', `http://127.0.0.1:${cp}`,
+        '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+        '--initial-advertise-peer-urls', `http://127.0.0.1:${this.peer}`, '--initial-cluster', `default=http://127.0.0.1:${this.peer}`,
+      ],
+      clientPort: cp,
+      peerPort,
+    })
+    this.servers.push(s)
+    return s
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.kill9()))
+    for (const d of this.dirs) removeDir(d)
+  }
+}
