@@ -64,6 +64,20 @@ describe('a three-member cluster', function () {
     assert.equal(rows.length, 3)
     assert.equal(new Set(rows.map((r) => r.Status.leader)).size, 1, 'all members agree on the leader')
     assert.equal(new Set(rows.map((r) => r.Status.header.cluster_id)).size, 1, 'one cluster ID')
+
+    // member list, with every member's advertised client URLs
+    const list = await run(ETCDCTL, ['--endpoints', m2.endpoint, 'member', 'list'])
+    const expected: string[] = []
+    for (const m of c.members) {
+      const cl = await c.client(m)
+      try {
+        const id = (await cl.call(MaintenanceService.Status, {})).header!.member_id
+        expected.push(`${id.toString(16)}, started, ${m.name}, http://127.0.0.1:${m.peerPort}, http://127.0.0.1:${m.clientPort}, false`)
+      } finally {
+        cl.close()
+      }
+    }
+    assert.deepEqual(list.stdout.trim().split('\n').sort(), expected.sort())
   })
 
   it('elects a new leader after the leader is killed under load, and keeps every acknowledged write', async () => {

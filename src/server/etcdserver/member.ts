@@ -18,13 +18,15 @@ import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-s
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
+import { clusterService } from '../api/cluster-service.js'
+import { MemberList } from '../membership/member-list.js'
 import { WatchHub } from '../watch/hub.js'
 import { watchService, watchServiceDefinition } from '../api/watch-service.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 import { openLeases } from '../lease/index.js'
 import { leaseService } from '../api/lease-service.js'
 import { serviceDefinition } from '../api/unary.js'
-import { LeaseService } from '../../gen/etcdserverpb.js'
+import { ClusterService, LeaseService } from '../../gen/etcdserverpb.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -139,6 +141,8 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
   clients.addService(watchServiceDefinition, watchService(watch, server, { maxRequestBytes: cfg.maxRequestBytes }))
+  const memberList = new MemberList(identity, cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')), peerTls)
+  clients.addService(serviceDefinition(ClusterService), clusterService(server, memberList, { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps }))
   clients.addService(serviceDefinition(LeaseService), leaseService(leases.core, server, { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps }))
   clientTls.onReload((o) => clients.setSecureContext(o))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
