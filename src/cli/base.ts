@@ -92,9 +92,15 @@ export abstract class ClientCommand extends Command {
 
   /** Connects with the global flags (etcdctl's mustClientFromCmd). */
   protected async connect(g: GlobalFlags): Promise<EtcdClient> {
+    this.client = await this.connectTo(g, g.endpoints.split(',').map((s) => s.trim()).filter(Boolean))
+    return this.client
+  }
+
+  /** A client for `endpoints` with the global flags' timeouts and TLS settings; the caller closes it. */
+  protected async connectTo(g: GlobalFlags, endpoints: string[]): Promise<EtcdClient> {
     const secure = !g['insecure-transport'] || !!(g.cacert || g.cert || g.key)
-    this.client = await EtcdClient.connect({
-      endpoints: g.endpoints.split(',').map((s) => s.trim()).filter(Boolean),
+    return EtcdClient.connect({
+      endpoints,
       dialTimeoutMs: durationFlag('dial-timeout', g['dial-timeout']),
       keepaliveTimeMs: durationFlag('keepalive-time', g['keepalive-time']),
       keepaliveTimeoutMs: durationFlag('keepalive-timeout', g['keepalive-timeout']),
@@ -103,8 +109,8 @@ export abstract class ClientCommand extends Command {
     }).catch((err) => {
       throw err instanceof TlsFileError ? exitWithError(ExitCode.BadArgs, err.message) : err
     })
-    return this.client
   }
+
 
   protected commandTimeout(g: GlobalFlags): number {
     return durationFlag('command-timeout', g['command-timeout'])

@@ -78,6 +78,19 @@ describe('a three-member cluster', function () {
       }
     }
     assert.deepEqual(list.stdout.trim().split('\n').sort(), expected.sort())
+
+    // tsetcd's member and endpoint commands print what etcdctl prints
+    for (const args of [['member', 'list'], ['member', 'list', '-w', 'json'], ['member', 'list', '-w', 'table'], ['endpoint', 'status', '-w', 'table']]) {
+      // one endpoint for member list (its header names the member that answered), all for status
+      const eps = args[0] === 'member' ? m2.endpoint : c.endpoints.join(',')
+      const theirs = await run(ETCDCTL, ['--endpoints', eps, ...args])
+      const ours = await run(process.execPath, [TSETCD, '--endpoints', eps, ...args])
+      assert.equal(ours.stdout, theirs.stdout, args.join(' '))
+      assert.equal(ours.code, 0)
+    }
+    const health = await run(process.execPath, [TSETCD, '--endpoints', m1.endpoint, 'endpoint', 'health', '--cluster'])
+    assert.equal(health.code, 0)
+    for (const m of c.members) assert.match(health.stderr, new RegExp(`http://127.0.0.1:${m.clientPort} is healthy: successfully committed proposal: took = [0-9.]+(ms|µs|s)\n`))
   })
 
   it('elects a new leader after the leader is killed under load, and keeps every acknowledged write', async () => {

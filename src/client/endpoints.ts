@@ -1,0 +1,42 @@
+/**
+ * What etcdctl's endpoint commands ask of each endpoint: its status, and whether it answers
+ * a linearizable read (its health). With --cluster the endpoints are every member's client
+ * URLs from the member list.
+ */
+import type { EtcdClient } from './client.js'
+import { ClusterService, KVService, MaintenanceService, type StatusResponse } from '../gen/etcdserverpb.js'
+import type { EndpointHealth } from '../output/rows.js'
+import { formatDuration } from '../output/go/fmt.js'
+import { Errors } from '../server/errors.js'
+
+/** Every member's client URLs, in member-list order. */
+export async function clusterEndpoints(client: EtcdClient, timeoutMs: number): Promise<string[]> {
+  const res = await client.call(ClusterService.MemberList, {}, timeoutMs, true)
+  return res.members.flatMap((m) => m.clientURLs)
+}
+
+export async function endpointStatus(client: EtcdClient, timeoutMs: number): Promise<StatusResponse> {
+  return client.call(MaintenanceService.Status, {}, timeoutMs)
+}
+
+/** Reads the key "health": the endpoint is healthy when that succeeds (or is refused by auth). */
+export async function endpointHealth(endpoint: string, connect: () => Promise<EtcdClient>, timeoutMs: number): Promise<EndpointHealth> {
+  let client: EtcdClient | undefined
+  try {
+    client = await connect()
+  } catch (err) {
+    return { endpoint, health: false, took: '', error: (err as Error).message }
+  }
+  const start = process.hrtime.bigint()
+  try {
+    await client.call(KVService.Range, { key: Buffer.from('health') }, timeoutMs)
+    return { endpoint, health: true, took: formatDuration(process.hrtime.bigint() - start) }
+  } catch (err) {
+    const took = formatDuration(process.hrtime.bigint() - start)
+    const message = (err as Error).message
+    if (message === Errors.PermissionDenied.message) return { endpoint, health: true, took }
+    return { endpoint, health: false, took, error: message }
+  } finally {
+    client.close()
+  }
+}

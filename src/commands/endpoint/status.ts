@@ -1,0 +1,44 @@
+import { Flags } from '@oclif/core'
+import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { printerFor } from '../../cli/printer.js'
+import { clusterEndpoints, endpointStatus } from '../../client/endpoints.js'
+import type { EndpointStatus } from '../../output/rows.js'
+
+export default class EndpointStatusCommand extends ClientCommand {
+  static override summary = 'Prints out the status of endpoints specified in `--endpoints` flag'
+  static override usage = 'endpoint status [flags]'
+  static override flags = {
+    cluster: Flags.boolean({ description: 'use all endpoints from the cluster member list' }),
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(EndpointStatusCommand)
+    const g = flags as unknown as GlobalFlags
+    const printer = printerFor(g)
+    const timeout = this.commandTimeout(g)
+    let endpoints = g.endpoints.split(',').map((s) => s.trim()).filter(Boolean)
+    if (flags.cluster) {
+      const c = await this.connect(g).catch((err: Error) => {
+        throw exitWithError(ExitCode.Error, `failed to fetch endpoints from etcd cluster member list: ${err.message}`)
+      })
+      endpoints = await clusterEndpoints(c, timeout)
+    }
+    const list: EndpointStatus[] = []
+    let failed = false
+    for (const ep of endpoints) {
+      try {
+        const c = await this.connectTo(g, [ep])
+        try {
+          list.push({ endpoint: ep, status: await endpointStatus(c, timeout) })
+        } finally {
+          c.close()
+        }
+      } catch (err) {
+        failed = true
+        process.stderr.write(`Failed to get the status of endpoint ${ep} (${(err as Error).message})\n`)
+      }
+    }
+    this.emit(printer.endpointStatus(list))
+    if (failed) process.exitCode = ExitCode.Error
+  }
+}
