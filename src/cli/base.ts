@@ -4,6 +4,7 @@
  */
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
 import { EtcdClient, ClientError } from '../client/client.js'
+import { clusterEndpoints } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../server/config/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
@@ -94,6 +95,16 @@ export abstract class ClientCommand extends Command {
   protected async connect(g: GlobalFlags): Promise<EtcdClient> {
     this.client = await this.connectTo(g, g.endpoints.split(',').map((s) => s.trim()).filter(Boolean))
     return this.client
+  }
+
+  /** --endpoints, or with `cluster` every member's client URLs from the member list (etcdctl's --cluster). */
+  protected async targetEndpoints(g: GlobalFlags, cluster: boolean): Promise<string[]> {
+    if (!cluster) return g.endpoints.split(',').map((s) => s.trim()).filter(Boolean)
+    try {
+      return await clusterEndpoints(await this.connect(g), this.commandTimeout(g))
+    } catch (err) {
+      throw exitWithError(ExitCode.Error, `failed to fetch endpoints from etcd cluster member list: ${(err as Error).message}`)
+    }
   }
 
   /** A client for `endpoints` with the global flags' timeouts and TLS settings; the caller closes it. */

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
-import { clusterEndpoints, endpointHealth } from '../../client/endpoints.js'
+import { endpointHealth } from '../../client/endpoints.js'
 
 export default class EndpointHealthCommand extends ClientCommand {
   static override summary = 'Checks the healthiness of endpoints specified in `--endpoints` flag'
@@ -15,13 +15,7 @@ export default class EndpointHealthCommand extends ClientCommand {
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
     const timeout = this.commandTimeout(g)
-    let endpoints = g.endpoints.split(',').map((s) => s.trim()).filter(Boolean)
-    if (flags.cluster) {
-      const c = await this.connect(g).catch((err: Error) => {
-        throw exitWithError(ExitCode.Error, `failed to fetch endpoints from etcd cluster member list: ${err.message}`)
-      })
-      endpoints = await clusterEndpoints(c, timeout)
-    }
+    const endpoints = await this.targetEndpoints(g, flags.cluster)
     const list = await Promise.all(endpoints.map((ep) => endpointHealth(ep, () => this.connectTo(g, [ep]), timeout)))
     this.emit(printer.endpointHealth(list))
     if (list.some((h) => h.error !== undefined)) throw exitWithError(ExitCode.Error, 'unhealthy cluster')

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
-import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { ClientCommand, ExitCode, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
-import { clusterEndpoints, endpointStatus } from '../../client/endpoints.js'
+import { endpointStatus } from '../../client/endpoints.js'
 import type { EndpointStatus } from '../../output/rows.js'
 
 export default class EndpointStatusCommand extends ClientCommand {
@@ -16,13 +16,7 @@ export default class EndpointStatusCommand extends ClientCommand {
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
     const timeout = this.commandTimeout(g)
-    let endpoints = g.endpoints.split(',').map((s) => s.trim()).filter(Boolean)
-    if (flags.cluster) {
-      const c = await this.connect(g).catch((err: Error) => {
-        throw exitWithError(ExitCode.Error, `failed to fetch endpoints from etcd cluster member list: ${err.message}`)
-      })
-      endpoints = await clusterEndpoints(c, timeout)
-    }
+    const endpoints = await this.targetEndpoints(g, flags.cluster)
     const list: EndpointStatus[] = []
     let failed = false
     for (const ep of endpoints) {
