@@ -3,7 +3,7 @@
  * starts shares the member name and the advertised peer URL, hence etcd's member and cluster
  * IDs. Only one real etcd at a time may listen on that peer URL (`ownPeer`).
  */
-import { freePorts, removeDir, startEtcd, tmpDir, type ServerProc } from './procs.js'
+import { ETCD, ETCDCTL, freePorts, haveBinary, removeDir, startEtcd, tmpDir, type ServerProc } from './procs.js'
 
 export class SharedIdServers {
   private readonly servers: ServerProc[] = []
@@ -39,4 +39,23 @@ export class SharedIdServers {
     await Promise.all(this.servers.map((s) => s.kill9()))
     for (const d of this.dirs) removeDir(d)
   }
+}
+
+/**
+ * Registers, in the calling `describe`, the hooks every interop suite needs: skip (saying
+ * why) without the real etcd and etcdctl, and a pool of same-ID servers cleaned up after.
+ * Returns the pool (available from the suite's first test on).
+ */
+export function interopSuite(): () => SharedIdServers {
+  let pool: SharedIdServers | undefined
+  before(async function () {
+    const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
+    if (missing.length) {
+      console.log(`      skipped: ${missing.join(', ')} not installed (apt-get install etcd-server etcd-client)`)
+      this.skip()
+    }
+    pool = await SharedIdServers.create()
+  })
+  after(() => pool?.cleanup())
+  return () => pool!
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { SharedIdServers } from '../helpers/interop.js'
+import { interopSuite } from '../helpers/interop.js'
 import { spawn } from 'node:child_process'
 import { EtcdClient } from '../../src/client/client.js'
 import { LeaseService } from '../../src/gen/etcdserverpb.js'
-import { ETCD, ETCDCTL, TSETCD, haveBinary, startEtcd, startTsetcd } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, startEtcd, startTsetcd } from '../helpers/procs.js'
 import { LEASE_SCRIPT, grantFixedLeases, runLeaseScript, type LeaseStepResult } from './lease-script.js'
 
 const etcdctl = (args: string[]): [string, string[]] => [ETCDCTL, args]
@@ -53,27 +53,15 @@ async function grantShortLease(endpoint: string): Promise<void> {
 
 describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function () {
   this.timeout(300000)
-  const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
-  before(function () {
-    if (missing.length) {
-      console.log(`      skipped: ${missing.join(', ')} not installed (apt-get install etcd-server etcd-client)`)
-      this.skip()
-    }
-  })
-
-  let pool: SharedIdServers
-  before(async () => {
-    pool = await SharedIdServers.create()
-  })
-  after(() => pool?.cleanup())
+  const servers = interopSuite()
 
 
   it('etcdctl prints the same against tsetcd as against etcd, and tsetcd prints what etcdctl prints', async () => {
-    const [etcdA, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
+    const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
     await Promise.all([grantFixedLeases(etcdA.endpoint), grantFixedLeases(ours.endpoint)])
     const [reference, etcdctlOnOurs] = await Promise.all([runLeaseScript(etcdctl, etcdA.endpoint, LEASE_SCRIPT), runLeaseScript(etcdctl, ours.endpoint, LEASE_SCRIPT)])
     await etcdA.kill9()
-    const etcdB = await pool.start(startEtcd, true)
+    const etcdB = await servers().start(startEtcd, true)
     await grantFixedLeases(etcdB.endpoint)
     const oursOnEtcd = await runLeaseScript(tsetcdClient, etcdB.endpoint, LEASE_SCRIPT)
     await etcdB.kill9()
@@ -82,7 +70,7 @@ describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function 
   })
 
   it('lease keep-alive renews until the lease is revoked, then says so and exits 0, alike on both sides', async () => {
-    const [etcd, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
+    const [etcd, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
     await Promise.all([grantShortLease(etcd.endpoint), grantShortLease(ours.endpoint)])
     const runs = await Promise.all([keepAliveUntilRevoked(etcdctl, etcd.endpoint), keepAliveUntilRevoked(etcdctl, ours.endpoint)])
     await Promise.all([grantShortLease(etcd.endpoint).catch(() => {}), grantShortLease(ours.endpoint).catch(() => {})])

@@ -8,12 +8,12 @@
  * order on every server, so revisions match.
  */
 import assert from 'node:assert/strict'
-import { SharedIdServers } from '../helpers/interop.js'
+import { interopSuite } from '../helpers/interop.js'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
-import { ETCD, ETCDCTL, TSETCD, haveBinary, startEtcd, startTsetcd, userStderr } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, startEtcd, startTsetcd, userStderr } from '../helpers/procs.js'
 
 const b = (s: string): Buffer => Buffer.from(s)
 
@@ -220,26 +220,14 @@ function compare(expected: CaseResult[], actual: CaseResult[], who: string): voi
 
 describe('watch interop: etcdctl and tsetcd, against etcd and tsetcd', function () {
   this.timeout(240000)
-  const missing = [ETCD, ETCDCTL].filter((p) => !haveBinary(p))
-  before(function () {
-    if (missing.length) {
-      console.log(`      skipped: ${missing.join(', ')} not installed (apt-get install etcd-server etcd-client)`)
-      this.skip()
-    }
-  })
-
-  let pool: SharedIdServers
-  before(async () => {
-    pool = await SharedIdServers.create()
-  })
-  after(() => pool?.cleanup())
+  const servers = interopSuite()
 
 
   it('etcdctl watch prints the same against tsetcd as against etcd, and tsetcd watch prints what etcdctl prints', async () => {
-    const [etcdA, ours] = await Promise.all([pool.start(startEtcd, true), pool.start(startTsetcd, false)])
+    const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
     const [reference, etcdctlOnOurs] = await Promise.all([runAll(etcdctl, etcdA.endpoint), runAll(etcdctl, ours.endpoint)])
     await etcdA.kill9()
-    const etcdB = await pool.start(startEtcd, true)
+    const etcdB = await servers().start(startEtcd, true)
     const oursOnEtcd = await runAll(tsetcdClient, etcdB.endpoint)
     // The reference itself shows what each case is about.
     assert.match(reference[0].stdout, /^PUT\nk1\na\nPUT\nk1\nb\nDELETE\nk1\n\nPUT\nk1\nEND1\n$/)
