@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { EtcdClient } from '../../src/client/client.js'
+import { EtcdClient, type TlsOptions } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..')
@@ -104,14 +104,14 @@ async function waitForPort(port: number, proc: ChildProcess, log: () => string, 
 }
 
 /** Waits until the server answers a linearizable Range (a leader exists and it applies). */
-export async function waitReady(endpoint: string, proc: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+export async function waitReady(endpoint: string, proc: ChildProcess, log: () => string, timeoutMs: number, tls?: TlsOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${log()}`)
     let client: EtcdClient | undefined
     try {
-      client = await EtcdClient.connect({ endpoints: [endpoint], dialTimeoutMs: 1000 })
+      client = await EtcdClient.connect({ endpoints: [endpoint], dialTimeoutMs: 1000, tls })
       await client.call(KVService.Range, { key: Buffer.from('readiness-probe') }, 1000)
       return
     } catch (err) {

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import tls from 'node:tls'
-import { EtcdClient, type TlsOptions } from '../../src/client/client.js'
-import { KVService } from '../../src/gen/etcdserverpb.js'
-import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type RunResult, type ServerProc } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type RunResult, type ServerProc, waitReady } from '../helpers/procs.js'
 
 /** `tsetcd cert …` in `cwd`; fails the test when it fails. */
 async function cert(cwd: string, ...args: string[]): Promise<void> {
@@ -12,23 +10,6 @@ async function cert(cwd: string, ...args: string[]): Promise<void> {
   assert.equal(r.code, 0, `tsetcd cert ${args.join(' ')}: ${r.stderr}`)
 }
 
-/** Waits until a linearizable read succeeds over TLS. */
-async function waitTlsReady(endpoint: string, opts: TlsOptions, s: ServerProc): Promise<void> {
-  const deadline = Date.now() + 20000
-  for (;;) {
-    let c: EtcdClient | undefined
-    try {
-      c = await EtcdClient.connect({ endpoints: [endpoint], dialTimeoutMs: 1000, tls: opts })
-      await c.call(KVService.Range, { key: Buffer.from('ready') }, 1000)
-      return
-    } catch (err) {
-      if (Date.now() > deadline || s.proc.exitCode !== null) throw new Error(`not ready: ${(err as Error).message}\n${s.log()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    } finally {
-      c?.close()
-    }
-  }
-}
 
 /** The CN of the certificate a new connection is served. */
 function servedCn(port: number): Promise<string> {
@@ -89,7 +70,7 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
         '--cert-file', path.join(live, 'server.pem'), '--key-file', path.join(live, 'server-key.pem'), '--trusted-ca-file', f('ca.pem'), '--client-cert-auth',
       ],
     })
-    await waitTlsReady(https(), { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') }, member)
+    await waitReady(https(), member.proc, member.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
   })
   after(async () => {
     await Promise.all([member, ...extra].filter(Boolean).map((s) => s.kill9()))
@@ -194,7 +175,7 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
         '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `a=http://127.0.0.1:${pp}`, '--auto-tls'],
     })
     extra.push(s)
-    await waitTlsReady(url, { insecureSkipVerify: true }, s)
+    await waitReady(url, s.proc, s.log, 20000, { insecureSkipVerify: true })
     assert.ok(fs.existsSync(path.join(data, 'fixtures', 'client', 'cert.pem')) && fs.existsSync(path.join(data, 'fixtures', 'client', 'key.pem')))
     const put = await tsetcd(['--endpoints', url, '--insecure-skip-tls-verify', 'put', 'auto', 'tls'])
     assert.deepEqual([put.code, put.stdout], [0, 'OK\n'], put.stderr)

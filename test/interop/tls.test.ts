@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { EtcdClient, type TlsOptions } from '../../src/client/client.js'
-import { KVService } from '../../src/gen/etcdserverpb.js'
-import { ETCD, ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startEtcd, tmpDir, userStderr, type ServerProc } from '../helpers/procs.js'
+import { ETCD, ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startEtcd, tmpDir, userStderr, type ServerProc, waitReady } from '../helpers/procs.js'
 import { runScript, type Step, type StepResult } from './kv-script.js'
 
 /** KV commands over TLS; run by etcdctl and by tsetcd against identical fresh etcd members. */
@@ -21,22 +19,6 @@ const TLS_SCRIPT: Step[] = [
   { args: ['get', '', '--prefix', '-w', 'json'] },
 ]
 
-async function waitTlsReady(endpoint: string, opts: TlsOptions, s: ServerProc): Promise<void> {
-  const deadline = Date.now() + 20000
-  for (;;) {
-    let c: EtcdClient | undefined
-    try {
-      c = await EtcdClient.connect({ endpoints: [endpoint], dialTimeoutMs: 1000, tls: opts })
-      await c.call(KVService.Range, { key: Buffer.from('ready') }, 1000)
-      return
-    } catch (err) {
-      if (Date.now() > deadline || s.proc.exitCode !== null) throw new Error(`etcd not ready: ${(err as Error).message}\n${s.log()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    } finally {
-      c?.close()
-    }
-  }
-}
 
 describe('TLS interop: tsetcd client against etcd with client certificates', function () {
   this.timeout(180000)
@@ -74,7 +56,7 @@ describe('TLS interop: tsetcd client against etcd with client certificates', fun
         '--cert-file', f('etcd.pem'), '--key-file', f('etcd-key.pem'), '--trusted-ca-file', f('ca.pem'), '--client-cert-auth'],
     })
     servers.push(s)
-    await waitTlsReady(url, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') }, s)
+    await waitReady(url, s.proc, s.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
     return { s, url }
   }
 

@@ -63,15 +63,19 @@ export class Snapshotter {
     return final
   }
 
-  /** Snapshot files, newest (highest index, then term) first. */
-  async list(): Promise<SnapshotFileInfo[]> {
-    let names: string[]
+  /** The directory's entries; none when it does not exist yet. */
+  private async names(): Promise<string[]> {
     try {
-      names = await this.fs.readdir(this.dir)
+      return await this.fs.readdir(this.dir)
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return []
       throw err
     }
+  }
+
+  /** Snapshot files, newest (highest index, then term) first. */
+  async list(): Promise<SnapshotFileInfo[]> {
+    const names = await this.names()
     const out: SnapshotFileInfo[] = []
     for (const name of names) {
       const m = NAME.exec(name)
@@ -122,13 +126,7 @@ export class Snapshotter {
    * save(): it would remove the temporary file of a save in progress.
    */
   async removeTemporaries(): Promise<string[]> {
-    let names: string[]
-    try {
-      names = await this.fs.readdir(this.dir)
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return []
-      throw err
-    }
+    const names = await this.names()
     const tmps = names.filter((n) => n.endsWith(TMP))
     for (const name of tmps) await this.fs.unlink(path.join(this.dir, name))
     return tmps

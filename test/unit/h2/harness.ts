@@ -6,7 +6,6 @@
  * Plus clients and tools: grpc-js client constructors, subprocess runs, self-signed
  * certificates.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -335,30 +334,9 @@ export function which(cmd: string): string | null {
   return null
 }
 
-export interface RunResult {
-  code: number | null
-  stdout: string
-  stderr: string
-  stdoutBytes: Buffer
-}
-
-/** Runs a command without blocking the event loop (the server under test lives here). */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (d) => out.push(d))
-    child.stderr.on('data', (d) => err.push(d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      const stdoutBytes = Buffer.concat(out)
-      resolve({ code, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes })
-    })
-  })
-}
+import { run } from '../../helpers/procs.js'
+export { run }
+export type { RunResult } from '../../helpers/procs.js'
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
