@@ -115,6 +115,8 @@
  * "pid starttime token", created atomically with link(2) from a private temporary file (the
  * lock file never exists half-written). A lock whose process is gone, or whose PID now
  * belongs to a process with a different start time (/proc/<pid>/stat), is stale and taken
- * over. It is advisory: it keeps tsetcd processes apart, not other programs.
+ * over; so is a lock whose process is a zombie or dead (state Z or X in /proc/<pid>/stat: it
+ * was killed and its parent has not reaped it yet, which kill(pid, 0) does not tell). It is
+ * advisory: it keeps tsetcd processes apart, not other programs.
  */
 export {}

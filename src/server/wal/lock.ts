@@ -3,9 +3,10 @@
  *
  * The lock file `wal.lock` holds "pid starttime token". It is created with link(2) from a
  * temporary file we wrote first, so it appears atomically and complete. If it exists and its
- * process is gone (kill(pid, 0) fails with ESRCH) or the PID was reused by a process with a
- * different start time, it is stale: we rename it aside (only one contender's rename can
- * succeed), check that what we moved is still the stale lock, and try again.
+ * process is gone (kill(pid, 0) fails with ESRCH), is a zombie or dead (state Z or X in
+ * /proc/<pid>/stat: killed but not yet reaped by its parent), or the PID was reused by a
+ * process with a different start time, it is stale: we rename it aside (only one contender's
+ * rename can succeed), check that what we moved is still the stale lock, and try again.
  */
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
@@ -15,14 +16,30 @@ import { WalLockedError } from './errors.js'
 
 export const LOCK_FILE = 'wal.lock'
 
+/** The fields of a /proc/<pid>/stat line after the command name (which may hold spaces and parentheses). */
+function statFields(stat: string): string[] | undefined {
+  const close = stat.lastIndexOf(')')
+  return close < 0 ? undefined : stat.slice(close + 2).split(' ')
+}
+
+/** The state letter (field 3: R, S, D, Z, X, ...) of a /proc/<pid>/stat line. */
+export function procState(stat: string): string | undefined {
+  const state = statFields(stat)?.[0]
+  return state ? state : undefined
+}
+
+async function readStat(fs: FileSystem, pid: number): Promise<string | undefined> {
+  try {
+    return (await fs.readFile(`/proc/${pid}/stat`)).toString('latin1')
+  } catch {
+    return undefined
+  }
+}
+
 /** Process start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or '-'. */
 async function startTime(fs: FileSystem, pid: number): Promise<string> {
-  try {
-    const stat = (await fs.readFile(`/proc/${pid}/stat`)).toString('latin1')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '-'
-  } catch {
-    return '-'
-  }
+  const stat = await readStat(fs, pid)
+  return (stat && statFields(stat)?.[19]) ?? '-'
 }
 
 function alive(pid: number): boolean {
@@ -40,8 +57,13 @@ async function held(fs: FileSystem, content: string): Promise<boolean> {
   const pid = Number(pidText)
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   if (!alive(pid)) return false
+  const stat = await readStat(fs, pid)
+  // A zombie (killed, not yet reaped by its parent) or a dead process holds nothing, though
+  // kill(pid, 0) still finds it.
+  const state = stat === undefined ? undefined : procState(stat)
+  if (state === 'Z' || state === 'X' || state === 'x') return false
   if (start === undefined || start === '-') return true
-  const now = await startTime(fs, pid)
+  const now = (stat && statFields(stat)?.[19]) ?? '-'
   return now === '-' || now === start
 }
 
