@@ -77,8 +77,9 @@ export async function writeZeros(file: StoredFile, from: number, to: number): Pr
 }
 
 /**
- * mkdir -p that also makes the new directories' entries durable (fsyncs the parent of each
- * directory it creates).
+ * mkdir -p that also makes the new directories' entries durable: fsyncs the parent of each
+ * directory it creates, top down (for the data dir, member dir, wal and snap dirs). Nothing
+ * is fsync'ed when `dir` exists.
  */
 export async function mkdirDurable(fs: FileSystem, dir: string): Promise<void> {
   const missing: string[] = []
