@@ -110,6 +110,16 @@ export class Snapshotter {
     return undefined
   }
 
+  /**
+   * The newest valid snapshot whose index AND term match one of `markers` (the WAL's snapshot
+   * markers, from walSnapshots()), or undefined. A snapshot file without a marker (a crash
+   * between saving the file and writing the marker) is skipped and left in place.
+   */
+  loadNewestAvailable(markers: ReadonlyArray<{ index: number; term: number }>): Promise<RaftSnapshot | undefined> {
+    const wanted = new Set(markers.map((m) => `${m.index}/${m.term}`))
+    return this.loadNewest((s) => wanted.has(`${s.index}/${s.term}`))
+  }
+
   /** Removes all but the newest `maxSnapshots` snapshot files (0: keep all); returns their names. */
   async purge(maxSnapshots: number): Promise<string[]> {
     if (maxSnapshots <= 0) return []

@@ -100,6 +100,16 @@
  * index: a new leader overwrote uncommitted entries), and a snapshot marker for the snapshot
  * the caller opens at exists with the same term.
  *
+ * ## Snapshot markers and the hard state
+ *
+ * A marker may be used to start from only once a hard state with a commit index at or above
+ * it is saved (etcd's rule): `walSnapshots()` lists the markers of all segments still in the
+ * directory whose index is <= the last hard state's commit. `saveSnapshot(snap, hardState)`
+ * writes the marker and then the hard state in one batch, so the two become durable together.
+ * Start-up picks the newest snapshot file that has a marker (`loadNewestAvailable`) and opens
+ * the WAL at it; `lastIndex` of the opened WAL is the index its log ends at (last entry, or a
+ * marker written after it).
+ *
  * ## Creation
  *
  * `create()` writes the first segment (`0000000000000000-0000000000000000.wal`, holding one

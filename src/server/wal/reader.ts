@@ -23,6 +23,12 @@ export interface WalContents {
   entries: WalEntry[]
   /** Snapshot markers met while reading, in log order. */
   snapshots: WalSnapshot[]
+  /**
+   * Index of the last entry in the WAL, or of a snapshot marker written after it (a snapshot
+   * installed past the end of the log); 0 for an empty WAL. Raft's log ends there once it is
+   * loaded from this WAL: an applied index above it means the WAL lost what was applied.
+   */
+  lastIndex: number
   /** Set when the last segment has a torn tail; `open()` repairs it, `readWal()` does not. */
   repair?: RepairReport
 }
@@ -43,10 +49,13 @@ export interface WalTail {
 }
 
 export interface ReadOptions {
-  /** Read from the first segment on, whatever the snapshot (to list snapshot markers). */
-  fromFirst?: boolean
-  /** Skip decoding entries (when only markers and the hard state are wanted). */
-  skipEntries?: boolean
+  /**
+   * Only the markers and the last hard state are wanted: read every segment still in the
+   * directory (whatever its first index: older ones may have been purged) and do not collect
+   * or check entries (the log may start after a purge or from an installed snapshot).
+   * Damage is still checked as when opening; `snap` is ignored.
+   */
+  markersOnly?: boolean
 }
 
 class LogBuilder {
@@ -58,7 +67,7 @@ class LogBuilder {
   lastIndex: number
   private lastMarker = -1
 
-  constructor(private readonly snap: WalSnapshot, firstIndex: number, private readonly skipEntries: boolean) {
+  constructor(private readonly snap: WalSnapshot, firstIndex: number, private readonly markersOnly: boolean) {
     this.lastIndex = Math.max(0, firstIndex - 1)
   }
 
@@ -109,7 +118,7 @@ class LogBuilder {
     const index = r.payload.length >= 8 ? decodeEntryIndex(r.payload) : undefined
     if (index === undefined) throw bad(r, 'entry index out of range')
     this.lastIndex = index
-    if (index <= this.snap.index) return
+    if (index <= this.snap.index || this.markersOnly) return
     const list = this.entries
     const next = list.length > 0 ? list[list.length - 1]!.index + 1 : this.snap.index + 1
     if (index > next) {
@@ -119,17 +128,11 @@ class LogBuilder {
       throw bad(r, `entry ${index} follows entry ${next - 1}: the indexes have a gap`)
     }
     if (index < next) list.length = index - this.snap.index - 1
-    if (this.skipEntries) {
-      list.push({ index, term: 0, type: 0, data: EMPTY })
-      return
-    }
     const e = decodeEntry(r.payload)
     if (!e) throw bad(r, 'entry term out of range')
     list.push(e)
   }
 }
-
-const EMPTY = new Uint8Array(0)
 
 function decodeEntryIndex(payload: Buffer): number | undefined {
   const hi = payload.readUInt32LE(4)
@@ -139,7 +142,8 @@ function decodeEntryIndex(payload: Buffer): number | undefined {
 export async function readWalDir(fs: FileSystem, dir: string, snap: WalSnapshot, opts: ReadOptions = {}): Promise<WalContents & { tail: WalTail }> {
   const segments = await listSegments(fs, dir)
   if (segments.length === 0) throw new WalNotFoundError(dir)
-  const start = opts.fromFirst ? 0 : segmentForIndex(segments, snap.index)
+  if (opts.markersOnly) snap = { index: 0, term: 0 }
+  const start = opts.markersOnly ? 0 : segmentForIndex(segments, snap.index)
   if (start < 0) {
     throw new WalSnapshotNotFoundError(`segments holding index ${snap.index} were purged; the oldest segment starts at index ${segments[0]!.firstIndex}`)
   }
@@ -154,7 +158,7 @@ async function readFrom(
   snap: WalSnapshot,
   opts: ReadOptions,
 ): Promise<WalContents & { tail: WalTail }> {
-  const log = new LogBuilder(snap, segments[start]!.firstIndex, opts.skipEntries ?? false)
+  const log = new LogBuilder(snap, segments[start]!.firstIndex, opts.markersOnly ?? false)
   let logId: bigint | undefined
   let repair: RepairReport | undefined
   let end = 0
@@ -183,7 +187,7 @@ async function readFrom(
     end = scan.end
     dirtyEnd = scan.dirtyEnd
   }
-  if (snap.index !== 0 && !log.matched && !opts.fromFirst) {
+  if (snap.index !== 0 && !log.matched) {
     throw new WalSnapshotNotFoundError(`no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`)
   }
   // Only the last segment can lack its head (its first write was torn), and a segment before
@@ -194,6 +198,7 @@ async function readFrom(
     hardState: log.hardState,
     entries: log.entries,
     snapshots: log.snapshots,
+    lastIndex: log.lastIndex,
     ...(repair ? { repair } : {}),
     tail: { segments, end, hasHead, lastIndex: log.lastIndex, logId, dirtyEnd },
   }

@@ -41,6 +41,10 @@ export interface WalStats {
   cutWaits: number
 }
 
+/**
+ * What `Wal.open` read (entries after the snapshot, last hard state, markers, `lastIndex`: the
+ * index the WAL ends at, and `repair` if a torn tail was cut) and the WAL, ready to append.
+ */
 export interface OpenedWal extends WalContents {
   wal: Wal
 }
@@ -82,11 +86,15 @@ export async function readWal(dir: string, snap: WalSnapshot, opts: WalOptions =
 }
 
 /**
- * Snapshot markers in the whole WAL whose index is at or below the last saved commit index:
- * the snapshots the server may start from (pair with Snapshotter.loadNewest).
+ * The snapshot markers in every segment still in the directory whose index is at or below the
+ * last saved hard state's commit index, in log order: the snapshots the server may start from
+ * (etcd's wal.ValidSnapshotEntries). Pair with `Snapshotter.loadNewestAvailable(markers)` and
+ * open the WAL at the snapshot it returns. Works after a purge and on a log that starts from an
+ * installed snapshot (entries are not read). Does not lock or repair; a torn tail is ignored,
+ * corruption throws WalCorruptError.
  */
 export async function walSnapshots(dir: string, opts: WalOptions = {}): Promise<WalSnapshot[]> {
-  const r = await readWalDir(opts.fs ?? nodeFs, dir, { index: 0, term: 0 }, { fromFirst: true, skipEntries: true })
+  const r = await readWalDir(opts.fs ?? nodeFs, dir, { index: 0, term: 0 }, { markersOnly: true })
   return r.snapshots.filter((s) => s.index <= r.hardState.commit)
 }
 
@@ -235,18 +243,29 @@ export class Wal {
     return this.enqueue(buf, hardState)
   }
 
-  /** Records that a raft snapshot was taken or installed at this index and term. */
-  saveSnapshot(snap: WalSnapshot): Promise<void> {
+  /**
+   * Records that a raft snapshot was taken or installed at this index and term. With
+   * `hardState`, the marker and the hard state are written in the same write (marker first),
+   * so the WAL never holds this marker with a lower commit index: walSnapshots() lists it as
+   * soon as this resolves. The hard state's commit must be >= snap.index (RangeError
+   * otherwise, nothing written). Without it, the marker counts for walSnapshots() only once a
+   * hard state with such a commit index is saved.
+   */
+  saveSnapshot(snap: WalSnapshot, hardState?: HardState): Promise<void> {
     if (this.failure) return Promise.reject(this.failure)
     if (this.closed) return Promise.reject(new WalError('wal: closed'))
     let buf: Buffer
     try {
+      if (hardState && hardState.commit < snap.index) {
+        throw new RangeError(`wal: snapshot marker at index ${snap.index} saved with a hard state committed only to ${hardState.commit}`)
+      }
       buf = encodeSnapshotMarker(snap)
+      if (hardState) buf = Buffer.concat([buf, encodeSave(hardState, [])])
     } catch (err) {
       return Promise.reject(err)
     }
     this.queuedLastIndex = Math.max(this.queuedLastIndex, snap.index)
-    return this.enqueue(buf, undefined)
+    return this.enqueue(buf, hardState)
   }
 
   /**

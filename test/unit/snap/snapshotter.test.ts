@@ -4,7 +4,8 @@ import path from 'node:path'
 import type { RaftSnapshot } from '../../../src/server/snap/index.js'
 import { Snapshotter, SnapshotFormatError, snapshotName } from '../../../src/server/snap/index.js'
 import { decodeSnapshotFile, encodeSnapshotFile } from '../../../src/server/snap/format.js'
-import { InstrumentedFs, removeDir, rng, tempDir } from '../wal/helpers.js'
+import { Wal, walSnapshots } from '../../../src/server/wal/index.js'
+import { InstrumentedFs, entry, removeDir, rng, tempDir } from '../wal/helpers.js'
 
 function snap(index: number, term: number, data: Uint8Array, voters: bigint[] = [1n, 2n, 3n], learners: bigint[] = []): RaftSnapshot {
   return { metadata: { index, term, confState: { voters, learners } }, data }
@@ -130,5 +131,55 @@ describe('snapshotter', () => {
     assert.equal((await ss.loadNewest())!.metadata.index, 10)
     assert.deepEqual(await ss.removeTemporaries(), [path.basename(tmp)])
     assert.deepEqual(await fsp.readdir(snapDir), [snapshotName(1, 10)])
+  })
+
+  describe('loadNewestAvailable: the newest snapshot the WAL has a marker for', () => {
+    let walDir: string
+    beforeEach(() => {
+      walDir = path.join(dir, 'member', 'wal')
+    })
+
+    /** A WAL with entries 1..30 committed and markers at `marked`. */
+    async function walWith(marked: number[]): Promise<void> {
+      const wal = await Wal.create(walDir, new Uint8Array([1]), { segmentSize: 4096 })
+      for (let i = 1; i <= 30; i++) {
+        await wal.save({ term: 1, vote: 1n, commit: i }, [entry(i, 1, new Uint8Array([i]))])
+        if (marked.includes(i)) await wal.saveSnapshot({ index: i, term: 1 }, { term: 1, vote: 1n, commit: i })
+      }
+      await wal.close()
+    }
+
+    it('skips a newer snapshot file whose marker was never written (a crash between the two)', async () => {
+      await walWith([10])
+      const ss = new Snapshotter(snapDir)
+      const marked = snap(10, 1, new Uint8Array([10]))
+      await ss.save(marked)
+      await ss.save(snap(20, 1, new Uint8Array([20])))
+      assert.deepEqual(await ss.loadNewestAvailable(await walSnapshots(walDir)), loaded(marked))
+      assert.equal((await ss.list()).length, 2, 'the unmarked file is left alone')
+    })
+
+    it('loads nothing when no snapshot file has a marker', async () => {
+      await walWith([])
+      const ss = new Snapshotter(snapDir)
+      await ss.save(snap(20, 1, new Uint8Array([20])))
+      assert.equal(await ss.loadNewestAvailable(await walSnapshots(walDir)), undefined)
+      assert.equal(await ss.loadNewestAvailable([]), undefined)
+    })
+
+    it('matches the term as well as the index', async () => {
+      const ss = new Snapshotter(snapDir)
+      const a = snap(10, 1, new Uint8Array([1]))
+      await ss.save(a)
+      await ss.save(snap(20, 2, new Uint8Array([2])))
+      assert.deepEqual(
+        await ss.loadNewestAvailable([
+          { index: 10, term: 1 },
+          { index: 20, term: 3 },
+        ]),
+        loaded(a),
+      )
+      assert.equal((await ss.loadNewestAvailable([{ index: 20, term: 2 }]))!.metadata.index, 20)
+    })
   })
 })
