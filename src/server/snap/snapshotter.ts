@@ -6,7 +6,7 @@
  */
 import path from 'node:path'
 import type { FileSystem } from '../wal/fs.js'
-import { isErrno, mkdirDurable, nodeFs, writeFully } from '../wal/fs.js'
+import { isErrno, mkdirDurable, nodeFs, withoutSync, writeFully } from '../wal/fs.js'
 import { decodeSnapshotFile, encodeSnapshotFile } from './format.js'
 import type { RaftSnapshot } from './types.js'
 
@@ -20,6 +20,8 @@ export interface SnapshotterOptions {
   fs?: FileSystem
   /** Told about each damaged file set aside (the server logs it). */
   onBroken?: (file: string, reason: string) => void
+  /** `--unsafe-no-fsync`: write snapshot files as usual but skip every fsync. */
+  unsafeNoFsync?: boolean
 }
 
 const NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/
@@ -37,7 +39,8 @@ export class Snapshotter {
   private readonly fs: FileSystem
 
   constructor(readonly dir: string, private readonly opts: SnapshotterOptions = {}) {
-    this.fs = opts.fs ?? nodeFs
+    const fs = opts.fs ?? nodeFs
+    this.fs = opts.unsafeNoFsync ? withoutSync(fs) : fs
   }
 
   /**

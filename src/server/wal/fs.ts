@@ -56,6 +56,31 @@ export const nodeFs: FileSystem = {
   },
 }
 
+/**
+ * `fs` with fsync, fdatasync and directory syncs turned into no-ops: everything is still
+ * written, nothing is forced to the disk (`--unsafe-no-fsync`; a crash of the machine can lose
+ * or tear anything written).
+ */
+export function withoutSync(fs: FileSystem): FileSystem {
+  const skip = async (): Promise<void> => undefined
+  return {
+    ...fs,
+    open: async (p, flags) => {
+      const f = await fs.open(p, flags)
+      return {
+        write: (b, o, l, pos) => f.write(b, o, l, pos),
+        read: (b, o, l, pos) => f.read(b, o, l, pos),
+        datasync: skip,
+        sync: skip,
+        truncate: (n) => f.truncate(n),
+        stat: () => f.stat(),
+        close: () => f.close(),
+      }
+    },
+    syncDir: skip,
+  }
+}
+
 /** Writes all of `buffer` at `position`, looping over short writes. */
 export async function writeFully(file: StoredFile, buffer: Uint8Array, position: number): Promise<void> {
   let done = 0

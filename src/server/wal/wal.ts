@@ -8,7 +8,7 @@ import { encodeBatch, encodeSave, encodeSegmentHead, encodeSnapshotMarker } from
 import { WalError, WalExistsError, WalFailedError, WalNotFoundError } from './errors.js'
 import { FilePipeline } from './file-pipeline.js'
 import type { FileSystem, StoredFile } from './fs.js'
-import { mkdirDurable, nodeFs, writeFully, writeZeros } from './fs.js'
+import { mkdirDurable, nodeFs, withoutSync, writeFully, writeZeros } from './fs.js'
 import { LOCK_FILE, WalLock } from './lock.js'
 import type { WalContents } from './reader.js'
 import { readWalDir } from './reader.js'
@@ -24,6 +24,17 @@ export interface WalOptions {
   fs?: FileSystem
   /** Preallocated size of a segment; a cut happens once a segment has grown past it. */
   segmentSize?: number
+  /**
+   * `--unsafe-no-fsync`: write everything as usual but skip every fsync and fdatasync (of
+   * segments, the directory, repairs). A machine crash can then lose acknowledged saves.
+   */
+  unsafeNoFsync?: boolean
+}
+
+/** The file system the options ask for: the given one (default node:fs), without syncs if unsafe. */
+function fsOf(opts: WalOptions): FileSystem {
+  const fs = opts.fs ?? nodeFs
+  return opts.unsafeNoFsync ? withoutSync(fs) : fs
 }
 
 export interface WalStats {
@@ -31,7 +42,7 @@ export interface WalStats {
   saves: number
   /** Writes (one per batch). */
   writes: number
-  /** fdatasyncs of segment files (one per write). */
+  /** fdatasyncs of segment files (one per write; none with unsafeNoFsync). */
   fsyncs: number
   /** fsyncs of the directory (one per new segment). */
   dirSyncs: number
@@ -105,6 +116,8 @@ function isLeftover(name: string): boolean {
 export class Wal {
   readonly stats: WalStats = { saves: 0, writes: 0, fsyncs: 0, dirSyncs: 0, bytes: 0, cuts: 0, cutWaits: 0 }
   private readonly segmentSize: number
+  /** unsafeNoFsync: `fs` skips syncs; the stats count none. */
+  private readonly noSync: boolean
   private readonly pipeline: FilePipeline
   private readonly segments: SegmentInfo[]
   private pending: Batch
@@ -132,15 +145,16 @@ export class Wal {
     startSeq: number,
     hardState: HardState | undefined,
     lastIndex: number,
-    segmentSize: number,
+    opts: WalOptions,
   ) {
-    this.segmentSize = segmentSize
+    this.segmentSize = segmentSizeOf(opts)
+    this.noSync = opts.unsafeNoFsync ?? false
     this.segments = segments
     this.releasedSeq = startSeq
     this.durableHardState = hardState
     this.lastIndex = this.queuedLastIndex = lastIndex
     this.pending = this.newBatch()
-    this.pipeline = new FilePipeline(fs, dir, segmentSize)
+    this.pipeline = new FilePipeline(fs, dir, this.segmentSize)
   }
 
   /**
@@ -151,7 +165,7 @@ export class Wal {
    * Returns the WAL opened for appending.
    */
   static async create(dir: string, metadata: Uint8Array, opts: WalOptions = {}): Promise<Wal> {
-    const fs = opts.fs ?? nodeFs
+    const fs = fsOf(opts)
     const size = segmentSizeOf(opts)
     dir = path.resolve(dir)
     await mkdirDurable(fs, dir)
@@ -183,7 +197,7 @@ export class Wal {
    * write. Throws WalCorruptError for damage that is not a torn tail.
    */
   static async open(dir: string, snap: WalSnapshot, opts: WalOptions = {}): Promise<OpenedWal> {
-    const fs = opts.fs ?? nodeFs
+    const fs = fsOf(opts)
     dir = path.resolve(dir)
     if ((await listSegments(fs, dir)).length === 0) throw new WalNotFoundError(dir)
     return Wal.openLocked(fs, dir, snap, opts, await WalLock.acquire(fs, dir))
@@ -214,7 +228,7 @@ export class Wal {
         start.seq,
         hs.term === 0 && hs.vote === 0n && hs.commit === 0 ? undefined : hs,
         tail.lastIndex,
-        segmentSizeOf(opts),
+        opts,
       )
       return { wal, ...contents }
     } catch (err) {
@@ -352,11 +366,11 @@ export class Wal {
     this.stats.bytes += buf.length
     if (t.fresh) {
       await Promise.all([t.file.datasync(), this.fs.syncDir(this.dir)])
-      this.stats.dirSyncs++
+      if (!this.noSync) this.stats.dirSyncs++
     } else {
       await t.file.datasync()
     }
-    this.stats.fsyncs++
+    if (!this.noSync) this.stats.fsyncs++
     t.offset += buf.length
     t.needsHead = false
     t.fresh = false
