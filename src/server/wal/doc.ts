@@ -75,24 +75,34 @@
  *
  * At most one write is ever in flight without an fdatasync: the next write starts only when
  * the previous one is durable. A crash can therefore tear only the last write of the last
- * segment. When the reader meets something invalid (bad CRC, bad header, a record or batch
- * running past the end of the file, a non-zero byte after the zeros where the data ends),
- * it looks for a valid `batch` record of this log at any 8-byte aligned offset after it:
+ * segment, and it tears it at sector boundaries: each 512-byte sector of the file (aligned in
+ * the file) that the write reaches into either reached the disk or still holds the zeros of
+ * preallocation (a killed process leaves a prefix cut at a page boundary, or the file cut
+ * short). When the reader meets something invalid (bad CRC, bad header, a record or batch
+ * running past the end of the file, a non-zero byte after the zeros where the data ends), it
+ * decides, for the batch (the write) where the damage is:
  *
- * - none, and this is the last segment: a torn tail. The reader stops at the start of the
- *   damaged batch; `open()` zeroes the bytes from there to the last non-zero byte (repair),
- *   fdatasyncs, and reports what it discarded (`RepairReport`). Only writes whose `save()`
- *   never resolved can be lost this way.
- * - a valid batch follows (a later write exists, so the damaged one had been fsync'ed), or
- *   the damage is in any segment but the last: `WalCorruptError` with file and offset.
+ * - a torn write when it is in the last segment, no valid `batch` record of this log follows
+ *   at any 8-byte aligned offset after it, and the write looks torn (etcd's `isTornEntry`
+ *   rule): it runs past the end of the file, or its part of one of the sectors it spans is all
+ *   zeros. The write's extent is what its batch record says; if that record is itself
+ *   damaged, from its start to the last non-zero byte, and at least the 48 bytes of the
+ *   shortest write. The reader stops at the start of the damaged batch; `open()` zeroes the
+ *   bytes from there to the last non-zero byte (repair), fdatasyncs, and reports what it
+ *   discarded (`RepairReport`). Only writes whose `save()` never resolved are lost this way.
+ * - otherwise corruption, `WalCorruptError` with file and offset, and `open()` changes
+ *   nothing: a valid batch follows (a later write exists, so the damaged one had been
+ *   fsync'ed), or the damage is in any segment but the last, or the last write has no zeroed
+ *   sector (a flipped bit, garbage, zeros over part of a sector: a crash does not do that).
  *   Acknowledged data is never dropped silently.
  *
  * The log ID in batch records keeps a batch-shaped byte string inside entry data (a client
  * can propose any bytes) from being taken for a later write: it would have to guess the
  * random 64-bit ID. It also rejects a segment copied in from another member's WAL.
  *
- * Limitation shared with etcd: damage that appears later (bit rot) inside the very last
- * write of the log looks exactly like a torn write and is repaired, not reported as an error.
+ * Limitation shared with etcd: damage inside the very last write of the log that comes with
+ * a sector's worth of zeros in that write (entry data that is all zeros over a sector, or
+ * zeros that later overwrote a sector) looks like a torn write and is repaired.
  *
  * Other checks on reopen: segment sequences are contiguous, every segment starts with its
  * `segment` and `metadata` records, metadata is the same in all segments, entry indexes have

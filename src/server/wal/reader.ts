@@ -176,6 +176,7 @@ async function readFrom(
     if (d) {
       if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
       if (d.laterBatch >= 0) throw new WalCorruptError(file, d.at, `${d.reason}; a valid write follows at offset ${d.laterBatch}`)
+      if (!d.torn) throw new WalCorruptError(file, d.at, `${d.reason} in the last write, which spans no zeroed sector: not a torn write`)
       repair = { file, offset: scan.end, detectedAt: d.at, discardedBytes: scan.dirtyEnd - scan.end, reason: d.reason }
     }
     if (scan.records.length === 0) {

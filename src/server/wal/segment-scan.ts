@@ -4,7 +4,7 @@
  * which knows if this is the last segment.
  */
 import { decodeBatch, findBatchRecord, readFrame } from './decoder.js'
-import { BATCH_FRAME, RecordType } from './record.js'
+import { BATCH_FRAME, RecordType, frameSize } from './record.js'
 
 export interface RawRecord {
   type: RecordType
@@ -19,6 +19,11 @@ export interface Damage {
   reason: string
   /** Offset of a valid batch record after the damage, or -1 if none. */
   laterBatch: number
+  /**
+   * The damaged write looks torn (etcd's rule, see doc.ts): it runs past the end of the file,
+   * or one of the 512-byte sectors it spans (its part of the sector) is all zeros.
+   */
+  torn: boolean
 }
 
 export interface SegmentScan {
@@ -31,6 +36,26 @@ export interface SegmentScan {
   dirtyEnd: number
   /** The log ID of the batches read (the one passed in, or the first batch's). */
   logId: bigint | undefined
+}
+
+/** The smallest unit a disk writes atomically; a crash tears writes at these boundaries. */
+export const SECTOR = 512
+/** The shortest write: a batch record and one empty record. */
+const MIN_WRITE = BATCH_FRAME + frameSize(0)
+
+/**
+ * Whether a write over [from, to) of `buf` looks torn: it runs past the end of the buffer, or
+ * its part of some 512-byte sector (aligned in the file) is all zeros, a sector that never
+ * reached the disk.
+ */
+export function looksTorn(buf: Buffer, from: number, to: number): boolean {
+  if (to > buf.length) return true
+  for (let lo = from; lo < to; ) {
+    const hi = Math.min(to, (Math.floor(lo / SECTOR) + 1) * SECTOR)
+    if (nonZeroEnd(buf.subarray(0, hi), lo) === lo) return true
+    lo = hi
+  }
+  return false
 }
 
 const CHUNK = 64 * 1024
@@ -57,6 +82,8 @@ export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan
   const records: RawRecord[] = []
   let off = 0
   let damage: { at: number; reason: string } | undefined
+  /** Where the damaged write ends, when its batch record is intact and says so. */
+  let declaredEnd: number | undefined
   while (off < buf.length) {
     const head = readFrame(buf, off)
     if (!head.ok) {
@@ -70,6 +97,7 @@ export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan
     }
     const info = decodeBatch(head.payload)
     const end = off + info.length
+    if (end >= off + BATCH_FRAME) declaredEnd = end
     if (end < off + BATCH_FRAME || end > buf.length) {
       damage = { at: off, reason: end > buf.length ? 'batch runs past the end of the file' : 'bad batch length' }
       break
@@ -97,13 +125,18 @@ export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan
     for (const r of batch) records.push(r)
     logId = info.logId
     off = end
+    declaredEnd = undefined
   }
   if (!damage) return { records, end: off, dirtyEnd: off, logId }
+  const dirtyEnd = nonZeroEnd(buf, off)
+  // Without an intact batch record the write's length is unknown: it is at least MIN_WRITE
+  // bytes and reaches at least the last non-zero byte.
+  const writeEnd = declaredEnd ?? Math.max(dirtyEnd, off + MIN_WRITE)
   return {
     records,
     end: off,
-    damage: { ...damage, laterBatch: findBatchRecord(buf, damage.at + 8, logId) },
-    dirtyEnd: nonZeroEnd(buf, off),
+    damage: { ...damage, laterBatch: findBatchRecord(buf, damage.at + 8, logId), torn: looksTorn(buf, off, writeEnd) },
+    dirtyEnd,
     logId,
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Torn tails and corruption. A "crash" is simulated by damaging the bytes of the last write
  * (whose save() is treated as never resolved) in the ways a crash can: the file cut short,
- * zeros where pages were not written, garbage. Reopening must give a prefix of what was saved
- * that holds every acknowledged save. Damage anywhere else must be an error.
+ * whole 512-byte sectors left zero. Reopening must give a prefix of what was saved that holds
+ * every acknowledged save. Damage a crash cannot cause (a flipped bit, garbage, zeros over
+ * part of a sector) in the last write is reported as corruption, as damage anywhere else is.
  */
 import assert from 'node:assert/strict'
 import fsp from 'node:fs/promises'
@@ -12,6 +13,8 @@ import { Wal, WalCorruptError, readWal } from '../../../src/server/wal/index.js'
 import { decodeBatch, readFrame } from '../../../src/server/wal/decoder.js'
 import { RecordType } from '../../../src/server/wal/record.js'
 import { scanSegment } from '../../../src/server/wal/segment-scan.js'
+import { SECTOR } from '../../../src/server/wal/segment-scan.js'
+import { BATCH_FRAME } from '../../../src/server/wal/record.js'
 import { entry, removeDir, rng, tempDir } from './helpers.js'
 
 const META = new Uint8Array([7, 7, 7])
@@ -59,9 +62,11 @@ async function scenario(seed: number, count: number, freshSegment: boolean): Pro
   const wal = await Wal.create(walDir, META, { segmentSize })
   const saves: Saved[] = []
   let index = 0
-  const make = (): Saved => {
+  /** `big`: a write that spans more than one sector, of non-zero bytes. */
+  const make = (big = false): Saved => {
     const entries: WalEntry[] = []
-    for (let n = 1 + r.int(3); n > 0; n--) entries.push(entry(++index, 1, r.bytes(1 + r.int(90))))
+    const data = () => (big ? r.bytes(200 + r.int(200)).map((b) => b | 1) : r.bytes(1 + r.int(90)))
+    for (let n = big ? 3 : 1 + r.int(3); n > 0; n--) entries.push(entry(++index, 1, data()))
     return { hs: { term: 1, vote: 1n, commit: index - 1 }, entries }
   }
   for (let i = 0; i < count; i++) {
@@ -72,7 +77,7 @@ async function scenario(seed: number, count: number, freshSegment: boolean): Pro
   let last: Saved
   for (;;) {
     const before = wal.segmentNames().length
-    last = make()
+    last = make(true)
     await wal.save(last.hs, last.entries)
     if (!freshSegment || wal.segmentNames().length > before) break
     saves.push(last)
@@ -83,6 +88,7 @@ async function scenario(seed: number, count: number, freshSegment: boolean): Pro
   const pristine = await fsp.readFile(file)
   const [start, end] = batches(pristine).at(-1)!
   if (freshSegment) assert.equal(start, 0)
+  assert.ok(Math.floor((end - 1) / SECTOR) * SECTOR >= start + BATCH_FRAME, 'the last write has a sector after its batch record')
   return { dir, walDir, file, pristine, start, end, acked: saves, last, names }
 }
 
@@ -104,6 +110,28 @@ async function checkPrefix(s: Scenario, what: string): Promise<boolean> {
     assert.equal(r.repair.offset, r.entries.length === all.length ? s.end : s.start, `${what}: truncated at a write boundary`)
   }
   return r.repair !== undefined
+}
+
+/**
+ * Reads the damaged WAL: either a prefix as checkPrefix wants (returns whether a repair is
+ * reported), or a WalCorruptError naming the last segment at an offset in the last write or
+ * after it (returns 'corrupt').
+ */
+async function prefixOrCorrupt(s: Scenario, what: string): Promise<boolean | 'corrupt'> {
+  const err = await readWal(s.walDir, { index: 0, term: 0 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (err === undefined) return checkPrefix(s, what)
+  assert.ok(err instanceof WalCorruptError, `${what}: ${String(err)}`)
+  assert.equal(err.file, s.file, what)
+  assert.ok(err.offset >= s.start, `${what}: offset ${err.offset} before the last write at ${s.start}`)
+  return 'corrupt'
+}
+
+/** Start of the last sector the last write reaches into. */
+function lastSector(s: Scenario): number {
+  return Math.floor((s.end - 1) / SECTOR) * SECTOR
 }
 
 async function writeImage(s: Scenario, img: Buffer): Promise<void> {
@@ -180,31 +208,54 @@ describe('wal torn tail repair', function () {
         let repaired = 0
         for (let t = s.start; t < s.end; t++) {
           await writeImage(s, zeroFrom(t)(s.pristine, s, r))
-          if (await checkPrefix(s, `zeros from ${t}`)) repaired++
+          const got = await prefixOrCorrupt(s, `zeros from ${t}`)
+          // With the batch record intact and the last sector all zeros, the write is torn.
+          if (t >= s.start + BATCH_FRAME && t <= lastSector(s)) {
+            assert.equal(got, true, `zeros from ${t} (last sector ${lastSector(s)}) are a torn write`)
+            repaired++
+          }
         }
-        assert.ok(repaired > (s.end - s.start) / 2)
+        assert.ok(repaired > 0)
       })
 
-      it('a damaged byte at every offset of the last write', async () => {
+      it('zeros over any whole sector of the last write are a torn write', async () => {
+        let sectors = 0
+        for (let lo = Math.floor(s.start / SECTOR) * SECTOR; lo < s.end; lo += SECTOR) {
+          await writeImage(s, Buffer.from(s.pristine).fill(0, Math.max(lo, s.start), Math.min(lo + SECTOR, s.end)))
+          assert.equal(await checkPrefix(s, `sector at ${lo} zeroed`), true)
+          sectors++
+        }
+        assert.ok(sectors >= 2)
+      })
+
+      it('a damaged byte at every offset of the last write is corruption, never a repair', async () => {
         const r = rng(3)
         for (let t = s.start; t < s.end; t++) {
           await writeImage(s, flipAt(t)(s.pristine, s, r))
-          assert.equal(await checkPrefix(s, `flip at ${t}`), true, `a flipped byte at ${t} is always detected`)
+          const err = await readWal(s.walDir, { index: 0, term: 0 }).then(
+            () => assert.fail(`a flipped byte at ${t} went unnoticed or was repaired`),
+            (e: unknown) => e,
+          )
+          assert.ok(err instanceof WalCorruptError, String(err))
+          assert.equal(err.file, s.file)
+          assert.ok(err.offset >= s.start && err.offset <= t, `reported ${err.offset} for damage at ${t}`)
         }
       })
 
-      it('random garbage and zeroed ranges over the last write (seeded)', async () => {
+      it('random garbage and zeroed ranges over the last write (seeded): a prefix or corruption, never more', async () => {
         const r = rng(freshSegment ? 44 : 4)
+        const seen = new Set<boolean | 'corrupt'>()
         for (let i = 0; i < 300; i++) {
           const d = r.int(2) === 0 ? garbage : zeroRange
           await writeImage(s, d(s.pristine, s, r))
-          await checkPrefix(s, `random damage #${i}`)
+          seen.add(await prefixOrCorrupt(s, `random damage #${i}`))
         }
+        assert.ok(seen.has('corrupt'))
       })
 
       it('open() repairs the tail durably, appends after it, and the next open is clean', async () => {
         const r = rng(5)
-        const kinds: Damage[] = [garbage, zeroRange, cutAt(s.start + r.int(s.end - s.start)), flipAt(s.start + r.int(s.end - s.start))]
+        const kinds: Damage[] = [cutAt(s.start + 1 + r.int(s.end - s.start - 1)), zeroFrom(lastSector(s)), zeroFrom(s.start + BATCH_FRAME + r.int(lastSector(s) - s.start - BATCH_FRAME + 1))]
         for (const [k, d] of kinds.entries()) {
           await writeImage(s, d(s.pristine, s, r))
           const before = await readWal(s.walDir, { index: 0, term: 0 })
