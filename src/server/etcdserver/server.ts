@@ -8,7 +8,9 @@
  * Linearizable reads: all reads that arrive in one event-loop turn share one ReadIndex
  * request; once the leader has confirmed its leadership and this member has applied up to
  * the returned index, they are served from the local store. Serializable reads are served
- * from the local store at once.
+ * from the local store at once. A ReadIndex request's context is unique in the cluster and
+ * across restarts (member ID, a random incarnation, a counter), so a late answer to another
+ * member's or an earlier process's request is never taken for one of ours.
  */
 import { randomBytes } from 'node:crypto'
 import { EtcdError, Errors } from '../errors.js'
@@ -73,6 +75,8 @@ export class EtcdServer implements Core {
   private stopped = false
   private readBatch?: ReadBatch
   private readonly readsInFlight = new Map<string, ReadBatch>()
+  /** member ID (8 bytes), random incarnation (8 bytes), then a counter (8 bytes). */
+  private readonly readCtxBase: Buffer
   private readCounter = 0n
   /** Reads waiting for the applied index to reach theirs. */
   private appliedWaits: { index: number; resolve: () => void }[] = []
@@ -81,6 +85,9 @@ export class EtcdServer implements Core {
   constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
     // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
     this.idBase = ((id.memberId & 0xffffn) << 48n) | (BigInt(randomBytes(6).readUIntBE(0, 6)) & 0xffffff000000n)
+    this.readCtxBase = Buffer.alloc(24)
+    this.readCtxBase.writeBigUInt64BE(id.memberId, 0)
+    randomBytes(8).copy(this.readCtxBase, 8)
   }
 
   attach(node: RaftNode): void {
@@ -239,8 +246,8 @@ export class EtcdServer implements Core {
   private linearizable(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (!this.readBatch) {
-        const batch: ReadBatch = { ctx: Buffer.alloc(8), waiters: [] }
-        batch.ctx.writeBigUInt64BE(++this.readCounter)
+        const batch: ReadBatch = { ctx: Buffer.from(this.readCtxBase), waiters: [] }
+        batch.ctx.writeBigUInt64BE(++this.readCounter, 16)
         this.readBatch = batch
         setImmediate(() => this.sendRead(batch))
       }

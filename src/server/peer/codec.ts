@@ -85,7 +85,35 @@ export function messageToPb(m: Message): pb.MessageInit {
   }
 }
 
+/**
+ * Terms and indexes are kept as JS numbers: a value beyond 2^53 cannot be represented
+ * exactly, and no real cluster reaches one. A message carrying one is refused whole.
+ */
+export class UnrepresentableMessageError extends RangeError {}
+
+function checkSafe(what: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new UnrepresentableMessageError(`raftpb: ${what} ${n} is beyond what tsetcd represents exactly (2^53)`)
+}
+
+function checkMessage(p: pb.Message): void {
+  checkSafe('term', p.term)
+  checkSafe('log term', p.log_term)
+  checkSafe('index', p.index)
+  checkSafe('commit', p.commit)
+  checkSafe('reject hint', p.reject_hint)
+  for (const e of p.entries) {
+    checkSafe('entry term', e.term)
+    checkSafe('entry index', e.index)
+  }
+  const md = p.snapshot?.metadata
+  if (md !== undefined) {
+    checkSafe('snapshot term', md.term)
+    checkSafe('snapshot index', md.index)
+  }
+}
+
 export function messageFromPb(p: pb.Message): Message {
+  checkMessage(p)
   const m: Message = {
     type: messageTypeOf(p.type),
     to: p.to,

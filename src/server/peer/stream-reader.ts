@@ -6,7 +6,7 @@
  */
 import http2 from 'node:http2'
 import type { Message, NodeId } from '../../raft/types.js'
-import { decodeMessage } from './codec.js'
+import { UnrepresentableMessageError, decodeMessage } from './codec.js'
 import { FrameDecoder } from './frame-decoder.js'
 import { idHex } from './handshake.js'
 import type { TransportLogger } from './types.js'
@@ -20,7 +20,15 @@ export function readMessageStream(
 ): void {
   const decoder = new FrameDecoder(maxMessageBytes)
   const deliver = (frame: Buffer): void => {
-    const m = decodeMessage(frame)
+    let m: Message
+    try {
+      m = decodeMessage(frame)
+    } catch (err) {
+      if (!(err instanceof UnrepresentableMessageError)) throw err
+      // Well-formed but out of range: drop this one message, keep the stream.
+      log.warn('dropped peer message with out-of-range numbers', { peer: idHex(from), error: err.message })
+      return
+    }
     try {
       onMessage(m)
     } catch (err) {

@@ -208,3 +208,18 @@ function normalize(m: Message) {
     context: m.context === undefined ? undefined : [...m.context],
   }
 }
+
+describe('peer messages with numbers beyond 2^53', () => {
+  it('are refused whole by the decoder, with an UnrepresentableMessageError', async () => {
+    const { UnrepresentableMessageError } = await import('../../../src/server/peer/codec.js')
+    const pb = await import('../../../src/gen/raftpb.js')
+    const cases = [
+      { type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: 2 ** 62 },
+      { type: pb.MessageType.MsgApp, to: 1n, from: 2n, term: 3, index: 2 ** 60 },
+      { type: pb.MessageType.MsgApp, to: 1n, from: 2n, term: 3, entries: [{ term: 3, index: 2 ** 54, type: 0, data: Buffer.alloc(0) }] },
+      { type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: -1 },
+    ]
+    for (const m of cases) assert.throws(() => decodeMessage(pb.encodeMessage(m)), UnrepresentableMessageError, JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
+    assert.equal(decodeMessage(pb.encodeMessage({ type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: 2 ** 53 - 1 })).term, 2 ** 53 - 1)
+  })
+})
