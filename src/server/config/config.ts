@@ -49,6 +49,11 @@ export interface ServerConfig {
   logLevel: string
   logOutputs: string[]
   unsafeNoFsync: boolean
+  /**
+   * WAL segment size in bytes (default 64 MiB, as etcd's). Not an etcd flag: set through
+   * TSETCD_WAL_SEGMENT_BYTES, for tests that need segment cuts and purges early.
+   */
+  walSegmentBytes?: number
   watchProgressNotifyIntervalMs: number
   leaseCheckpointIntervalMs: number
   forceNewCluster: boolean
@@ -133,6 +138,11 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
 
+  const segEnv = env.TSETCD_WAL_SEGMENT_BYTES
+  const walSegmentBytes = segEnv ? Number(segEnv) : undefined
+  if (walSegmentBytes !== undefined && (!Number.isSafeInteger(walSegmentBytes) || walSegmentBytes < 1024)) {
+    throw new ConfigError(`TSETCD_WAL_SEGMENT_BYTES must be an integer of at least 1024, got "${segEnv}"`)
+  }
   const initialCluster = get('initial-cluster') || initialAdvertisePeerUrls.map((u) => `${name}=${u.toString().replace(/\/$/, '')}`).join(',')
 
   return {
@@ -179,6 +189,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logLevel: bool('debug') ? 'debug' : get('log-level'),
     logOutputs: get('log-outputs').split(',').filter(Boolean),
     unsafeNoFsync: bool('unsafe-no-fsync'),
+    ...(walSegmentBytes !== undefined ? { walSegmentBytes } : {}),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
     forceNewCluster: bool('force-new-cluster'),

@@ -9,7 +9,6 @@ import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
-import { swapInStaged } from '../raftnode/db-snapshot.js'
 import { applyCompaction, applyDeleteRange, applyPut, applyRange, applyTxn } from '../apply/kv.js'
 import type { Change } from '../mvcc/change.js'
 import type { StoreBatch } from '../mvcc/batch.js'
@@ -53,13 +52,13 @@ export class KvStateMachine implements StateMachine {
   }
 
   /**
-   * Installs the staged database received with a raft snapshot: closes the live store,
-   * swaps the databases and reopens; then tells the restore listeners.
+   * Installs a database received with a raft snapshot: closes the live store, lets `swap`
+   * put the new database in place of the live one, reopens; then tells the restore listeners.
    */
-  async restoreStaged(dataDir: string): Promise<void> {
+  async replaceDatabase(dataDir: string, swap: () => Promise<void>): Promise<void> {
     await this.store.close()
     await this.backend.close()
-    await swapInStaged(dataDir)
+    await swap()
     this.backend = await RocksBackend.open(RocksBackend.dbDir(dataDir))
     this.store = await MvccStore.open(this.backend)
     for (const l of this.restoreListeners) await l(this.store)

@@ -3,7 +3,7 @@
  * state from the WAL and snapshots, the peer transport, the raft loop, the core and the
  * client listeners. Returns a handle to stop it cleanly.
  */
-import fs from 'node:fs/promises'
+import path from 'node:path'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
@@ -13,8 +13,10 @@ import { bootstrapMember } from '../membership/bootstrap.js'
 import { ClientServer } from '../api/grpc-server.js'
 import { PeerTransport } from '../peer/index.js'
 import { RaftNode, type RaftApplication } from '../raftnode/raft-node.js'
-import { openRaftDisk } from '../raftnode/recover.js'
-import { settleStagedDb, snapshotBodyNow, stageSnapshot } from '../raftnode/db-snapshot.js'
+import { openRaftDisk, type RaftDisk } from '../raftnode/recover.js'
+import { ReceivedSnapshots, snapshotBodyNow } from '../raftnode/db-snapshot.js'
+import { readMeta } from '../mvcc/meta.js'
+import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { EtcdServer } from './server.js'
 import { KvStateMachine } from './kv-state.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
@@ -35,6 +37,14 @@ export interface Member {
   stop(): Promise<void>
 }
 
+export interface MemberOptions {
+  /**
+   * Told when the member can no longer serve (its raft loop failed). Default: the process
+   * exits with status 1, as etcd's does.
+   */
+  onFatal?: (err: Error) => void
+}
+
 async function identityFor(cfg: ServerConfig, log: Logger): Promise<Identity> {
   const stored = await readIdentity(cfg.dataDir)
   if (stored) {
@@ -48,13 +58,58 @@ async function identityFor(cfg: ServerConfig, log: Logger): Promise<Identity> {
   return identity
 }
 
-export async function startMember(cfg: ServerConfig, log: Logger): Promise<Member> {
+/**
+ * Opens the live database, first bringing it level with the raft snapshot the WAL starts
+ * from (a crash between making a received snapshot durable and swapping its database in);
+ * refuses a database that has applied entries the WAL does not hold.
+ */
+async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSnapshots): Promise<RocksBackend> {
+  await received.settle()
+  const dir = RocksBackend.dbDir(dataDir)
+  let backend = await RocksBackend.open(dir)
+  let applied = readMeta(backend).consistentIndex
+  const snap = { index: disk.snapshotIndex, term: disk.snapshotTerm }
+  if (applied < snap.index) {
+    await backend.close()
+    if (!(await received.has(snap))) {
+      throw new Error(`the database in ${dir} is at applied index ${applied}, behind the raft snapshot at ${snap.index}, and the database received with that snapshot (${received.stagedDir(snap)}) is missing`)
+    }
+    await received.install(snap)
+    backend = await RocksBackend.open(dir)
+    applied = readMeta(backend).consistentIndex
+  }
+  await received.dropAllBut()
+  const walEnd = disk.storage.lastIndex()
+  if (applied > walEnd) {
+    await backend.close()
+    throw new Error(`the database in ${dir} has applied raft index ${applied}, but the WAL ends at index ${walEnd}: the WAL lost entries this member acknowledged; refusing to start`)
+  }
+  return backend
+}
+
+export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOptions = {}): Promise<Member> {
   const clientTls = await clientPortSecurity(cfg, log)
-  await fs.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
-  await settleStagedDb(cfg.dataDir)
+  await mkdirDurable(nodeFs, path.resolve(cfg.dataDir))
   const identity = await identityFor(cfg, log)
 
-  const backend = await RocksBackend.open(RocksBackend.dbDir(cfg.dataDir))
+  const disk = await openRaftDisk({
+    dataDir: cfg.dataDir,
+    walDir: cfg.walDir,
+    memberId: identity.memberId,
+    clusterId: identity.clusterId,
+    initialVoters: identity.members.map((m) => m.id),
+    logger: log.named('raft'),
+    segmentBytes: cfg.walSegmentBytes,
+    unsafeNoFsync: cfg.unsafeNoFsync,
+  })
+  const received = new ReceivedSnapshots(cfg.dataDir)
+  let backend: RocksBackend
+  try {
+    backend = await openBackend(cfg.dataDir, disk, received)
+  } catch (err) {
+    await disk.wal.close()
+    throw err
+  }
   const store = await MvccStore.open(backend)
   const kv = new KvStateMachine(store, backend)
   const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
@@ -64,14 +119,6 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peerUrls: (id) => identity.members.find((m) => m.id === id)?.peerUrls ?? [], peerTls,
   }, log.named('lessor'))
 
-  const disk = await openRaftDisk({
-    dataDir: cfg.dataDir,
-    walDir: cfg.walDir,
-    memberId: identity.memberId,
-    clusterId: identity.clusterId,
-    initialVoters: identity.members.map((m) => m.id),
-    logger: log.named('raft'),
-  })
   let node: RaftNode | undefined
   const transport = new PeerTransport({
     memberId: identity.memberId,
@@ -84,8 +131,9 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
       reportUnreachable: (id) => node?.reportUnreachable(id),
       reportSnapshot: (id, ok) => node?.reportSnapshot(id, ok),
       onSnapshot: (m, body) => {
-        log.info('receiving snapshot from leader', { from: m.from, index: m.snapshot?.metadata.index })
-        return stageSnapshot(cfg.dataDir, body)
+        const md = m.snapshot!.metadata
+        log.info('receiving snapshot from leader', { from: m.from, index: md.index, term: md.term })
+        return received.stage({ index: md.index, term: md.term }, body, kv.appliedIndex)
       },
     },
     members: () =>
@@ -97,9 +145,9 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
 
   const app: RaftApplication = {
     applyEntries: (entries, n) => server.applyEntries(entries, n),
-    restore: () => kv.restoreStaged(cfg.dataDir),
+    restore: (snap) => kv.replaceDatabase(cfg.dataDir, () => received.install({ index: snap.metadata.index, term: snap.metadata.term })),
     syncApplied: () => kv.syncApplied(),
-    snapshotBody: () => snapshotBodyNow(kv.currentBackend),
+    snapshotBody: () => ({ index: kv.appliedIndex, body: snapshotBodyNow(kv.currentBackend) }),
     readStates: (rs) => server.readStates(rs),
     softState: (ss) => {
       log.info(ss.lead === 0n ? 'lost leader' : `elected leader ${ss.lead.toString(16)}`, { 'member-id': identity.memberId, role: ss.role })
@@ -125,6 +173,14 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
     advanceTicks: identity.members.length === 1 ? electionTick - 1 : 0,
+    onFatal: (err) => {
+      void server.stop()
+      if (opts.onFatal) opts.onFatal(err)
+      else {
+        process.stderr.write(`tsetcd: raft loop failed: ${err.message}\n`)
+        process.exit(1)
+      }
+    },
   })
   server.attach(node)
   node.start()
@@ -135,7 +191,7 @@ export async function startMember(cfg: ServerConfig, log: Logger): Promise<Membe
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
-    httpHandler: httpEndpoints(() => node !== undefined && node.leader !== 0n),
+    httpHandler: httpEndpoints(() => (node?.failure ? 'RAFT LOOP FAILED' : node !== undefined && node.leader !== 0n ? undefined : 'RAFT NO LEADER')),
   })
   const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
   kv.onCommit(watch.onCommit)

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { computeClusterId, computeMemberId, parseInitialCluster, type InitialMember } from './ids.js'
+import { mkdirDurable, nodeFs } from '../wal/fs.js'
 
 export interface Identity {
   name: string
@@ -63,7 +64,7 @@ export function bootstrapIdentity(name: string, initialCluster: string, token: s
 
 export async function writeIdentity(dataDir: string, id: Identity): Promise<void> {
   const file = identityPath(dataDir)
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+  await mkdirDurable(nodeFs, path.resolve(path.dirname(file)))
   const body: IdentityFile = {
     name: id.name,
     memberId: id.memberId.toString(16),

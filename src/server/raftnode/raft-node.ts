@@ -9,6 +9,15 @@
  * snapshot (metadata only: the state itself is the backend) and compacts the in-memory log,
  * keeping `catchUpEntries` for slow followers; older WAL segments and snapshot files are
  * purged by --max-wals / --max-snapshots.
+ *
+ * A snapshot's WAL marker is always written in the same WAL write as the hard state (whose
+ * commit is at or past the marker), after the snapshot file: at every crash point the WAL
+ * names only snapshots whose file exists and whose index it may start from. A snapshot from
+ * the leader is made durable (file, marker) before its database replaces the live one.
+ *
+ * A failure of the loop is fatal: it is logged, pending requests fail, and `onFatal` is told
+ * (the server ends the process); it never leaves a member that looks healthy and serves
+ * nothing.
  */
 import {
   RawNode, MemoryStorage, isEmptySnapshot, decodeConfChange,
@@ -31,8 +40,11 @@ export interface RaftApplication {
   restore(snapshot: Snapshot): Promise<void>
   /** Makes everything applied so far durable (before a raft snapshot lets the WAL go). */
   syncApplied(): void
-  /** The applied state, streamed to a follower that needs a snapshot. */
-  snapshotBody(): AsyncIterable<Uint8Array>
+  /**
+   * The applied state, streamed to a follower that needs a snapshot, and the applied index
+   * it is taken at (the view is taken when this is called).
+   */
+  snapshotBody(): { index: number; body: AsyncIterable<Uint8Array> }
   readStates(states: ReadState[]): void
   softState(state: SoftState): void
 }
@@ -56,6 +68,8 @@ export interface RaftNodeOptions {
   maxSnapshots: number
   /** Fast-forward the first election on a single-member cluster. */
   advanceTicks?: number
+  /** Told once when the loop fails; the member cannot go on. */
+  onFatal?: (err: Error) => void
 }
 
 function toWal(e: Entry): WalEntry {
@@ -133,6 +147,11 @@ export class RaftNode {
     return this.confState
   }
 
+  /** Set once the loop has failed: the member serves no writes. */
+  get failure(): Error | undefined {
+    return this.failed
+  }
+
   /** Throws ErrProposalDropped when there is no leader to take it. */
   propose(data: Uint8Array): void {
     this.checkRunning()
@@ -200,8 +219,10 @@ export class RaftNode {
       while (!this.stopped && this.raw.hasReady()) await this.handleReady()
     } catch (err) {
       this.failed = err as Error
-      this.o.logger.error('raft loop failed; the member stops serving writes', { error: err })
       this.stopped = true
+      if (this.ticker) clearInterval(this.ticker)
+      this.o.logger.error('raft loop failed; the member stops', { error: (err as Error).message, stack: (err as Error).stack })
+      this.o.onFatal?.(err as Error)
     } finally {
       this.turning = false
       for (const f of this.idle.splice(0)) f()
@@ -217,11 +238,14 @@ export class RaftNode {
     if (rd.hardState) this.term = rd.hardState.term
     this.send(rd.messages)
 
+    if (rd.hardState) this.hardState = rd.hardState
     if (rd.snapshot && !isEmptySnapshot(rd.snapshot)) {
       const snap = rd.snapshot
-      await this.o.app.restore(snap)
+      // Durable first (file, then marker with the hard state), then the database swap: a
+      // crash in between restarts from this snapshot and installs its received database.
       await this.o.snapshotter.save({ metadata: snap.metadata, data: new Uint8Array(0) })
-      await this.o.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term })
+      await this.saveMarker(snap.metadata.index, snap.metadata.term)
+      await this.o.app.restore(snap)
       this.storage.applySnapshot(snap)
       this.appliedIndex = snap.metadata.index
       this.snapshotIndex = snap.metadata.index
@@ -229,7 +253,6 @@ export class RaftNode {
       this.confState = snap.metadata.confState
       this.o.logger.info('applied snapshot from leader', { index: snap.metadata.index, term: snap.metadata.term })
     }
-    if (rd.hardState) this.hardState = rd.hardState
     // Entries about to be (re)written are not durable until the write below completes.
     if (rd.entries.length > 0) this.persistedIndex = Math.min(this.persistedIndex, rd.entries[0].index - 1)
     // Committed entries already durable here are applied (and answered) while the new
@@ -277,11 +300,31 @@ export class RaftNode {
     if (plain.length > 0) this.o.transport.send(plain)
   }
 
-  /** A follower behind the compacted log gets the current applied state. */
+  /**
+   * A follower behind the compacted log gets the current applied state. As etcd's merged
+   * snapshot, the message names the index the state is taken at (at or after the raft
+   * snapshot's), so the follower's database and its raft snapshot agree.
+   */
   private async sendSnapshot(m: Message): Promise<void> {
-    const body = this.o.app.snapshotBody()
-    const ok = await this.o.transport.sendSnapshot(m, body)
-    this.o.logger.info('sent snapshot to member', { to: m.to, index: m.snapshot?.metadata.index, ok })
+    const { index, body } = this.o.app.snapshotBody()
+    if (index !== this.appliedIndex || m.snapshot === undefined || index < m.snapshot.metadata.index) {
+      // Replaying after a restart: the state is ahead of what raft has applied. Try later.
+      await closeBody(body)
+      this.raw.reportSnapshot(m.to, 'failure')
+      this.kick()
+      this.o.logger.info('snapshot to member postponed: applied state not settled', { to: m.to, applied: this.appliedIndex, state: index })
+      return
+    }
+    const msg: Message = { ...m, snapshot: { metadata: { index, term: this.storage.term(index), confState: this.confState }, data: new Uint8Array(0) } }
+    const ok = await this.o.transport.sendSnapshot(msg, body)
+    this.o.logger.info('sent snapshot to member', { to: m.to, index, ok })
+  }
+
+  /** The snapshot marker and the current hard state, in one WAL write. */
+  private async saveMarker(index: number, term: number): Promise<void> {
+    const hs = this.hardState
+    await this.o.wal.saveSnapshot({ index, term }, hs)
+    this.synced = hs
   }
 
   private async snapshot(): Promise<void> {
@@ -289,10 +332,12 @@ export class RaftNode {
     this.o.app.syncApplied()
     const snap = this.storage.createSnapshot(index, this.confState, new Uint8Array(0))
     await this.o.snapshotter.save(snap)
-    await this.o.wal.saveSnapshot({ index, term: snap.metadata.term })
+    await this.saveMarker(index, snap.metadata.term)
     this.snapshotIndex = index
     const catchUp = Math.min(5000, this.o.snapshotCount)
-    if (index > catchUp) this.storage.compact(index - catchUp)
+    // After a restart from a snapshot (or installing one) the log may already start there.
+    const compactTo = index - catchUp
+    if (compactTo > this.storage.firstIndex() - 1) this.storage.compact(compactTo)
     this.o.wal.releaseTo(index)
     const purgedWals = await this.o.wal.purge(this.o.maxWals)
     const purgedSnaps = await this.o.snapshotter.purge(this.o.maxSnapshots)
@@ -304,4 +349,9 @@ export class RaftNode {
     if (this.ticker) clearInterval(this.ticker)
     if (this.turning) await new Promise<void>((resolve) => this.idle.push(resolve))
   }
+}
+
+async function closeBody(body: AsyncIterable<Uint8Array>): Promise<void> {
+  const it = body[Symbol.asyncIterator]()
+  await it.return?.().catch(() => undefined)
 }

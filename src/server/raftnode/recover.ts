@@ -1,14 +1,15 @@
 /**
  * Brings a member's raft state up from disk, or creates it for a new member:
  *  - new: a WAL holding the bootstrap entries (the initial members as conf changes);
- *  - existing: the newest raft snapshot, then every WAL record after it (a torn tail is
- *    repaired and reported).
+ *  - existing: the newest raft snapshot that the WAL has a marker for (a snapshot file
+ *    saved just before a crash, without its marker, is passed over, as etcd does), then
+ *    every WAL record after it (a torn tail is repaired and reported).
  * Returns the raft storage to start the Raft core from.
  */
 import path from 'node:path'
-import fs from 'node:fs/promises'
+import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { MemoryStorage, bootstrapLog, type Entry } from '../../raft/index.js'
-import { Wal, walExists, type WalEntry } from '../wal/index.js'
+import { Wal, walExists, walSnapshots, type WalEntry } from '../wal/index.js'
 import { Snapshotter } from '../snap/index.js'
 import type { Logger } from '../log.js'
 
@@ -18,6 +19,8 @@ export interface RaftDisk {
   storage: MemoryStorage
   /** Index of the raft snapshot the log starts after (0 for none). */
   snapshotIndex: number
+  /** Term of that snapshot (0 for none). */
+  snapshotTerm: number
   /** True when this start created the member's raft state. */
   created: boolean
 }
@@ -30,6 +33,10 @@ export interface RaftDiskOptions {
   /** Voters of a new cluster (ignored on restart). */
   initialVoters: bigint[]
   logger: Logger
+  /** WAL segment size (default: the WAL's, 64 MiB). */
+  segmentBytes?: number
+  /** --unsafe-no-fsync: write the WAL and snapshot files without fsync. */
+  unsafeNoFsync?: boolean
 }
 
 export function walDirOf(dataDir: string, walDir?: string): string {
@@ -61,24 +68,25 @@ function fromWal(e: WalEntry): Entry {
 export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   const walDir = walDirOf(o.dataDir, o.walDir)
   const snapDir = snapDirOf(o.dataDir)
-  await fs.mkdir(snapDir, { recursive: true, mode: 0o700 })
-  const snapshotter = new Snapshotter(snapDir, { onBroken: (file) => o.logger.warn('found broken snapshot file; renamed it', { file }) })
+  await mkdirDurable(nodeFs, path.resolve(snapDir))
+  const snapshotter = new Snapshotter(snapDir, { unsafeNoFsync: o.unsafeNoFsync, onBroken: (file) => o.logger.warn('found broken snapshot file; renamed it', { file }) })
   await snapshotter.removeTemporaries()
   const storage = new MemoryStorage()
+  const walOpts = { unsafeNoFsync: o.unsafeNoFsync, ...(o.segmentBytes !== undefined ? { segmentSize: o.segmentBytes } : {}) }
 
   if (!(await walExists(walDir))) {
-    await fs.mkdir(path.dirname(walDir), { recursive: true, mode: 0o700 })
-    const wal = await Wal.create(walDir, encodeMetadata(o.memberId, o.clusterId))
+    await mkdirDurable(nodeFs, path.resolve(path.dirname(walDir)))
+    const wal = await Wal.create(walDir, encodeMetadata(o.memberId, o.clusterId), walOpts)
     const boot = bootstrapLog(o.initialVoters)
     await wal.save(boot.hardState, boot.entries)
     storage.append(boot.entries)
     storage.setHardState(boot.hardState)
-    return { wal, snapshotter, storage, snapshotIndex: 0, created: true }
+    return { wal, snapshotter, storage, snapshotIndex: 0, snapshotTerm: 0, created: true }
   }
 
-  const snap = await snapshotter.loadNewest()
+  const snap = await snapshotter.loadNewestAvailable(await walSnapshots(walDir))
   const at = snap ? { index: snap.metadata.index, term: snap.metadata.term } : { index: 0, term: 0 }
-  const opened = await Wal.open(walDir, at)
+  const opened = await Wal.open(walDir, at, walOpts)
   if (opened.repair) {
     o.logger.warn('repaired torn WAL tail', { file: opened.repair.file, offset: opened.repair.offset, 'discarded-bytes': opened.repair.discardedBytes, reason: opened.repair.reason })
   }
@@ -90,5 +98,5 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   if (snap) storage.applySnapshot({ metadata: snap.metadata, data: snap.data })
   if (opened.entries.length > 0) storage.append(opened.entries.map(fromWal))
   storage.setHardState(opened.hardState)
-  return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, created: false }
+  return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, snapshotTerm: at.term, created: false }
 }

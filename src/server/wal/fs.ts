@@ -43,7 +43,7 @@ export const nodeFs: FileSystem = {
   link: (existing, newPath) => fsp.link(existing, newPath),
   unlink: (path) => fsp.unlink(path),
   mkdir: async (path) => {
-    await fsp.mkdir(path, { recursive: true })
+    await fsp.mkdir(path, { recursive: true, mode: 0o700 })
   },
   rmrf: (path) => fsp.rm(path, { recursive: true, force: true }),
   syncDir: async (path) => {
