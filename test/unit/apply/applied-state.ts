@@ -5,7 +5,7 @@
  * them.
  */
 import { decodeWatchCreateRequest, encodeWatchCreateRequest } from '../../../src/gen/etcdserverpb.js'
-import { decodeInternalRequest, encodeInternalRequest, type InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
+import { decodeInternalRequest, encodeInternalRequest, type InternalRequest, type InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
 import { KvStateMachine } from '../../../src/server/etcdserver/kv-state.js'
 import type { Applied } from '../../../src/server/etcdserver/server.js'
 import { leaseApplier } from '../../../src/server/lease/applier.js'
@@ -13,6 +13,11 @@ import { Lessor } from '../../../src/server/lease/lessor.js'
 import { WatchHub } from '../../../src/server/watch/hub.js'
 import { FROM_KEY, StoreFixture, k, kvt, query, recordRevisions } from '../mvcc/fixture.js'
 import { RecordingSink } from '../watch/harness.js'
+
+/** A request as raft carries it: encoded, then decoded. */
+export function decoded(r: InternalRequestInit): InternalRequest {
+  return decodeInternalRequest(encodeInternalRequest({ ID: 0n, ...r }))
+}
 
 /** Everything a failed request must leave alone, in comparable form. */
 export interface Snapshot {
@@ -58,8 +63,11 @@ export class AppliedState {
 
   /** Applies requests as one committed raft batch. */
   apply(...reqs: InternalRequestInit[]): Applied[] {
-    const decoded = reqs.map((r) => decodeInternalRequest(encodeInternalRequest({ ID: 0n, ...r })))
-    return this.kv.applyBatch(decoded, ++this.index)
+    return this.applyDecoded(reqs.map(decoded))
+  }
+
+  applyDecoded(reqs: InternalRequest[]): Applied[] {
+    return this.kv.applyBatch(reqs, ++this.index)
   }
 
   /** Applies one request; its response, or throws its error. */

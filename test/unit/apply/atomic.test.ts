@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type RequestOpInit, type TxnRequestInit } from '../../../src/gen/etcdserverpb.js'
 import { Errors } from '../../../src/server/errors.js'
-import { StoreTxn } from '../../../src/server/mvcc/txn.js'
 import { settle } from '../watch/harness.js'
 import { AppliedState, type Snapshot } from './applied-state.js'
+import { plantWriteFailure } from './plant.js'
 import { b } from './requests.js'
 
 const FROM_KEY = Buffer.from([0])
@@ -19,25 +19,6 @@ const put = (key: string, value = '', o: { lease?: bigint; ignore_value?: boolea
 })
 const delFrom = (key: string): RequestOpInit => ({ request_delete_range: { key: b(key), range_end: FROM_KEY } })
 const txn = (m: TxnRequestInit): RequestOpInit => ({ request_txn: m })
-
-/** Makes call number `allowed + 1` of StoreTxn.put/deleteRange (together) throw `err`, until restored. */
-function plantWriteFailure(allowed: number, err: Error): () => void {
-  const put = StoreTxn.prototype.put
-  const deleteRange = StoreTxn.prototype.deleteRange
-  let calls = 0
-  StoreTxn.prototype.put = function (this: StoreTxn, ...args: Parameters<StoreTxn['put']>) {
-    if (++calls === allowed + 1) throw err
-    return put.apply(this, args)
-  }
-  StoreTxn.prototype.deleteRange = function (this: StoreTxn, ...args: Parameters<StoreTxn['deleteRange']>) {
-    if (++calls === allowed + 1) throw err
-    return deleteRange.apply(this, args)
-  }
-  return () => {
-    StoreTxn.prototype.put = put
-    StoreTxn.prototype.deleteRange = deleteRange
-  }
-}
 
 for (const kind of ['memory', 'rocks'] as const) {
   describe(`apply: a failed request changes nothing (${kind} backend)`, () => {
