@@ -7,6 +7,10 @@
  * etcd's headers too: Put/DeleteRange/Range get the revision they ran at, a nested Txn an
  * empty header.
  *
+ * A request that fails changes nothing. Everything that can fail is checked before the first
+ * write (request-check.ts); should a write transaction throw anyway, it is aborted, which
+ * takes back what it did (mvcc/txn.ts), and the error goes on to the caller.
+ *
  * Request validation done by etcd's gRPC layer (empty key, flags, op counts, duplicate keys)
  * is not repeated here; see txn-check.ts.
  */
@@ -19,7 +23,6 @@ import type {
   PutResponse,
   RangeRequest,
   RangeResponse,
-  RequestOp,
   ResponseOp,
   TxnRequest,
   TxnResponse,
@@ -30,34 +33,36 @@ import type { StoreBatch } from '../mvcc/batch.js'
 import { responseHeader } from '../mvcc/range.js'
 import type { MvccStore } from '../mvcc/store.js'
 import type { StoreTxn } from '../mvcc/txn.js'
-import { evalCompares } from './compare.js'
+import { checkLease, checkTxnRanges, checkTxnWrites, type KvApplyOptions } from './request-check.js'
+import { pathOf, type TxnPath } from './txn-path.js'
 
-export interface KvApplyOptions {
-  /** Whether a lease exists (the lessor); every lease exists when not given. */
-  leaseExists?(id: bigint): boolean
-}
-
-function checkLease(id: bigint, options?: KvApplyOptions): void {
-  if (id !== 0n && options?.leaseExists !== undefined && !options.leaseExists(id)) throw Errors.LeaseNotFound
-}
+export type { KvApplyOptions } from './request-check.js'
 
 export function applyPut(batch: StoreBatch, req: PutRequest, options?: KvApplyOptions): PutResponse {
   checkLease(req.lease, options)
   const t = batch.txn()
+  let resp: PutResponse
   try {
-    return putIn(t, req)
-  } finally {
-    t.end()
+    resp = putIn(t, req) // checks ignore_value / ignore_lease before it writes
+  } catch (err) {
+    t.abort()
+    throw err
   }
+  t.end()
+  return resp
 }
 
 export function applyDeleteRange(batch: StoreBatch, req: DeleteRangeRequest): DeleteRangeResponse {
   const t = batch.txn()
+  let resp: DeleteRangeResponse
   try {
-    return deleteIn(t, req)
-  } finally {
-    t.end()
+    resp = deleteIn(t, req)
+  } catch (err) {
+    t.abort()
+    throw err
   }
+  t.end()
+  return resp
 }
 
 /** The Range RPC: reads the committed state. */
@@ -68,11 +73,15 @@ export function applyRange(store: MvccStore, req: RangeRequest): Promise<RangeRe
 /** A txn through raft (any txn; read-only ones may use applyReadOnlyTxn instead). */
 export function applyTxn(batch: StoreBatch, req: TxnRequest, options?: KvApplyOptions): TxnResponse {
   const t = batch.txn()
+  let resp: TxnResponse
   try {
-    return runTxn(t, req, options)
-  } finally {
-    t.end()
+    resp = runTxn(t, req, options)
+  } catch (err) {
+    t.abort()
+    throw err
   }
+  t.end()
+  return resp
 }
 
 /** A txn whose ops are all ranges, served from the committed state without raft. */
@@ -123,48 +132,10 @@ function deleteIn(t: StoreTxn, d: DeleteRangeRequest): DeleteRangeResponse {
   return { header: responseHeader(t.revision), deleted: r.deleted, prev_kvs: r.prevKvs ?? [] }
 }
 
-/** Which branch each txn takes, decided on the state before the txn, nested ones included. */
-interface TxnPath {
-  succeeded: boolean
-  nested: TxnPath[]
-}
-
-function pathOf(t: StoreTxn, req: TxnRequest): TxnPath {
-  const succeeded = evalCompares(t, req.compare)
-  const nested: TxnPath[] = []
-  for (const op of succeeded ? req.success : req.failure) {
-    if (op.request_txn !== undefined) nested.push(pathOf(t, op.request_txn))
-  }
-  return { succeeded, nested }
-}
-
-/** Calls check on every non-txn op on the path. */
-function forEachOp(req: TxnRequest, path: TxnPath, check: (op: RequestOp) => void): void {
-  let n = 0
-  for (const op of path.succeeded ? req.success : req.failure) {
-    if (op.request_txn !== undefined) forEachOp(op.request_txn, path.nested[n++], check)
-    else check(op)
-  }
-}
-
 function runTxn(t: StoreTxn, req: TxnRequest, options?: KvApplyOptions): TxnResponse {
   const path = pathOf(t, req)
-  if (!t.readOnly) {
-    forEachOp(req, path, (op) => {
-      const p = op.request_put
-      if (p === undefined) return
-      if ((p.ignore_value || p.ignore_lease) && t.get(p.key) === undefined) throw Errors.KeyNotFound
-      checkLease(p.lease, options)
-    })
-  }
-  const current = t.revision
-  const compacted = t.compactRevision
-  forEachOp(req, path, (op) => {
-    const r = op.request_range
-    if (r === undefined || r.revision === 0) return
-    if (r.revision > current) throw Errors.FutureRev
-    if (r.revision < compacted) throw Errors.Compacted
-  })
+  if (!t.readOnly) checkTxnWrites(t, req, path, options)
+  checkTxnRanges(t, req, path)
   const resp = execTxn(t, req, path)
   resp.header = responseHeader(t.revision)
   return resp

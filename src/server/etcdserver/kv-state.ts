@@ -117,7 +117,10 @@ export class KvStateMachine implements StateMachine {
           out.push({ ok: true, res: response, done: r.compaction.physical ? physical : undefined })
         } else out.push({ ok: true, res: leases?.apply(b, r) ?? {} })
       } catch (err) {
+        // A failed request left nothing in the batch (the appliers abort its transaction);
+        // anything else is a bug, and the batch must not be committed.
         if (!(err instanceof EtcdError)) throw err
+        if (b.changes.length !== from) throw new Error(`apply: a failed request left changes behind (${err.message})`)
         out.push({ ok: false, err })
       }
       if (leases && b.changes.length > from) leases.track(b.changes, from)

@@ -5,6 +5,7 @@
  *
  *   const b = store.beginBatch()
  *   const t = b.txn(); t.put(...); const r = t.end()     // r.revision, r.changes
+ *   (or t.abort() when the request failed: the transaction leaves no trace)
  *   ...more transactions...
  *   b.commit({ consistentIndex, term }, { sync: true })
  *
@@ -13,13 +14,17 @@
  * only committed batches. A batch must be committed: its changes are already in the index.
  * Other modules may add their own records to `writeBatch` (see backend/buckets.ts).
  */
+import { Event_EventType, encodeKeyValue } from '../../gen/mvccpb.js'
 import type { BackendWriteBatch, WriteOptions } from '../backend/backend.js'
 import { Errors } from '../errors.js'
 import type { Change } from './change.js'
 import { CompactionJob, type Compactor } from './compactor.js'
 import { MetaKey, putMeta } from './meta.js'
+import { RevKeyScratch } from './revision.js'
 import type { StoreState } from './store-state.js'
 import { StoreTxn, type TxnOwner } from './txn.js'
+
+const scratch = new RevKeyScratch()
 
 export interface CommitMeta {
   /** Raft index of the last entry applied in this batch. */
@@ -54,12 +59,22 @@ export class StoreBatch implements TxnOwner {
     return new StoreTxn(this.s, this, this.s.currentRev)
   }
 
-  /** Called by StoreTxn.end(). */
+  /** Called by StoreTxn.end(): the records of its changes go into the write batch. */
   endTxn(changes: Change[]): void {
     this.txnOpen = false
     if (changes.length === 0) return
+    const wb = this.writeBatch
+    for (let sub = 0; sub < changes.length; sub++) {
+      const c = changes[sub]
+      wb.put(scratch.key(c.kv.mod_revision, sub, c.type === Event_EventType.DELETE), encodeKeyValue(c.kv))
+    }
     this.s.currentRev++
     for (const c of changes) this.changes.push(c)
+  }
+
+  /** Called by StoreTxn.abort(): the transaction left nothing. */
+  abortTxn(): void {
+    this.txnOpen = false
   }
 
   /**

@@ -145,6 +145,41 @@ export class KeyIndex {
   }
 
   /**
+   * Takes back the last put (a write transaction that failed): the revision, the version and
+   * the lease the key had before it.
+   */
+  undoPut(prevLease: bigint): void {
+    const r = this.revs
+    r.length -= 2
+    if (r.length === 0) {
+      this.created = 0
+      this.ver = 0
+      this.lastMain = 0
+      this.lastSub = 0
+    } else {
+      this.ver--
+      this.lastMain = r[r.length - 2]
+      this.lastSub = r[r.length - 1]
+    }
+    this.lease = prevLease
+  }
+
+  /** Takes back the last tombstone (a write transaction that failed): the key is live again. */
+  undoTombstone(prevLease: bigint): void {
+    const past = this.past!
+    const g = past.pop()!
+    if (past.length === 0) this.past = null
+    const r = g.revs
+    r.length -= 2
+    this.revs = r
+    this.created = g.created
+    this.ver = g.ver - 1
+    this.lastMain = r[r.length - 2]
+    this.lastSub = r[r.length - 1]
+    this.lease = prevLease
+  }
+
+  /**
    * Rebuilding from records in revision order: a put record carries its create_revision
    * and version, which also start a generation whose earlier revisions were compacted.
    */

@@ -31,6 +31,12 @@ export class TreeIndex {
     return ki
   }
 
+  /** Drops a key (one a failed write transaction created). */
+  delete(skey: string): void {
+    this.map.delete(skey)
+    this.tree.delete(skey)
+  }
+
   /** Starts a bulk load (restore): getOrCreate() skips the ordered tree until endLoad(). */
   beginLoad(): void {
     this.loading = true

@@ -9,20 +9,26 @@
  * Reads are synchronous: records of the open batch come from memory, the rest from the
  * backend's synchronous multi-get. A read-only transaction (MvccStore.readTxn) reads the
  * committed state and cannot write.
+ *
+ * A write transaction either ends (end(): the owner takes its changes, writes their records
+ * and takes the revision) or is aborted (abort(): its changes to the index and the open
+ * batch's records are taken back, as if it never ran). The records reach the owner's write
+ * batch only at end(), so an aborted transaction leaves nothing there either.
  */
-import { Event_EventType, encodeKeyValue, type KeyValue } from '../../gen/mvccpb.js'
+import { Event_EventType, type KeyValue } from '../../gen/mvccpb.js'
 import type { RangeResponse } from '../../gen/etcdserverpb.js'
 import { EMPTY } from '../../proto/wire.js'
 import type { Change, TxnResult } from './change.js'
 import { RevLookup, type KeyIndex } from './key-index.js'
 import { finishRange, planRange, rangeQuery, resolveRangeRevision, visitRange, type RangeQuery } from './range.js'
-import { RevKeyScratch } from './revision.js'
 import type { StoreState } from './store-state.js'
 
 /** What StoreTxn needs from the batch that owns it. */
 export interface TxnOwner {
-  readonly writeBatch: { put(key: Buffer, value: Buffer): void }
+  /** The transaction ended: write the records of its changes and take their revision. */
   endTxn(changes: Change[]): void
+  /** The transaction was aborted and left nothing behind. */
+  abortTxn(): void
 }
 
 export interface DeleteResult {
@@ -31,7 +37,6 @@ export interface DeleteResult {
   prevKvs?: KeyValue[]
 }
 
-const scratch = new RevKeyScratch()
 const look = new RevLookup()
 
 export class StoreTxn {
@@ -100,6 +105,13 @@ export class StoreTxn {
     return this.readAll([look.main], [look.sub])[0]
   }
 
+  /** Whether the key exists as this transaction sees it (reads only the index). */
+  has(key: Buffer): boolean {
+    this.checkOpen()
+    const ki = this.s.index.get(key.toString('latin1'))
+    return ki !== undefined && ki.get(this.revision, look)
+  }
+
   /** Writes key = value with `lease` (0n for none); returns the new KeyValue. */
   put(key: Buffer, value: Buffer, lease: bigint, prev?: KeyValue): KeyValue {
     this.checkWrite()
@@ -118,7 +130,6 @@ export class StoreTxn {
       prevSub = look.sub
     }
     const kv: KeyValue = { key, create_revision: created, mod_revision: main, version, value, lease }
-    this.owner!.writeBatch.put(scratch.key(main, sub, false), encodeKeyValue(kv))
     ki.put(main, sub)
     ki.lease = lease
     this.addPending(sub, kv)
@@ -146,7 +157,6 @@ export class StoreTxn {
       const ki = found[i]
       const sub = this.changes.length
       const kv: KeyValue = { key: ki.key, create_revision: 0, mod_revision: main, version: 0, value: EMPTY, lease: 0n }
-      this.owner!.writeBatch.put(scratch.key(main, sub, true), encodeKeyValue(kv))
       const prevLease = ki.lease
       ki.tombstone(main, sub)
       this.addPending(sub, kv)
@@ -162,6 +172,29 @@ export class StoreTxn {
     const result: TxnResult = { revision: this.revision, changes: this.changes }
     this.owner?.endTxn(this.changes)
     return result
+  }
+
+  /**
+   * Ends a write transaction that failed: takes back everything it did to the index (newest
+   * change first) and the open batch's records, and takes no revision.
+   */
+  abort(): void {
+    if (this.ended) throw new Error('mvcc: transaction already ended')
+    this.ended = true
+    const index = this.s.index
+    const changes = this.changes
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const c = changes[i]
+      const skey = c.kv.key.toString('latin1')
+      const ki = index.get(skey)!
+      if (c.type === Event_EventType.DELETE) ki.undoTombstone(c.prevLease)
+      else ki.undoPut(c.prevLease)
+      if (ki.isEmpty()) index.delete(skey) // created by this transaction
+    }
+    if (this.pendingRow !== null) this.s.pending.pop()
+    this.pendingRow = null
+    changes.length = 0
+    this.owner?.abortTxn()
   }
 
   private readAll(mains: number[], subs: number[]): KeyValue[] {

@@ -25,6 +25,12 @@ function inRange(skey: string, key: Buffer, end: Buffer): boolean {
   return skey >= from && skey < str(end)
 }
 
+export interface ModelSave {
+  recs: number
+  rev: number
+  cur: Map<string, KeyValue>
+}
+
 export class Model {
   recs: Rec[] = []
   /** Like etcd's store: a new one is at revision 1, its first change is revision 2. */
@@ -35,6 +41,18 @@ export class Model {
   cur = new Map<string, KeyValue>()
   /** True while an open transaction has changes (then `cur` is ahead of `rev`). */
   dirty = false
+
+  /** What restore() goes back to: for a request that fails whole. */
+  save(): ModelSave {
+    return { recs: this.recs.length, rev: this.rev, cur: new Map(this.cur) }
+  }
+
+  restore(saved: ModelSave): void {
+    this.recs.length = saved.recs
+    this.rev = saved.rev
+    this.cur = new Map(saved.cur) // `saved` may be restored again
+    this.dirty = false
+  }
 
   txn(): ModelTxn {
     return new ModelTxn(this)
