@@ -116,9 +116,11 @@ export class Lessor {
     const t = b.txn()
     try {
       for (const key of l.sortedKeys()) t.deleteRange(key, NO_END, false)
-    } finally {
-      t.end()
+    } catch (err) {
+      t.abort()
+      throw err
     }
+    t.end()
     this.remove(l)
     deleteLease(b.writeBatch, id)
   }
