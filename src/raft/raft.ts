@@ -159,8 +159,13 @@ export class Raft {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * Queues a message. `from` defaults to this member; a forwarded request
+   * keeps its own (the requester of a ReadIndex, the target of a transfer).
+   */
   send(fields: Partial<Message> & { type: MessageType; to: NodeId }): void {
-    const m = makeMessage({ ...fields, from: this.id });
+    const m = makeMessage(fields);
+    if (m.from === NONE) m.from = this.id;
     const voteLike = m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp';
     if (!voteLike) m.term = TERMLESS.has(m.type) ? 0 : this.term;
     if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist.push(m);

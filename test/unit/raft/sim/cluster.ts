@@ -234,7 +234,7 @@ export class Cluster {
   /** Delivers one message now; false if it could not reach its target. */
   deliver(msg: Message): boolean {
     const to = this.members.get(msg.to);
-    if (!to?.rn || !this.net.connected(msg.from, msg.to)) {
+    if (!to?.rn || !this.net.connected(this.net.senderOf(msg), msg.to)) {
       if (msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
       return false;
     }
@@ -253,10 +253,10 @@ export class Cluster {
     return true;
   }
 
-  private send(msgs: Message[]): void {
+  private send(sender: NodeId, msgs: Message[]): void {
     for (const msg of msgs) {
       // Like a real transport, report a snapshot lost on the way.
-      if (!this.net.send(msg, this.now) && msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
+      if (!this.net.send(msg, this.now, sender) && msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
     }
   }
 
@@ -269,13 +269,13 @@ export class Cluster {
     const rn = m.rn;
     if (!rn?.hasReady()) return false;
     const rd = rn.ready();
-    this.send(rd.messages);
+    this.send(id, rd.messages);
     if (crashBeforePersist) {
       this.crash(id);
       return true;
     }
     this.persist(m, rd);
-    this.send(rd.messagesAfterPersist);
+    this.send(id, rd.messagesAfterPersist);
     this.apply(m, rd);
     rn.advance();
     this.observe(m);
