@@ -236,6 +236,7 @@ export class RawNode {
       r.log.stableTo(last.index, last.term);
       r.onPersisted(last.index, last.term);
     }
+    r.reduceUncommittedSize(rd.committedEntries);
     if (rd.committedEntries.length > 0) applied = Math.max(applied, rd.committedEntries[rd.committedEntries.length - 1]!.index);
     if (applied > r.log.applied) r.log.appliedTo(applied);
     const self = this.selfMessages;
