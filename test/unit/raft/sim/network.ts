@@ -72,6 +72,11 @@ export class Network {
     this.cut.add(`${b}>${a}`);
   }
 
+  /** Cuts the direction from -> to only: `to` still reaches `from`. */
+  cutOneWay(from: NodeId, to: NodeId): void {
+    this.cut.add(`${from}>${to}`);
+  }
+
   /** Splits members into groups that cannot talk to each other. */
   partition(groups: NodeId[][]): void {
     for (let i = 0; i < groups.length; i++) {
