@@ -52,5 +52,8 @@ export class ErrSnapshotTemporarilyUnavailable extends RaftError {
   }
 }
 
+/** A message from a peer with a field the core cannot represent (see validate.ts); it was dropped. */
+export class ErrInvalidMessage extends RaftError {}
+
 /** The RawNode was used out of its Ready/advance contract. */
 export class ErrReadyContract extends RaftError {}

@@ -41,5 +41,6 @@ export {
   ErrSnapOutOfDate,
   ErrSnapshotTemporarilyUnavailable,
   ErrReadyContract,
+  ErrInvalidMessage,
 } from './errors.js';
 export * from './types.js';

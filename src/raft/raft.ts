@@ -54,6 +54,13 @@ export interface RaftConfig {
   maxInflightBytes?: number;
   /** Byte budget of committed entries in one Ready (default unlimited). */
   maxCommittedSizePerReady?: number;
+  /**
+   * Bytes of entry payload (data only) a leader keeps uncommitted before it
+   * drops proposals with ErrProposalDropped; a proposal is always taken when
+   * nothing is uncommitted. 0 or absent: unlimited (etcd's
+   * MaxUncommittedEntriesSize).
+   */
+  maxUncommittedEntriesSize?: number;
   /** A leader that has not heard from a quorum within an election timeout steps down. */
   checkQuorum?: boolean;
   /** Run a pre-election before raising the term. */
@@ -89,6 +96,10 @@ export class Raft {
   readonly checkQuorum: boolean;
   readonly preVote: boolean;
   readonly maxSizePerMsg: number;
+  /** Limit of `uncommittedSize` (Infinity: none). */
+  readonly maxUncommittedSize: number;
+  /** Payload bytes the leader appended in its term and has not yet seen applied. */
+  uncommittedSize = 0;
   private readonly random: () => number;
 
   /** Messages that may be sent at once. */
@@ -123,6 +134,9 @@ export class Raft {
     this.checkQuorum = cfg.checkQuorum ?? false;
     this.preVote = cfg.preVote ?? false;
     this.maxSizePerMsg = cfg.maxSizePerMsg ?? 1024 * 1024;
+    const maxUncommitted = cfg.maxUncommittedEntriesSize ?? 0;
+    if (!(maxUncommitted >= 0)) throw new RangeError('raft: maxUncommittedEntriesSize must not be negative');
+    this.maxUncommittedSize = maxUncommitted === 0 ? Infinity : maxUncommitted;
     this.random = cfg.random;
     this.log = new RaftLog(cfg.storage, cfg.maxCommittedSizePerReady ?? Infinity);
     this.tracker = new ProgressTracker({ maxInflight, maxInflightBytes: cfg.maxInflightBytes });
@@ -159,8 +173,13 @@ export class Raft {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * Queues a message. `from` defaults to this member; a forwarded request
+   * keeps its own (the requester of a ReadIndex, the target of a transfer).
+   */
   send(fields: Partial<Message> & { type: MessageType; to: NodeId }): void {
-    const m = makeMessage({ ...fields, from: this.id });
+    const m = makeMessage(fields);
+    if (m.from === NONE) m.from = this.id;
     const voteLike = m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp';
     if (!voteLike) m.term = TERMLESS.has(m.type) ? 0 : this.term;
     if (AFTER_PERSIST.has(m.type)) this.msgsAfterPersist.push(m);
@@ -244,6 +263,7 @@ export class Raft {
       this.tracker.progress.set(id, fresh);
     }
     this.pendingConfIndex = 0;
+    this.uncommittedSize = 0;
     this.readOnly = new ReadOnly();
     this.pendingReadIndex = [];
   }
@@ -494,6 +514,26 @@ export class Raft {
     let index = this.log.lastIndex();
     const entries: Entry[] = ents.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
     this.log.append(entries);
+  }
+
+  /**
+   * Counts proposals against maxUncommittedEntriesSize; false if they would
+   * exceed it (and nothing is counted). Anything goes when nothing is uncommitted.
+   */
+  increaseUncommittedSize(ents: ReadonlyArray<{ data: Uint8Array }>): boolean {
+    let size = 0;
+    for (const e of ents) size += e.data.byteLength;
+    if (this.uncommittedSize > 0 && this.uncommittedSize + size > this.maxUncommittedSize) return false;
+    this.uncommittedSize += size;
+    return true;
+  }
+
+  /** Entries were applied: their payload no longer counts (never below 0). */
+  reduceUncommittedSize(ents: readonly Entry[]): void {
+    if (this.uncommittedSize === 0) return;
+    let size = 0;
+    for (const e of ents) size += e.data.byteLength;
+    this.uncommittedSize = Math.max(0, this.uncommittedSize - size);
   }
 
   /** Advances commit to what a quorum has; only entries of this term count (Raft §5.4.2). */

@@ -3,9 +3,10 @@
  * Ready, act on it, advance(). See index.ts for the contract.
  */
 import { applyConfChangeTo, encodeConfChange, type ConfChange } from './conf-change.js';
-import { ErrProposalDropped, ErrReadyContract } from './errors.js';
+import { ErrInvalidMessage, ErrProposalDropped, ErrReadyContract } from './errors.js';
 import { Raft, type RaftConfig } from './raft.js';
 import type { ProgressState } from './tracker/progress.js';
+import { messageDefect } from './validate.js';
 import {
   hardStateEqual,
   isEmptyHardState,
@@ -109,8 +110,15 @@ export class RawNode {
     this.raft.step(makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'confChange', data }] }));
   }
 
-  /** Feeds a message received from a peer. Dropped forwarded proposals are ignored. */
+  /**
+   * Feeds a message received from a peer. Dropped forwarded proposals are
+   * ignored. Throws ErrInvalidMessage, changing nothing, if a field is out of
+   * what the core can represent (ids not bigint >= 0; term, logTerm, index,
+   * commit, rejectHint, entry and snapshot terms/indexes not safe integers >= 0).
+   */
   step(m: Message): void {
+    const defect = messageDefect(m);
+    if (defect !== undefined) throw new ErrInvalidMessage(`raft: invalid message field: ${defect}`);
     if (m.type === 'MsgSnapStatus' || m.type === 'MsgUnreachable') return; // local only, see report*()
     if (isResponseMessage(m.type) && !this.raft.tracker.progress.has(m.from) && m.type !== 'MsgReadIndexResp') return;
     try {
@@ -236,6 +244,7 @@ export class RawNode {
       r.log.stableTo(last.index, last.term);
       r.onPersisted(last.index, last.term);
     }
+    r.reduceUncommittedSize(rd.committedEntries);
     if (rd.committedEntries.length > 0) applied = Math.max(applied, rd.committedEntries[rd.committedEntries.length - 1]!.index);
     if (applied > r.log.applied) r.log.appliedTo(applied);
     const self = this.selfMessages;

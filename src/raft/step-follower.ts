@@ -34,7 +34,8 @@ export function stepFollower(r: Raft, m: Message): void {
       return;
     case 'MsgReadIndex':
       if (r.lead === NONE) throw new ErrProposalDropped('raft read index dropped: no leader');
-      r.send({ ...m, to: r.lead, from: r.id });
+      // Keep `from`: the leader answers the member that asked, however many hops away.
+      r.send({ ...m, to: r.lead });
       return;
     case 'MsgReadIndexResp':
       r.readStates.push({ index: m.index, requestCtx: m.context ?? new Uint8Array(0) });

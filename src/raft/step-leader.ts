@@ -82,6 +82,9 @@ function propose(r: Raft, m: Message): void {
     if (confIndex > 0 || r.pendingConfIndex > r.log.applied) throw new ErrConfChangePending();
     confIndex = r.log.lastIndex() + i + 1;
   });
+  if (!r.increaseUncommittedSize(m.entries)) {
+    throw new ErrProposalDropped('raft proposal dropped: too many uncommitted entries');
+  }
   if (confIndex > 0) r.pendingConfIndex = confIndex;
   r.appendEntries(m.entries);
   r.bcastAppend();

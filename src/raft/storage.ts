@@ -107,10 +107,15 @@ export class MemoryStorage implements Storage {
     return this.snap;
   }
 
-  /** Discards entries before `compactIndex`, which becomes the placeholder. */
+  /**
+   * Discards entries before `compactIndex`, which becomes the placeholder.
+   * Compacting to or below the current compaction point (firstIndex() - 1)
+   * is a no-op: that log is already gone (etcd returns ErrCompacted there,
+   * which its server ignores).
+   */
   compact(compactIndex: number): void {
     const off = this.offset();
-    if (compactIndex <= off) throw new ErrCompacted();
+    if (compactIndex <= off) return;
     if (compactIndex > this.lastIndex()) throw new RangeError(`compact ${compactIndex} is beyond last index ${this.lastIndex()}`);
     const keep = this.ents.slice(compactIndex - off);
     keep[0] = { term: keep[0]!.term, index: compactIndex, type: 'normal', data: new Uint8Array(0) };

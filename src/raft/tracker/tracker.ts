@@ -32,7 +32,8 @@ export class ProgressTracker {
 
   /**
    * Switches to `cfg`: members that left lose their progress, new members
-   * get a fresh one starting at `nextIndex`, and learner flags are updated.
+   * get a fresh one starting at `nextIndex` (recently active), and learner
+   * flags are updated.
    */
   setConfig(cfg: MembershipConfig, nextIndex: number): void {
     this.config = cfg;
@@ -43,10 +44,19 @@ export class ProgressTracker {
     for (const id of cfg.learners) this.ensure(id, true, nextIndex);
   }
 
+  /**
+   * A member new to the configuration counts as recently active: it gets one
+   * CheckQuorum round to show up, and may be sent a snapshot at once.
+   */
   private ensure(id: NodeId, isLearner: boolean, nextIndex: number): void {
     const pr = this.progress.get(id);
-    if (pr) pr.isLearner = isLearner;
-    else this.progress.set(id, this.newProgress(0, nextIndex, isLearner));
+    if (pr) {
+      pr.isLearner = isLearner;
+      return;
+    }
+    const fresh = this.newProgress(0, nextIndex, isLearner);
+    fresh.recentActive = true;
+    this.progress.set(id, fresh);
   }
 
   isVoter(id: NodeId): boolean {

@@ -54,6 +54,19 @@ describe('raft/storage MemoryStorage', () => {
     s.append(ents(8, [4, 4, 4, 5]));
     assert.equal(s.lastIndex(), 11, 'entries already covered by the snapshot are skipped');
   });
+
+  it('compacting to or below the current compaction point is a no-op', () => {
+    const s = new MemoryStorage();
+    s.append(ents(1, [1, 1, 2, 2, 3]));
+    s.compact(3);
+    for (const i of [3, 2, 0]) {
+      s.compact(i); // already compacted there: nothing to do
+      assert.equal(s.firstIndex(), 4);
+      assert.equal(s.term(3), 2);
+      assert.deepEqual(terms(s.entries(4, 6)), [2, 3]);
+    }
+    assert.throws(() => s.compact(6), RangeError, 'beyond the last index is still an error');
+  });
 });
 
 describe('raft/log-unstable', () => {

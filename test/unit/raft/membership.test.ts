@@ -78,4 +78,22 @@ describe('raft scenarios: membership', () => {
     assert.ok(c.appliedPayloads(2n).includes(p));
     assert.equal(c.node(1n).status().progress!.has(3n), false);
   });
+
+  it('a new member counts as recently active for the first CheckQuorum round after it is added', () => {
+    const c = new Cluster({ seed: 34, voters: 1, checkQuorum: true, electionTick: 10 });
+    c.stabilize();
+    c.campaign(1n);
+    c.stabilize();
+    c.addMember(2n);
+    c.crash(2n); // not started yet
+    assert.ok(c.proposeConfChange(1n, { type: 'addNode', nodeId: 2n }));
+    c.stabilize();
+    assert.deepEqual(c.node(1n).status().config.voters, [1n, 2n]);
+    assert.equal(c.node(1n).status().progress!.get(2n)!.recentActive, true);
+    c.tickAndStabilize(10); // one CheckQuorum round
+    assert.equal(c.node(1n).status().role, 'leader', 'the new member gets an election timeout to show up');
+    c.tickAndStabilize(10);
+    assert.equal(c.node(1n).status().role, 'follower', 'then it counts as down');
+  });
 });
+

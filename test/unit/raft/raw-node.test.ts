@@ -5,18 +5,19 @@ import {
   ErrReadyContract,
   MemoryStorage,
   RawNode,
+  type RaftConfig,
   type Ready,
   decodeConfChange as decodeCc,
 } from '../../../src/raft/index.js';
 import { Rng } from './sim/rng.js';
 
-function newNode(id: bigint, voters: bigint[]): { rn: RawNode; storage: MemoryStorage } {
+function newNode(id: bigint, voters: bigint[], extra: Partial<RaftConfig> = {}): { rn: RawNode; storage: MemoryStorage } {
   const storage = new MemoryStorage();
   const boot = bootstrapLog(voters);
   storage.append(boot.entries);
   storage.setHardState(boot.hardState);
   const rng = new Rng(Number(id));
-  const rn = new RawNode({ id, storage, electionTick: 10, heartbeatTick: 1, random: () => rng.next() });
+  const rn = new RawNode({ id, storage, electionTick: 10, heartbeatTick: 1, random: () => rng.next(), ...extra });
   return { rn, storage };
 }
 
@@ -106,4 +107,45 @@ describe('raft/RawNode', () => {
     rn.proposeConfChange({ type: 'addLearner', nodeId: 3n });
     assert.throws(() => rn.proposeConfChange({ type: 'addLearner', nodeId: 4n }), /already pending/);
   });
+
+  describe('maxUncommittedEntriesSize', () => {
+    const bytes = (n: number) => new Uint8Array(n);
+    function leader(extra: Partial<RaftConfig>) {
+      const node = newNode(1n, [1n], extra);
+      handle(node.rn, node.storage);
+      node.rn.campaign();
+      for (let i = 0; i < 3; i++) handle(node.rn, node.storage); // vote, empty entry, its commit
+      assert.equal(node.rn.status().role, 'leader');
+      return node;
+    }
+
+    it('drops proposals that would push the uncommitted payload over the limit', () => {
+      const { rn, storage } = leader({ maxUncommittedEntriesSize: 100 });
+      rn.propose(bytes(60));
+      assert.throws(() => rn.propose(bytes(60)), ErrProposalDropped, '120 bytes uncommitted would exceed 100');
+      rn.propose(bytes(40)); // exactly at the limit
+      assert.throws(() => rn.propose(bytes(1)), ErrProposalDropped);
+      assert.throws(() => rn.proposeConfChange({ type: 'addLearner', nodeId: 2n }), ErrProposalDropped, 'conf changes count too');
+      handle(rn, storage); // persisted: committed (single voter)
+      const applied = handle(rn, storage);
+      assert.deepEqual(applied.committedEntries.map((e) => e.data.byteLength), [60, 40]);
+      rn.propose(bytes(100)); // applying freed the budget
+      assert.throws(() => rn.propose(bytes(1)), ErrProposalDropped);
+    });
+
+    it('always takes one proposal when nothing is uncommitted, whatever its size', () => {
+      const { rn } = leader({ maxUncommittedEntriesSize: 10 });
+      rn.propose(bytes(1000));
+      assert.throws(() => rn.propose(bytes(1)), ErrProposalDropped);
+    });
+
+    it('is unlimited when not configured (0)', () => {
+      for (const extra of [{}, { maxUncommittedEntriesSize: 0 }]) {
+        const { rn } = leader(extra);
+        for (let i = 0; i < 100; i++) rn.propose(bytes(64 * 1024));
+        assert.equal(rn.raft.log.lastIndex() - rn.status().commit, 100);
+      }
+    });
+  });
 });
+

@@ -89,4 +89,19 @@ describe('raft scenarios: ReadIndex', () => {
     assert.equal(c.node(1n).status().role, 'follower');
     assert.deepEqual(c.member(1n).reads, [], 'the pending read was dropped, never answered stale');
   });
+
+  it('a request forwarded twice is answered to the member that asked', () => {
+    const c = elected(26, { checkQuorum: false });
+    // 2 takes over while 3 hears nothing: 3 still believes 1 leads.
+    c.campaign(2n);
+    c.stabilize({ drop: (m) => m.to === 3n || m.from === 3n });
+    assert.equal(c.leader(), 2n);
+    assert.equal(c.node(1n).status().lead, 2n);
+    assert.equal(c.node(3n).status().lead, 1n);
+    const ctx = c.readIndex(3n)!; // 3 -> 1 (now a follower) -> 2 (the leader)
+    c.stabilize();
+    assert.deepEqual(c.member(1n).reads, [], '1 never asked');
+    assert.deepEqual(c.member(3n).reads, [{ index: c.node(2n).status().commit, ctx }]);
+  });
 });
+

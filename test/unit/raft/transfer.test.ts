@@ -47,4 +47,15 @@ describe('raft scenarios: leader transfer', () => {
     assert.equal(c.leader(), 1n);
     assert.ok(c.propose(1n) !== undefined, 'proposals are accepted again');
   });
+
+  it('a transfer requested on a follower is forwarded to the leader for the named target', () => {
+    const c = new Cluster({ seed: 43, voters: 3 });
+    c.stabilize();
+    c.campaign(1n);
+    c.stabilize();
+    c.node(2n).transferLeader(3n);
+    c.stabilize();
+    assert.equal(c.leader(), 3n, 'the target, not the follower that forwarded the request, leads');
+    assert.equal(c.node(2n).status().role, 'follower');
+  });
 });

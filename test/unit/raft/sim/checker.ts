@@ -4,11 +4,16 @@
  * - election safety: at most one leader per term;
  * - log matching: an (index, term) pair always names the same entry, with
  *   the same predecessor term;
- * - leader completeness: a leader of term T holds every entry committed
- *   (applied anywhere) while the cluster was at a term below T;
+ * - commit safety: no two members ever consider different entries committed
+ *   at the same index;
+ * - commit rule (§5.4.2, Figure 8): a leader moves its commit index only to
+ *   an entry of its own term (older entries commit with it, never by count);
+ * - leader completeness: a leader of term T holds every entry committed in a
+ *   term up to T (the term of the leader that committed an entry is the
+ *   lowest term of any member seen with that entry committed);
  * - state machine safety: no two members apply different entries at an index;
- * - no stale reads: a ReadIndex answer covers every write applied anywhere
- *   before the read was issued.
+ * - no stale reads: a ReadIndex answer covers every entry committed anywhere
+ *   before the read was issued, and goes to the member that asked.
  */
 import type { Entry, NodeId, RawNode } from '../../../../src/raft/index.js';
 
@@ -18,17 +23,35 @@ export function entryKey(e: Pick<Entry, 'term' | 'type' | 'data'>): string {
   return `${e.term}/${e.type}/${Buffer.from(e.data).toString('hex')}`;
 }
 
+export interface SimStats {
+  leadersElected: number;
+  applied: number;
+  reads: number;
+  /** Moments with two members that both believe they lead. */
+  twoLeaders: number;
+  /** ReadIndex requests issued on a leader while a higher term existed. */
+  deposedReads: number;
+  /** ReadStates handed to a leader while a higher term existed. */
+  deposedReadsAnswered: number;
+}
+
 export class Checker {
   /** committed[i] = key of the entry applied at index i (by anyone). */
   readonly committed: string[] = [''];
-  /** Term of the first member that applied index i (an upper bound of the term that committed it). */
-  private readonly committedAtTerm: number[] = [0];
+  /** Key of the entry committed at i, when some member had it in its log when it saw the commit. */
+  private readonly commitKeys: Array<string | undefined> = [''];
+  /** Lowest term of a member that saw index i committed: the term of the leader that committed it. */
+  private readonly commitTerms: number[] = [0];
+  /** Commit index already checked per member. */
+  private readonly commitSeen = new Map<NodeId, number>();
+  /** Term in which each member was last seen leading. */
+  private readonly leadingTerm = new Map<NodeId, number>();
   private readonly leaders = new Map<number, NodeId>();
   /** "index:term" -> key and predecessor term. */
   private readonly entries = new Map<string, { key: string; prevTerm: number }>();
   /** Last index checked per member, to keep log matching incremental. */
   private readonly seenLog = new Map<NodeId, { lastIndex: number; lastTerm: number }>();
-  readonly stats = { leadersElected: 0, applied: 0, reads: 0 };
+  readonly stats: SimStats = { leadersElected: 0, applied: 0, reads: 0, twoLeaders: 0, deposedReads: 0, deposedReadsAnswered: 0 };
 
   fail(msg: string): never {
     throw new InvariantViolation(msg);
@@ -36,6 +59,11 @@ export class Checker {
 
   get committedIndex(): number {
     return this.committed.length - 1;
+  }
+
+  /** Highest index known committed anywhere so far. */
+  get maxCommitted(): number {
+    return this.commitTerms.length - 1;
   }
 
   /** Election safety, and leader completeness when a leader is first seen. */
@@ -52,15 +80,53 @@ export class Checker {
     }
   }
 
+  /**
+   * Commit safety for what `id` now considers committed, and leader
+   * completeness of the live `leaders` for indexes newly known committed.
+   */
+  observeCommit(id: NodeId, rn: RawNode, leaders: Array<[NodeId, RawNode]>): void {
+    const r = rn.raft;
+    const commit = r.log.committed;
+    const seen = this.commitSeen.get(id) ?? 0;
+    const ledBefore = this.leadingTerm.get(id) === r.term;
+    this.commitSeen.set(id, commit);
+    if (r.role === 'leader') this.leadingTerm.set(id, r.term);
+    else this.leadingTerm.delete(id);
+    if (commit <= seen) return;
+    if (r.role === 'leader' && ledBefore && r.log.term(commit) !== r.term) {
+      this.fail(`commit rule: leader ${id} of term ${r.term} committed up to ${commit}, an entry of term ${r.log.term(commit)}`);
+    }
+    const firstNew = this.commitTerms.length;
+    const lo = Math.max(seen + 1, r.log.firstIndex());
+    const ents = lo <= commit ? r.log.slice(lo, commit + 1) : [];
+    for (let i = seen + 1; i <= commit; i++) {
+      const e = i >= lo ? ents[i - lo] : undefined;
+      const key = e ? entryKey(e) : undefined;
+      if (i >= this.commitTerms.length) {
+        this.commitTerms.push(r.term);
+        this.commitKeys.push(key);
+        continue;
+      }
+      const known = this.commitKeys[i];
+      if (key !== undefined && known !== undefined && key !== known) {
+        this.fail(`commit safety: ${id} has ${key} committed at ${i}, committed elsewhere was ${known}`);
+      }
+      if (known === undefined) this.commitKeys[i] = key;
+      if (r.term < this.commitTerms[i]!) this.commitTerms[i] = r.term;
+    }
+    if (this.commitTerms.length > firstNew) for (const [lid, lrn] of leaders) this.checkCompleteness(lid, lrn, firstNew);
+  }
+
   private checkCompleteness(id: NodeId, rn: RawNode, from: number): void {
     const r = rn.raft;
     const first = r.log.firstIndex();
-    for (let i = Math.max(from, first); i <= this.committedIndex; i++) {
-      if (this.committedAtTerm[i]! >= r.term) continue;
+    for (let i = Math.max(from, first); i <= this.maxCommitted; i++) {
+      // Committed by a leader of a later term: this one is deposed and need not have it.
+      if (this.commitTerms[i]! > r.term) continue;
       const t = r.log.term(i);
-      const key = this.committed[i]!;
-      if (t === undefined || !key.startsWith(`${t}/`)) {
-        this.fail(`leader completeness: leader ${id} of term ${r.term} lacks committed entry ${i} (${key}), has term ${t}`);
+      const key = this.commitKeys[i] ?? this.committed[i];
+      if (t === undefined || (key !== undefined && !key.startsWith(`${t}/`))) {
+        this.fail(`leader completeness: leader ${id} of term ${r.term} lacks entry ${i} (${key}) committed in term ${this.commitTerms[i]}, has term ${t}`);
       }
     }
   }
@@ -96,8 +162,8 @@ export class Checker {
     this.seenLog.set(id, { lastIndex: last, lastTerm });
   }
 
-  /** State machine safety: `id` applies `e` at e.index while at `term`. */
-  observeApply(id: NodeId, e: Entry, term: number, leaders: Array<[NodeId, RawNode]>): void {
+  /** State machine safety: `id` applies `e` at e.index. */
+  observeApply(id: NodeId, e: Entry): void {
     const key = entryKey(e);
     if (e.index < this.committed.length) {
       if (this.committed[e.index] !== key) {
@@ -106,10 +172,11 @@ export class Checker {
       return;
     }
     if (e.index !== this.committed.length) this.fail(`${id} applies index ${e.index} with history only up to ${this.committedIndex}`);
+    if (e.index > this.maxCommitted) this.fail(`${id} applies index ${e.index} that nobody saw committed (max ${this.maxCommitted})`);
+    const known = this.commitKeys[e.index];
+    if (known !== undefined && known !== key) this.fail(`state machine safety: ${id} applies ${key} at ${e.index}, committed was ${known}`);
     this.committed.push(key);
-    this.committedAtTerm.push(term);
     this.stats.applied++;
-    for (const [lid, rn] of leaders) this.checkCompleteness(lid, rn, e.index);
   }
 
   /** A state machine restored from a snapshot must be a prefix of history. */
@@ -120,9 +187,13 @@ export class Checker {
     }
   }
 
-  /** A ReadIndex answer must not be older than what was applied when the read began. */
-  observeRead(id: NodeId, index: number, appliedAtIssue: number): void {
+  /**
+   * A ReadIndex answer goes to the member that asked, and is not older than
+   * what was committed anywhere when the read was issued (linearizability).
+   */
+  observeRead(id: NodeId, index: number, issue: { by: NodeId; committed: number }): void {
     this.stats.reads++;
-    if (index < appliedAtIssue) this.fail(`stale read on ${id}: read index ${index} < ${appliedAtIssue} applied when issued`);
+    if (issue.by !== id) this.fail(`read answered on ${id}, but ${issue.by} asked`);
+    if (index < issue.committed) this.fail(`stale read on ${id}: read index ${index} < ${issue.committed} committed when issued`);
   }
 }

@@ -32,6 +32,12 @@ export interface ClusterOptions {
   checkQuorum?: boolean;
   maxSizePerMsg?: number;
   maxInflightMsgs?: number;
+  /** 0 = unlimited. */
+  maxInflightBytes?: number;
+  /** 0 = unlimited. */
+  maxCommittedSizePerReady?: number;
+  /** Probability that a message lost to a partition or a down member is reported unreachable to its sender. */
+  reportUnreachable?: number;
   faults?: Faults;
   /** Take a snapshot and compact every this many applied entries (0 = never). */
   snapshotEvery?: number;
@@ -48,6 +54,11 @@ export class SimMember {
   readonly reads: Array<{ index: number; ctx: string }> = [];
   /** Snapshots received from a leader and restored. */
   snapshotsRestored = 0;
+  /**
+   * A Ready taken but not yet persisted and advanced (the disk write is in
+   * flight): the member keeps receiving messages, ticks and proposals meanwhile.
+   */
+  pending: Ready | undefined;
 
   constructor(readonly id: NodeId) {}
 
@@ -70,8 +81,8 @@ export class Cluster {
   readonly members = new Map<NodeId, SimMember>();
   now = 0;
   private readonly opts: Required<Omit<ClusterOptions, 'faults'>>;
-  /** ReadIndex requests in flight: ctx -> applied index anywhere when issued. */
-  private readonly readsIssued = new Map<string, number>();
+  /** ReadIndex requests in flight: ctx -> who asked, and the highest commit index anywhere when it was issued. */
+  private readonly readsIssued = new Map<string, { by: NodeId; committed: number }>();
   private nextRead = 1;
   /** Every payload proposed, for liveness checks. */
   readonly proposed: string[] = [];
@@ -85,6 +96,9 @@ export class Cluster {
       checkQuorum: true,
       maxSizePerMsg: 1024 * 1024,
       maxInflightMsgs: 256,
+      maxInflightBytes: 0,
+      maxCommittedSizePerReady: 0,
+      reportUnreachable: 0,
       snapshotEvery: 0,
       keepAfterCompact: 5,
       ...opts,
@@ -135,6 +149,8 @@ export class Cluster {
       checkQuorum: this.opts.checkQuorum,
       maxSizePerMsg: this.opts.maxSizePerMsg,
       maxInflightMsgs: this.opts.maxInflightMsgs,
+      maxInflightBytes: this.opts.maxInflightBytes || undefined,
+      maxCommittedSizePerReady: this.opts.maxCommittedSizePerReady || undefined,
       applied: snap.metadata.index,
       random: randomFrom(this.rng.fork()),
     });
@@ -156,6 +172,7 @@ export class Cluster {
     const m = this.member(id);
     if (!m.rn) return;
     m.rn = undefined;
+    m.pending = undefined; // the disk write in flight is lost
     // The transport to the crashed member fails: a snapshot in transit is lost.
     for (const other of this.upMembers()) other.rn!.reportSnapshot(id, 'failure');
   }
@@ -214,14 +231,29 @@ export class Cluster {
       if (e instanceof ErrProposalDropped) return undefined;
       throw e;
     }
-    this.readsIssued.set(ctx, this.maxApplied());
+    this.readsIssued.set(ctx, { by: id, committed: this.check.maxCommitted });
+    if (this.isDeposedLeader(id)) this.check.stats.deposedReads++;
     return ctx;
   }
 
-  maxApplied(): number {
-    let max = 0;
-    for (const m of this.members.values()) max = Math.max(max, m.applied);
-    return max;
+  /**
+   * Believes it leads, but another member leads in a higher term, or a
+   * majority of its voters moved to a higher term: it can no longer commit.
+   */
+  isDeposedLeader(id: NodeId): boolean {
+    const r = this.members.get(id)?.rn?.raft;
+    if (r === undefined || r.role !== 'leader') return false;
+    if (this.leaders().some(([, other]) => other.raft.term > r.term)) return true;
+    const voters = [...r.tracker.config.voters];
+    const ahead = voters.filter((v) => this.termOf(v) > r.term).length;
+    return ahead > voters.length / 2;
+  }
+
+  /** A member's term, in memory or on disk. */
+  termOf(id: NodeId): number {
+    const m = this.members.get(id);
+    if (!m) return 0;
+    return m.rn?.raft.term ?? m.storage.initialState().hardState.term;
   }
 
   campaign(id: NodeId): void {
@@ -234,8 +266,12 @@ export class Cluster {
   /** Delivers one message now; false if it could not reach its target. */
   deliver(msg: Message): boolean {
     const to = this.members.get(msg.to);
-    if (!to?.rn || !this.net.connected(msg.from, msg.to)) {
+    const sender = this.net.senderOf(msg);
+    if (!to?.rn || !this.net.connected(sender, msg.to)) {
       if (msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
+      // The transport noticed: the sender stops streaming to that member until it answers again.
+      const p = this.opts.reportUnreachable;
+      if (p > 0 && this.rng.chance(p)) this.members.get(sender)?.rn?.reportUnreachable(msg.to);
       return false;
     }
     to.rn.step(msg);
@@ -247,35 +283,61 @@ export class Cluster {
 
   /** Delivers one random message that is due; false if none was. */
   deliverRandom(ignoreDelay = false): boolean {
-    const msg = this.net.takeRandom(this.now, ignoreDelay);
-    if (!msg) return false;
-    this.deliver(msg);
-    return true;
+    return this.deliverRandomTo(ignoreDelay) !== undefined;
   }
 
-  private send(msgs: Message[]): void {
+  /** Delivers one random message that is due; returns its target, or undefined if none was due. */
+  deliverRandomTo(ignoreDelay = false): NodeId | undefined {
+    const msg = this.net.takeRandom(this.now, ignoreDelay);
+    if (!msg) return undefined;
+    this.deliver(msg);
+    return msg.to;
+  }
+
+  private send(sender: NodeId, msgs: Message[]): void {
     for (const msg of msgs) {
       // Like a real transport, report a snapshot lost on the way.
-      if (!this.net.send(msg, this.now) && msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
+      if (!this.net.send(msg, this.now, sender) && msg.type === 'MsgSnap') this.members.get(msg.from)?.rn?.reportSnapshot(msg.to, 'failure');
     }
   }
 
   /**
-   * Handles one Ready of `id` as a server would. With `crashBeforePersist`,
-   * the member sends what may go out early and crashes before its disk write.
+   * Handles one Ready of `id` as a server would, finishing the one in flight
+   * if there is one. With `crashBeforePersist`, the member sends what may go
+   * out early and crashes before its disk write.
    */
   processReady(id: NodeId, crashBeforePersist = false): boolean {
     const m = this.member(id);
+    if (!m.pending && !this.beginReady(id)) return false;
+    if (crashBeforePersist) this.crash(id);
+    else this.finishReady(id);
+    return true;
+  }
+
+  /**
+   * Takes a Ready and sends its early messages; the disk write is now in
+   * flight until finishReady(). False if there was nothing to do (or a Ready
+   * is already in flight).
+   */
+  beginReady(id: NodeId): boolean {
+    const m = this.member(id);
     const rn = m.rn;
-    if (!rn?.hasReady()) return false;
+    if (!rn || m.pending || !rn.hasReady()) return false;
     const rd = rn.ready();
-    this.send(rd.messages);
-    if (crashBeforePersist) {
-      this.crash(id);
-      return true;
-    }
+    m.pending = rd;
+    this.send(id, rd.messages);
+    return true;
+  }
+
+  /** The disk write of the Ready in flight completes: persist, send, apply, advance. */
+  finishReady(id: NodeId): boolean {
+    const m = this.member(id);
+    const rn = m.rn;
+    const rd = m.pending;
+    if (!rn || !rd) return false;
+    m.pending = undefined;
     this.persist(m, rd);
-    this.send(rd.messagesAfterPersist);
+    this.send(id, rd.messagesAfterPersist);
     this.apply(m, rd);
     rn.advance();
     this.observe(m);
@@ -292,21 +354,31 @@ export class Cluster {
   private apply(m: SimMember, rd: Ready): void {
     const rn = m.rn!;
     if (rd.snapshot) this.restoreState(m, rd.snapshot);
-    const leaders = this.leaders();
     for (const e of rd.committedEntries) {
       if (e.index <= m.applied) continue; // covered by a snapshot restored meanwhile
       if (e.index !== m.applied + 1) this.check.fail(`${m.id} applies ${e.index} after ${m.applied}`);
-      this.check.observeApply(m.id, e, rn.raft.term, leaders);
+      this.check.observeApply(m.id, e);
       m.sm.push(entryKey(e));
-      if (e.type === 'confChange') m.confState = rn.applyConfChange(decodeConfChange(e.data));
+      if (e.type === 'confChange') this.applyConfChange(m, decodeConfChange(e.data));
     }
     for (const rs of rd.readStates) {
       const ctx = text.decode(rs.requestCtx);
-      const issuedAt = this.readsIssued.get(ctx);
-      if (issuedAt === undefined) return this.check.fail(`${m.id} got a ReadState for unknown ctx ${ctx}`);
-      this.check.observeRead(m.id, rs.index, issuedAt);
+      const issue = this.readsIssued.get(ctx);
+      if (issue === undefined) return this.check.fail(`${m.id} got a ReadState for unknown ctx ${ctx}`);
+      this.check.observeRead(m.id, rs.index, issue);
+      if (this.isDeposedLeader(m.id)) this.check.stats.deposedReadsAnswered++;
       m.reads.push({ index: rs.index, ctx });
     }
+  }
+
+  private applyConfChange(m: SimMember, cc: ConfChange): void {
+    const rn = m.rn!;
+    const before = rn.status().config;
+    const isNew = ![...before.voters, ...before.learners].includes(cc.nodeId);
+    m.confState = rn.applyConfChange(cc);
+    // etcd's rule: a member new to the configuration counts as recently active (CheckQuorum grace).
+    const pr = rn.status().progress?.get(cc.nodeId);
+    if (isNew && pr && !pr.recentActive) this.check.fail(`leader ${m.id} added ${cc.nodeId} as not recently active`);
   }
 
   private restoreState(m: SimMember, snap: Snapshot): void {
@@ -339,6 +411,9 @@ export class Cluster {
     if (!m.rn) return;
     this.check.observeRole(m.id, m.rn);
     this.check.observeLog(m.id, m.rn);
+    const leaders = this.leaders();
+    this.check.observeCommit(m.id, m.rn, leaders);
+    if (leaders.length > 1) this.check.stats.twoLeaders++;
   }
 
   /** Re-checks log matching over every live member's whole log. */
@@ -401,7 +476,10 @@ export class Cluster {
   waitForLeader(maxTicks = 500): NodeId {
     for (let i = 0; i < maxTicks; i++) {
       const l = this.leader();
-      if (l !== undefined && this.upMembers().every((m) => m.rn!.raft.lead === l || !m.rn!.raft.promotable())) return l;
+      // A member removed from the configuration may never learn it: it does not count.
+      const cfg = l === undefined ? undefined : this.node(l).status().config;
+      const inConfig = (id: NodeId) => cfg !== undefined && (cfg.voters.includes(id) || cfg.learners.includes(id));
+      if (l !== undefined && this.upMembers().every((m) => m.rn!.raft.lead === l || !m.rn!.raft.promotable() || !inConfig(m.id))) return l;
       this.tickAll();
       this.stabilize();
     }

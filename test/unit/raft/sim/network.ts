@@ -39,8 +39,15 @@ export class Network {
     return this.inFlight.length;
   }
 
-  /** Queues `msg`; returns false if it was lost on the way. */
-  send(msg: Message, now: number): boolean {
+  /**
+   * Who put each message on the wire. A forwarded request keeps the
+   * requester in `from`, but travels over the forwarder's links.
+   */
+  private readonly senders = new WeakMap<Message, NodeId>();
+
+  /** Queues `msg` sent by `sender` (default `msg.from`); returns false if it was lost on the way. */
+  send(msg: Message, now: number, sender: NodeId = msg.from): boolean {
+    this.senders.set(msg, sender);
     if (this.faults.drop > 0 && this.rng.chance(this.faults.drop)) return false;
     const copies = this.faults.duplicate > 0 && this.rng.chance(this.faults.duplicate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
@@ -48,6 +55,11 @@ export class Network {
       this.inFlight.push({ msg, deliverAt: now + delay });
     }
     return true;
+  }
+
+  /** The member that sent `msg` (its `from` unless it was forwarded). */
+  senderOf(msg: Message): NodeId {
+    return this.senders.get(msg) ?? msg.from;
   }
 
   connected(from: NodeId, to: NodeId): boolean {
@@ -58,6 +70,11 @@ export class Network {
   cutLink(a: NodeId, b: NodeId): void {
     this.cut.add(`${a}>${b}`);
     this.cut.add(`${b}>${a}`);
+  }
+
+  /** Cuts the direction from -> to only: `to` still reaches `from`. */
+  cutOneWay(from: NodeId, to: NodeId): void {
+    this.cut.add(`${from}>${to}`);
   }
 
   /** Splits members into groups that cannot talk to each other. */
