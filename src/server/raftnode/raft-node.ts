@@ -110,6 +110,9 @@ export class RaftNode {
       preVote: o.preVote,
       maxSizePerMsg: 1024 * 1024,
       maxInflightMsgs: 256,
+      // A leader cut off from its majority stops taking proposals past this much
+      // uncommitted payload (they fail by timeout) instead of growing without bound.
+      maxUncommittedEntriesSize: 1 << 30,
     })
     this.appliedIndex = o.applied
     this.snapshotIndex = o.storage.snapshot().metadata.index
