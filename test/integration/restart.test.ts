@@ -71,6 +71,18 @@ describe('a member restarts at every seam', function () {
     return p
   }
 
+  function newDataDir(): { root: string; dataDir: string } {
+    const root = tmpDir('tsetcd-restart-')
+    dirs.push(root)
+    return { root, dataDir: path.join(root, 'data') }
+  }
+
+  /** SIGTERM; the member must exit cleanly. */
+  async function stopped(p: ServerProc): Promise<void> {
+    assert.equal(await p.stop(), 0, `clean stop:\n${p.log()}`)
+    procs.splice(procs.indexOf(p), 1)
+  }
+
   function portsOf(p: ServerProc) {
     return { clientPort: Number(new URL(p.clientUrl).port), peerPort: Number(new URL(p.peerUrl).port) }
   }
@@ -84,9 +96,7 @@ describe('a member restarts at every seam', function () {
 
   for (const count of [1, 2, 5, 100]) {
     it(`--snapshot-count ${count}: restarts after snapshots, by SIGTERM and by kill -9, keep every write`, async () => {
-      const root = tmpDir('tsetcd-restart-')
-      dirs.push(root)
-      const dataDir = path.join(root, 'data')
+      const { dataDir } = newDataDir()
       const args = ['--snapshot-count', String(count)]
       let p = await member(dataDir, args)
       let n = 0
@@ -107,9 +117,7 @@ describe('a member restarts at every seam', function () {
   }
 
   it('--snapshot-count 10000: restarts after the first snapshot', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { dataDir } = newDataDir()
     const args = ['--snapshot-count', '10000']
     let p = await member(dataDir, args)
     await putRange(p, 'k/', 0, 10050, 64)
@@ -122,9 +130,7 @@ describe('a member restarts at every seam', function () {
   })
 
   it('restarts after WAL segments and snapshot files were purged', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { dataDir } = newDataDir()
     const args = ['--snapshot-count', '20', '--max-wals', '2', '--max-snapshots', '1']
     const env = { TSETCD_WAL_SEGMENT_BYTES: '8192' }
     let p = await member(dataDir, args, env)
@@ -140,14 +146,11 @@ describe('a member restarts at every seam', function () {
   })
 
   it('a snapshot file without its WAL marker (crash between the two) is passed over', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { dataDir } = newDataDir()
     const args = ['--snapshot-count', '10']
     let p = await member(dataDir, args)
     await putRange(p, 'k/', 0, 55)
-    assert.equal(await p.stop(), 0)
-    procs.splice(procs.indexOf(p), 1)
+    await stopped(p)
     // A newer snapshot file than any the WAL knows, as a crash right after saving it leaves.
     const snaps = new Snapshotter(path.join(dataDir, 'member', 'snap'))
     const newest = (await snaps.list())[0]!
@@ -159,13 +162,10 @@ describe('a member restarts at every seam', function () {
   })
 
   it('refuses to start when the database has applied entries the WAL lost, naming both', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { dataDir } = newDataDir()
     const p = await member(dataDir, [])
     await putRange(p, 'k/', 0, 20, 1)
-    assert.equal(await p.stop(), 0)
-    procs.splice(procs.indexOf(p), 1)
+    await stopped(p)
     // Zero the sector holding the end of the last write: the WAL reads it as torn and cuts it.
     const walDir = path.join(dataDir, 'member', 'wal')
     const last = path.join(walDir, walFiles(dataDir).sort().at(-1)!)
@@ -183,13 +183,10 @@ describe('a member restarts at every seam', function () {
   })
 
   it('a swap cut short (db.old without db) puts the old database back', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { dataDir } = newDataDir()
     let p = await member(dataDir, ['--snapshot-count', '10'])
     await putRange(p, 'k/', 0, 35)
-    assert.equal(await p.stop(), 0)
-    procs.splice(procs.indexOf(p), 1)
+    await stopped(p)
     const db = path.join(dataDir, 'member', 'db')
     fs.renameSync(db, db + '.old')
     p = await member(dataDir, ['--snapshot-count', '10'], {}, portsOf(p))
@@ -197,21 +194,17 @@ describe('a member restarts at every seam', function () {
   })
 
   it('a crash after a received snapshot was made durable, before its database was swapped in, installs that database', async () => {
-    const root = tmpDir('tsetcd-restart-')
-    dirs.push(root)
-    const dataDir = path.join(root, 'data')
+    const { root, dataDir } = newDataDir()
     const args = ['--snapshot-count', '10']
     let p = await member(dataDir, args)
     await putRange(p, 'k/', 0, 5)
-    assert.equal(await p.stop(), 0)
-    procs.splice(procs.indexOf(p), 1)
+    await stopped(p)
     const db = path.join(dataDir, 'member', 'db')
     const early = path.join(root, 'db-early')
     fs.cpSync(db, early, { recursive: true })
     p = await member(dataDir, args, {}, portsOf(p))
     await putRange(p, 'k/', 5, 60)
-    assert.equal(await p.stop(), 0)
-    procs.splice(procs.indexOf(p), 1)
+    await stopped(p)
     // The WAL names snapshot (term, index); its database copy is staged, the live one is
     // older: the state right after the snapshot's marker was written.
     const newest = (await new Snapshotter(path.join(dataDir, 'member', 'snap')).list())[0]!
