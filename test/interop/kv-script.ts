@@ -39,6 +39,14 @@ export const KV_SCRIPT: Step[] = [
   { args: ['get', 'foo', '--prefix', '--sort-by=MODIFY', '--order=ASCEND', '-w', 'json'] },
   { args: ['get', 'foo', '--prefix', '--sort-by=CREATE', '--order=DESCEND', '--limit', '1'] },
   { args: ['get', 'foo', '--prefix', '--sort-by=VERSION'] },
+  // A sort target other than the key with no order and a limit: etcd sorts only the first
+  // limit+1 keys in key order (s/c, the oldest and smallest, is third).
+  { args: ['put', 's/c', '0'] },
+  { args: ['put', 's/a', '5'] },
+  { args: ['put', 's/b', '7'] },
+  { args: ['get', 's/', '--prefix', '--sort-by=MODIFY', '--limit', '1'] },
+  { args: ['get', 's/', '--prefix', '--sort-by=VALUE', '--limit', '1', '-w', 'json'] },
+  { args: ['get', 's/', '--prefix', '--sort-by=CREATE', '--order=ASCEND', '--limit', '1'] },
   { args: ['get', 'foo', '--prefix', '--print-value-only'] },
   { args: ['get', 'foo', 'zoo'] },
   { args: ['get', 'foo', '--rev=2'] },

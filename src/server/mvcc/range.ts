@@ -7,7 +7,8 @@
  * - Results are filtered (min/max mod and create revision), sorted, then cut to `limit`;
  *   `more` tells whether the cut dropped anything.
  * - sort_order NONE with sort_target KEY is key order; NONE with another target sorts
- *   ascending on it. Ties keep key order.
+ *   ascending on it, and (as etcd does) with a limit and no revision filter only the first
+ *   limit+1 keys in key order are sorted. Ties keep key order.
  * - The response header revision is the store revision the read was made at (not the
  *   requested historical revision).
  */
@@ -100,12 +101,14 @@ export function planRange(index: TreeIndex, q: RangeQuery, atRev: number): Range
   if (target !== Target.KEY && order === Order.NONE) order = Order.ASCEND
   const known = target >= Target.KEY && target <= Target.VALUE && order >= Order.NONE && order <= Order.DESCEND
   const natural = !known || order === Order.NONE || (order === Order.ASCEND && target === Target.KEY)
-  const cap = natural && limit > 0 ? limit + 1 : Infinity
   const minMod = q.min_mod_revision
   const maxMod = q.max_mod_revision
   const minCreate = q.min_create_revision
   const maxCreate = q.max_create_revision
   const filtered = minMod !== 0 || maxMod !== 0 || minCreate !== 0 || maxCreate !== 0
+  // As etcd: with no order asked for and no revision filter, only the first limit+1 keys (in
+  // key order) are fetched, and a sort on another target orders just those.
+  const cap = (natural || (q.sort_order === Order.NONE && !filtered)) && limit > 0 ? limit + 1 : Infinity
   const countOnly = q.count_only
   const sortKeys: number[] | null = !natural && (target === Target.VERSION || target === Target.CREATE || target === Target.MOD) ? [] : null
   const { mains, subs } = plan

@@ -80,6 +80,9 @@ export class Model {
     if (q.min_mod_revision) kvs = kvs.filter((kv) => kv.mod_revision >= q.min_mod_revision)
     if (q.max_create_revision) kvs = kvs.filter((kv) => kv.create_revision <= q.max_create_revision)
     if (q.min_create_revision) kvs = kvs.filter((kv) => kv.create_revision >= q.min_create_revision)
+    const filtered = q.max_mod_revision || q.min_mod_revision || q.max_create_revision || q.min_create_revision
+    // etcd: no order asked for and no filter: only the first limit+1 keys are fetched (and sorted)
+    if (q.sort_order === 0 && !filtered && q.limit > 0) kvs = kvs.slice(0, q.limit + 1)
     let order = q.sort_order
     if (q.sort_target !== 0 && order === 0) order = 1
     if (order !== 0) {

@@ -121,12 +121,19 @@ describe('MvccStore: ranges', () => {
     }
     const byModDesc = await check({ ...all, sort_target: Target.MOD, sort_order: Order.DESCEND, limit: 2 })
     assert.deepEqual(keysOf(byModDesc), ['ca', '\u0000'])
-    const byValue = await check({ ...all, sort_target: Target.VALUE, limit: 3 })
+    const byValue = await check({ ...all, sort_target: Target.VALUE, sort_order: Order.ASCEND, limit: 3 })
     assert.deepEqual(
       byValue.kvs.map((kv) => kv.value.toString()),
       ['0', '1', '2'],
     )
     assert.equal(byValue.more, true)
+    // No order asked for: as etcd, only the first limit+1 keys in key order are sorted.
+    const firstByValue = await check({ ...all, sort_target: Target.VALUE, limit: 3 })
+    assert.deepEqual(
+      firstByValue.kvs.map((kv) => kv.value.toString()),
+      ['1', '2', '9'],
+    )
+    assert.equal(firstByValue.more, true)
     const keyDesc = await check({ ...all, sort_order: Order.DESCEND, limit: 2 })
     assert.deepEqual(keysOf(keyDesc), ['\u00ff', 'e'])
   })
