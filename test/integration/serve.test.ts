@@ -50,6 +50,12 @@ describe('tsetcd serve', function () {
       assert.match(d.stderr, /--listen-client-urls: expected IP in URL for binding \(http:\/\/example.com:2379\)/)
     })
 
+    it('refuses a flag it does not support yet given a value other than its default, naming it', async () => {
+      const r = await serve(['--force-new-cluster'])
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /^--force-new-cluster is not supported yet by tsetcd \(given "true"; only the default "false" is accepted\)\n/)
+    })
+
     it("checks etcd's timing rules", async () => {
       const r = await serve(['--heartbeat-interval', '300', '--election-timeout', '1000'])
       assert.equal(r.code, 1)

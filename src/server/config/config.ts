@@ -5,6 +5,7 @@
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from './duration.js'
+import { checkDefaultOnly } from './unsupported.js'
 
 export interface ServerConfig {
   name: string
@@ -56,7 +57,10 @@ export interface ServerConfig {
   walSegmentBytes?: number
   watchProgressNotifyIntervalMs: number
   leaseCheckpointIntervalMs: number
-  forceNewCluster: boolean
+  /** --initial-election-tick-advance: a lone member fast-forwards its election ticks at boot. */
+  initialElectionTickAdvance: boolean
+  /** --self-signed-cert-validity, in years (0 is taken as 1, as etcd does). */
+  selfSignedCertValidity: number
   /** Flags that were set (on the command line, in the environment or in the config file). */
   explicit: Set<string>
   warnings: string[]
@@ -101,6 +105,7 @@ function checkBindUrls(flag: string, urls: URL[]): void {
 export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean } {
   const parsed = readSettings(argv, env)
   const raw: RawValues = parsed.values
+  checkDefaultOnly(raw)
   const get = (name: string): string => raw.get(name) ?? FLAGS.find((d) => d.name === name)!.default
   const bool = (name: string): boolean => /^(1|t|true)$/i.test(get(name))
   const num = (name: string): number => Number(get(name))
@@ -192,7 +197,8 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(walSegmentBytes !== undefined ? { walSegmentBytes } : {}),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
-    forceNewCluster: bool('force-new-cluster'),
+    initialElectionTickAdvance: bool('initial-election-tick-advance'),
+    selfSignedCertValidity: num('self-signed-cert-validity') || 1,
     explicit: parsed.explicit,
     warnings: parsed.warnings,
   }

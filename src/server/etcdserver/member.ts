@@ -172,7 +172,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     maxWals: cfg.maxWals,
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
-    advanceTicks: identity.members.length === 1 ? electionTick - 1 : 0,
+    advanceTicks: identity.members.length === 1 && cfg.initialElectionTickAdvance ? electionTick - 1 : 0,
     onFatal: (err) => {
       void server.stop()
       if (opts.onFatal) opts.onFatal(err)

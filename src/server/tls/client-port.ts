@@ -45,7 +45,7 @@ async function certificateFiles(cfg: ServerConfig, log: Logger, secure: URL[]): 
   }
   if (!t.autoTls || secure.length === 0) return undefined
   const dir = path.join(cfg.dataDir, 'fixtures', 'client')
-  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), { clientAuth: false })
+  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), { clientAuth: false, validityYears: cfg.selfSignedCertValidity })
   log.info(made.created ? 'generated self-signed client TLS certificate' : 'using existing self-signed client TLS certificate', { 'cert-file': made.certFile })
   return { certFile: made.certFile, keyFile: made.keyFile, caFile }
 }

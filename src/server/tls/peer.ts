@@ -28,7 +28,7 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
       clientCertAuth: t.peerClientCertAuth || t.peerTrustedCaFile !== '',
     }
   } else if (t.peerAutoTls && cfg.listenPeerUrls.some(isSecure)) {
-    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), { clientAuth: true })
+    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), { clientAuth: true, validityYears: cfg.selfSignedCertValidity })
     log.info(made.created ? 'generated self-signed peer TLS certificate' : 'using existing self-signed peer TLS certificate', { 'cert-file': made.certFile })
     options = { certFile: made.certFile, keyFile: made.keyFile, insecureSkipVerify: true }
   }
