@@ -5,7 +5,7 @@
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from './duration.js'
-import { checkDefaultOnly } from './unsupported.js'
+import { checkDefaultOnly, notSupported } from './unsupported.js'
 
 export interface ServerConfig {
   name: string
@@ -140,6 +140,9 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   for (const level of [get('log-level')]) {
     if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(level)) throw new ConfigError(`unknown log-level "${level}"`)
   }
+  const logOutputs = get('log-outputs').split(',').map((o) => o.trim()).filter(Boolean)
+  if (logOutputs.length > 1 && logOutputs.includes('default')) throw new ConfigError('multi logoutput for "default" is not supported yet')
+  if (logOutputs.includes('systemd/journal')) throw notSupported('log-outputs', get('log-outputs'), 'default')
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
 
@@ -192,7 +195,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       cipherSuites: get('cipher-suites'),
     },
     logLevel: bool('debug') ? 'debug' : get('log-level'),
-    logOutputs: get('log-outputs').split(',').filter(Boolean),
+    logOutputs: logOutputs.length === 0 ? ['default'] : logOutputs,
     unsafeNoFsync: bool('unsafe-no-fsync'),
     ...(walSegmentBytes !== undefined ? { walSegmentBytes } : {}),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
