@@ -45,6 +45,8 @@ export interface ServerConfig {
     peerClientCertAuth: boolean
     peerAutoTls: boolean
     minVersion: string
+    /** '' : the highest this build supports (TLS 1.3). */
+    maxVersion: string
     cipherSuites: string
   }
   logLevel: string
@@ -146,6 +148,10 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
 
+  const maxTls = get('tls-max-version')
+  if (!['', 'TLS1.2', 'TLS1.3'].includes(maxTls)) throw new ConfigError(`error verifying flags, invalid value "${maxTls}" for flag -tls-max-version: unsupported TLS version. See 'tsetcd serve --help'.`)
+  if (maxTls !== '' && minTls > maxTls) throw new ConfigError(`min version (${minTls}) is greater than max version (${maxTls})`)
+
   const segEnv = env.TSETCD_WAL_SEGMENT_BYTES
   const walSegmentBytes = segEnv ? Number(segEnv) : undefined
   if (walSegmentBytes !== undefined && (!Number.isSafeInteger(walSegmentBytes) || walSegmentBytes < 1024)) {
@@ -192,6 +198,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       peerClientCertAuth: bool('peer-client-cert-auth'),
       peerAutoTls: bool('peer-auto-tls'),
       minVersion: minTls,
+      maxVersion: maxTls,
       cipherSuites: get('cipher-suites'),
     },
     logLevel: bool('debug') ? 'debug' : get('log-level'),

@@ -19,6 +19,11 @@ export interface PeerTlsOptions {
   allowedCN?: string
   /** Dial peers without verifying their certificate (tests, --peer-auto-tls). */
   insecureSkipVerify?: boolean
+  /** --tls-min-version / --tls-max-version, in Node's names. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3'
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3'
+  /** --cipher-suites as an OpenSSL cipher string. */
+  ciphers?: string
 }
 
 /** The files' contents, loaded. */
@@ -29,6 +34,7 @@ export interface TlsMaterial {
   clientCertAuth: boolean
   allowedCN?: string
   insecureSkipVerify: boolean
+  versions: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }
 }
 
 export async function loadTls(o: PeerTlsOptions): Promise<TlsMaterial> {
@@ -37,11 +43,17 @@ export async function loadTls(o: PeerTlsOptions): Promise<TlsMaterial> {
     fs.readFile(o.keyFile),
     o.trustedCAFile === undefined ? Promise.resolve(undefined) : fs.readFile(o.trustedCAFile),
   ])
-  return { cert, key, ca, clientCertAuth: o.clientCertAuth ?? false, allowedCN: o.allowedCN, insecureSkipVerify: o.insecureSkipVerify ?? false }
+  const versions = {
+    ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+    ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+  }
+  return { cert, key, ca, clientCertAuth: o.clientCertAuth ?? false, allowedCN: o.allowedCN, insecureSkipVerify: o.insecureSkipVerify ?? false, versions }
 }
 
 export function serverTlsOptions(m: TlsMaterial) {
   return {
+    ...m.versions,
     cert: m.cert,
     key: m.key,
     ca: m.ca,
@@ -52,6 +64,7 @@ export function serverTlsOptions(m: TlsMaterial) {
 
 export function clientTlsOptions(m: TlsMaterial) {
   return {
+    ...m.versions,
     cert: m.cert,
     key: m.key,
     ca: m.ca,

@@ -55,6 +55,7 @@ function policyOf(cfg: ServerConfig): ServerTlsPolicy {
     // etcd requires and verifies client certificates when a trusted CA is given, too
     requireClientCert: cfg.tls.clientCertAuth || cfg.tls.trustedCaFile !== '',
     minVersion: nodeTlsVersion(cfg.tls.minVersion),
+    ...(cfg.tls.maxVersion === '' ? {} : { maxVersion: nodeTlsVersion(cfg.tls.maxVersion) }),
     ciphers: opensslCiphers(cfg.tls.cipherSuites, cfg.tls.minVersion),
   }
 }
@@ -80,7 +81,7 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
   } catch (err) {
     throw new TlsConfigError(`client TLS (${files.certFile}): ${(err as Error).message}`)
   }
-  log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, ...describeCert(pair) })
+  log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, 'max-version': policy.maxVersion ?? '', ...describeCert(pair) })
   if (new Date(pair.leaf.validTo) < new Date()) log.warn('client TLS certificate has expired; clients will refuse it', { 'cert-file': files.certFile, ...describeCert(pair) })
   let current = listenOptions(pair, policy)
   const listeners: ((o: ServerTlsOptions) => void)[] = []

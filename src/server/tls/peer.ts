@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import type { PeerTlsOptions } from '../peer/tls.js'
 import { TlsConfigError } from './errors.js'
+import { nodeTlsVersion, opensslCiphers } from './cipher-suites.js'
 import { selfCert, urlHosts } from './self-cert.js'
 
 const isSecure = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 'unixs:'
@@ -36,5 +37,13 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
   if (unsecured) {
     throw new TlsConfigError(`TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url ${unsecured.href.replace(/\/$/, '')} with HTTPS scheme`)
   }
-  return options
+  if (options === undefined) return undefined
+  // --tls-min-version, --tls-max-version and --cipher-suites apply to both ports, as in etcd.
+  const ciphers = opensslCiphers(t.cipherSuites, t.minVersion)
+  return {
+    ...options,
+    minVersion: nodeTlsVersion(t.minVersion),
+    ...(t.maxVersion === '' ? {} : { maxVersion: nodeTlsVersion(t.maxVersion) }),
+    ...(ciphers === undefined ? {} : { ciphers }),
+  }
 }

@@ -11,6 +11,8 @@ export interface ServerTlsPolicy {
   /** Require a client certificate and verify it against the CA (--client-cert-auth, --trusted-ca-file). */
   requireClientCert: boolean
   minVersion: 'TLSv1.2' | 'TLSv1.3'
+  /** --tls-max-version; undefined: the highest Node supports. */
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3'
   /** OpenSSL cipher string; undefined: Node's defaults. */
   ciphers?: string
 }
@@ -19,6 +21,7 @@ export interface ServerTlsPolicy {
 export function secureContextOptions(pair: KeyPair, policy: ServerTlsPolicy): SecureContextOptions {
   const o: SecureContextOptions = { cert: pair.cert, key: pair.key, minVersion: policy.minVersion }
   if (pair.ca !== undefined) o.ca = pair.ca
+  if (policy.maxVersion !== undefined) o.maxVersion = policy.maxVersion
   if (policy.ciphers !== undefined) o.ciphers = policy.ciphers
   return o
 }

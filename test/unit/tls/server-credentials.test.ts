@@ -5,6 +5,7 @@ import path from 'node:path'
 import { buildConfig } from '../../../src/server/config/config.js'
 import { silentLogger } from '../../../src/server/log.js'
 import { clientPortSecurity, peerTlsOptions, type ClientPortSecurity } from '../../../src/server/tls/index.js'
+import { clientTlsOptions, loadTls, serverTlsOptions } from '../../../src/server/peer/tls.js'
 import { makeTestPki, type TestPki } from './certs.js'
 import { grpcServer, tryHandshake } from './handshakes.js'
 
@@ -79,6 +80,16 @@ describe('TLS: client port credentials from etcd flags', function () {
     assert.equal((await tryHandshake(port, {})).protocol, 'TLSv1.3')
   })
 
+  it('--tls-max-version TLS1.2 refuses TLS 1.3-only clients; it may not be below --tls-min-version', async () => {
+    const port = await serve([...files(pki.server), '--tls-max-version', 'TLS1.2'])
+    assert.equal((await tryHandshake(port, {})).protocol, 'TLSv1.2')
+    assert.equal((await tryHandshake(port, { minVersion: 'TLSv1.3' })).accepted, false)
+    const both = await serve([...files(pki.server), '--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.3'])
+    assert.equal((await tryHandshake(both, {})).protocol, 'TLSv1.3')
+    assert.throws(() => config(pki, ['--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.2']), { message: 'min version (TLS1.3) is greater than max version (TLS1.2)' })
+    assert.throws(() => config(pki, ['--tls-max-version', 'TLS1.1']), /invalid value "TLS1.1" for flag -tls-max-version: unsupported TLS version/)
+  })
+
   it('--cipher-suites limits the TLS 1.2 suites', async () => {
     const port = await serve([...files(pki.server), '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'])
     const ok = await tryHandshake(port, { maxVersion: 'TLSv1.2' })
@@ -134,7 +145,7 @@ describe('TLS: peer transport settings from etcd flags', () => {
 
   it('maps --peer-* flags; a trusted CA means client certificates are checked', async () => {
     const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]), silentLogger)
-    assert.deepEqual(opts, { certFile: pki.server.cert, keyFile: pki.server.key, trustedCAFile: pki.ca, clientCertAuth: true })
+    assert.deepEqual(opts, { certFile: pki.server.cert, keyFile: pki.server.key, trustedCAFile: pki.ca, clientCertAuth: true, minVersion: 'TLSv1.2' })
     assert.equal(await peerTlsOptions(peerConfig([], 'http://127.0.0.1:2380'), silentLogger), undefined)
   })
 
@@ -142,9 +153,21 @@ describe('TLS: peer transport settings from etcd flags', () => {
     const cfg = peerConfig(['--peer-auto-tls'])
     const opts = await peerTlsOptions(cfg, silentLogger)
     const dir = path.join(cfg.dataDir, 'fixtures', 'peer')
-    assert.deepEqual(opts, { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), insecureSkipVerify: true })
+    assert.deepEqual(opts, { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), insecureSkipVerify: true, minVersion: 'TLSv1.2' })
     const cert = new X509Certificate(fs.readFileSync(opts!.certFile))
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'])
+  })
+
+  it('--tls-min-version, --tls-max-version and --cipher-suites apply to the peer port too', async () => {
+    const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--tls-max-version', 'TLS1.2', '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']), silentLogger)
+    const m = await loadTls(opts!)
+    const server = serverTlsOptions(m)
+    const client = clientTlsOptions(m)
+    for (const o of [server, client]) {
+      assert.equal(o.minVersion, 'TLSv1.2')
+      assert.equal(o.maxVersion, 'TLSv1.2')
+      assert.match(o.ciphers!, /^ECDHE-ECDSA-AES256-GCM-SHA384:/)
+    }
   })
 
   it('an https peer URL without certificates is an error naming the flags', async () => {
