@@ -38,11 +38,16 @@ export interface ServerConfig {
     keyFile: string
     trustedCaFile: string
     clientCertAuth: boolean
+    clientCrlFile: string
+    clientCertAllowedHostname: string
     autoTls: boolean
     peerCertFile: string
     peerKeyFile: string
     peerTrustedCaFile: string
     peerClientCertAuth: boolean
+    peerCrlFile: string
+    peerCertAllowedCn: string
+    peerCertAllowedHostname: string
     peerAutoTls: boolean
     minVersion: string
     /** '' : the highest this build supports (TLS 1.3). */
@@ -191,11 +196,16 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       keyFile: get('key-file'),
       trustedCaFile: get('trusted-ca-file'),
       clientCertAuth: bool('client-cert-auth'),
+      clientCrlFile: get('client-crl-file'),
+      clientCertAllowedHostname: get('client-cert-allowed-hostname'),
       autoTls: bool('auto-tls'),
       peerCertFile: get('peer-cert-file'),
       peerKeyFile: get('peer-key-file'),
       peerTrustedCaFile: get('peer-trusted-ca-file'),
       peerClientCertAuth: bool('peer-client-cert-auth'),
+      peerCrlFile: get('peer-crl-file'),
+      peerCertAllowedCn: get('peer-cert-allowed-cn'),
+      peerCertAllowedHostname: get('peer-cert-allowed-hostname'),
       peerAutoTls: bool('peer-auto-tls'),
       minVersion: minTls,
       maxVersion: maxTls,

@@ -9,6 +9,7 @@ import tls from 'node:tls'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { opensslCiphers, nodeTlsVersion } from './cipher-suites.js'
+import { checkPeerCertificate, RevocationList, type PeerCertPolicy } from './cert-checks.js'
 import { TlsConfigError } from './errors.js'
 import { FileWatcher, stamps } from './file-watch.js'
 import { loadKeyPair, type KeyPair, type TlsFiles } from './key-pair.js'
@@ -50,8 +51,18 @@ async function certificateFiles(cfg: ServerConfig, log: Logger, secure: URL[]): 
   return { certFile: made.certFile, keyFile: made.keyFile, caFile }
 }
 
-function policyOf(cfg: ServerConfig): ServerTlsPolicy {
+function policyOf(cfg: ServerConfig, checks: PeerCertPolicy, log: Logger): ServerTlsPolicy {
+  const checked = checks.crl !== undefined || checks.allowedHostname !== undefined
   return {
+    ...(checked
+      ? {
+          checkPeer: (socket) => {
+            const reason = checkPeerCertificate(checks, socket)
+            if (reason !== undefined) log.warn('rejected connection', { 'remote-addr': socket.remoteAddress, error: reason })
+            return reason
+          },
+        }
+      : {}),
     // etcd requires and verifies client certificates when a trusted CA is given, too
     requireClientCert: cfg.tls.clientCertAuth || cfg.tls.trustedCaFile !== '',
     minVersion: nodeTlsVersion(cfg.tls.minVersion),
@@ -63,7 +74,10 @@ function policyOf(cfg: ServerConfig): ServerTlsPolicy {
 /** Loads and checks the client port's TLS settings; any problem stops start-up with a message naming it. */
 export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: ClientPortOptions = {}): Promise<ClientPortSecurity> {
   const secure = cfg.listenClientUrls.filter(isSecureUrl)
-  const policy = policyOf(cfg)
+  const checks: PeerCertPolicy = {}
+  if (cfg.tls.clientCrlFile !== '') checks.crl = await RevocationList.open(cfg.tls.clientCrlFile, log)
+  if (cfg.tls.clientCertAllowedHostname !== '') checks.allowedHostname = cfg.tls.clientCertAllowedHostname
+  const policy = policyOf(cfg, checks, log)
   const files = await certificateFiles(cfg, log, secure)
   for (const u of cfg.listenClientUrls) {
     if (isSecureUrl(u) && files === undefined) {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js'
 import type { PeerTlsOptions } from '../peer/tls.js'
 import { TlsConfigError } from './errors.js'
 import { nodeTlsVersion, opensslCiphers } from './cipher-suites.js'
+import { checkAllowedFlags } from './cert-checks.js'
 import { selfCert, urlHosts } from './self-cert.js'
 
 const isSecure = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 'unixs:'
@@ -40,8 +41,12 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
   if (options === undefined) return undefined
   // --tls-min-version, --tls-max-version and --cipher-suites apply to both ports, as in etcd.
   const ciphers = opensslCiphers(t.cipherSuites, t.minVersion)
+  checkAllowedFlags(t.peerCertAllowedCn, t.peerCertAllowedHostname, '--peer-cert-allowed-cn, --peer-cert-allowed-hostname')
   return {
     ...options,
+    ...(t.peerCrlFile !== '' ? { crlFile: t.peerCrlFile } : {}),
+    ...(t.peerCertAllowedCn !== '' ? { allowedCN: t.peerCertAllowedCn } : {}),
+    ...(t.peerCertAllowedHostname !== '' ? { allowedHostname: t.peerCertAllowedHostname } : {}),
     minVersion: nodeTlsVersion(t.minVersion),
     ...(t.maxVersion === '' ? {} : { maxVersion: nodeTlsVersion(t.maxVersion) }),
     ...(ciphers === undefined ? {} : { ciphers }),

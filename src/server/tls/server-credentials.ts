@@ -5,6 +5,7 @@
  * the last good one stays otherwise.
  */
 import type { SecureContextOptions } from 'node:tls'
+import type { TLSSocket } from 'node:tls'
 import type { KeyPair } from './key-pair.js'
 
 export interface ServerTlsPolicy {
@@ -15,6 +16,8 @@ export interface ServerTlsPolicy {
   maxVersion?: 'TLSv1.2' | 'TLSv1.3'
   /** OpenSSL cipher string; undefined: Node's defaults. */
   ciphers?: string
+  /** Checks after the handshake (revocation, allowed host name): why to refuse, or undefined. */
+  checkPeer?: (socket: TLSSocket) => string | undefined
 }
 
 /** The secure-context options for a key pair under a policy (all of them: setSecureContext replaces the whole context). */
@@ -27,8 +30,10 @@ export function secureContextOptions(pair: KeyPair, policy: ServerTlsPolicy): Se
 }
 
 /** Everything a TLS listener needs: the secure context and how clients are verified. */
-export type ServerTlsOptions = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean }
+export type ServerTlsOptions = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean; checkPeer?: (socket: TLSSocket) => string | undefined }
 
 export function listenOptions(pair: KeyPair, policy: ServerTlsPolicy): ServerTlsOptions {
-  return { ...secureContextOptions(pair, policy), requestCert: policy.requireClientCert, rejectUnauthorized: policy.requireClientCert }
+  const o: ServerTlsOptions = { ...secureContextOptions(pair, policy), requestCert: policy.requireClientCert, rejectUnauthorized: policy.requireClientCert }
+  if (policy.checkPeer) o.checkPeer = policy.checkPeer
+  return o
 }

@@ -6,7 +6,9 @@ import { buildConfig } from '../../../src/server/config/config.js'
 import { silentLogger } from '../../../src/server/log.js'
 import { clientPortSecurity, peerTlsOptions, type ClientPortSecurity } from '../../../src/server/tls/index.js'
 import { clientTlsOptions, loadTls, serverTlsOptions } from '../../../src/server/peer/tls.js'
+import tls from 'node:tls'
 import { makeTestPki, type TestPki } from './certs.js'
+import { writeCrl } from '../../helpers/crl.js'
 import { grpcServer, tryHandshake } from './handshakes.js'
 
 const URL_TLS = 'https://127.0.0.1:2379'
@@ -90,6 +92,44 @@ describe('TLS: client port credentials from etcd flags', function () {
     assert.throws(() => config(pki, ['--tls-max-version', 'TLS1.1']), /invalid value "TLS1.1" for flag -tls-max-version: unsupported TLS version/)
   })
 
+  /** Whether the server keeps a connection with this client certificate open after the handshake. */
+  function kept(port: number, c: { cert: string; key: string }): Promise<boolean> {
+    return new Promise((resolve) => {
+      const sock = tls.connect({ host: '127.0.0.1', port, cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'] })
+      let timer: NodeJS.Timeout | undefined
+      const done = (v: boolean) => {
+        if (timer) clearTimeout(timer)
+        sock.destroy()
+        resolve(v)
+      }
+      sock.once('secureConnect', () => (timer = setTimeout(() => done(true), 500)))
+      sock.on('error', () => done(false))
+      sock.once('close', () => done(false))
+    })
+  }
+
+  it('--client-crl-file refuses revoked client certificates, and re-reads the list when it changes', async () => {
+    const crl = path.join(pki.dir, 'client-crl.pem')
+    await writeCrl(pki.ca, pki.caKey, [pki.expiredClient.cert], crl)
+    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', crl])
+    assert.equal(await kept(port, pki.client), true)
+    assert.equal(await kept(port, pki.rotated), true)
+    await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
+    await waitFor(async () => !(await kept(port, pki.client)))
+    assert.equal(await kept(port, pki.rotated), true)
+    await assert.rejects(serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', path.join(pki.dir, 'none.pem')]), /open .*none.pem: no such file or directory/)
+  })
+
+  it('--client-cert-allowed-hostname accepts only client certificates valid for that host', async () => {
+    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', 'wrong.example'])
+    assert.equal(await kept(port, pki.wrongHost), true)
+    assert.equal(await kept(port, pki.server), false)
+    assert.equal(await kept(port, pki.client), false)
+    const byIp = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', '10.9.9.9'])
+    assert.equal(await kept(byIp, pki.wrongHost), true)
+    assert.equal(await kept(byIp, pki.server), false)
+  })
+
   it('--cipher-suites limits the TLS 1.2 suites', async () => {
     const port = await serve([...files(pki.server), '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'])
     const ok = await tryHandshake(port, { maxVersion: 'TLSv1.2' })
@@ -168,6 +208,17 @@ describe('TLS: peer transport settings from etcd flags', () => {
       assert.equal(o.maxVersion, 'TLSv1.2')
       assert.match(o.ciphers!, /^ECDHE-ECDSA-AES256-GCM-SHA384:/)
     }
+  })
+
+  it('--peer-crl-file, --peer-cert-allowed-cn and --peer-cert-allowed-hostname reach the peer transport; CN and host name exclude each other', async () => {
+    const base = ['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]
+    const crl = path.join(pki.dir, 'peer-crl.pem')
+    await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
+    const opts = await peerTlsOptions(peerConfig([...base, '--peer-crl-file', crl, '--peer-cert-allowed-cn', 'm1']), silentLogger)
+    assert.equal(opts!.crlFile, crl)
+    assert.equal(opts!.allowedCN, 'm1')
+    assert.equal((await peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-hostname', 'localhost']), silentLogger))!.allowedHostname, 'localhost')
+    await assert.rejects(peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-cn', 'm1', '--peer-cert-allowed-hostname', 'localhost']), silentLogger), /AllowedCN and AllowedHostname are mutually exclusive \(cn="m1", hostname="localhost"\)/)
   })
 
   it('an https peer URL without certificates is an error naming the flags', async () => {
