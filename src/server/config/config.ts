@@ -6,6 +6,7 @@ import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from './duration.js'
 import { checkDefaultOnly, notSupported } from './unsupported.js'
+import { parseCompactionRetention } from './compaction.js'
 
 export interface ServerConfig {
   name: string
@@ -31,8 +32,14 @@ export interface ServerConfig {
   grpcKeepaliveTimeoutMs: number
   strictReconfigCheck: boolean
   preVote: boolean
-  autoCompactionRetention: string
+  /** Parsed: milliseconds (periodic) or revisions (revision); 0: no auto-compaction. */
+  autoCompactionRetention: number
   autoCompactionMode: 'periodic' | 'revision'
+  /**
+   * How often revision-mode auto-compaction checks (etcd: 5 minutes). Not an etcd flag: set
+   * through TSETCD_AUTO_COMPACTION_CHECK_INTERVAL (a Go duration), for tests.
+   */
+  autoCompactionCheckIntervalMs?: number
   tls: {
     certFile: string
     keyFile: string
@@ -157,6 +164,11 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!['', 'TLS1.2', 'TLS1.3'].includes(maxTls)) throw new ConfigError(`error verifying flags, invalid value "${maxTls}" for flag -tls-max-version: unsupported TLS version. See 'tsetcd serve --help'.`)
   if (maxTls !== '' && minTls > maxTls) throw new ConfigError(`min version (${minTls}) is greater than max version (${maxTls})`)
 
+  const autoCompactionRetention = parseCompactionRetention(mode, get('auto-compaction-retention') || '0')
+  const checkEnv = env.TSETCD_AUTO_COMPACTION_CHECK_INTERVAL
+  const autoCompactionCheckIntervalMs = checkEnv === undefined ? undefined : parseGoDuration(checkEnv)
+  if (checkEnv !== undefined && !(autoCompactionCheckIntervalMs! > 0)) throw new ConfigError(`TSETCD_AUTO_COMPACTION_CHECK_INTERVAL must be a positive duration, got "${checkEnv}"`)
+
   const segEnv = env.TSETCD_WAL_SEGMENT_BYTES
   const walSegmentBytes = segEnv ? Number(segEnv) : undefined
   if (walSegmentBytes !== undefined && (!Number.isSafeInteger(walSegmentBytes) || walSegmentBytes < 1024)) {
@@ -189,8 +201,9 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     grpcKeepaliveTimeoutMs: dur('grpc-keepalive-timeout'),
     strictReconfigCheck: bool('strict-reconfig-check'),
     preVote: bool('pre-vote'),
-    autoCompactionRetention: get('auto-compaction-retention'),
+    autoCompactionRetention,
     autoCompactionMode: mode,
+    ...(autoCompactionCheckIntervalMs !== undefined ? { autoCompactionCheckIntervalMs } : {}),
     tls: {
       certFile: get('cert-file'),
       keyFile: get('key-file'),

@@ -29,6 +29,7 @@ import { openLeases } from '../lease/index.js'
 import { leaseService } from '../api/lease-service.js'
 import { serviceDefinition } from '../api/unary.js'
 import { ClusterService, LeaseService } from '../../gen/etcdserverpb.js'
+import { autoCompactor } from '../compactor/index.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -183,6 +184,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
   })
   server.attach(node)
+  const compactor = autoCompactor(cfg, { revision: () => kv.revision, compact: (revision) => server.compact({ revision, physical: false }) }, log.named('compactor'))
+  if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
 
   const clients = new ClientServer(server, {
@@ -212,6 +215,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     stop() {
       stopping ??= (async () => {
         watch.close()
+        compactor?.stop()
         await clients.close()
         clientTls.close()
         await server.stop()
