@@ -80,8 +80,9 @@ export interface ServerConfig {
   warnings: string[]
 }
 
-/** Default quota, as etcd: 2 GiB. */
+/** Default quota, as etcd: 2 GiB; above 8 GiB etcd warns. */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024
+const MAX_QUOTA_BYTES = 8 * 1024 * 1024 * 1024
 const MAX_ELECTION_MS = 50000
 
 function parseUrls(flag: string, text: string): URL[] {
@@ -193,7 +194,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     initialClusterToken: get('initial-cluster-token'),
     maxSnapshots: num('max-snapshots'),
     maxWals: num('max-wals'),
-    quotaBackendBytes: quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
+    quotaBackendBytes: quota === 0 ? DEFAULT_QUOTA_BYTES : quota,
     maxTxnOps,
     maxRequestBytes,
     grpcKeepaliveMinTimeMs: dur('grpc-keepalive-min-time'),
@@ -233,6 +234,6 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     initialElectionTickAdvance: bool('initial-election-tick-advance'),
     selfSignedCertValidity: num('self-signed-cert-validity') || 1,
     explicit: parsed.explicit,
-    warnings: parsed.warnings,
+    warnings: quota > MAX_QUOTA_BYTES ? [...parsed.warnings, `quota exceeds the maximum value (quota-size-bytes ${quota}, quota-maximum-size-bytes ${MAX_QUOTA_BYTES})`] : parsed.warnings,
   }
 }

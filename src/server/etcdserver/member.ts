@@ -113,7 +113,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   }
   const store = await MvccStore.open(backend)
   const kv = new KvStateMachine(store, backend)
-  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
+  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
   const peerTls = await peerTlsOptions(cfg, log)
   const leases = await openLeases(kv, store, backend, server, {
     clusterId: identity.clusterId, heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
