@@ -94,7 +94,7 @@ function scalarOps(field, v) {
   if (k === 'bigu64' && t === 'uint64') return [`sizeBigVarint(${v})`, `w.bigVarint(${v})`, 'r.bigUint64()']
   if (k === 'bigi64') return [`sizeBigVarint(${v})`, `w.bigVarint(${v})`, 'r.bigInt64()']
   switch (t) {
-    case 'int64': return [`sizeInt64(${v})`, `w.int64(${v})`, 'r.int64()']
+    case 'int64': return [`sizeInt64(${v})`, `w.int64(${v})`, `r.int64(${JSON.stringify(field.name)})`]
     case 'int32': return [`sizeInt32(${v})`, `w.int32(${v})`, 'r.int32()']
     case 'uint32': return [`sizeVarint(${v})`, `w.varint(${v})`, 'r.varint()']
     case 'bool': return ['1', `w.byte(${v} ? 1 : 0)`, 'r.varint() !== 0']

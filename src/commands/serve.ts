@@ -27,7 +27,13 @@ export default class Serve extends Command {
       process.stdout.write(serveUsage())
       return
     }
-    const log = createLogger(cfg.logLevel, cfg.logOutputs.map((o) => (o === 'default' ? 'stderr' : o)))
+    let log
+    try {
+      log = createLogger(cfg.logLevel, cfg.logOutputs.map((o) => (o === 'default' ? 'stderr' : o)))
+    } catch (err) {
+      process.stderr.write(`tsetcd: cannot open log output: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
     for (const w of cfg.warnings) log.warn(w)
     let member
     try {

@@ -149,6 +149,17 @@ export function sizeBigVarint(v: bigint): number {
   return hi < 0x8 ? 5 : hi < 0x400 ? 6 : hi < 0x20000 ? 7 : hi < 0x1000000 ? 8 : hi < 0x80000000 ? 9 : 10
 }
 
+/** The high 32 bits of 2^53: magnitudes with high bits below it are exact as numbers. */
+const SAFE_HI = 0x200000
+
+/** An int64 field whose value a JS number cannot hold exactly (beyond ±(2^53-1)). */
+export class Int64RangeError extends RangeError {
+  constructor(readonly field: string, readonly value: bigint) {
+    super(`${field} ${value} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`)
+    this.name = 'Int64RangeError'
+  }
+}
+
 export class Reader {
   readonly buf: Uint8Array
   pos = 0
@@ -208,13 +219,20 @@ export class Reader {
     return lo | 0
   }
 
-  int64(): number {
+  /**
+   * An int64 field decoded as a number (revisions, versions, TTLs, counts): exact within
+   * ±(2^53-1); a value beyond that is refused with an Int64RangeError naming `field`, never
+   * rounded.
+   */
+  int64(field = 'int64'): number {
     const [lo, hi] = this.varint64()
     if (hi & 0x80000000) {
       const nlo = (~lo + 1) >>> 0
       const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0
+      if (nhi >= SAFE_HI) throw new Int64RangeError(field, BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)))
       return -(nhi * TWO32 + nlo)
     }
+    if (hi >= SAFE_HI) throw new Int64RangeError(field, (BigInt(hi) << 32n) | BigInt(lo))
     return hi * TWO32 + lo
   }
 

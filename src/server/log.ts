@@ -1,7 +1,11 @@
 /**
  * Structured logging in the shape of etcd's zap JSON lines on stderr:
  *   {"level":"info","ts":"2026-11-21T11:00:00.000Z","caller":"etcdserver","msg":"...", ...fields}
+ * Outputs, as etcd's --log-outputs: `stderr`, `stdout`, or a file path, which is opened for
+ * appending (created if missing) as zap opens it; lines are written whole and at once, as
+ * they are to stderr.
  */
+import fs from 'node:fs'
 const LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'] as const
 export type Level = (typeof LEVELS)[number]
 
@@ -25,9 +29,17 @@ function jsonValue(v: unknown): unknown {
 
 export function createLogger(level: string, outputs: string[] = ['stderr'], caller = 'etcdmain'): Logger {
   const min = Math.max(0, LEVELS.indexOf(level as Level))
-  const sinks: Sink[] = outputs.map((o) => {
+  const sinks: Sink[] = [...new Set(outputs)].map((o) => {
     if (o === 'stdout') return (l: string) => process.stdout.write(l)
-    return (l: string) => process.stderr.write(l)
+    if (o === 'stderr') return (l: string) => process.stderr.write(l)
+    const fd = openLogFile(o)
+    return (l: string) => {
+      try {
+        fs.writeSync(fd, l)
+      } catch {
+        // a full disk must not stop the member; zap drops the line too
+      }
+    }
   })
   const make = (name: string): Logger => {
     const log = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
@@ -40,6 +52,17 @@ export function createLogger(level: string, outputs: string[] = ['stderr'], call
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), named: (c: string) => make(c) }
   }
   return make(caller)
+}
+
+/** Opens a --log-outputs file for appending; the error names the file as Go's does. */
+function openLogFile(file: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o666)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message
+    throw new Error(`open ${file}: ${why}`)
+  }
 }
 
 /** A logger that drops everything, for tests and embedded use. */

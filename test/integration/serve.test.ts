@@ -50,6 +50,12 @@ describe('tsetcd serve', function () {
       assert.match(d.stderr, /--listen-client-urls: expected IP in URL for binding \(http:\/\/example.com:2379\)/)
     })
 
+    it('refuses a flag it does not support yet given a value other than its default, naming it', async () => {
+      const r = await serve(['--force-new-cluster'])
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /^--force-new-cluster is not supported yet by tsetcd \(given "true"; only the default "false" is accepted\)\n/)
+    })
+
     it("checks etcd's timing rules", async () => {
       const r = await serve(['--heartbeat-interval', '300', '--election-timeout', '1000'])
       assert.equal(r.code, 1)
@@ -102,6 +108,28 @@ describe('tsetcd serve', function () {
     } finally {
       c.close()
     }
+  })
+
+  it('--log-outputs writes to a file, appending, and refuses systemd/journal', async () => {
+    const dir = tmpDir('tsetcd-log-')
+    dirs.push(dir)
+    const file = path.join(dir, 'etcd.log')
+    fs.writeFileSync(file, 'earlier line\n')
+    const s = await startTsetcd({ extraArgs: ['--log-outputs', file] })
+    servers.push(s)
+    assert.equal(await s.stop(), 0)
+    const text = fs.readFileSync(file, 'utf8')
+    assert.match(text, /^earlier line\n\{"level":"info"/)
+    assert.match(text, /"msg":"ready to serve client requests"/)
+    assert.match(text, /"msg":"stopped member"/)
+    assert.doesNotMatch(s.log(), /ready to serve client requests/)
+
+    const j = await serve(['--log-outputs', 'systemd/journal'])
+    assert.equal(j.code, 1)
+    assert.match(j.stderr, /^--log-outputs is not supported yet by tsetcd \(given "systemd\/journal"/)
+    const bad = await serve(['--log-outputs', path.join(dir, 'missing', 'etcd.log')])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /open .*missing\/etcd.log: no such file or directory/)
   })
 
   it('takes its settings from ETCD_* variables', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import tls from 'node:tls'
+import { writeCrl } from '../helpers/crl.js'
 import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type RunResult, type ServerProc, waitReady } from '../helpers/procs.js'
 
 /** `tsetcd cert …` in `cwd`; fails the test when it fails. */
@@ -184,6 +185,35 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
     if (haveBinary(ETCDCTL)) {
       const get = await etcdctl(['--endpoints', url, '--insecure-transport=false', '--insecure-skip-tls-verify', 'get', 'auto', '--print-value-only'])
       assert.deepEqual([get.code, get.stdout], [0, 'tls\n'], get.stderr)
+    }
+  })
+
+  it('--client-crl-file: a revoked client certificate is refused, a good one accepted', async () => {
+    const ca = ['--ca', f('ca.pem'), '--ca-key', f('ca-key.pem')]
+    await cert(pki, 'client', ...ca, '--cn', 'revoked', '--bare', 'revoked')
+    const crl = path.join(dir, 'client-crl.pem')
+    await writeCrl(f('ca.pem'), f('ca-key.pem'), [f('revoked.pem')], crl)
+    const [cp, pp] = await freePorts(2)
+    const url = `https://127.0.0.1:${cp}`
+    const s = await startTsetcd({
+      clientPort: cp, peerPort: pp, ready: false,
+      args: ['--name', 'c', '--data-dir', path.join(dir, 'crl'), '--listen-client-urls', url, '--advertise-client-urls', url,
+        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `c=http://127.0.0.1:${pp}`,
+        '--cert-file', f('m1.pem'), '--key-file', f('m1-key.pem'), '--client-cert-auth', '--trusted-ca-file', f('ca.pem'), '--client-crl-file', crl],
+    })
+    extra.push(s)
+    await waitReady(url, s.proc, s.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
+    const ok = await tsetcd(['--endpoints', url, ...good(), 'put', 'crl', 'ok'])
+    assert.deepEqual([ok.code, ok.stdout], [0, 'OK\n'], ok.stderr)
+    const revoked = await tsetcd(['--endpoints', url, '--cacert', f('ca.pem'), '--cert', f('revoked.pem'), '--key', f('revoked-key.pem'), 'get', 'crl'])
+    assert.notEqual(revoked.code, 0)
+    assert.equal(revoked.stdout, '')
+    assert.match(s.log(), /"msg":"rejected connection".*"error":"transport: certificate serial [0-9a-f]+ revoked"/)
+    if (haveBinary(ETCDCTL)) {
+      const r = await etcdctl(['--endpoints', url, '--cacert', f('ca.pem'), '--cert', f('revoked.pem'), '--key', f('revoked-key.pem'), 'get', 'crl'])
+      assert.deepEqual([r.code, errorLine(r)], [1, 'Error: context deadline exceeded'])
+      const g = await etcdctl(['--endpoints', url, ...good(), 'get', 'crl', '--print-value-only'])
+      assert.deepEqual([g.code, g.stdout], [0, 'ok\n'], g.stderr)
     }
   })
 

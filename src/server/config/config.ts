@@ -5,6 +5,8 @@
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from './duration.js'
+import { checkDefaultOnly, notSupported } from './unsupported.js'
+import { parseCompactionRetention } from './compaction.js'
 
 export interface ServerConfig {
   name: string
@@ -30,20 +32,33 @@ export interface ServerConfig {
   grpcKeepaliveTimeoutMs: number
   strictReconfigCheck: boolean
   preVote: boolean
-  autoCompactionRetention: string
+  /** Parsed: milliseconds (periodic) or revisions (revision); 0: no auto-compaction. */
+  autoCompactionRetention: number
   autoCompactionMode: 'periodic' | 'revision'
+  /**
+   * How often revision-mode auto-compaction checks (etcd: 5 minutes). Not an etcd flag: set
+   * through TSETCD_AUTO_COMPACTION_CHECK_INTERVAL (a Go duration), for tests.
+   */
+  autoCompactionCheckIntervalMs?: number
   tls: {
     certFile: string
     keyFile: string
     trustedCaFile: string
     clientCertAuth: boolean
+    clientCrlFile: string
+    clientCertAllowedHostname: string
     autoTls: boolean
     peerCertFile: string
     peerKeyFile: string
     peerTrustedCaFile: string
     peerClientCertAuth: boolean
+    peerCrlFile: string
+    peerCertAllowedCn: string
+    peerCertAllowedHostname: string
     peerAutoTls: boolean
     minVersion: string
+    /** '' : the highest this build supports (TLS 1.3). */
+    maxVersion: string
     cipherSuites: string
   }
   logLevel: string
@@ -56,14 +71,18 @@ export interface ServerConfig {
   walSegmentBytes?: number
   watchProgressNotifyIntervalMs: number
   leaseCheckpointIntervalMs: number
-  forceNewCluster: boolean
+  /** --initial-election-tick-advance: a lone member fast-forwards its election ticks at boot. */
+  initialElectionTickAdvance: boolean
+  /** --self-signed-cert-validity, in years (0 is taken as 1, as etcd does). */
+  selfSignedCertValidity: number
   /** Flags that were set (on the command line, in the environment or in the config file). */
   explicit: Set<string>
   warnings: string[]
 }
 
-/** Default quota, as etcd: 2 GiB. */
+/** Default quota, as etcd: 2 GiB; above 8 GiB etcd warns. */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024
+const MAX_QUOTA_BYTES = 8 * 1024 * 1024 * 1024
 const MAX_ELECTION_MS = 50000
 
 function parseUrls(flag: string, text: string): URL[] {
@@ -101,6 +120,7 @@ function checkBindUrls(flag: string, urls: URL[]): void {
 export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean } {
   const parsed = readSettings(argv, env)
   const raw: RawValues = parsed.values
+  checkDefaultOnly(raw)
   const get = (name: string): string => raw.get(name) ?? FLAGS.find((d) => d.name === name)!.default
   const bool = (name: string): boolean => /^(1|t|true)$/i.test(get(name))
   const num = (name: string): number => Number(get(name))
@@ -135,8 +155,20 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   for (const level of [get('log-level')]) {
     if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(level)) throw new ConfigError(`unknown log-level "${level}"`)
   }
+  const logOutputs = get('log-outputs').split(',').map((o) => o.trim()).filter(Boolean)
+  if (logOutputs.length > 1 && logOutputs.includes('default')) throw new ConfigError('multi logoutput for "default" is not supported yet')
+  if (logOutputs.includes('systemd/journal')) throw notSupported('log-outputs', get('log-outputs'), 'default')
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
+
+  const maxTls = get('tls-max-version')
+  if (!['', 'TLS1.2', 'TLS1.3'].includes(maxTls)) throw new ConfigError(`error verifying flags, invalid value "${maxTls}" for flag -tls-max-version: unsupported TLS version. See 'tsetcd serve --help'.`)
+  if (maxTls !== '' && minTls > maxTls) throw new ConfigError(`min version (${minTls}) is greater than max version (${maxTls})`)
+
+  const autoCompactionRetention = parseCompactionRetention(mode, get('auto-compaction-retention') || '0')
+  const checkEnv = env.TSETCD_AUTO_COMPACTION_CHECK_INTERVAL
+  const autoCompactionCheckIntervalMs = checkEnv === undefined ? undefined : parseGoDuration(checkEnv)
+  if (checkEnv !== undefined && !(autoCompactionCheckIntervalMs! > 0)) throw new ConfigError(`TSETCD_AUTO_COMPACTION_CHECK_INTERVAL must be a positive duration, got "${checkEnv}"`)
 
   const segEnv = env.TSETCD_WAL_SEGMENT_BYTES
   const walSegmentBytes = segEnv ? Number(segEnv) : undefined
@@ -162,7 +194,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     initialClusterToken: get('initial-cluster-token'),
     maxSnapshots: num('max-snapshots'),
     maxWals: num('max-wals'),
-    quotaBackendBytes: quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
+    quotaBackendBytes: quota === 0 ? DEFAULT_QUOTA_BYTES : quota,
     maxTxnOps,
     maxRequestBytes,
     grpcKeepaliveMinTimeMs: dur('grpc-keepalive-min-time'),
@@ -170,30 +202,38 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     grpcKeepaliveTimeoutMs: dur('grpc-keepalive-timeout'),
     strictReconfigCheck: bool('strict-reconfig-check'),
     preVote: bool('pre-vote'),
-    autoCompactionRetention: get('auto-compaction-retention'),
+    autoCompactionRetention,
     autoCompactionMode: mode,
+    ...(autoCompactionCheckIntervalMs !== undefined ? { autoCompactionCheckIntervalMs } : {}),
     tls: {
       certFile: get('cert-file'),
       keyFile: get('key-file'),
       trustedCaFile: get('trusted-ca-file'),
       clientCertAuth: bool('client-cert-auth'),
+      clientCrlFile: get('client-crl-file'),
+      clientCertAllowedHostname: get('client-cert-allowed-hostname'),
       autoTls: bool('auto-tls'),
       peerCertFile: get('peer-cert-file'),
       peerKeyFile: get('peer-key-file'),
       peerTrustedCaFile: get('peer-trusted-ca-file'),
       peerClientCertAuth: bool('peer-client-cert-auth'),
+      peerCrlFile: get('peer-crl-file'),
+      peerCertAllowedCn: get('peer-cert-allowed-cn'),
+      peerCertAllowedHostname: get('peer-cert-allowed-hostname'),
       peerAutoTls: bool('peer-auto-tls'),
       minVersion: minTls,
+      maxVersion: maxTls,
       cipherSuites: get('cipher-suites'),
     },
     logLevel: bool('debug') ? 'debug' : get('log-level'),
-    logOutputs: get('log-outputs').split(',').filter(Boolean),
+    logOutputs: logOutputs.length === 0 ? ['default'] : logOutputs,
     unsafeNoFsync: bool('unsafe-no-fsync'),
     ...(walSegmentBytes !== undefined ? { walSegmentBytes } : {}),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
-    forceNewCluster: bool('force-new-cluster'),
+    initialElectionTickAdvance: bool('initial-election-tick-advance'),
+    selfSignedCertValidity: num('self-signed-cert-validity') || 1,
     explicit: parsed.explicit,
-    warnings: parsed.warnings,
+    warnings: quota > MAX_QUOTA_BYTES ? [...parsed.warnings, `quota exceeds the maximum value (quota-size-bytes ${quota}, quota-maximum-size-bytes ${MAX_QUOTA_BYTES})`] : parsed.warnings,
   }
 }

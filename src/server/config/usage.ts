@@ -6,7 +6,7 @@ export function serveUsage(): string {
   for (const f of FLAGS) {
     const def = f.default === '' ? '' : ` (default ${f.default})`
     lines.push(`  --${f.name}${f.type === 'bool' ? '' : ` <${f.type}>`}`)
-    lines.push(`      ${f.usage}${def}${f.ignored ? ' [accepted, no effect in tsetcd]' : ''} [${envName(f.name)}]`)
+    lines.push(`      ${f.usage}${def}${f.defaultOnly ? ' [not supported yet by tsetcd: only the default is accepted]' : ''} [${envName(f.name)}]`)
   }
   return lines.join('\n') + '\n'
 }

@@ -29,6 +29,7 @@ import { openLeases } from '../lease/index.js'
 import { leaseService } from '../api/lease-service.js'
 import { serviceDefinition } from '../api/unary.js'
 import { ClusterService, LeaseService } from '../../gen/etcdserverpb.js'
+import { autoCompactor } from '../compactor/index.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -112,7 +113,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   }
   const store = await MvccStore.open(backend)
   const kv = new KvStateMachine(store, backend)
-  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
+  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
   const peerTls = await peerTlsOptions(cfg, log)
   const leases = await openLeases(kv, store, backend, server, {
     clusterId: identity.clusterId, heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
@@ -172,7 +173,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     maxWals: cfg.maxWals,
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
-    advanceTicks: identity.members.length === 1 ? electionTick - 1 : 0,
+    advanceTicks: identity.members.length === 1 && cfg.initialElectionTickAdvance ? electionTick - 1 : 0,
     onFatal: (err) => {
       void server.stop()
       if (opts.onFatal) opts.onFatal(err)
@@ -183,6 +184,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
   })
   server.attach(node)
+  const compactor = autoCompactor(cfg, { revision: () => kv.revision, compact: (revision) => server.compact({ revision, physical: false }) }, log.named('compactor'))
+  if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
 
   const clients = new ClientServer(server, {
@@ -212,6 +215,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     stop() {
       stopping ??= (async () => {
         watch.close()
+        compactor?.stop()
         await clients.close()
         clientTls.close()
         await server.stop()

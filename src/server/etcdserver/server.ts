@@ -25,6 +25,7 @@ import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
 import type { Core } from './core.js'
 import { ETCD_VERSION } from '../../version.js'
+import { BackendQuota } from './quota.js'
 
 /** The result of applying one request: a response body, or the error it failed with. */
 export type Applied = { ok: true; res: { header?: ResponseHeaderInit }; done?: Promise<void> } | { ok: false; err: EtcdError }
@@ -63,6 +64,8 @@ export interface EtcdServerOptions {
   /** How long a request waits for its result (etcd: 5 s + 2 × election timeout). */
   requestTimeoutMs: number
   logger: Logger
+  /** --quota-backend-bytes (0: etcd's default of 2 GiB; negative: no quota). */
+  quotaBackendBytes?: number
 }
 
 export class EtcdServer implements Core {
@@ -81,6 +84,7 @@ export class EtcdServer implements Core {
   /** Reads waiting for the applied index to reach theirs. */
   private appliedWaits: { index: number; resolve: () => void }[] = []
   private readonly leadershipListeners: ((leading: boolean) => void)[] = []
+  private readonly quota: BackendQuota
 
   constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
     // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
@@ -88,6 +92,7 @@ export class EtcdServer implements Core {
     this.readCtxBase = Buffer.alloc(24)
     this.readCtxBase.writeBigUInt64BE(id.memberId, 0)
     randomBytes(8).copy(this.readCtxBase, 8)
+    this.quota = new BackendQuota(o.quotaBackendBytes ?? 0, () => sm.dbSize())
   }
 
   attach(node: RaftNode): void {
@@ -107,6 +112,7 @@ export class EtcdServer implements Core {
 
   private propose(req: InternalRequest): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
+    if (!this.quota.available(req)) return Promise.reject(Errors.NoSpace)
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {

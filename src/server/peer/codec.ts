@@ -8,6 +8,7 @@
  * into the buffer they were decoded from.
  */
 import * as pb from '../../gen/raftpb.js'
+import { Int64RangeError } from '../../proto/wire.js'
 import { EMPTY, Reader, Writer, sizeVarint } from '../../proto/wire.js'
 import type { ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot } from '../../raft/types.js'
 
@@ -136,7 +137,17 @@ export function encodeMessage(m: Message): Buffer {
 }
 
 export function decodeMessage(buf: Uint8Array): Message {
-  return messageFromPb(pb.decodeMessage(buf))
+  return messageFromPb(representable(() => pb.decodeMessage(buf)))
+}
+
+/** Numbers the decoder refuses as inexact make the message unrepresentable. */
+function representable<T>(decode: () => T): T {
+  try {
+    return decode()
+  } catch (err) {
+    if (err instanceof Int64RangeError) throw new UnrepresentableMessageError(`raftpb: ${err.message}`)
+    throw err
+  }
 }
 
 /**
@@ -170,7 +181,7 @@ export function decodeBatch(buf: Uint8Array): Message[] {
   while (r.pos < r.len) {
     const len = r.varint()
     if (r.pos + len > r.len) throw new RangeError('raftpb: truncated message in batch')
-    out.push(messageFromPb(pb.decodeMessage(r, len)))
+    out.push(messageFromPb(representable(() => pb.decodeMessage(r, len))))
   }
   return out
 }

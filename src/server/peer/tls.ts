@@ -4,7 +4,9 @@
  * (listening) and client certificate (dialling peers).
  */
 import fs from 'node:fs/promises'
-import type { TLSSocket } from 'node:tls'
+import tls, { type PeerCertificate, type TLSSocket } from 'node:tls'
+import { allowedIdentity, checkPeerCertificate, RevocationList, type PeerCertPolicy } from '../tls/cert-checks.js'
+import { silentLogger, type Logger } from '../log.js'
 
 export interface PeerTlsOptions {
   /** --peer-cert-file */
@@ -15,10 +17,19 @@ export interface PeerTlsOptions {
   trustedCAFile?: string
   /** --peer-client-cert-auth: the listener requires a client certificate signed by the trusted CA. */
   clientCertAuth?: boolean
-  /** --peer-cert-allowed-cn: a client certificate must carry this common name. */
+  /** --peer-cert-allowed-cn: a peer's certificate must carry this common name. */
   allowedCN?: string
+  /** --peer-cert-allowed-hostname: a peer's certificate must be valid for this host name. */
+  allowedHostname?: string
+  /** --peer-crl-file: certificates it revokes are refused by the listener. */
+  crlFile?: string
   /** Dial peers without verifying their certificate (tests, --peer-auto-tls). */
   insecureSkipVerify?: boolean
+  /** --tls-min-version / --tls-max-version, in Node's names. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3'
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3'
+  /** --cipher-suites as an OpenSSL cipher string. */
+  ciphers?: string
 }
 
 /** The files' contents, loaded. */
@@ -28,20 +39,32 @@ export interface TlsMaterial {
   ca?: Buffer
   clientCertAuth: boolean
   allowedCN?: string
+  checks: PeerCertPolicy
   insecureSkipVerify: boolean
+  versions: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }
 }
 
-export async function loadTls(o: PeerTlsOptions): Promise<TlsMaterial> {
+export async function loadTls(o: PeerTlsOptions, log: Logger = silentLogger): Promise<TlsMaterial> {
   const [cert, key, ca] = await Promise.all([
     fs.readFile(o.certFile),
     fs.readFile(o.keyFile),
     o.trustedCAFile === undefined ? Promise.resolve(undefined) : fs.readFile(o.trustedCAFile),
   ])
-  return { cert, key, ca, clientCertAuth: o.clientCertAuth ?? false, allowedCN: o.allowedCN, insecureSkipVerify: o.insecureSkipVerify ?? false }
+  const versions = {
+    ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+    ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+  }
+  const checks: PeerCertPolicy = {}
+  if (o.crlFile) checks.crl = await RevocationList.open(o.crlFile, log)
+  if (o.allowedCN) checks.allowedCN = o.allowedCN
+  if (o.allowedHostname) checks.allowedHostname = o.allowedHostname
+  return { cert, key, ca, clientCertAuth: o.clientCertAuth ?? false, allowedCN: o.allowedCN, checks, insecureSkipVerify: o.insecureSkipVerify ?? false, versions }
 }
 
 export function serverTlsOptions(m: TlsMaterial) {
   return {
+    ...m.versions,
     cert: m.cert,
     key: m.key,
     ca: m.ca,
@@ -52,16 +75,22 @@ export function serverTlsOptions(m: TlsMaterial) {
 
 export function clientTlsOptions(m: TlsMaterial) {
   return {
+    ...m.versions,
     cert: m.cert,
     key: m.key,
     ca: m.ca,
     rejectUnauthorized: !m.insecureSkipVerify,
+    // etcd checks the allowed CN / host name on the certificates of the peers it dials, too
+    ...(m.checks.allowedCN || m.checks.allowedHostname
+      ? {
+          checkServerIdentity: (host: string, cert: PeerCertificate) =>
+            tls.checkServerIdentity(host, cert) ?? (allowedIdentity(m.checks, cert) ? undefined : new Error('client certificate authentication failed')),
+        }
+      : {}),
   }
 }
 
-/** Why a verified client connection is still refused, if it is. */
+/** Why a connection that completed its handshake is still refused (revoked, not the allowed CN or host), if it is. */
 export function checkAllowedCN(m: TlsMaterial, socket: TLSSocket): string | undefined {
-  if (m.allowedCN === undefined) return undefined
-  const cn = socket.getPeerCertificate()?.subject?.CN
-  return cn === m.allowedCN ? undefined : `client certificate CN ${JSON.stringify(cn ?? '')} is not the allowed CN ${JSON.stringify(m.allowedCN)}`
+  return checkPeerCertificate(m.checks, socket)
 }

@@ -36,7 +36,7 @@ export const TLS12_SUITES: Readonly<Record<string, string>> = {
 /** TLS 1.3 suites: the same names in Go and OpenSSL; accepted in the list, always enabled. */
 export const TLS13_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']
 
-/** Node's name for etcd's --tls-min-version value. */
+/** Node's name for etcd's --tls-min-version / --tls-max-version value ('' : TLS 1.2 as a minimum). */
 export function nodeTlsVersion(etcdVersion: string): 'TLSv1.2' | 'TLSv1.3' {
   if (etcdVersion === 'TLS1.2' || etcdVersion === '') return 'TLSv1.2'
   if (etcdVersion === 'TLS1.3') return 'TLSv1.3'

@@ -9,6 +9,7 @@ import tls from 'node:tls'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { opensslCiphers, nodeTlsVersion } from './cipher-suites.js'
+import { checkPeerCertificate, RevocationList, type PeerCertPolicy } from './cert-checks.js'
 import { TlsConfigError } from './errors.js'
 import { FileWatcher, stamps } from './file-watch.js'
 import { loadKeyPair, type KeyPair, type TlsFiles } from './key-pair.js'
@@ -45,16 +46,27 @@ async function certificateFiles(cfg: ServerConfig, log: Logger, secure: URL[]): 
   }
   if (!t.autoTls || secure.length === 0) return undefined
   const dir = path.join(cfg.dataDir, 'fixtures', 'client')
-  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), { clientAuth: false })
+  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), { clientAuth: false, validityYears: cfg.selfSignedCertValidity })
   log.info(made.created ? 'generated self-signed client TLS certificate' : 'using existing self-signed client TLS certificate', { 'cert-file': made.certFile })
   return { certFile: made.certFile, keyFile: made.keyFile, caFile }
 }
 
-function policyOf(cfg: ServerConfig): ServerTlsPolicy {
+function policyOf(cfg: ServerConfig, checks: PeerCertPolicy, log: Logger): ServerTlsPolicy {
+  const checked = checks.crl !== undefined || checks.allowedHostname !== undefined
   return {
+    ...(checked
+      ? {
+          checkPeer: (socket) => {
+            const reason = checkPeerCertificate(checks, socket)
+            if (reason !== undefined) log.warn('rejected connection', { 'remote-addr': socket.remoteAddress, error: reason })
+            return reason
+          },
+        }
+      : {}),
     // etcd requires and verifies client certificates when a trusted CA is given, too
     requireClientCert: cfg.tls.clientCertAuth || cfg.tls.trustedCaFile !== '',
     minVersion: nodeTlsVersion(cfg.tls.minVersion),
+    ...(cfg.tls.maxVersion === '' ? {} : { maxVersion: nodeTlsVersion(cfg.tls.maxVersion) }),
     ciphers: opensslCiphers(cfg.tls.cipherSuites, cfg.tls.minVersion),
   }
 }
@@ -62,7 +74,10 @@ function policyOf(cfg: ServerConfig): ServerTlsPolicy {
 /** Loads and checks the client port's TLS settings; any problem stops start-up with a message naming it. */
 export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: ClientPortOptions = {}): Promise<ClientPortSecurity> {
   const secure = cfg.listenClientUrls.filter(isSecureUrl)
-  const policy = policyOf(cfg)
+  const checks: PeerCertPolicy = {}
+  if (cfg.tls.clientCrlFile !== '') checks.crl = await RevocationList.open(cfg.tls.clientCrlFile, log)
+  if (cfg.tls.clientCertAllowedHostname !== '') checks.allowedHostname = cfg.tls.clientCertAllowedHostname
+  const policy = policyOf(cfg, checks, log)
   const files = await certificateFiles(cfg, log, secure)
   for (const u of cfg.listenClientUrls) {
     if (isSecureUrl(u) && files === undefined) {
@@ -80,7 +95,7 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
   } catch (err) {
     throw new TlsConfigError(`client TLS (${files.certFile}): ${(err as Error).message}`)
   }
-  log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, ...describeCert(pair) })
+  log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, 'max-version': policy.maxVersion ?? '', ...describeCert(pair) })
   if (new Date(pair.leaf.validTo) < new Date()) log.warn('client TLS certificate has expired; clients will refuse it', { 'cert-file': files.certFile, ...describeCert(pair) })
   let current = listenOptions(pair, policy)
   const listeners: ((o: ServerTlsOptions) => void)[] = []

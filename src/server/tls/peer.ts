@@ -8,6 +8,8 @@ import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import type { PeerTlsOptions } from '../peer/tls.js'
 import { TlsConfigError } from './errors.js'
+import { nodeTlsVersion, opensslCiphers } from './cipher-suites.js'
+import { checkAllowedFlags } from './cert-checks.js'
 import { selfCert, urlHosts } from './self-cert.js'
 
 const isSecure = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 'unixs:'
@@ -28,7 +30,7 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
       clientCertAuth: t.peerClientCertAuth || t.peerTrustedCaFile !== '',
     }
   } else if (t.peerAutoTls && cfg.listenPeerUrls.some(isSecure)) {
-    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), { clientAuth: true })
+    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), { clientAuth: true, validityYears: cfg.selfSignedCertValidity })
     log.info(made.created ? 'generated self-signed peer TLS certificate' : 'using existing self-signed peer TLS certificate', { 'cert-file': made.certFile })
     options = { certFile: made.certFile, keyFile: made.keyFile, insecureSkipVerify: true }
   }
@@ -36,5 +38,17 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
   if (unsecured) {
     throw new TlsConfigError(`TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url ${unsecured.href.replace(/\/$/, '')} with HTTPS scheme`)
   }
-  return options
+  if (options === undefined) return undefined
+  // --tls-min-version, --tls-max-version and --cipher-suites apply to both ports, as in etcd.
+  const ciphers = opensslCiphers(t.cipherSuites, t.minVersion)
+  checkAllowedFlags(t.peerCertAllowedCn, t.peerCertAllowedHostname, '--peer-cert-allowed-cn, --peer-cert-allowed-hostname')
+  return {
+    ...options,
+    ...(t.peerCrlFile !== '' ? { crlFile: t.peerCrlFile } : {}),
+    ...(t.peerCertAllowedCn !== '' ? { allowedCN: t.peerCertAllowedCn } : {}),
+    ...(t.peerCertAllowedHostname !== '' ? { allowedHostname: t.peerCertAllowedHostname } : {}),
+    minVersion: nodeTlsVersion(t.minVersion),
+    ...(t.maxVersion === '' ? {} : { maxVersion: nodeTlsVersion(t.maxVersion) }),
+    ...(ciphers === undefined ? {} : { ciphers }),
+  }
 }

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fetchMembers, type PeerTlsOptions } from '../../../src/server/peer/index.js'
 import { makeMessage } from '../../../src/raft/types.js'
 import { startNode, stopAll, waitFor, type Node } from './harness.js'
+import { writeCrl } from '../../helpers/crl.js'
 
 function openssl(args: string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' })
@@ -106,7 +107,20 @@ describe('peer transport: TLS', function () {
     b.transport.addPeer(1n, [a.url])
     a.transport.addPeer(2n, [b.url])
     await waitFor(() => b.log.find('warn', 'rejected peer connection').length > 0, 5000, 'CN refused')
-    assert.match(String(b.log.find('warn', 'rejected peer connection')[0].fields.reason), /CN "member1" is not the allowed CN "member9"/)
+    assert.match(String(b.log.find('warn', 'rejected peer connection')[0].fields.reason), /client certificate authentication failed/)
+    assert.equal(a.transport.activeSince(2n), undefined)
+  })
+
+  it('refuses a peer whose certificate the --peer-crl-file revokes', async () => {
+    const crl = path.join(dir, 'peer-crl.pem')
+    await writeCrl(path.join(dir, 'ca.crt'), path.join(dir, 'ca.key'), [good[0].certFile], crl)
+    const a = await tlsNode(1n, good[0])
+    const b = await tlsNode(2n, { ...good[1], crlFile: crl })
+    nodes = [a, b]
+    b.transport.addPeer(1n, [a.url])
+    a.transport.addPeer(2n, [b.url])
+    await waitFor(() => b.log.find('warn', 'rejected peer connection').length > 0, 5000, 'revoked refused')
+    assert.match(String(b.log.find('warn', 'rejected peer connection')[0].fields.reason), /^transport: certificate serial [0-9a-f]+ revoked$/)
     assert.equal(a.transport.activeSince(2n), undefined)
   })
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import protobuf from 'protobufjs'
-import { Reader, Writer, sizeBigVarint, sizeInt64 } from '../../../src/proto/wire.js'
+import { Int64RangeError, Reader, Writer, sizeBigVarint, sizeInt64 } from '../../../src/proto/wire.js'
 import { decodeRangeRequest, encodeRangeRequest, decodeResponseHeader, encodeResponseHeader, decodeTxnRequest, encodeTxnRequest, decodeWatchCreateRequest, encodeWatchCreateRequest } from '../../../src/gen/etcdserverpb.js'
 import { decodeKeyValue, encodeKeyValue } from '../../../src/gen/mvccpb.js'
 
@@ -14,6 +14,27 @@ describe('protobuf wire runtime', () => {
       assert.equal(r.int64(), v)
       assert.equal(r.pos, r.len)
     }
+  })
+
+  it('refuses int64 numbers beyond ±(2^53-1) naming the field, never rounding them', () => {
+    /** A RangeRequest whose revision (field 4) holds the 64-bit two's complement of `v`. */
+    const withRevision = (v: bigint) => {
+      const u = BigInt.asUintN(64, v)
+      const w = new Writer(1 + sizeBigVarint(u))
+      w.byte(4 << 3)
+      w.bigVarint(u)
+      return w.finish()
+    }
+    for (const v of [2n ** 53n + 1n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 53n), -(2n ** 53n) - 1n, -(2n ** 63n)]) {
+      assert.throws(() => decodeRangeRequest(withRevision(v)), (err: unknown) => {
+        assert.ok(err instanceof Int64RangeError)
+        assert.equal(err.field, 'revision')
+        assert.equal(err.value, v)
+        assert.equal(err.message, `revision ${v} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`)
+        return true
+      }, String(v))
+    }
+    for (const v of [2n ** 53n - 1n, -(2n ** 53n) + 1n, -1n, -5n, 0n, 2n ** 32n]) assert.equal(decodeRangeRequest(withRevision(v)).revision, Number(v))
   })
 
   it('round-trips 64-bit IDs as bigint', () => {

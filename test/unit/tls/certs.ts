@@ -18,6 +18,7 @@ export interface Pair {
 export interface TestPki {
   dir: string
   ca: string
+  caKey: string
   otherCa: string
   server: Pair
   /** Valid for 127.0.0.1 / localhost, CN "rotated": the certificate a rotation swaps in. */
@@ -56,6 +57,7 @@ export async function makeTestPki(): Promise<TestPki> {
   const caReq = { ...request('etcd-ca', []), key: { algo: 'ecdsa' as const, size: 256 } }
   const [ca, other] = await Promise.all([makeCa(caReq), makeCa(caReq)])
   fs.writeFileSync(path.join(dir, 'ca.pem'), ca.certPem)
+  fs.writeFileSync(path.join(dir, 'ca-key.pem'), ca.keyPem, { mode: 0o600 })
   fs.writeFileSync(path.join(dir, 'other-ca.pem'), other.certPem)
   const issuer: Issuer = { cert: ca.cert, key: ca.key }
   const otherIssuer: Issuer = { cert: other.cert, key: other.key }
@@ -75,6 +77,7 @@ export async function makeTestPki(): Promise<TestPki> {
   return {
     dir,
     ca: path.join(dir, 'ca.pem'),
+    caKey: path.join(dir, 'ca-key.pem'),
     otherCa: path.join(dir, 'other-ca.pem'),
     server: write(dir, 'server', server),
     rotated: write(dir, 'rotated', rotated),

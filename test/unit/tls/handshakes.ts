@@ -18,6 +18,7 @@ export interface ClientSide {
   cert?: string
   key?: string
   maxVersion?: tls.SecureVersion
+  minVersion?: tls.SecureVersion
   ciphers?: string
 }
 
@@ -25,7 +26,7 @@ export interface ClientSide {
 export function tryHandshake(port: number, c: ClientSide): Promise<Outcome> {
   const read = (f?: string) => (f ? fs.readFileSync(f) : undefined)
   return new Promise((resolve) => {
-    const sock = tls.connect({ host: '127.0.0.1', port, ca: read(c.ca), cert: read(c.cert), key: read(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'], maxVersion: c.maxVersion, ciphers: c.ciphers })
+    const sock = tls.connect({ host: '127.0.0.1', port, ca: read(c.ca), cert: read(c.cert), key: read(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'], maxVersion: c.maxVersion, minVersion: c.minVersion, ciphers: c.ciphers })
     let outcome: Outcome = { accepted: false }
     const done = () => {
       sock.destroy()

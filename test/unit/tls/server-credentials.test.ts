@@ -5,7 +5,10 @@ import path from 'node:path'
 import { buildConfig } from '../../../src/server/config/config.js'
 import { silentLogger } from '../../../src/server/log.js'
 import { clientPortSecurity, peerTlsOptions, type ClientPortSecurity } from '../../../src/server/tls/index.js'
+import { clientTlsOptions, loadTls, serverTlsOptions } from '../../../src/server/peer/tls.js'
+import tls from 'node:tls'
 import { makeTestPki, type TestPki } from './certs.js'
+import { writeCrl } from '../../helpers/crl.js'
 import { grpcServer, tryHandshake } from './handshakes.js'
 
 const URL_TLS = 'https://127.0.0.1:2379'
@@ -79,6 +82,54 @@ describe('TLS: client port credentials from etcd flags', function () {
     assert.equal((await tryHandshake(port, {})).protocol, 'TLSv1.3')
   })
 
+  it('--tls-max-version TLS1.2 refuses TLS 1.3-only clients; it may not be below --tls-min-version', async () => {
+    const port = await serve([...files(pki.server), '--tls-max-version', 'TLS1.2'])
+    assert.equal((await tryHandshake(port, {})).protocol, 'TLSv1.2')
+    assert.equal((await tryHandshake(port, { minVersion: 'TLSv1.3' })).accepted, false)
+    const both = await serve([...files(pki.server), '--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.3'])
+    assert.equal((await tryHandshake(both, {})).protocol, 'TLSv1.3')
+    assert.throws(() => config(pki, ['--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.2']), { message: 'min version (TLS1.3) is greater than max version (TLS1.2)' })
+    assert.throws(() => config(pki, ['--tls-max-version', 'TLS1.1']), /invalid value "TLS1.1" for flag -tls-max-version: unsupported TLS version/)
+  })
+
+  /** Whether the server keeps a connection with this client certificate open after the handshake. */
+  function kept(port: number, c: { cert: string; key: string }): Promise<boolean> {
+    return new Promise((resolve) => {
+      const sock = tls.connect({ host: '127.0.0.1', port, cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'] })
+      let timer: NodeJS.Timeout | undefined
+      const done = (v: boolean) => {
+        if (timer) clearTimeout(timer)
+        sock.destroy()
+        resolve(v)
+      }
+      sock.once('secureConnect', () => (timer = setTimeout(() => done(true), 500)))
+      sock.on('error', () => done(false))
+      sock.once('close', () => done(false))
+    })
+  }
+
+  it('--client-crl-file refuses revoked client certificates, and re-reads the list when it changes', async () => {
+    const crl = path.join(pki.dir, 'client-crl.pem')
+    await writeCrl(pki.ca, pki.caKey, [pki.expiredClient.cert], crl)
+    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', crl])
+    assert.equal(await kept(port, pki.client), true)
+    assert.equal(await kept(port, pki.rotated), true)
+    await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
+    await waitFor(async () => !(await kept(port, pki.client)))
+    assert.equal(await kept(port, pki.rotated), true)
+    await assert.rejects(serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', path.join(pki.dir, 'none.pem')]), /open .*none.pem: no such file or directory/)
+  })
+
+  it('--client-cert-allowed-hostname accepts only client certificates valid for that host', async () => {
+    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', 'wrong.example'])
+    assert.equal(await kept(port, pki.wrongHost), true)
+    assert.equal(await kept(port, pki.server), false)
+    assert.equal(await kept(port, pki.client), false)
+    const byIp = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', '10.9.9.9'])
+    assert.equal(await kept(byIp, pki.wrongHost), true)
+    assert.equal(await kept(byIp, pki.server), false)
+  })
+
   it('--cipher-suites limits the TLS 1.2 suites', async () => {
     const port = await serve([...files(pki.server), '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'])
     const ok = await tryHandshake(port, { maxVersion: 'TLSv1.2' })
@@ -134,7 +185,7 @@ describe('TLS: peer transport settings from etcd flags', () => {
 
   it('maps --peer-* flags; a trusted CA means client certificates are checked', async () => {
     const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]), silentLogger)
-    assert.deepEqual(opts, { certFile: pki.server.cert, keyFile: pki.server.key, trustedCAFile: pki.ca, clientCertAuth: true })
+    assert.deepEqual(opts, { certFile: pki.server.cert, keyFile: pki.server.key, trustedCAFile: pki.ca, clientCertAuth: true, minVersion: 'TLSv1.2' })
     assert.equal(await peerTlsOptions(peerConfig([], 'http://127.0.0.1:2380'), silentLogger), undefined)
   })
 
@@ -142,9 +193,32 @@ describe('TLS: peer transport settings from etcd flags', () => {
     const cfg = peerConfig(['--peer-auto-tls'])
     const opts = await peerTlsOptions(cfg, silentLogger)
     const dir = path.join(cfg.dataDir, 'fixtures', 'peer')
-    assert.deepEqual(opts, { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), insecureSkipVerify: true })
+    assert.deepEqual(opts, { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), insecureSkipVerify: true, minVersion: 'TLSv1.2' })
     const cert = new X509Certificate(fs.readFileSync(opts!.certFile))
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'])
+  })
+
+  it('--tls-min-version, --tls-max-version and --cipher-suites apply to the peer port too', async () => {
+    const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--tls-max-version', 'TLS1.2', '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']), silentLogger)
+    const m = await loadTls(opts!)
+    const server = serverTlsOptions(m)
+    const client = clientTlsOptions(m)
+    for (const o of [server, client]) {
+      assert.equal(o.minVersion, 'TLSv1.2')
+      assert.equal(o.maxVersion, 'TLSv1.2')
+      assert.match(o.ciphers!, /^ECDHE-ECDSA-AES256-GCM-SHA384:/)
+    }
+  })
+
+  it('--peer-crl-file, --peer-cert-allowed-cn and --peer-cert-allowed-hostname reach the peer transport; CN and host name exclude each other', async () => {
+    const base = ['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]
+    const crl = path.join(pki.dir, 'peer-crl.pem')
+    await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
+    const opts = await peerTlsOptions(peerConfig([...base, '--peer-crl-file', crl, '--peer-cert-allowed-cn', 'm1']), silentLogger)
+    assert.equal(opts!.crlFile, crl)
+    assert.equal(opts!.allowedCN, 'm1')
+    assert.equal((await peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-hostname', 'localhost']), silentLogger))!.allowedHostname, 'localhost')
+    await assert.rejects(peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-cn', 'm1', '--peer-cert-allowed-hostname', 'localhost']), silentLogger), /AllowedCN and AllowedHostname are mutually exclusive \(cn="m1", hostname="localhost"\)/)
   })
 
   it('an https peer URL without certificates is an error naming the flags', async () => {

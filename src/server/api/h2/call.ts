@@ -10,6 +10,7 @@ import { frameMessage, MessageReader, type MessageSink } from './framing.js'
 import { END_STREAM, OK_TRAILERS, RESPONSE_HEADERS, trailersFor, trailersOnly, WITH_TRAILERS } from './headers.js'
 import { Metadata } from './metadata.js'
 import { Status, status, toStatus } from './status.js'
+import { Int64RangeError } from '../../../proto/wire.js'
 import type { MetadataLike, SendUnaryData, ServerErrorResponse, StatusObject, UntypedHandleCall } from './types.js'
 
 export type CallKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi'
@@ -120,7 +121,9 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     try {
       return this.route.deserialize(message)
     } catch (err) {
-      this.finish(status(Status.INTERNAL, `grpc: error unmarshalling request: ${(err as Error)?.message ?? err}`))
+      // A number that would lose precision is the client's mistake, not a broken message.
+      if (err instanceof Int64RangeError) this.finish(status(Status.INVALID_ARGUMENT, `etcdserver: ${err.message}`))
+      else this.finish(status(Status.INTERNAL, `grpc: error unmarshalling request: ${(err as Error)?.message ?? err}`))
       return UNDECODABLE
     }
   }

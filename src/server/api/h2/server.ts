@@ -38,7 +38,12 @@ export interface GrpcServerOptions {
   firstBytesTimeoutMs?: number
 }
 
-export type TlsListenOptions = tls.SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean }
+export type TlsListenOptions = tls.SecureContextOptions & {
+  requestCert?: boolean
+  rejectUnauthorized?: boolean
+  /** Runs once a handshake completed: a reason to refuse the connection, or undefined. */
+  checkPeer?: (socket: tls.TLSSocket) => string | undefined
+}
 
 export interface ListenOptions {
   /** Required for https:// and unixs:// URLs. */
@@ -189,7 +194,12 @@ export class GrpcServer {
 
   private tlsListener(opts: TlsListenOptions): tls.Server {
     const server = tls.createServer({ ...opts, ALPNProtocols: ['h2', 'http/1.1'] })
+    const { checkPeer } = opts
     server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (checkPeer?.(socket) !== undefined) {
+        socket.destroy()
+        return
+      }
       if (socket.alpnProtocol === 'h2') this.toHttp2(socket)
       else if (socket.alpnProtocol === 'http/1.1') this.http1.accept(socket)
       else this.onCleartext(socket)
