@@ -59,6 +59,8 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
       const stdoutBytes = Buffer.concat(out)
       resolve({ stdout: stdoutBytes.toString(), stdoutBytes, stderr: Buffer.concat(err).toString(), code })
     })
+    // A command that exits without reading its input makes the write fail with EPIPE.
+    child.stdin.on('error', () => {})
     child.stdin.end(opts.input ?? '')
   })
 }

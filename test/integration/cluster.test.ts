@@ -5,6 +5,8 @@ import { EtcdClient } from '../../src/client/client.js'
 import { KVService, MaintenanceService } from '../../src/gen/etcdserverpb.js'
 import { TestCluster, type ClusterMember } from '../helpers/cluster.js'
 import { ETCDCTL, TSETCD, haveBinary, run } from '../helpers/procs.js'
+import { encodeBatch, encodeSave } from '../../src/server/wal/encoder.js'
+import { scanSegment } from '../../src/server/wal/segment-scan.js'
 
 async function serializableGet(c: TestCluster, m: ClusterMember, key: string, rangeEnd?: string) {
   const client = await c.client(m)
@@ -173,16 +175,16 @@ describe('a three-member cluster', function () {
       for (let i = 0; i < 20; i++) await cl.call(KVService.Put, { key: Buffer.from(`t${i}`), value: Buffer.from('x') })
       await converge(c, c.members)
       await victim.proc!.kill9()
-      // A write cut short by the crash: the first bytes of a batch that never completed, some
-      // way past the last record (whose own trailing bytes may be zeros) of the newest segment.
+      // A write cut short by the crash: a batch (never acknowledged) of which only the part up
+      // to the first sector boundary reached the disk, right after the last complete write.
       const walDir = path.join(c.dataDir(victim), 'member', 'wal')
       const last = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort().pop()!
       const file = path.join(walDir, last)
-      const buf = fs.readFileSync(file)
-      let end = buf.length
-      while (end > 0 && buf[end - 1] === 0) end--
+      const scan = scanSegment(fs.readFileSync(file), undefined)
+      const write = encodeBatch(scan.logId!, [encodeSave(undefined, [{ index: 1_000_000, term: 1, type: 0, data: Buffer.alloc(3000, 7) }])])
+      const torn = write.subarray(0, 512 - (scan.end % 512))
       const fd = fs.openSync(file, 'r+')
-      fs.writeSync(fd, Buffer.from([0x2a, 0x00, 0x00, 0x00, 0x01, 0x99, 0x13, 0x37, 0xde, 0xad]), 0, 10, Math.ceil(end / 8) * 8 + 64)
+      fs.writeSync(fd, torn, 0, torn.length, scan.end)
       fs.closeSync(fd)
       for (let i = 20; i < 40; i++) await cl.call(KVService.Put, { key: Buffer.from(`t${i}`), value: Buffer.from('y') })
     } finally {
