@@ -6,7 +6,7 @@
 import type { EtcdClient } from './client.js'
 import { ClusterService, KVService, MaintenanceService, type StatusResponse } from '../gen/etcdserverpb.js'
 import type { EndpointHealth } from '../output/rows.js'
-import { formatDuration } from '../output/go/fmt.js'
+import { formatDuration } from '../go/duration.js'
 import { Errors } from '../server/errors.js'
 
 /** Every member's client URLs, in member-list order. */

@@ -8,7 +8,7 @@ import {
   LeaseService, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
   type LeaseTimeToLiveResponse,
 } from '../gen/etcdserverpb.js'
-import { parseInt64 } from '../output/go/strconv.js'
+import { parseInt64 } from '../go/strconv.js'
 import { ClientError, toClientError, type EtcdClient } from './client.js'
 
 /** clientv3's rpctypes.ErrLeaseNotFound. */

@@ -6,7 +6,7 @@ import { WatchSession } from '../client/watch.js'
 import { checkWatchEnv, parseWatchCommandLine, positionalArgs, parseWatchLine, watchOptions, type WatchEnv } from '../client/watch-args.js'
 import { printWatch, type WatchPrintSink } from '../client/watch-print.js'
 import { EtcdctlExit } from '../output/exit-error.js'
-import { parseInt64 } from '../output/go/strconv.js'
+import { parseInt64 } from '../go/strconv.js'
 import type { Printer } from '../output/printer.js'
 
 /**

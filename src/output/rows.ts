@@ -1,7 +1,7 @@
 // The header and rows etcdctl builds for list-like results; the simple
 // printer joins a row with ", ", the table printer draws them.
 import type { MemberListResponse, StatusResponse, HashKVResponse } from '../gen/etcdserverpb.js'
-import { hex } from './go/fmt.js'
+import { hex } from '../go/fmt.js'
 import { humanizeBytes } from './humanize.js'
 
 /** One `endpoint health` probe (etcdctl's epHealth). */

@@ -21,7 +21,7 @@ import * as pb from '../../src/gen/etcdserverpb.js'
 import { newPrinter, type Output } from '../../src/output/printer.js'
 import { EtcdctlExit } from '../../src/output/exit-error.js'
 import { compactedMessage, defragOkMessage } from '../../src/output/messages.js'
-import { formatDuration } from '../../src/output/go/fmt.js'
+import { formatDuration } from '../../src/go/duration.js'
 import { parseTxn } from '../../src/client/txn-grammar.js'
 
 const ETCD = '/usr/bin/etcd'
