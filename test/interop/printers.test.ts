@@ -22,7 +22,7 @@ import { newPrinter, type Output } from '../../src/output/printer.js'
 import { EtcdctlExit } from '../../src/output/exit-error.js'
 import { compactedMessage, defragOkMessage } from '../../src/output/messages.js'
 import { formatDuration } from '../../src/go/duration.js'
-import { parseTxn } from '../../src/client/txn-grammar.js'
+import { parseTxn } from '../../src/ctl/txn-grammar.js'
 
 const ETCD = '/usr/bin/etcd'
 const ETCDCTL = '/usr/bin/etcdctl'

@@ -3,7 +3,7 @@
  * fills the response header. Errors become gRPC statuses in one place (grpc-errors.ts).
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Core } from '../etcdserver/core.js'
 import type { PutRequest, RangeRequest, DeleteRangeRequest, TxnRequest, CompactionRequest } from '../../gen/etcdserverpb.js'
 import { checkTxnRequest } from '../apply/txn-check.js'

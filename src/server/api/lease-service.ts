@@ -8,7 +8,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grp
 import type {
   LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit, LeaseRevokeRequest, LeaseTimeToLiveRequest,
 } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Core } from '../etcdserver/core.js'
 import type { LeaseCore } from '../lease/lease-core.js'
 import { toGrpcError } from './grpc-errors.js'

@@ -4,7 +4,7 @@
  * response header and turns errors into gRPC statuses.
  */
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedHandleCall } from '@grpc/grpc-js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Core } from '../etcdserver/core.js'
 import type { ResponseHeaderInit } from '../../gen/etcdserverpb.js'
 import { toGrpcError } from './grpc-errors.js'

@@ -5,8 +5,9 @@
  * callbacks) and reports back-pressure past a bound, so the hub holds or defers events
  * instead of buffering them here.
  */
-import { status, type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js'
+import { type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js'
 import { WatchService, encodeResponseHeader, type ResponseHeaderInit, type WatchRequest } from '../../gen/etcdserverpb.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Core } from '../etcdserver/core.js'
 import type { WatchHub } from '../watch/hub.js'
 import { encodeWatchOut } from '../watch/response.js'
@@ -116,7 +117,7 @@ class GrpcWatchSink implements WatchSink {
   close(): void {
     if (this.ended) return
     this.ended = true
-    this.call.emit('error', { code: status.UNAVAILABLE, details: 'etcdserver: server stopped' })
+    this.call.emit('error', { code: Errors.Stopped.code, details: Errors.Stopped.message })
   }
 
   /** The call is over (client went away or the stream failed). */

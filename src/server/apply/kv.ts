@@ -28,7 +28,7 @@ import type {
   TxnResponse,
 } from '../../gen/etcdserverpb.js'
 import type { KeyValue } from '../../gen/mvccpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { StoreBatch } from '../mvcc/batch.js'
 import { responseHeader } from '../mvcc/range.js'
 import type { MvccStore } from '../mvcc/store.js'

@@ -3,7 +3,7 @@
  * core's StateMachine: a batch of requests is applied in order and committed in one backend
  * write together with the applied index.
  */
-import { EtcdError } from '../errors.js'
+import { EtcdError } from '../../errors/rpctypes.js'
 import type { RangeRequest, RangeResponseInit, ResponseHeaderInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend } from '../backend/backend.js'

@@ -13,7 +13,7 @@
  * member's or an earlier process's request is never taken for one of ours.
  */
 import { randomBytes } from 'node:crypto'
-import { EtcdError, Errors } from '../errors.js'
+import { EtcdError, Errors } from '../../errors/rpctypes.js'
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
   RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,

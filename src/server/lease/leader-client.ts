@@ -4,7 +4,7 @@
  * per peer origin kept open between requests.
  */
 import http2 from 'node:http2'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { HEADER_CLUSTER_ID, idHex } from '../peer/handshake.js'
 import { clientTlsOptions, loadTls, type PeerTlsOptions, type TlsMaterial } from '../peer/tls.js'
 

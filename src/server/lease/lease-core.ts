@@ -10,7 +10,7 @@ import type {
   LeaseRevokeResponseInit, LeaseTimeToLiveRequest, LeaseTimeToLiveResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { LeaseIdGenerator } from './lease-ids.js'
 import type { LeaderClient } from './leader-client.js'
 import { PATH_LEASE_RENEW, PATH_LEASE_TTL } from './leader-client.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { RequestOpInit } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { checkTxnRequest } from '../../../src/server/apply/txn-check.js'
 import { b, txnReq } from './requests.js'
 

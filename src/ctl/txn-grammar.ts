@@ -20,8 +20,8 @@ import { sscanf } from '../go/scan.js'
 import { parseInt64, quote } from '../go/strconv.js'
 import { trimSpace } from '../go/unicode.js'
 import { dispatch, type CommandSpec, type FlagValue } from '../go/cobra.js'
-import { prefixEnd } from './kv-ops.js'
-import { TXN_REQUEST_USAGE } from '../output/txn-usage.js'
+import { prefixEnd } from '../client/kv-ops.js'
+import { TXN_REQUEST_USAGE } from './txn-usage.js'
 
 /** What `txn --interactive` prints before reading each section. */
 export const TXN_PROMPTS = {
