@@ -113,8 +113,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver') })
   const peerTls = await peerTlsOptions(cfg, log)
   const leases = await openLeases(store, backend, server, {
-    clusterId: identity.clusterId, heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
-    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peerUrls: (id) => identity.members.find((m) => m.id === id)?.peerUrls ?? [], peerTls,
+    heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
   }, log.named('lessor'))
   kv.setApplier(applierStack(leases.lessor))
   kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))

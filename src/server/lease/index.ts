@@ -6,9 +6,7 @@
 import type { Backend } from '../backend/backend.js'
 import type { Logger } from '../log.js'
 import type { MvccStore } from '../mvcc/store.js'
-import type { PeerTlsOptions } from '../peer/tls.js'
-import { LeaderClient } from './leader-client.js'
-import { LeaseCore, type LeaseHost } from './lease-core.js'
+import { LeaseCore, type LeaseHost, type LeasePeers } from './lease-core.js'
 import { Lessor } from './lessor.js'
 import { PrimaryLoop } from './primary-loop.js'
 
@@ -16,13 +14,12 @@ export { LeaseCore } from './lease-core.js'
 export { Lessor } from './lessor.js'
 
 export interface LeaseSettings {
-  clusterId: bigint
   heartbeatMs: number
   electionMs: number
   requestTimeoutMs: number
   checkpointIntervalMs: number
-  peerUrls(id: bigint): readonly string[]
-  peerTls?: PeerTlsOptions
+  /** How a follower reaches the leader (the peer transport's request API). */
+  peers: LeasePeers
 }
 
 export interface Leases {
@@ -49,8 +46,7 @@ export async function openLeases(
     checkpointIntervalMs: s.checkpointIntervalMs,
     expiredRetryMs: s.requestTimeoutMs,
   })
-  const leader = new LeaderClient({ clusterId: s.clusterId, peerUrls: s.peerUrls, tls: s.peerTls })
-  const core = new LeaseCore(lessor, host, leader, { requestTimeoutMs: s.requestTimeoutMs })
+  const core = new LeaseCore(lessor, host, s.peers, { requestTimeoutMs: s.requestTimeoutMs })
   const loop = new PrimaryLoop(lessor, core, log)
   host.onLeadership((leading) => {
     if (leading) lessor.promote(s.electionMs)
@@ -62,7 +58,7 @@ export async function openLeases(
     core,
     stop() {
       loop.stop()
-      leader.close()
+      core.close()
     },
   }
 }
