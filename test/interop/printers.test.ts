@@ -56,6 +56,8 @@ function run(cmd: string, args: string[], input = ''): Promise<Result> {
     p.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
     p.on('error', reject)
     p.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }))
+    // A command that does not read its input may exit before it is written (EPIPE): not a failure.
+    p.stdin.on('error', () => {})
     p.stdin.end(input)
   })
 }
