@@ -6,7 +6,7 @@ import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
 import { EtcdClient, ClientError } from '../client/client.js'
 import { clusterEndpoints } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
-import { parseGoDuration } from '../server/config/duration.js'
+import { parseGoDuration } from '../go/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
 import type { Output } from '../output/out.js'
 

@@ -5,9 +5,17 @@
  */
 import type { EtcdClient } from './client.js'
 import { ClusterService, KVService, MaintenanceService, type StatusResponse } from '../gen/etcdserverpb.js'
-import type { EndpointHealth } from '../output/rows.js'
-import { formatDuration } from '../output/go/fmt.js'
-import { Errors } from '../server/errors.js'
+import { formatDuration } from '../go/duration.js'
+import { Errors } from '../errors/rpctypes.js'
+
+/** One `endpoint health` probe (etcdctl's epHealth). */
+export interface EndpointHealth {
+  endpoint: string
+  health: boolean
+  /** time.Duration.String() of the probe, e.g. "1.692518ms". */
+  took: string
+  error?: string
+}
 
 /** Every member's client URLs, in member-list order. */
 export async function clusterEndpoints(client: EtcdClient, timeoutMs: number): Promise<string[]> {

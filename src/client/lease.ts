@@ -1,35 +1,17 @@
 /**
- * Lease calls with clientv3's semantics, for the lease commands and for programs: argument
- * parsing as etcdctl's (IDs in hex, TTLs in decimal), KeepAliveOnce (a TTL of 0 or less is
- * "requested lease not found"), and the unary calls with their retry rules.
+ * Lease calls with clientv3's semantics, for the lease commands and for programs: KeepAliveOnce
+ * (a TTL of 0 or less is "requested lease not found"), and the unary calls with their retry rules.
  */
 import * as grpc from '@grpc/grpc-js'
 import {
   LeaseService, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
   type LeaseTimeToLiveResponse,
 } from '../gen/etcdserverpb.js'
-import { parseInt64 } from '../output/go/strconv.js'
+import { Errors } from '../errors/rpctypes.js'
 import { ClientError, toClientError, type EtcdClient } from './client.js'
-
-/** clientv3's rpctypes.ErrLeaseNotFound. */
-export const LEASE_NOT_FOUND = 'etcdserver: requested lease not found'
 
 /** Wait before another attempt after an "unavailable" error (clientv3's retryConnWait). */
 export const RETRY_CONN_WAIT_MS = 500
-
-/** etcdctl's leaseFromArgs: a hex int64; the error text when it is not one. */
-export function parseLeaseId(arg: string): { id: bigint } | { error: string } {
-  const r = parseInt64(arg, 16)
-  if (r.err !== undefined) return { error: `bad lease ID arg (${r.err}), expecting ID in Hex` }
-  return { id: r.value }
-}
-
-/** `lease grant`'s TTL: a decimal int64. */
-export function parseTTL(arg: string): { ttl: number } | { error: string } {
-  const r = parseInt64(arg, 10)
-  if (r.err !== undefined) return { error: `bad TTL (${r.err})` }
-  return { ttl: Number(r.value) }
-}
 
 export function grant(client: EtcdClient, ttl: number, timeoutMs: number): Promise<LeaseGrantResponse> {
   return client.call(LeaseService.LeaseGrant, { TTL: ttl }, timeoutMs)
@@ -53,7 +35,7 @@ export async function keepAliveOnce(client: EtcdClient, id: bigint): Promise<Lea
   for (;;) {
     try {
       const r = await renewOnce(client, id)
-      if (r.TTL <= 0) throw new ClientError(LEASE_NOT_FOUND, grpc.status.NOT_FOUND)
+      if (r.TTL <= 0) throw new ClientError(Errors.LeaseNotFound.message, Errors.LeaseNotFound.code)
       return r
     } catch (err) {
       const code = (err as ClientError).code

@@ -3,7 +3,7 @@ import { buildConfig } from '../server/config/config.js'
 import { ConfigError } from '../server/config/parse.js'
 import { serveUsage } from '../server/config/usage.js'
 import { createLogger } from '../server/log.js'
-import { startMember } from '../server/etcdserver/member.js'
+import { startMember } from '../server/embed/member.js'
 
 export default class Serve extends Command {
   static override summary = 'Run a tsetcd member (takes etcd\'s flags, ETCD_* variables and --config-file)'

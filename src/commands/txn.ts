@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../cli/base.js'
 import { printerFor } from '../cli/printer.js'
 import { KVService } from '../gen/etcdserverpb.js'
-import { TXN_PROMPTS, TxnReader, type TxnSection } from '../client/txn-grammar.js'
+import { TXN_PROMPTS, TxnReader, type TxnSection } from '../ctl/txn-grammar.js'
 
 export default class Txn extends ClientCommand {
   static override summary = 'Txn processes all the requests in one transaction'

@@ -1,12 +1,12 @@
 import { Args, Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, globalFlags, type GlobalFlags } from '../cli/base.js'
 import { printerFor } from '../cli/printer.js'
-import { argify } from '../client/txn-grammar.js'
+import { argify } from '../ctl/txn-grammar.js'
 import { WatchSession } from '../client/watch.js'
-import { checkWatchEnv, parseWatchCommandLine, positionalArgs, parseWatchLine, watchOptions, type WatchEnv } from '../client/watch-args.js'
-import { printWatch, type WatchPrintSink } from '../client/watch-print.js'
+import { checkWatchEnv, parseWatchCommandLine, positionalArgs, parseWatchLine, watchOptions, type WatchEnv } from '../ctl/watch-args.js'
+import { printWatch, type WatchPrintSink } from '../ctl/watch-print.js'
 import { EtcdctlExit } from '../output/exit-error.js'
-import { parseInt64 } from '../output/go/strconv.js'
+import { parseInt64 } from '../go/strconv.js'
 import type { Printer } from '../output/printer.js'
 
 /**

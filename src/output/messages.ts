@@ -1,5 +1,5 @@
 // Lines etcdctl prints itself, outside its printers, whatever -w says.
-import { hex } from './go/fmt.js'
+import { hex } from '../go/fmt.js'
 
 /** `compaction <rev>` */
 export function compactedMessage(rev: number | bigint): string {

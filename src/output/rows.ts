@@ -1,17 +1,11 @@
 // The header and rows etcdctl builds for list-like results; the simple
 // printer joins a row with ", ", the table printer draws them.
 import type { MemberListResponse, StatusResponse, HashKVResponse } from '../gen/etcdserverpb.js'
-import { hex } from './go/fmt.js'
+import { hex } from '../go/fmt.js'
+import type { EndpointHealth } from '../client/endpoints.js'
 import { humanizeBytes } from './humanize.js'
 
-/** One `endpoint health` probe (etcdctl's epHealth). */
-export interface EndpointHealth {
-  endpoint: string
-  health: boolean
-  /** time.Duration.String() of the probe, e.g. "1.692518ms". */
-  took: string
-  error?: string
-}
+export type { EndpointHealth }
 
 /** One `endpoint status` answer (etcdctl's epStatus). */
 export interface EndpointStatus {

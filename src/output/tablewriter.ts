@@ -2,7 +2,7 @@
 // it: borders, header centred and upper-cased, cells right-aligned, cells
 // wider than 30 columns word-wrapped (words are never split).
 import { stringWidth } from './runewidth.js'
-import { trimSpace } from './go/unicode.js'
+import { trimSpace } from '../go/unicode.js'
 
 const MAX_WIDTH = 30
 

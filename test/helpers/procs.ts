@@ -59,7 +59,7 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
       const stdoutBytes = Buffer.concat(out)
       resolve({ stdout: stdoutBytes.toString(), stdoutBytes, stderr: Buffer.concat(err).toString(), code })
     })
-    // A command that exits without reading its input makes the write fail with EPIPE.
+    // A command that does not read its input may exit before it is written (EPIPE): not a failure.
     child.stdin.on('error', () => {})
     child.stdin.end(opts.input ?? '')
   })

@@ -2,7 +2,8 @@ import { Args } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClientError } from '../../client/client.js'
-import { grant, parseTTL } from '../../client/lease.js'
+import { grant } from '../../client/lease.js'
+import { parseTTL } from '../../ctl/lease-args.js'
 
 export default class LeaseGrant extends ClientCommand {
   static override summary = 'Creates leases'

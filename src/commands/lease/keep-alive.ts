@@ -3,7 +3,8 @@ import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../
 import { durationFlag } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClientError } from '../../client/client.js'
-import { keepAliveOnce, parseLeaseId } from '../../client/lease.js'
+import { keepAliveOnce } from '../../client/lease.js'
+import { parseLeaseId } from '../../ctl/lease-args.js'
 import { keepAlive } from '../../client/lease-keepalive.js'
 import { leaseExpiredMessage } from '../../output/messages.js'
 

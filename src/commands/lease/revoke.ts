@@ -2,7 +2,8 @@ import { Args } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClientError } from '../../client/client.js'
-import { parseLeaseId, revoke } from '../../client/lease.js'
+import { revoke } from '../../client/lease.js'
+import { parseLeaseId } from '../../ctl/lease-args.js'
 
 export default class LeaseRevoke extends ClientCommand {
   static override summary = 'Revokes leases'

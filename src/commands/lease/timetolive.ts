@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClientError } from '../../client/client.js'
-import { parseLeaseId, timeToLive } from '../../client/lease.js'
+import { timeToLive } from '../../client/lease.js'
+import { parseLeaseId } from '../../ctl/lease-args.js'
 
 export default class LeaseTimeToLive extends ClientCommand {
   static override summary = 'Get lease information'

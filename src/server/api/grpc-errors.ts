@@ -1,6 +1,6 @@
 /** The one place where errors become gRPC statuses (etcd's togRPCError). */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js'
-import { EtcdError } from '../errors.js'
+import { EtcdError } from '../../errors/rpctypes.js'
 
 export function toGrpcError(err: unknown): Partial<ServiceError> {
   if (err instanceof EtcdError) return { code: err.code, details: err.message, metadata: new Metadata() }

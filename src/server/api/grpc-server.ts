@@ -2,15 +2,17 @@
  * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
  * which also answers plain HTTP on the same port.
  */
-import type * as grpc from '@grpc/grpc-js'
 import { GrpcServer, type HttpHandler } from './h2/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
-import { KVService, MaintenanceService } from '../../gen/etcdserverpb.js'
+import { ClusterService, KVService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
 import type { Core } from '../etcdserver/core.js'
+import { clusterService } from './cluster-service.js'
 import { kvService } from './kv-service.js'
+import { leaseService } from './lease-service.js'
 import { maintenanceService } from './maintenance-service.js'
 import { GRPC_OVERHEAD_BYTES, type Limits } from './limits.js'
 import { serviceDefinition } from './unary.js'
+import { watchService, watchServiceDefinition } from './watch-service.js'
 
 export interface GrpcServerOptions extends Limits {
   keepaliveIntervalMs: number
@@ -39,11 +41,9 @@ export class ClientServer {
     })
     this.server.addService(serviceDefinition(KVService), kvService(core, opts))
     this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
-  }
-
-  /** Registers another service (before `listen`). */
-  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
-    this.server.addService(definition, implementation)
+    this.server.addService(watchServiceDefinition, watchService(core))
+    this.server.addService(serviceDefinition(ClusterService), clusterService(core, opts))
+    this.server.addService(serviceDefinition(LeaseService), leaseService(core, opts))
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */

@@ -3,14 +3,14 @@
  * fills the response header. Errors become gRPC statuses in one place (grpc-errors.ts).
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
-import { Errors } from '../errors.js'
-import type { Core } from '../etcdserver/core.js'
+import { Errors } from '../../errors/rpctypes.js'
+import type { CoreKv } from '../etcdserver/core.js'
 import type { PutRequest, RangeRequest, DeleteRangeRequest, TxnRequest, CompactionRequest } from '../../gen/etcdserverpb.js'
-import { checkTxnRequest } from '../apply/txn-check.js'
+import { checkTxnRequest } from './txn-check.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 
-export function kvService(core: Core, limits: Limits): UntypedServiceImplementation {
+export function kvService(core: CoreKv, limits: Limits): UntypedServiceImplementation {
   return {
     Range: unary(limits, async (req: RangeRequest) => {
       if (req.key.length === 0) throw Errors.EmptyKey

@@ -8,33 +8,32 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grp
 import type {
   LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit, LeaseRevokeRequest, LeaseTimeToLiveRequest,
 } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
-import type { Core } from '../etcdserver/core.js'
-import type { LeaseCore } from '../lease/lease-core.js'
+import { Errors } from '../../errors/rpctypes.js'
+import type { CoreLease } from '../etcdserver/core.js'
 import { toGrpcError } from './grpc-errors.js'
 import type { Limits } from './limits.js'
 import { unary } from './unary.js'
 
 type KeepAliveCall = ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponseInit>
 
-export function leaseService(leases: LeaseCore, core: Pick<Core, 'header'>, limits: Limits): UntypedServiceImplementation {
+export function leaseService(core: CoreLease, limits: Limits): UntypedServiceImplementation {
   return {
-    LeaseGrant: unary(limits, (req: LeaseGrantRequest) => leases.grant(req), core),
-    LeaseRevoke: unary(limits, (req: LeaseRevokeRequest) => leases.revoke(req), core),
+    LeaseGrant: unary(limits, (req: LeaseGrantRequest) => core.leaseGrant(req), core),
+    LeaseRevoke: unary(limits, (req: LeaseRevokeRequest) => core.leaseRevoke(req), core),
     LeaseTimeToLive: unary(limits, async (req: LeaseTimeToLiveRequest) => {
       try {
-        return await leases.timeToLive(req)
+        return await core.leaseTimeToLive(req)
       } catch (err) {
         if (err === Errors.LeaseNotFound) return { ID: req.ID, TTL: -1 }
         throw err
       }
     }, core),
-    LeaseLeases: unary(limits, () => leases.leases(), core),
-    LeaseKeepAlive: (call: KeepAliveCall) => keepAlive(call, leases, core),
+    LeaseLeases: unary(limits, () => core.leaseLeases(), core),
+    LeaseKeepAlive: (call: KeepAliveCall) => keepAlive(call, core),
   }
 }
 
-function keepAlive(call: KeepAliveCall, leases: LeaseCore, core: Pick<Core, 'header'>): void {
+function keepAlive(call: KeepAliveCall, core: CoreLease): void {
   let done = false
   let chain = Promise.resolve()
   const end = () => (done = true)
@@ -53,7 +52,7 @@ function keepAlive(call: KeepAliveCall, leases: LeaseCore, core: Pick<Core, 'hea
       if (done) return
       let TTL: number
       try {
-        TTL = await leases.renew(req.ID)
+        TTL = await core.leaseRenew(req.ID)
       } catch (err) {
         if (err !== Errors.LeaseNotFound) {
           done = true

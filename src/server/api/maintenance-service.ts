@@ -1,11 +1,11 @@
 /** etcdserverpb.Maintenance: status, alarms and defragmentation. */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
-import type { Core } from '../etcdserver/core.js'
+import type { CoreMaintenance } from '../etcdserver/core.js'
 import type { AlarmRequest, AlarmResponseInit, DefragmentRequest, DefragmentResponseInit, StatusRequest } from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 
-export function maintenanceService(core: Core, limits: Limits): UntypedServiceImplementation {
+export function maintenanceService(core: CoreMaintenance, limits: Limits): UntypedServiceImplementation {
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
     // No alarm is ever raised yet: the list is empty and activating/deactivating is accepted.

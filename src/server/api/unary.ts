@@ -4,8 +4,8 @@
  * response header and turns errors into gRPC statuses.
  */
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedHandleCall } from '@grpc/grpc-js'
-import { Errors } from '../errors.js'
-import type { Core } from '../etcdserver/core.js'
+import { Errors } from '../../errors/rpctypes.js'
+import type { CoreHeader } from '../etcdserver/core.js'
 import type { ResponseHeaderInit } from '../../gen/etcdserverpb.js'
 import { toGrpcError } from './grpc-errors.js'
 import type { Limits } from './limits.js'
@@ -51,7 +51,7 @@ const ENVELOPE_BYTES = 16
 export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
   limits: Limits,
   handler: (req: Req) => Promise<Res>,
-  core: Pick<Core, 'header'>,
+  core: CoreHeader,
 ): UntypedHandleCall {
   return (call: ServerUnaryCall<Sized<Req>, Res>, callback: sendUnaryData<Res>) => {
     const { req, size } = call.request

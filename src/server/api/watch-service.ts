@@ -1,21 +1,18 @@
 /**
  * etcdserverpb.Watch: the bidirectional stream. Requests (create, cancel, progress) go to
- * the stream's WatchStream in the hub; responses come back through a sink that encodes them
- * and writes them to the gRPC call. The sink counts the bytes not yet written out (write
- * callbacks) and reports back-pressure past a bound, so the hub holds or defers events
- * instead of buffering them here.
+ * the core's watch stream; its responses come back encoded through a sink that writes them
+ * to the gRPC call. The sink counts the bytes not yet written out (write callbacks) and
+ * reports back-pressure past a bound, so the core holds or defers events instead of
+ * buffering them here.
  */
-import { status, type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js'
-import { WatchService, encodeResponseHeader, type ResponseHeaderInit, type WatchRequest } from '../../gen/etcdserverpb.js'
-import type { Core } from '../etcdserver/core.js'
-import type { WatchHub } from '../watch/hub.js'
-import { encodeWatchOut } from '../watch/response.js'
-import type { WatchOut, WatchSink } from '../watch/sink.js'
-import { GRPC_OVERHEAD_BYTES } from './limits.js'
+import { type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js'
+import { WatchService, type WatchRequest } from '../../gen/etcdserverpb.js'
+import { Errors } from '../../errors/rpctypes.js'
+import type { CoreWatch, WatchResponseSink } from '../etcdserver/core.js'
 
 /**
- * The Watch service with responses passed through as bytes: the sink encodes them itself
- * (each event once for all the watchers that get it).
+ * The Watch service with responses passed through as bytes: the core encodes them (each
+ * event once for all the watchers that get it).
  */
 export const watchServiceDefinition: ServiceDefinition = {
   Watch: {
@@ -53,35 +50,13 @@ function writeQueuedTogether(call: WatchCall): void {
 }
 
 /**
- * The encoded response header for a revision, shared by every stream: a commit's responses
- * to many watchers all carry the same one.
- */
-class HeaderBytes {
-  private last: ResponseHeaderInit = {}
-  private bytes: Buffer = Buffer.alloc(0)
-
-  constructor(private readonly core: Pick<Core, 'header'>) {}
-
-  at(revision: number): Buffer {
-    const h = this.core.header()
-    h.revision = revision
-    const l = this.last
-    if (h.revision !== l.revision || h.raft_term !== l.raft_term || h.member_id !== l.member_id || h.cluster_id !== l.cluster_id) {
-      this.last = h
-      this.bytes = encodeResponseHeader(h)
-    }
-    return this.bytes
-  }
-}
-
-/**
  * Bytes a stream may have handed to gRPC but not yet written out before the hub holds its
  * events back (etcd buffers up to 128 responses per stream); it takes events again once
  * half of that is written.
  */
 const STREAM_BUFFER_BYTES = 1024 * 1024
 
-class GrpcWatchSink implements WatchSink {
+class GrpcWatchSink implements WatchResponseSink {
   writable = true
   private ended = false
   private inflight = 0
@@ -92,12 +67,10 @@ class GrpcWatchSink implements WatchSink {
 
   constructor(
     private readonly call: WatchCall,
-    private readonly headers: HeaderBytes,
-    private readonly fragmentLimit: number,
     private readonly drained: () => void,
   ) {}
 
-  send(out: WatchOut): void {
+  send(msg: Buffer): void {
     if (this.ended) return
     // The responses of one turn (a commit reaching many watchers) go to HTTP/2 together.
     if (!this.corked) {
@@ -105,18 +78,16 @@ class GrpcWatchSink implements WatchSink {
       this.call.cork()
       process.nextTick(this.uncork)
     }
-    for (const msg of encodeWatchOut(out, this.headers.at(out.revision), this.fragmentLimit)) {
-      this.inflight += msg.length
-      this.sizes.push(msg.length)
-      this.call.write(msg, this.written)
-    }
+    this.inflight += msg.length
+    this.sizes.push(msg.length)
+    this.call.write(msg, this.written)
     if (this.inflight >= STREAM_BUFFER_BYTES) this.writable = false
   }
 
   close(): void {
     if (this.ended) return
     this.ended = true
-    this.call.emit('error', { code: status.UNAVAILABLE, details: 'etcdserver: server stopped' })
+    this.call.emit('error', { code: Errors.Stopped.code, details: Errors.Stopped.message })
   }
 
   /** The call is over (client went away or the stream failed). */
@@ -145,23 +116,17 @@ class GrpcWatchSink implements WatchSink {
   }
 }
 
-export function watchService(hub: WatchHub, core: Pick<Core, 'header'>, limits: { maxRequestBytes: number }): UntypedServiceImplementation {
-  const fragmentLimit = limits.maxRequestBytes + GRPC_OVERHEAD_BYTES
-  const headers = new HeaderBytes(core)
+export function watchService(core: CoreWatch): UntypedServiceImplementation {
   return {
     Watch: (call: WatchCall) => {
       writeQueuedTogether(call)
-      const sink = new GrpcWatchSink(call, headers, fragmentLimit, () => stream.drained())
-      const stream = hub.openStream(sink)
+      const sink = new GrpcWatchSink(call, () => stream.drained())
+      const stream = core.watch(sink)
       const done = (): void => {
         sink.gone()
         stream.close()
       }
-      call.on('data', (req: WatchRequest) => {
-        if (req.create_request !== undefined) stream.create(req.create_request)
-        else if (req.cancel_request !== undefined) stream.cancel(req.cancel_request.watch_id)
-        else if (req.progress_request !== undefined) stream.requestProgress()
-      })
+      call.on('data', (req: WatchRequest) => stream.request(req))
       // A half-close by the client leaves the stream open for responses, as in etcd.
       call.on('cancelled', done)
       call.on('error', done)

@@ -12,7 +12,7 @@
  * takes back what it did (mvcc/txn.ts), and the error goes on to the caller.
  *
  * Request validation done by etcd's gRPC layer (empty key, flags, op counts, duplicate keys)
- * is not repeated here; see txn-check.ts.
+ * is not repeated here; see api/txn-check.ts.
  */
 import type {
   CompactionRequest,
@@ -28,13 +28,14 @@ import type {
   TxnResponse,
 } from '../../gen/etcdserverpb.js'
 import type { KeyValue } from '../../gen/mvccpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { StoreBatch } from '../mvcc/batch.js'
 import { responseHeader } from '../mvcc/range.js'
 import type { MvccStore } from '../mvcc/store.js'
 import type { StoreTxn } from '../mvcc/txn.js'
 import { checkLease, checkTxnRanges, checkTxnWrites, type KvApplyOptions } from './request-check.js'
 import { pathOf, type TxnPath } from './txn-path.js'
+import type { KindApplier } from './applier.js'
 
 export type { KvApplyOptions } from './request-check.js'
 
@@ -102,6 +103,24 @@ export function applyReadOnlyTxn(store: MvccStore, req: TxnRequest): TxnResponse
 export function applyCompaction(batch: StoreBatch, req: CompactionRequest): { response: CompactionResponse; physical: Promise<void> } {
   const physical = batch.compact(req.revision)
   return { response: { header: responseHeader(batch.revision) }, physical }
+}
+
+/** The KV applier of the stack: put, delete-range and txn requests. */
+export function kvApplier(options?: KvApplyOptions): KindApplier {
+  return (b, r) => {
+    if (r.put) return { res: applyPut(b, r.put, options) }
+    if (r.delete_range) return { res: applyDeleteRange(b, r.delete_range) }
+    if (r.txn) return { res: applyTxn(b, r.txn, options) }
+    return undefined
+  }
+}
+
+/** The compaction applier of the stack; a `physical` request's result settles when the records are gone. */
+export const compactionApplier: KindApplier = (b, r) => {
+  if (!r.compaction) return undefined
+  const { response, physical } = applyCompaction(b, r.compaction)
+  physical.catch(() => {}) // failures surface through the store; only `physical: true` callers wait
+  return { res: response, done: r.compaction.physical ? physical : undefined }
 }
 
 /** True when every op (top level, both branches) is a range: etcd serves it without raft. */

@@ -8,7 +8,7 @@
  * that exists: not above the store's, not below the compaction.
  */
 import type { DeleteRangeRequest, PutRequest, TxnRequest } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { isFromKey } from '../mvcc/range.js'
 import type { StoreTxn } from '../mvcc/txn.js'
 import { forEachOp, type TxnPath } from './txn-path.js'

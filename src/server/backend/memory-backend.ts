@@ -4,7 +4,7 @@
  * `reopen()` (which simulates a restart in tests).
  */
 import type { Backend, BackendWriteBatch, Entry, IterateOptions, WriteOptions } from './backend.js'
-import { BTreeMap } from '../mvcc/btree.js'
+import { BTreeMap } from '../btree/btree.js'
 
 const PUT = 0
 const DEL = 1

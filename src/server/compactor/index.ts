@@ -4,7 +4,7 @@
  * compactor is resumed while this member leads and paused otherwise).
  */
 import type { ServerConfig } from '../config/config.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Logger } from '../log.js'
 import { realClock, type Clock } from './clock.js'
 import { PeriodicCompactor } from './periodic.js'

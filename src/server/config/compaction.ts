@@ -1,5 +1,5 @@
 /** etcd's --auto-compaction-retention, read as embed.parseCompactionRetention does. */
-import { parseGoDuration } from './duration.js'
+import { parseGoDuration } from '../../go/duration.js'
 import { ConfigError } from './parse.js'
 
 /**

@@ -4,7 +4,7 @@
  */
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
-import { parseGoDuration } from './duration.js'
+import { parseGoDuration } from '../../go/duration.js'
 import { checkDefaultOnly, notSupported } from './unsupported.js'
 import { parseCompactionRetention } from './compaction.js'
 

@@ -9,7 +9,7 @@
 import fs from 'node:fs'
 import YAML from 'yaml'
 import { FLAGS, FLAG_BY_NAME, envName, type FlagDef } from './flags.js'
-import { parseGoDuration } from './duration.js'
+import { parseGoDuration } from '../../go/duration.js'
 
 export class ConfigError extends Error {
   /** Exit status: 2 for command-line syntax errors (as Go's flag package), 1 otherwise. */

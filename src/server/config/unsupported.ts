@@ -4,7 +4,7 @@
  * naming the flag, so that nothing is silently ignored.
  */
 import { FLAGS, type FlagDef } from './flags.js'
-import { parseGoDuration } from './duration.js'
+import { parseGoDuration } from '../../go/duration.js'
 import { ConfigError, type RawValues } from './parse.js'
 
 /** A value in a form where equal settings compare equal ("1" and "true", "0s" and "0"). */

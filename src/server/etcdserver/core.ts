@@ -1,22 +1,72 @@
 /**
  * The narrow interface between the client-facing layer (src/server/api) and the member's
- * core. Requests and results are plain data (decoded protobuf objects, no shared state),
- * so the client-facing layer can run in other processes and forward to the core.
- * Results carry no header: the caller fills it from `header()` after the call, which holds
- * the revision the result was computed at.
+ * core. Requests and results are plain data (decoded protobuf objects, numbers, encoded
+ * bytes; no shared state), so the client-facing layer can run in other processes and
+ * forward to the core. Results carry no header: the caller fills it from `header()` after
+ * the call, which holds the revision the result was computed at.
+ *
+ * One part per gRPC service; a service takes only its part. `Core` is all of them.
  */
 import type {
-  CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
-  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+  CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, LeaseGrantRequest,
+  LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponseInit, MemberListResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
+  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
 } from '../../gen/etcdserverpb.js'
 
-export interface Core {
+export interface CoreHeader {
+  /** cluster_id, member_id, raft_term and the current revision. */
+  header(): ResponseHeaderInit
+}
+
+export interface CoreKv extends CoreHeader {
   range(req: RangeRequest): Promise<RangeResponseInit>
   put(req: PutRequest): Promise<PutResponseInit>
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponseInit>
   txn(req: TxnRequest): Promise<TxnResponseInit>
   compact(req: CompactionRequest): Promise<CompactionResponseInit>
-  status(): Promise<StatusResponseInit>
-  /** cluster_id, member_id, raft_term and the current revision. */
-  header(): ResponseHeaderInit
 }
+
+export interface CoreMaintenance extends CoreHeader {
+  status(): Promise<StatusResponseInit>
+}
+
+export interface CoreLease extends CoreHeader {
+  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit>
+  leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponseInit>
+  /** Throws Errors.LeaseNotFound for a lease that does not exist. */
+  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit>
+  leaseLeases(): Promise<LeaseLeasesResponseInit>
+  /** One keep-alive renewal (on the leader): the lease's TTL. Throws Errors.LeaseNotFound for a lease that is gone. */
+  leaseRenew(id: bigint): Promise<number>
+}
+
+export interface CoreCluster extends CoreHeader {
+  memberList(): Promise<MemberListResponseInit>
+}
+
+/** Where a watch stream's responses go (the client-facing side of one Watch call). */
+export interface WatchResponseSink {
+  /** False while the client side is backed up: the core then holds events back until `drained()`. */
+  readonly writable: boolean
+  /** One encoded etcdserverpb.WatchResponse, header included. */
+  send(response: Buffer): void
+  /** The member stops: end the stream (clients reconnect elsewhere). */
+  close(): void
+}
+
+/** The core's side of one Watch call. */
+export interface WatchStreamHandle {
+  /** One request from the client: create, cancel or progress. */
+  request(req: WatchRequest): void
+  /** The sink is writable again. */
+  drained(): void
+  /** The call is over. */
+  close(): void
+}
+
+export interface CoreWatch {
+  watch(sink: WatchResponseSink): WatchStreamHandle
+}
+
+export interface Core extends CoreKv, CoreMaintenance, CoreLease, CoreCluster, CoreWatch {}

@@ -13,7 +13,7 @@
  * member's or an earlier process's request is never taken for one of ours.
  */
 import { randomBytes } from 'node:crypto'
-import { EtcdError, Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
   RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
@@ -23,25 +23,10 @@ import type { Entry, ReadState, SoftState } from '../../raft/index.js'
 import { ErrProposalDropped } from '../../raft/index.js'
 import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
-import type { Core } from './core.js'
+import type { CoreKv, CoreMaintenance } from './core.js'
+import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
-
-/** The result of applying one request: a response body, or the error it failed with. */
-export type Applied = { ok: true; res: { header?: ResponseHeaderInit }; done?: Promise<void> } | { ok: false; err: EtcdError }
-
-/** What the core needs from the applied state (the MVCC store and its appliers). */
-export interface StateMachine {
-  /** Applies requests in order and records `index` as applied, in one backend write. */
-  applyBatch(reqs: InternalRequest[], index: number): Applied[]
-  /** Records `index` as applied when entries carried no request. */
-  markApplied(index: number): void
-  range(req: RangeRequest): Promise<RangeResponseInit>
-  readonly revision: number
-  readonly appliedIndex: number
-  dbSize(): number
-  dbSizeInUse(): number
-}
 
 export interface ServerIdentity {
   memberId: bigint
@@ -68,7 +53,8 @@ export interface EtcdServerOptions {
   quotaBackendBytes?: number
 }
 
-export class EtcdServer implements Core {
+/** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
+export class EtcdServer implements CoreKv, CoreMaintenance {
   private node!: RaftNode
   private readonly waiters = new Map<bigint, Waiter>()
   /** Proposals waiting for a leader. */

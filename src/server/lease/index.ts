@@ -1,16 +1,12 @@
 /**
- * Leases of one member: the lessor (state, rebuilt from the backend and the store), its part
- * of the apply path, the leader's expiry and checkpoint timer, and the lease operations the
- * client API and the peer port serve.
+ * Leases of one member: the lessor (state, rebuilt from the backend and the store), the
+ * leader's expiry and checkpoint timer, and the lease operations the client API and the peer
+ * port serve. The lessor's layer of the apply stack is apply/lease.ts.
  */
 import type { Backend } from '../backend/backend.js'
-import type { KvStateMachine } from '../etcdserver/kv-state.js'
 import type { Logger } from '../log.js'
 import type { MvccStore } from '../mvcc/store.js'
-import type { PeerTlsOptions } from '../peer/tls.js'
-import { leaseApplier } from './applier.js'
-import { LeaderClient } from './leader-client.js'
-import { LeaseCore, type LeaseHost } from './lease-core.js'
+import { LeaseCore, type LeaseHost, type LeasePeers } from './lease-core.js'
 import { Lessor } from './lessor.js'
 import { PrimaryLoop } from './primary-loop.js'
 
@@ -18,13 +14,12 @@ export { LeaseCore } from './lease-core.js'
 export { Lessor } from './lessor.js'
 
 export interface LeaseSettings {
-  clusterId: bigint
   heartbeatMs: number
   electionMs: number
   requestTimeoutMs: number
   checkpointIntervalMs: number
-  peerUrls(id: bigint): readonly string[]
-  peerTls?: PeerTlsOptions
+  /** How a follower reaches the leader (the peer transport's request API). */
+  peers: LeasePeers
 }
 
 export interface Leases {
@@ -40,7 +35,6 @@ export function minLeaseTTL(heartbeatMs: number, electionMs: number): number {
 }
 
 export async function openLeases(
-  kv: KvStateMachine,
   store: MvccStore,
   backend: Backend,
   host: LeaseHost & { onLeadership(l: (leading: boolean) => void): void },
@@ -52,10 +46,7 @@ export async function openLeases(
     checkpointIntervalMs: s.checkpointIntervalMs,
     expiredRetryMs: s.requestTimeoutMs,
   })
-  kv.setLeaseApplier(leaseApplier(lessor))
-  kv.onRestore((restored) => lessor.recover(kv.currentBackend, restored))
-  const leader = new LeaderClient({ clusterId: s.clusterId, peerUrls: s.peerUrls, tls: s.peerTls })
-  const core = new LeaseCore(lessor, host, leader, { requestTimeoutMs: s.requestTimeoutMs })
+  const core = new LeaseCore(lessor, host, s.peers, { requestTimeoutMs: s.requestTimeoutMs })
   const loop = new PrimaryLoop(lessor, core, log)
   host.onLeadership((leading) => {
     if (leading) lessor.promote(s.electionMs)
@@ -67,7 +58,7 @@ export async function openLeases(
     core,
     stop() {
       loop.stop()
-      leader.close()
+      core.close()
     },
   }
 }

@@ -2,7 +2,7 @@
  * The member's lease operations, behind plain data in and out (as the KV core):
  * - Grant, Revoke: proposed through raft (a grant without an ID gets one here).
  * - Renew, TimeToLive: answered by the leader's primary lessor; a follower asks the leader
- *   over the peer port (LeaderClient), as etcd forwards them to the leader's peer URL.
+ *   over the peer transport's request API, as etcd forwards them to the leader's peer URL.
  * - Leases: this member's applied state.
  */
 import type {
@@ -10,12 +10,19 @@ import type {
   LeaseRevokeResponseInit, LeaseTimeToLiveRequest, LeaseTimeToLiveResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { LeaseIdGenerator } from './lease-ids.js'
-import type { LeaderClient } from './leader-client.js'
-import { PATH_LEASE_RENEW, PATH_LEASE_TTL } from './leader-client.js'
+import type { PostAnswer, PostRoutes } from '../peer/index.js'
 import type { Lessor } from './lessor.js'
 import type { LeaseProposer } from './primary-loop.js'
+
+export const PATH_LEASE_RENEW = '/leases/renew'
+export const PATH_LEASE_TTL = '/leases/ttl'
+
+/** The peer transport's request API: a POST to one of another member's peer routes. */
+export interface LeasePeers {
+  post(member: bigint, path: string, body: unknown, timeoutMs: number): Promise<PostAnswer>
+}
 
 /** What the lease operations need from the member's core. */
 export interface LeaseHost {
@@ -44,11 +51,12 @@ interface TtlJson {
 
 export class LeaseCore implements LeaseProposer {
   private readonly ids: LeaseIdGenerator
+  private closed = false
 
   constructor(
     private readonly lessor: Lessor,
     private readonly host: LeaseHost,
-    private readonly leader: LeaderClient,
+    private readonly peers: LeasePeers,
     private readonly o: LeaseCoreOptions,
   ) {
     this.ids = new LeaseIdGenerator(host.memberId)
@@ -76,7 +84,7 @@ export class LeaseCore implements LeaseProposer {
   renew(id: bigint): Promise<number> {
     return this.onLeader(
       (deadline) => this.renewHere(id, deadline),
-      async (leader, ms) => (await this.leader.post(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms) as { TTL: number }).TTL,
+      async (leader, ms) => (await this.askLeader(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms) as { TTL: number }).TTL,
     )
   }
 
@@ -84,7 +92,7 @@ export class LeaseCore implements LeaseProposer {
   timeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit> {
     return this.onLeader(
       (deadline) => this.timeToLiveHere(req.ID, req.keys, deadline),
-      async (leader, ms) => fromTtlJson(await this.leader.post(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms) as TtlJson),
+      async (leader, ms) => fromTtlJson(await this.askLeader(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms) as TtlJson),
     )
   }
 
@@ -106,7 +114,7 @@ export class LeaseCore implements LeaseProposer {
   }
 
   /** Peer routes answering forwarded requests on the leader. */
-  peerRoutes(): Map<string, (body: unknown) => Promise<{ status: number; value: unknown }>> {
+  peerRoutes(): PostRoutes {
     const answer = async (fn: () => Promise<unknown>) => {
       try {
         return { status: 200, value: await fn() }
@@ -122,6 +130,20 @@ export class LeaseCore implements LeaseProposer {
         return answer(async () => toTtlJson(await this.timeToLiveHere(BigInt(b.ID), b.keys === true)))
       }],
     ])
+  }
+
+  /** Forwards no more requests to the leader (the member stops). */
+  close(): void {
+    this.closed = true
+  }
+
+  /** The leader's JSON answer to a forwarded request; a 404 is the leader saying the lease does not exist. */
+  private async askLeader(leader: bigint, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.closed) throw Errors.Stopped
+    const r = await this.peers.post(leader, path, body, timeoutMs)
+    if (r.status === 200) return r.value
+    if (r.status === 404) throw Errors.LeaseNotFound
+    throw new Error(`${path} on ${leader.toString(16)}: HTTP ${r.status} ${JSON.stringify(r.value)}`)
   }
 
   /** Waits (until `deadline`) for this member's lessor to be primary; NotLeader if it stops leading. */

@@ -14,7 +14,7 @@
 import type { LeaseCheckpoint, LeaseCheckpointRequest, LeaseGrantRequest } from '../../gen/etcdserverpb.js'
 import { Event_EventType } from '../../gen/mvccpb.js'
 import type { Backend } from '../backend/backend.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { StoreBatch } from '../mvcc/batch.js'
 import type { Change } from '../mvcc/change.js'
 import type { MvccStore } from '../mvcc/store.js'

@@ -3,7 +3,7 @@
  * revoke for each expired lease and one checkpoint request for the checkpoints that are due.
  */
 import type { LeaseCheckpoint } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Logger } from '../log.js'
 import type { Lessor } from './lessor.js'
 

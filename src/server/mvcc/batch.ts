@@ -16,7 +16,7 @@
  */
 import { Event_EventType, encodeKeyValue } from '../../gen/mvccpb.js'
 import type { BackendWriteBatch, WriteOptions } from '../backend/backend.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { Change } from './change.js'
 import { CompactionJob, type Compactor } from './compactor.js'
 import { MetaKey, putMeta } from './meta.js'

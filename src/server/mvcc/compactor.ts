@@ -11,7 +11,7 @@
  * (the scheduled revision in meta is above the finished one).
  */
 import type { Backend } from '../backend/backend.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import type { RemovedRevs } from './key-index.js'
 import { MetaKey, putMeta } from './meta.js'
 import { RevKeyScratch } from './revision.js'

@@ -7,7 +7,7 @@
  * read is in flight: callers compare `store.compactRevision` before and after.
  */
 import { Event_EventType, decodeKeyValue, type KeyValue } from '../../gen/mvccpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { rangeQuery } from './range.js'
 import { isTombstoneKey, revKey, revKeyBounds, revKeyMain } from './revision.js'
 import type { MvccStore } from './store.js'

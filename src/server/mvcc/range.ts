@@ -15,7 +15,7 @@
 import type { KeyValue } from '../../gen/mvccpb.js'
 import { RangeRequest_SortOrder as Order, RangeRequest_SortTarget as Target, type RangeResponse } from '../../gen/etcdserverpb.js'
 import { EMPTY } from '../../proto/wire.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { RevLookup, type KeyIndex } from './key-index.js'
 import type { TreeIndex } from './tree-index.js'
 

@@ -19,7 +19,7 @@
 import type { Backend, WriteOptions } from '../backend/backend.js'
 import type { KeyValue } from '../../gen/mvccpb.js'
 import type { RangeResponse } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 import { StoreBatch } from './batch.js'
 import type { Change } from './change.js'
 import { Compactor } from './compactor.js'

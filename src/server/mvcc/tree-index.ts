@@ -4,7 +4,7 @@
  * A hash map serves point lookups; a B+tree over the same KeyIndex objects serves ranges.
  * Keys are latin1 strings of the key bytes, so `<` is unsigned byte order.
  */
-import { BTreeMap } from './btree.js'
+import { BTreeMap } from '../btree/btree.js'
 import { KeyIndex, type RemovedRevs } from './key-index.js'
 
 export class TreeIndex {

@@ -7,9 +7,10 @@
  *
  * POST routes registered by the member (`PostRoutes`: POST /leases/renew and POST /leases/ttl,
  * lease requests forwarded to the leader) take and answer JSON; the request must carry the
- * cluster ID in x-tsetcd-cluster-id.
+ * cluster ID in x-tsetcd-cluster-id. `postJson` is their client side (PeerTransport.post).
  */
 import type { Readable } from 'node:stream'
+import http2 from 'node:http2'
 import http from 'node:http'
 import https from 'node:https'
 import type { NodeId } from '../../raft/types.js'
@@ -52,6 +53,41 @@ export async function answerPost(body: Readable, clusterHeader: unknown, handler
   } catch (err) {
     respond(text(400, (err as Error).message))
   }
+}
+
+/** A POST route's answer as its caller sees it: the status and the JSON value (text when not JSON). */
+export interface PostAnswer {
+  status: number
+  value: unknown
+}
+
+/** POSTs `body` as JSON to `path` on an open session, with the cluster ID; rejects when nothing came back within `timeoutMs`. */
+export function postJson(session: http2.ClientHttp2Session, clusterId: NodeId, path: string, body: unknown, timeoutMs: number): Promise<PostAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', [HEADER_CLUSTER_ID]: idHex(clusterId) })
+    const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), Math.max(1, timeoutMs))
+    let status = 0
+    let text = ''
+    req.setEncoding('utf8')
+    req.on('response', (h) => (status = Number(h[':status'])))
+    req.on('data', (d: string) => (text += d))
+    req.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    req.on('close', () => {
+      clearTimeout(timer)
+      if (status === 0) return reject(new Error(`${path}: no answer within ${timeoutMs} ms`))
+      let value: unknown = text
+      try {
+        value = JSON.parse(text)
+      } catch {
+        // an error text
+      }
+      resolve({ status, value })
+    })
+    req.end(JSON.stringify(body))
+  })
 }
 
 interface MemberJson {

@@ -27,7 +27,7 @@
  * drop off are redialled with jittered exponential backoff; only transitions are logged.
  */
 export { PeerTransport, type PeerTransportOptions } from './transport.js'
-export { fetchMembers, type ClusterMembers } from './http-api.js'
+export { fetchMembers, type ClusterMembers, type PostAnswer, type PostHandler, type PostRoutes } from './http-api.js'
 export type { PeerTlsOptions } from './tls.js'
 export type { PeerState, PeerStatus } from './peer.js'
 export type { BackoffOptions, MemberInfo, QueueLimits, RaftHandler, TransportLogger, VersionInfo } from './types.js'

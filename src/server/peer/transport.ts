@@ -16,7 +16,7 @@ import {
   idHex,
   type LocalIdentity,
 } from './handshake.js'
-import { answerPost, apiResponse, type ApiContext, type PostRoutes } from './http-api.js'
+import { answerPost, apiResponse, postJson, type ApiContext, type PostAnswer, type PostRoutes } from './http-api.js'
 import { PeerListener } from './listener.js'
 import { Peer, type PeerContext, type PeerStatus } from './peer.js'
 import { sendSnapshotStream } from './snapshot-sender.js'
@@ -212,6 +212,19 @@ export class PeerTransport {
     } finally {
       this.snapshotsInFlight.delete(to)
     }
+  }
+
+  /**
+   * The request API other modules use to reach a member (the leader, for leases): POSTs `body`
+   * as JSON to one of its `postRoutes`, on the session of this transport's stream to it (so
+   * with the peer TLS settings), and resolves with the answer. Rejects when the member is not
+   * a connected peer or does not answer within `timeoutMs`.
+   */
+  post(member: NodeId, path: string, body: unknown, timeoutMs: number): Promise<PostAnswer> {
+    if (this.stopped) return Promise.reject(new Error('transport stopped'))
+    const session = this.peers.get(member)?.activeSession()
+    if (session === undefined) return Promise.reject(new Error(`${path}: member ${idHex(member)} is not connected`))
+    return postJson(session, this.opts.clusterId, path, body, timeoutMs)
   }
 
   addPeer(id: NodeId, urls: readonly string[]): void {

@@ -6,7 +6,7 @@
 import path from 'node:path'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
-import type { PeerTlsOptions } from '../peer/tls.js'
+import type { PeerTlsOptions } from './peer-options.js'
 import { TlsConfigError } from './errors.js'
 import { nodeTlsVersion, opensslCiphers } from './cipher-suites.js'
 import { checkAllowedFlags } from './cert-checks.js'

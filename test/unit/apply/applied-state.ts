@@ -6,9 +6,9 @@
  */
 import { decodeWatchCreateRequest, encodeWatchCreateRequest } from '../../../src/gen/etcdserverpb.js'
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest, type InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
-import { KvStateMachine } from '../../../src/server/etcdserver/kv-state.js'
-import type { Applied } from '../../../src/server/etcdserver/server.js'
-import { leaseApplier } from '../../../src/server/lease/applier.js'
+import { KvStateMachine } from '../../../src/server/apply/kv-state.js'
+import type { Applied } from '../../../src/server/apply/applier.js'
+import { applierStack } from '../../../src/server/apply/lease.js'
 import { Lessor } from '../../../src/server/lease/lessor.js'
 import { WatchHub } from '../../../src/server/watch/hub.js'
 import { FROM_KEY, StoreFixture, k, kvt, query, recordRevisions } from '../mvcc/fixture.js'
@@ -48,7 +48,7 @@ export class AppliedState {
     const f = await StoreFixture.open(kind)
     const kv = new KvStateMachine(f.store, f.backend)
     const lessor = await Lessor.open(f.backend, f.store, { minTTL: 1, checkpointIntervalMs: 5000, expiredRetryMs: 3000, now: () => 1_000_000 })
-    kv.setLeaseApplier(leaseApplier(lessor))
+    kv.setApplier(applierStack(lessor))
     const hub = new WatchHub(f.store)
     const s = new AppliedState(f, kv, lessor, hub)
     kv.onCommit((changes) => {

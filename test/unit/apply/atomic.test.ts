@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type RequestOpInit, type TxnRequestInit } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { settle } from '../watch/harness.js'
 import { AppliedState, type Snapshot } from './applied-state.js'
 import { plantWriteFailure } from './plant.js'

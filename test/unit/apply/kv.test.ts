@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { applyCompaction, applyDeleteRange, applyPut, applyRange } from '../../../src/server/apply/kv.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { b, compactReq, delReq, inBatch, memoryStore, putReq, rangeReq } from './requests.js'

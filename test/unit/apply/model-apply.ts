@@ -12,7 +12,7 @@
 import type { Compare, DeleteRangeRequest, PutRequest, RequestOp, TxnRequest } from '../../../src/gen/etcdserverpb.js'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target } from '../../../src/gen/etcdserverpb.js'
 import type { InternalRequest } from '../../../src/gen/tsetcdpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import type { Model, ModelTxn } from '../mvcc/model.js'
 
 export type ModelResult = { ok: true; revision: number; succeeded?: boolean } | { ok: false; err: Error }

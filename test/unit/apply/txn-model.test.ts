@@ -16,7 +16,7 @@ import {
   type TxnRequestInit,
 } from '../../../src/gen/etcdserverpb.js'
 import type { InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
-import { EtcdError } from '../../../src/server/errors.js'
+import { EtcdError } from '../../../src/errors/rpctypes.js'
 import { EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from '../mvcc/fixture.js'
 import { Model } from '../mvcc/model.js'
 import { Rng } from '../mvcc/rng.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type CompareInit, type TxnResponse } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { applyPut, applyReadOnlyTxn, applyTxn, isTxnReadOnly, applyRange } from '../../../src/server/apply/kv.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { b, inBatch, memoryStore, putReq, rangeReq, txnReq } from './requests.js'

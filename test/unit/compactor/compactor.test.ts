@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { PeriodicCompactor, RevisionCompactor, autoCompactor, type Clock, type CompactorDeps } from '../../../src/server/compactor/index.js'
 import { buildConfig } from '../../../src/server/config/config.js'
 import { parseCompactionRetention } from '../../../src/server/config/compaction.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { silentLogger } from '../../../src/server/log.js'
 
 const MIN = 60_000

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import type { RangeRequest } from '../../../src/gen/etcdserverpb.js'
-import { EtcdServer, type StateMachine } from '../../../src/server/etcdserver/server.js'
+import { EtcdServer } from '../../../src/server/etcdserver/server.js'
+import type { StateMachine } from '../../../src/server/apply/applier.js'
 import type { RaftNode } from '../../../src/server/raftnode/raft-node.js'
 import { createLogger } from '../../../src/server/log.js'
 

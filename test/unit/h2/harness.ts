@@ -26,7 +26,7 @@ import {
   type RangeResponseInit,
   type WatchRequest,
 } from '../../../src/gen/etcdserverpb.js'
-import { EtcdError } from '../../../src/server/errors.js'
+import { EtcdError } from '../../../src/errors/rpctypes.js'
 import { serviceDefinition, unary } from '../../../src/server/api/unary.js'
 import { GrpcServer, Metadata, type GrpcServerOptions, type ListenOptions } from '../../../src/server/api/h2/index.js'
 import type {

@@ -6,9 +6,9 @@
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
 import type { KeyValue } from '../../../src/gen/mvccpb.js'
 import { MemoryBackend } from '../../../src/server/backend/memory-backend.js'
-import { KvStateMachine } from '../../../src/server/etcdserver/kv-state.js'
-import type { Applied } from '../../../src/server/etcdserver/server.js'
-import { leaseApplier } from '../../../src/server/lease/applier.js'
+import { KvStateMachine } from '../../../src/server/apply/kv-state.js'
+import type { Applied } from '../../../src/server/apply/applier.js'
+import { applierStack } from '../../../src/server/apply/lease.js'
 import { Lessor, type LessorOptions } from '../../../src/server/lease/lessor.js'
 import { rangeQuery } from '../../../src/server/mvcc/range.js'
 import { MvccStore } from '../../../src/server/mvcc/store.js'
@@ -42,7 +42,7 @@ export class LeaseHarness {
     const store = await MvccStore.open(backend)
     const kv = new KvStateMachine(store, backend)
     const lessor = await Lessor.open(backend, store, { ...options, now: clock.now })
-    kv.setLeaseApplier(leaseApplier(lessor))
+    kv.setApplier(applierStack(lessor))
     return new LeaseHarness(backend, store, kv, lessor, clock, options)
   }
 
@@ -79,7 +79,7 @@ export class LeaseHarness {
     this.store = await MvccStore.open(this.backend)
     this.kv = new KvStateMachine(this.store, this.backend)
     this.lessor = await Lessor.open(this.backend, this.store, { ...this.options, now: this.clock.now })
-    this.kv.setLeaseApplier(leaseApplier(this.lessor))
+    this.kv.setApplier(applierStack(this.lessor))
     this.index = this.store.consistentIndex
   }
 

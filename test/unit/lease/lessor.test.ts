@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { MAX_LEASE_TTL } from '../../../src/server/lease/lease.js'
 import { minLeaseTTL } from '../../../src/server/lease/index.js'
 import { readLeases } from '../../../src/server/lease/records.js'

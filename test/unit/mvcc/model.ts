@@ -4,7 +4,7 @@
  */
 import type { KeyValue } from '../../../src/gen/mvccpb.js'
 import type { RangeResponse } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import type { RangeQuery } from '../../../src/server/mvcc/range.js'
 
 export interface Rec {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { readMeta } from '../../../src/server/mvcc/meta.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { StoreFixture, EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from './fixture.js'

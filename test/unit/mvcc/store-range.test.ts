@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { RangeRequest_SortOrder as Order, RangeRequest_SortTarget as Target, type RangeResponse } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import type { RangeQuery } from '../../../src/server/mvcc/range.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { StoreFixture, EMPTY, FROM_KEY, k, query } from './fixture.js'

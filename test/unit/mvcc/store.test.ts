@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { Event_EventType } from '../../../src/gen/mvccpb.js'
-import { Errors } from '../../../src/server/errors.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
 import { StoreFixture, del, EMPTY, FROM_KEY, getAt, k, kvt, put, query, recordRevisions } from './fixture.js'
 
 describe('MvccStore: revisions and writes', () => {

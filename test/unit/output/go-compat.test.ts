@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { formatDuration } from '../../../src/output/go/fmt.js'
+import { formatDuration } from '../../../src/go/duration.js'
 import { newPrinter } from '../../../src/output/printer.js'
 import { EtcdctlExit } from '../../../src/output/exit-error.js'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { encodeTxnRequest, decodeTxnRequest } from '../../../src/gen/etcdserverpb.js'
-import { parseTxn, TxnReader, TXN_PROMPTS, argify, parseCompare, parseRequestOp } from '../../../src/client/txn-grammar.js'
+import { parseTxn, TxnReader, TXN_PROMPTS, argify, parseCompare, parseRequestOp } from '../../../src/ctl/txn-grammar.js'
 import { EtcdctlExit } from '../../../src/output/exit-error.js'
 import { TXN_CASES } from '../output/fixtures/etcdctl-txn-cases.js'
 

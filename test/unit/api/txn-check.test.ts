@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import type { RequestOpInit } from '../../../src/gen/etcdserverpb.js'
-import { Errors } from '../../../src/server/errors.js'
-import { checkTxnRequest } from '../../../src/server/apply/txn-check.js'
-import { b, txnReq } from './requests.js'
+import { Errors } from '../../../src/errors/rpctypes.js'
+import { checkTxnRequest } from '../../../src/server/api/txn-check.js'
+import { b, txnReq } from '../apply/requests.js'
 
 const put = (key: string): RequestOpInit => ({ request_put: { key: b(key), value: b('v') } })
 const del = (key: string, end?: string | Buffer): RequestOpInit => ({ request_delete_range: { key: b(key), range_end: typeof end === 'string' ? b(end) : end } })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { BTreeMap } from '../../../src/server/mvcc/btree.js'
-import { Rng } from './rng.js'
+import { BTreeMap } from '../../../src/server/btree/btree.js'
+import { Rng } from '../mvcc/rng.js'
 
 function keysIn(m: BTreeMap<number>, from: string, to?: string): string[] {
   const out: string[] = []

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EtcdctlExit } from '../../../src/output/exit-error.js'
-import { checkWatchEnv, parseWatchCommandLine, parseWatchLine, positionalArgs, watchOptions } from '../../../src/client/watch-args.js'
-import { watchEventEnv, watchCommandError } from '../../../src/client/watch-exec.js'
+import { checkWatchEnv, parseWatchCommandLine, parseWatchLine, positionalArgs, watchOptions } from '../../../src/ctl/watch-args.js'
+import { watchEventEnv, watchCommandError } from '../../../src/ctl/watch-exec.js'
 
 const NO_ENV = { key: '', rangeEnd: '' }
 const takesValue = (f: string): boolean => ['rev', 'endpoints', 'w', 'write-out'].includes(f)

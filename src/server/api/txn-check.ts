@@ -8,7 +8,7 @@
  * from-key delete (range_end "\0") overlaps nothing.
  */
 import type { RequestOp, TxnRequest } from '../../gen/etcdserverpb.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../../errors/rpctypes.js'
 
 export function checkTxnRequest(txn: TxnRequest, maxTxnOps: number): void {
   checkOps(txn, maxTxnOps)

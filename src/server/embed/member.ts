@@ -17,18 +17,16 @@ import { openRaftDisk, type RaftDisk } from '../raftnode/recover.js'
 import { ReceivedSnapshots, snapshotBodyNow } from '../raftnode/db-snapshot.js'
 import { readMeta } from '../mvcc/meta.js'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
-import { EtcdServer } from './server.js'
-import { KvStateMachine } from './kv-state.js'
+import { EtcdServer } from '../etcdserver/server.js'
+import { MemberCore } from '../etcdserver/member-core.js'
+import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
+import { KvStateMachine } from '../apply/kv-state.js'
+import { applierStack } from '../apply/lease.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
-import { clusterService } from '../api/cluster-service.js'
 import { MemberList } from '../membership/member-list.js'
 import { WatchHub } from '../watch/hub.js'
-import { watchService, watchServiceDefinition } from '../api/watch-service.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 import { openLeases } from '../lease/index.js'
-import { leaseService } from '../api/lease-service.js'
-import { serviceDefinition } from '../api/unary.js'
-import { ClusterService, LeaseService } from '../../gen/etcdserverpb.js'
 import { autoCompactor } from '../compactor/index.js'
 
 export interface Member {
@@ -115,10 +113,12 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const kv = new KvStateMachine(store, backend)
   const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
   const peerTls = await peerTlsOptions(cfg, log)
-  const leases = await openLeases(kv, store, backend, server, {
-    clusterId: identity.clusterId, heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
-    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peerUrls: (id) => identity.members.find((m) => m.id === id)?.peerUrls ?? [], peerTls,
+  const leases = await openLeases(store, backend, server, {
+    heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
   }, log.named('lessor'))
+  kv.setApplier(applierStack(leases.lessor))
+  kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))
 
   let node: RaftNode | undefined
   const transport = new PeerTransport({
@@ -188,7 +188,12 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
 
-  const clients = new ClientServer(server, {
+  const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
+  kv.onCommit(watch.onCommit)
+  kv.onRestore((restored) => watch.restore(restored))
+  const memberList = new MemberList(identity, cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')), peerTls)
+  const core = new MemberCore({ server, leases: leases.core, members: memberList, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
+  const clients = new ClientServer(core, {
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
@@ -196,13 +201,6 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
     httpHandler: httpEndpoints(() => (node?.failure ? 'RAFT LOOP FAILED' : node !== undefined && node.leader !== 0n ? undefined : 'RAFT NO LEADER')),
   })
-  const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
-  kv.onCommit(watch.onCommit)
-  kv.onRestore((restored) => watch.restore(restored))
-  clients.addService(watchServiceDefinition, watchService(watch, server, { maxRequestBytes: cfg.maxRequestBytes }))
-  const memberList = new MemberList(identity, cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')), peerTls)
-  clients.addService(serviceDefinition(ClusterService), clusterService(server, memberList, { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps }))
-  clients.addService(serviceDefinition(LeaseService), leaseService(leases.core, server, { maxRequestBytes: cfg.maxRequestBytes, maxTxnOps: cfg.maxTxnOps }))
   clientTls.onReload((o) => clients.setSecureContext(o))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
   log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })

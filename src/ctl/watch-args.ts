@@ -4,9 +4,9 @@
  * lines of interactive mode (`watch [options] <key> ...`, parsed with pflag's rules).
  */
 import { ExitCode, exitWithError, type EtcdctlExit } from '../output/exit-error.js'
-import { quote, parseBool, parseInt64 } from '../output/go/strconv.js'
-import { FROM_KEY_END, prefixEnd } from './kv-ops.js'
-import type { WatchOptions } from './watch.js'
+import { quote, parseBool, parseInt64 } from '../go/strconv.js'
+import { FROM_KEY_END, prefixEnd } from '../client/kv-ops.js'
+import type { WatchOptions } from '../client/watch.js'
 
 export const WatchArgErrors = {
   BadArgsNum: 'bad number of arguments',

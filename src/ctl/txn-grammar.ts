@@ -16,12 +16,12 @@
 import type { CompareInit, RequestOpInit, TxnRequestInit, RangeRequestInit, PutRequestInit, DeleteRangeRequestInit } from '../gen/etcdserverpb.js'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target } from '../gen/etcdserverpb.js'
 import { EtcdctlExit, ExitCode, exitWithError, goPanic } from '../output/exit-error.js'
-import { sscanf } from '../output/go/scan.js'
-import { parseInt64, quote } from '../output/go/strconv.js'
-import { trimSpace } from '../output/go/unicode.js'
-import { dispatch, type CommandSpec, type FlagValue } from '../output/go/cobra.js'
-import { prefixEnd } from './kv-ops.js'
-import { TXN_REQUEST_USAGE } from '../output/txn-usage.js'
+import { sscanf } from '../go/scan.js'
+import { parseInt64, quote } from '../go/strconv.js'
+import { trimSpace } from '../go/unicode.js'
+import { dispatch, type CommandSpec, type FlagValue } from '../go/cobra.js'
+import { prefixEnd } from '../client/kv-ops.js'
+import { TXN_REQUEST_USAGE } from './txn-usage.js'
 
 /** What `txn --interactive` prints before reading each section. */
 export const TXN_PROMPTS = {

@@ -3,21 +3,19 @@
  * progress line, the response in the chosen output format, then the exec command once per
  * event. Returns when the watch ends.
  */
+import { Errors } from '../errors/rpctypes.js'
 import type { WatchResponse } from '../gen/etcdserverpb.js'
 import { EtcdctlExit } from '../output/exit-error.js'
 import { progressNotifyMessage, watchCanceledMessage } from '../output/messages.js'
 import type { Output, Printer } from '../output/printer.js'
 import { runWatchCommand, watchCommandError, watchEventEnv } from './watch-exec.js'
-import type { Watch } from './watch.js'
-
-const COMPACTED = 'etcdserver: mvcc: required revision has been compacted'
-const FUTURE_REV = 'etcdserver: mvcc: required revision is a future revision'
+import type { Watch } from '../client/watch.js'
 
 /** clientv3's WatchResponse.Err() text for a canceled response. */
 export function watchErrorText(r: WatchResponse): string {
-  if (r.compact_revision !== 0) return COMPACTED
+  if (r.compact_revision !== 0) return Errors.Compacted.message
   if (r.cancel_reason !== '') return r.cancel_reason
-  return FUTURE_REV
+  return Errors.FutureRev.message
 }
 
 /** clientv3's IsProgressNotify. */

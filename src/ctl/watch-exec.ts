@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Event_EventTypeNames, type Event } from '../gen/mvccpb.js'
-import { quote } from '../output/go/strconv.js'
+import { quote } from '../go/strconv.js'
 
 /** The environment etcdctl adds for one event. */
 export function watchEventEnv(revision: number, ev: Event): Record<string, string> {

@@ -3,6 +3,7 @@
  * (etcdctl prints the message; clientv3 maps the message back to its own error values).
  *
  * Server modules throw `EtcdError` with one of these; the gRPC layer turns it into a status.
+ * The client compares the messages it receives against the same table (etcd's rpctypes).
  */
 
 /** gRPC status codes used by etcd (subset of @grpc/grpc-js `status`). */

@@ -1,0 +1,89 @@
+/**
+ * The member's Core: the one interface the client-facing services reach it through. KV and
+ * maintenance go to the server (raft), leases to the lease operations, the member list to
+ * membership, watches to the watch hub (responses encoded here, see watch-stream.ts).
+ */
+import type {
+  CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, LeaseGrantRequest,
+  LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponseInit, MemberListResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
+  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+} from '../../gen/etcdserverpb.js'
+import type { LeaseCore } from '../lease/lease-core.js'
+import type { MemberList } from '../membership/member-list.js'
+import type { WatchHub } from '../watch/hub.js'
+import type { Core, CoreKv, CoreMaintenance, WatchResponseSink, WatchStreamHandle } from './core.js'
+import { HeaderBytes, openWatchStream } from './watch-stream.js'
+
+export interface MemberCoreParts {
+  server: CoreKv & CoreMaintenance
+  leases: LeaseCore
+  members: MemberList
+  watches: WatchHub
+  /** A watch response at least this large is split for watchers that accept fragments. */
+  watchFragmentBytes: number
+}
+
+export class MemberCore implements Core {
+  private readonly headers: HeaderBytes
+
+  constructor(private readonly p: MemberCoreParts) {
+    this.headers = new HeaderBytes(p.server)
+  }
+
+  header(): ResponseHeaderInit {
+    return this.p.server.header()
+  }
+
+  range(req: RangeRequest): Promise<RangeResponseInit> {
+    return this.p.server.range(req)
+  }
+
+  put(req: PutRequest): Promise<PutResponseInit> {
+    return this.p.server.put(req)
+  }
+
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponseInit> {
+    return this.p.server.deleteRange(req)
+  }
+
+  txn(req: TxnRequest): Promise<TxnResponseInit> {
+    return this.p.server.txn(req)
+  }
+
+  compact(req: CompactionRequest): Promise<CompactionResponseInit> {
+    return this.p.server.compact(req)
+  }
+
+  status(): Promise<StatusResponseInit> {
+    return this.p.server.status()
+  }
+
+  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit> {
+    return this.p.leases.grant(req)
+  }
+
+  leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponseInit> {
+    return this.p.leases.revoke(req)
+  }
+
+  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit> {
+    return this.p.leases.timeToLive(req)
+  }
+
+  leaseLeases(): Promise<LeaseLeasesResponseInit> {
+    return this.p.leases.leases()
+  }
+
+  leaseRenew(id: bigint): Promise<number> {
+    return this.p.leases.renew(id)
+  }
+
+  async memberList(): Promise<MemberListResponseInit> {
+    return { members: await this.p.members.list() }
+  }
+
+  watch(sink: WatchResponseSink): WatchStreamHandle {
+    return openWatchStream(this.p.watches, this.headers, this.p.watchFragmentBytes, sink)
+  }
+}
