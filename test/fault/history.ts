@@ -36,6 +36,8 @@ export interface Operation {
   error?: string
   /** The member the client sent the request to. */
   endpoint?: string
+  /** How an unknown outcome was settled from the cluster's history, for reports. */
+  resolved?: string
 }
 
 export class HistoryRecorder {
@@ -105,5 +107,6 @@ export function describeOp(op: Operation): string {
   const ret = op.ret === Infinity ? '∞' : op.ret.toFixed(1)
   const rev = op.revision !== undefined ? ` rev ${op.revision}` : ''
   const ep = op.endpoint ? ` via ${op.endpoint}` : ''
-  return `#${op.id} c${op.client} [${op.call.toFixed(1)}, ${ret}] ms ${op.key}: ${describeInput(op.input)} → ${describeOutput(op)}${rev}${ep}`
+  const how = op.resolved ? ` (${op.resolved})` : ''
+  return `#${op.id} c${op.client} [${op.call.toFixed(1)}, ${ret}] ms ${op.key}: ${describeInput(op.input)} → ${describeOutput(op)}${rev}${how}${ep}`
 }
