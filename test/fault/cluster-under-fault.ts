@@ -43,6 +43,8 @@ const EXIT_TIMEOUT_MS = 15000
 
 export class FaultCluster {
   readonly failures: string[] = []
+  /** Members whose raft loop failed: they can never catch up, so nothing waits for them. */
+  readonly raftLoopFailed = new Set<string>()
   readonly proxy: PeerProxy
 
   private constructor(
@@ -125,7 +127,11 @@ export class FaultCluster {
       partial += text
       const lines = partial.split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) if (line.includes(RAFT_LOOP_FAILED)) this.fail(`${m.name} (incarnation ${m.incarnation}) logged: ${line}`)
+      for (const line of lines) {
+        if (!line.includes(RAFT_LOOP_FAILED)) continue
+        this.raftLoopFailed.add(m.name)
+        this.fail(`${m.name} (incarnation ${m.incarnation}) logged: ${line}`)
+      }
     }
     proc.stdout!.on('data', onData)
     proc.stderr!.on('data', onData)

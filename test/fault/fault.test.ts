@@ -4,7 +4,8 @@
  *
  * Short form (npm test): FAULT_SCHEDULES (default 2) schedules of FAULT_STEPS (default 4)
  * faults. Long form: FAULT_SCHEDULES=100 npm run test:fault. FAULT_SEED=n replays from seed n
- * (schedule i uses seed n+i); FAULT_ARTIFACTS=dir keeps logs and history of failed runs.
+ * (schedule i uses seed n+i); FAULT_ARTIFACTS=dir keeps logs and history of failed runs;
+ * FAULT_SNAPSHOT_COUNT=n overrides the schedule's --snapshot-count; FAULT_VERBOSE=1 logs each step.
  */
 import { runSchedule } from './run.js'
 import { describeSchedule, makeSchedule } from './schedule.js'
@@ -20,6 +21,7 @@ describe('fault runs: three members under kill -9, SIGTERM, SIGSTOP and cut peer
     const seed = SEED + i
     it(`schedule with seed ${seed} keeps acknowledged writes, converges and stays linearizable`, async function () {
       const schedule = makeSchedule(seed, STEPS)
+      if (process.env.FAULT_SNAPSHOT_COUNT) schedule.snapshotCount = Number(process.env.FAULT_SNAPSHOT_COUNT)
       this.timeout(120000 + schedule.steps.reduce((t, s) => t + s.holdMs + s.gapMs + 30000, 0))
       const verbose = process.env.FAULT_VERBOSE !== undefined
       console.log(describeSchedule(schedule).replace(/^/gm, '      '))

@@ -46,10 +46,14 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
     load.start()
     if (!(await load.progress(20, PROGRESS_MS))) failures.push(`no client operation completed within ${PROGRESS_MS} ms of the start`)
     for (const [i, step] of schedule.steps.entries()) {
+      if (cluster.raftLoopFailed.size > 0) {
+        log(`  stopping the schedule before step ${i + 1}: a raft loop failed`)
+        break
+      }
       log(`  step ${i + 1}: ${describeFault(step.fault)} for ${step.holdMs} ms (${load.completed} ops so far)`)
       await applyFault(cluster, step.fault, step.holdMs)
       await sleep(step.gapMs)
-      if (!(await load.progress(1, PROGRESS_MS))) failures.push(`after step ${i + 1} (${describeFault(step.fault)}) was healed, no client operation completed within ${PROGRESS_MS} ms`)
+      if (cluster.raftLoopFailed.size === 0 && !(await load.progress(1, PROGRESS_MS))) failures.push(`after step ${i + 1} (${describeFault(step.fault)}) was healed, no client operation completed within ${PROGRESS_MS} ms`)
     }
   } catch (err) {
     failures.push(`the schedule could not run to its end: ${(err as Error).message}`)

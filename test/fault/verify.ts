@@ -26,10 +26,10 @@ async function status(m: Member) {
 }
 
 /** The member that is leader now, if one answers within `timeoutMs`. */
-export async function findLeader(cluster: FaultCluster, timeoutMs: number): Promise<Member | undefined> {
+export async function findLeader(cluster: FaultCluster, timeoutMs: number, among: Member[] = cluster.members): Promise<Member | undefined> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    for (const m of cluster.members) {
+    for (const m of among) {
       if (!cluster.isRunning(m) || m.paused) continue
       try {
         const s = await status(m)
@@ -51,6 +51,7 @@ export async function waitSettled(cluster: FaultCluster, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {
+    if (cluster.raftLoopFailed.size > 0) throw new Error(`the cluster cannot settle: the raft loop of ${[...cluster.raftLoopFailed].join(', ')} failed (last: ${last || 'not yet checked'})`)
     try {
       const st = []
       for (const m of cluster.members) st.push(await status(m))
