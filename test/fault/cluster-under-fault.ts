@@ -38,6 +38,28 @@ export interface ClusterOptions {
 }
 
 const RAFT_LOOP_FAILED = 'raft loop failed'
+
+/**
+ * Every member process started here, until it exits: if the test process ends while a run is
+ * still going (a mocha timeout with --exit), they are killed on the way out, paused or not.
+ */
+const live = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const p of live) {
+    try {
+      p.kill('SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
+
+/** Clusters not destroyed yet, for an `after` hook that cleans up after a timed-out run. */
+const clusters = new Set<FaultCluster>()
+
+export async function destroyAllClusters(): Promise<void> {
+  await Promise.all([...clusters].map((c) => c.destroy()))
+}
 const START_TIMEOUT_MS = 20000
 const EXIT_TIMEOUT_MS = 15000
 
@@ -73,6 +95,7 @@ export class FaultCluster {
       log: '',
     }))
     const c = new FaultCluster(members, opts)
+    clusters.add(c)
     await c.proxy.start()
     await Promise.all(members.map((m) => c.start(m)))
     return c
@@ -119,6 +142,7 @@ export class FaultCluster {
     m.paused = false
     const proc = spawn(process.execPath, this.args(m), { stdio: ['ignore', 'pipe', 'pipe'] })
     m.proc = proc
+    live.add(proc)
     m.log += `\n===== ${m.name} incarnation ${m.incarnation} (pid ${proc.pid}) =====\n`
     let partial = ''
     const onData = (d: Buffer) => {
@@ -136,6 +160,7 @@ export class FaultCluster {
     proc.stdout!.on('data', onData)
     proc.stderr!.on('data', onData)
     proc.on('exit', (code, signal) => {
+      live.delete(proc)
       m.log += `===== ${m.name} incarnation ${m.incarnation} exited: code ${code} signal ${signal} =====\n`
       if (!m.stopping) this.fail(`${m.name} (incarnation ${m.incarnation}) exited on its own: code ${code}, signal ${signal}`)
     })
@@ -190,6 +215,7 @@ export class FaultCluster {
 
   /** Kills every process we started and closes the proxy. */
   async destroy(): Promise<void> {
+    clusters.delete(this)
     for (const m of this.members) {
       if (!this.isRunning(m)) continue
       m.stopping = true

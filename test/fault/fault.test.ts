@@ -7,7 +7,7 @@
  * (schedule i uses seed n+i); FAULT_ARTIFACTS=dir keeps logs and history of failed runs;
  * FAULT_SNAPSHOT_COUNT=n overrides the schedule's --snapshot-count; FAULT_VERBOSE=1 logs each step.
  */
-import { runSchedule } from './run.js'
+import { cleanUpRuns, runSchedule } from './run.js'
 import { describeSchedule, makeSchedule } from './schedule.js'
 
 const SCHEDULES = Number(process.env.FAULT_SCHEDULES ?? 2)
@@ -16,6 +16,7 @@ const SEED = process.env.FAULT_SEED !== undefined ? Number(process.env.FAULT_SEE
 
 describe('fault runs: three members under kill -9, SIGTERM, SIGSTOP and cut peer links', function () {
   before(() => console.log(`    fault runs from FAULT_SEED=${SEED} (${SCHEDULES} schedules of ${STEPS} faults)`))
+  after(cleanUpRuns)
 
   for (let i = 0; i < SCHEDULES; i++) {
     const seed = SEED + i

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { removeDir, tmpDir } from '../helpers/procs.js'
-import { FaultCluster, type Member } from './cluster-under-fault.js'
+import { FaultCluster, destroyAllClusters, type Member } from './cluster-under-fault.js'
 import { HistoryRecorder } from './history.js'
 import { checkHistory } from './linearizability.js'
 import { Load } from './load.js'
@@ -31,8 +31,18 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
+/** Data directories of runs still going, for `cleanUpRuns` after a timed-out test. */
+const dirs = new Set<string>()
+
+export async function cleanUpRuns(): Promise<void> {
+  await destroyAllClusters()
+  for (const d of dirs) removeDir(d)
+  dirs.clear()
+}
+
 export async function runSchedule(schedule: Schedule, log: (line: string) => void = () => {}): Promise<RunResult> {
   const dir = tmpDir('tsetcd-fault-')
+  dirs.add(dir)
   const failures: string[] = []
   const rng = new Rng(schedule.seed ^ 0x5bd1e995)
   const rec = new HistoryRecorder()
@@ -105,6 +115,7 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
     await cluster.destroy()
   }
   removeDir(dir)
+  dirs.delete(dir)
   return { failures, summary, logs }
 }
 
