@@ -2,7 +2,7 @@
  * Fault runs against three real members: kill -9, SIGTERM, SIGSTOP, peer links cut through a
  * proxy, tiny --snapshot-count, with a linearizability check of everything the clients saw.
  *
- * Short form (npm test): FAULT_SCHEDULES (default 2) schedules of FAULT_STEPS (default 4)
+ * Short form (npm test): FAULT_SCHEDULES (default 3) schedules of FAULT_STEPS (default 4)
  * faults. Long form: FAULT_SCHEDULES=100 npm run test:fault. FAULT_SEED=n replays from seed n
  * (schedule i uses seed n+i); FAULT_ARTIFACTS=dir keeps logs and history of failed runs;
  * FAULT_SNAPSHOT_COUNT=n overrides the schedule's --snapshot-count; FAULT_VERBOSE=1 logs each step.
@@ -10,7 +10,7 @@
 import { cleanUpRuns, runSchedule } from './run.js'
 import { describeSchedule, makeSchedule } from './schedule.js'
 
-const SCHEDULES = Number(process.env.FAULT_SCHEDULES ?? 2)
+const SCHEDULES = Number(process.env.FAULT_SCHEDULES ?? 3)
 const STEPS = Number(process.env.FAULT_STEPS ?? 4)
 const SEED = process.env.FAULT_SEED !== undefined ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31)
 
