@@ -33,6 +33,9 @@ export interface ClusterOptions {
   dir: string
   snapshotCount: number
   maxSnapshots: number
+  maxWals: number
+  /** WAL segment size in bytes (TSETCD_WAL_SEGMENT_BYTES); 0 for the default. */
+  walSegmentBytes: number
   /** Called with every failure as it happens (the cluster keeps them too). */
   onFailure?: (msg: string) => void
 }
@@ -131,6 +134,7 @@ export class FaultCluster {
       '--election-timeout', '500',
       '--snapshot-count', String(this.opts.snapshotCount),
       '--max-snapshots', String(this.opts.maxSnapshots),
+      '--max-wals', String(this.opts.maxWals),
     ]
   }
 
@@ -140,7 +144,8 @@ export class FaultCluster {
     m.incarnation++
     m.stopping = false
     m.paused = false
-    const proc = spawn(process.execPath, this.args(m), { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = this.opts.walSegmentBytes > 0 ? { ...process.env, TSETCD_WAL_SEGMENT_BYTES: String(this.opts.walSegmentBytes) } : process.env
+    const proc = spawn(process.execPath, this.args(m), { stdio: ['ignore', 'pipe', 'pipe'], env })
     m.proc = proc
     live.add(proc)
     m.log += `\n===== ${m.name} incarnation ${m.incarnation} (pid ${proc.pid}) =====\n`

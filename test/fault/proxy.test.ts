@@ -14,7 +14,7 @@ describe('fault runs: the peer-link proxy', function () {
 
   it('knows which member dialed each link, and cutting a leader off makes the others elect another', async () => {
     dir = tmpDir('tsetcd-fault-proxy-')
-    cluster = await FaultCluster.create({ dir, snapshotCount: 100000, maxSnapshots: 5 })
+    cluster = await FaultCluster.create({ dir, snapshotCount: 100000, maxSnapshots: 5, maxWals: 5, walSegmentBytes: 0 })
     await waitSettled(cluster, 30000)
     const leader = (await findLeader(cluster, 10000))!
     assert.ok(leader, 'a leader')

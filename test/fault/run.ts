@@ -50,7 +50,7 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
   let load: Load | undefined
   let summary = ''
   try {
-    cluster = await FaultCluster.create({ dir, snapshotCount: schedule.snapshotCount, maxSnapshots: schedule.maxSnapshots, onFailure: (m) => log(`  ! ${m}`) })
+    cluster = await FaultCluster.create({ dir, snapshotCount: schedule.snapshotCount, maxSnapshots: schedule.maxSnapshots, maxWals: schedule.maxWals, walSegmentBytes: schedule.walSegmentBytes, onFailure: (m) => log(`  ! ${m}`) })
     await waitSettled(cluster, SETTLE_MS)
     load = new Load(rec, cluster.endpoints, { clients: 4, keys: KEYS, opTimeoutMs: OP_TIMEOUT_MS, rng: rng.fork() })
     load.start()

@@ -59,6 +59,9 @@ export interface Schedule {
   seed: number
   snapshotCount: number
   maxSnapshots: number
+  /** TSETCD_WAL_SEGMENT_BYTES (0: the default, 64 MiB) and --max-wals. */
+  walSegmentBytes: number
+  maxWals: number
   steps: Step[]
 }
 
@@ -66,6 +69,8 @@ export function makeSchedule(seed: number, steps: number): Schedule {
   const rng = new Rng(seed)
   const snapshotCount = rng.pick([5, 10, 25, 50, 100, 200])
   const maxSnapshots = rng.pick([1, 2, 5])
+  const walSegmentBytes = rng.pick([16384, 262144, 0])
+  const maxWals = rng.pick([1, 2, 5])
   const target = (): Target => (rng.next() < 0.4 ? { leader: true } : { member: rng.int(3) })
   const mode = (): CutMode => (rng.next() < 0.5 ? 'drop' : 'blackhole')
   const out: Step[] = []
@@ -83,7 +88,7 @@ export function makeSchedule(seed: number, steps: number): Schedule {
     if (fault.kind === 'kill9-while-isolated' && fault.isolated === (fault.target as { member: number }).member) fault.isolated = (fault.isolated + 1) % 3
     out.push({ fault, holdMs: rng.range(300, 3000), gapMs: rng.range(300, 2000) })
   }
-  return { seed, snapshotCount, maxSnapshots, steps: out }
+  return { seed, snapshotCount, maxSnapshots, walSegmentBytes, maxWals, steps: out }
 }
 
 export function describeFault(f: Fault): string {
@@ -106,7 +111,7 @@ export function describeFault(f: Fault): string {
 
 export function describeSchedule(s: Schedule): string {
   return [
-    `seed ${s.seed}: --snapshot-count ${s.snapshotCount} --max-snapshots ${s.maxSnapshots}`,
+    `seed ${s.seed}: --snapshot-count ${s.snapshotCount} --max-snapshots ${s.maxSnapshots} --max-wals ${s.maxWals} WAL segments ${s.walSegmentBytes || 'default'}`,
     ...s.steps.map((st, i) => `  ${i + 1}. ${describeFault(st.fault)} for ${st.holdMs} ms, then ${st.gapMs} ms healed`),
   ].join('\n')
 }
