@@ -13,7 +13,20 @@ const inputs = (name: string): unknown =>
 
 describe('output: fixtures agree with the generators\' inputs', () => {
   it('printer-cases.ts is printer-inputs.json plus results', () => {
-    assert.deepEqual(PRINTER_CASES.map(({ results, ...input }) => input), inputs('printer-inputs.json'))
+    const cases = inputs('printer-inputs.json') as Array<Record<string, unknown> & { formats?: string[] }>
+    assert.deepEqual(PRINTER_CASES.map(({ results, ...input }) => input), cases.map(({ formats, ...input }) => input))
+  })
+
+  it('printer-cases.ts has a result for each format its input asks for', () => {
+    const cases = inputs('printer-inputs.json') as Array<{ method: string; formats?: string[] }>
+    // printer/main.go's default: every format, and simple --hex where keys and values are printed.
+    const hex = new Set(['Get', 'Put', 'Del', 'Txn', 'Watch'])
+    const all = (method: string): string[] =>
+      ['simple', ...(hex.has(method) ? ['simple --hex'] : []), 'json', 'fields', 'table', 'protobuf']
+    PRINTER_CASES.forEach((c, i) => {
+      const want = cases[i].formats ?? all(cases[i].method)
+      assert.deepEqual(c.results.map((r) => r.format + (r.hex ? ' --hex' : '')), want, c.name)
+    })
   })
 
   it('etcdctl-txn-cases.ts is txn-inputs.json plus what etcdctl did', () => {
