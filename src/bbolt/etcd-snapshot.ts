@@ -3,6 +3,7 @@
  * revision, total keys, total size — clientv3/snapshot v3Manager.Status), and writing a
  * snapshot in etcd's bucket layout, with the sha256 trailer etcdctl snapshot save leaves.
  */
+import { checkBolt } from './check.js'
 import { Crc32c } from './crc32c.js'
 import { BoltReader, type OpenOptions } from './reader.js'
 import { appendTrailer } from './trailer.js'
@@ -23,9 +24,15 @@ export interface SnapshotStatus {
 /**
  * etcd's status of an open database: a CRC-32C over every bucket name and every key and value
  * of each bucket (in order), the main revision of the last key of the `key` bucket, the number
- * of entries over all buckets, and bbolt's size (high-water mark × page size).
+ * of entries over all buckets, and bbolt's size (high-water mark × page size). bbolt's
+ * consistency check runs first; a failure is etcd's error
+ * `snapshot file integrity check failed. N errors found.` followed by the problems.
  */
 export function snapshotStatus(db: BoltReader): SnapshotStatus {
+  const problems = checkBolt(db)
+  if (problems.length > 0) {
+    throw new Error(`snapshot file integrity check failed. ${problems.length} errors found.\n` + problems.join('\n'))
+  }
   const h = new Crc32c()
   let revision = 0n
   let totalKey = 0

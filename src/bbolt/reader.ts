@@ -282,7 +282,7 @@ function* leafEntries(p: Buffer, where: string): Generator<Entry> {
   }
 }
 
-function branchChildren(p: Buffer, id: bigint): { key: Buffer; pgid: bigint }[] {
+export function branchChildren(p: Buffer, id: bigint): { key: Buffer; pgid: bigint }[] {
   const h = readPageHeader(p)
   if (h.count === 0) throw new BoltFormatError(`bbolt: page ${id}: empty branch page`)
   const out: { key: Buffer; pgid: bigint }[] = []

@@ -137,6 +137,28 @@ describe('bbolt files with the real etcd and etcdctl', function () {
     assert.equal((await get(s.endpoint, 'two')).kvs![0].mod_revision, 3)
   })
 
+  it('a damaged file: etcdctl snapshot status and ours fail with the same integrity errors', async () => {
+    const snap = path.join(dir, 'damaged.db')
+    const records: MvccRecord[] = Array.from({ length: 60 }, (_, i) => ({ main: i + 2, key: `key-${i}`, value: 'v'.repeat(20) }))
+    writeEtcdSnapshot(snap, { records }, { pageSize: 512 })
+    const bytes = fs.readFileSync(snap)
+    const db = BoltReader.fromBuffer(bytes)
+    const root = Number(db.bucket('key')!.header.root)
+    // The branch root's second child points at the first; the second leaf becomes unreachable.
+    const first = bytes.readBigUInt64LE(root * 512 + 16 + 8)
+    bytes.writeBigUInt64LE(first, root * 512 + 16 + 16 + 8)
+    // The freelist forgets its pages.
+    bytes.writeUInt16LE(0, Number(db.meta.freelist) * 512 + 10)
+    fs.writeFileSync(snap, bytes)
+
+    let ours = ''
+    assert.throws(() => snapshotStatusOfFile(snap), (err: Error) => Boolean((ours = err.message)))
+    assert.match(ours, /^snapshot file integrity check failed\. \d+ errors found\.\n/)
+    const r = await run(ETCDCTL, ['snapshot', 'status', snap, '-w', 'json'])
+    assert.notEqual(r.code, 0)
+    assert.equal(userStderr(r.stderr).trim(), `Error: ${ours}`)
+  })
+
   it('a trailer mismatch: etcdctl restore and our reader give the same error', async () => {
     const snap = path.join(dir, 'bad.db')
     writeEtcdSnapshot(snap, { records: [{ main: 2, key: 'a', value: 'b' }] })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { BoltReader, buildBolt, writeBolt, type KeyValue } from '../../../src/bbolt/index.js'
+import { BoltReader, buildBolt, checkBolt, writeBolt, type KeyValue } from '../../../src/bbolt/index.js'
 import { readPageHeader, BRANCH_PAGE, LEAF_PAGE, FREELIST_PAGE, PAGE_HEADER_SIZE } from '../../../src/bbolt/page.js'
 
 /** A deterministic pseudo-random generator (mulberry32). */
@@ -74,6 +74,7 @@ describe('bbolt writer → reader round trips', function () {
       assert.equal(db.metaPage, 1)
       // The small bucket is stored inline, as bbolt stores it.
       assert.equal(db.bucket('empty')!.header.root, 0n)
+      assert.deepEqual(checkBolt(db), [])
     })
   }
 
@@ -83,6 +84,7 @@ describe('bbolt writer → reader round trips', function () {
     const db = BoltReader.fromBuffer(buf)
     const root = db.bucket('deep')!.header.root
     assert.ok(depth(db, root) >= 4, `depth ${depth(db, root)}`)
+    assert.deepEqual(checkBolt(db), [])
     assert.deepEqual(readAll(db, 'deep'), entries)
     for (const [k, v] of entries.filter((_, i) => i % 101 === 0)) assert.deepEqual(db.bucket('deep')!.get(k), v)
   })
