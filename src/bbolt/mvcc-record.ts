@@ -36,17 +36,24 @@ export interface KeyValueRecord {
 
 type Int = bigint | number
 
-function varint(out: number[], v: bigint): void {
+function varintSize(v: bigint): number {
   let x = BigInt.asUintN(64, v)
+  let n = 1
   while (x >= 0x80n) {
-    out.push(Number(x & 0x7fn) | 0x80)
     x >>= 7n
+    n++
   }
-  out.push(Number(x))
+  return n
 }
 
-function field(out: number[], num: number, wire: number): void {
-  varint(out, BigInt((num << 3) | wire))
+function putVarint(b: Buffer, off: number, v: bigint): number {
+  let x = BigInt.asUintN(64, v)
+  while (x >= 0x80n) {
+    b[off++] = Number(x & 0x7fn) | 0x80
+    x >>= 7n
+  }
+  b[off++] = Number(x)
+  return off
 }
 
 /** mvccpb.KeyValue: 1 key, 2 create_revision, 3 mod_revision, 4 version, 5 value, 6 lease. */
@@ -58,18 +65,13 @@ export function encodeKeyValue(kv: {
   version?: Int
   lease?: Int
 }): Buffer {
-  const out: number[] = []
+  const fields: [number, Buffer | bigint][] = []
   const bytes = (num: number, b: Buffer | string | undefined) => {
     const buf = typeof b === 'string' ? Buffer.from(b) : b
-    if (!buf || buf.length === 0) return
-    field(out, num, 2)
-    varint(out, BigInt(buf.length))
-    for (const x of buf) out.push(x)
+    if (buf && buf.length > 0) fields.push([num, buf])
   }
   const int = (num: number, v: Int | undefined) => {
-    if (v === undefined || BigInt(v) === 0n) return
-    field(out, num, 0)
-    varint(out, BigInt(v))
+    if (v !== undefined && BigInt(v) !== 0n) fields.push([num, BigInt(v)])
   }
   bytes(1, kv.key)
   int(2, kv.createRevision)
@@ -77,7 +79,21 @@ export function encodeKeyValue(kv: {
   int(4, kv.version)
   bytes(5, kv.value)
   int(6, kv.lease)
-  return Buffer.from(out)
+  let size = 0
+  for (const [, v] of fields) size += 1 + (typeof v === 'bigint' ? varintSize(v) : varintSize(BigInt(v.length)) + v.length)
+  const out = Buffer.allocUnsafe(size)
+  let off = 0
+  for (const [num, v] of fields) {
+    if (typeof v === 'bigint') {
+      out[off++] = num << 3
+      off = putVarint(out, off, v)
+    } else {
+      out[off++] = (num << 3) | 2
+      off = putVarint(out, off, BigInt(v.length))
+      off += v.copy(out, off)
+    }
+  }
+  return out
 }
 
 export function decodeKeyValue(b: Buffer): KeyValueRecord {

@@ -1,6 +1,6 @@
 /**
- * Positioned reads of a file's pages, with a small LRU cache, so a large database is never
- * read at once. A source can also wrap a Buffer (tests, in-memory files).
+ * Positioned reads of a file's pages through a small block cache, so a large database is
+ * never read at once. A source can also wrap a Buffer (tests, in-memory files).
  */
 import fs from 'node:fs'
 
@@ -53,24 +53,46 @@ export class BufferSource implements ByteSource {
   close(): void {}
 }
 
-/** A least-recently-used cache of pages (a page with its overflow pages is one entry). */
-export class PageCache {
-  private readonly map = new Map<bigint, Buffer>()
+/**
+ * A source read through aligned blocks kept in a least-recently-used cache: pages of a bbolt
+ * file are mostly read in file order, so one positioned read serves many pages. A read that
+ * spans blocks goes to the source directly.
+ */
+export class BlockCache implements ByteSource {
+  private readonly blocks = new Map<number, Buffer>()
+  private readonly capacity: number
 
-  constructor(private readonly capacity: number) {}
-
-  get(id: bigint): Buffer | undefined {
-    const b = this.map.get(id)
-    if (b !== undefined) {
-      this.map.delete(id)
-      this.map.set(id, b)
-    }
-    return b
+  constructor(
+    private readonly src: ByteSource,
+    private readonly blockSize = 64 * 1024,
+    cacheBytes = 4 * 1024 * 1024,
+  ) {
+    this.capacity = Math.max(1, Math.floor(cacheBytes / blockSize))
   }
 
-  set(id: bigint, b: Buffer): void {
-    this.map.delete(id)
-    this.map.set(id, b)
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as bigint)
+  get size(): number {
+    return this.src.size
+  }
+
+  read(position: number, length: number): Buffer {
+    const index = Math.floor(position / this.blockSize)
+    const start = index * this.blockSize
+    if (position + length > start + this.blockSize) return this.src.read(position, length)
+    let block = this.blocks.get(index)
+    if (block) {
+      this.blocks.delete(index)
+    } else {
+      block = this.src.read(start, Math.min(this.blockSize, this.src.size - start))
+    }
+    this.blocks.set(index, block)
+    while (this.blocks.size > this.capacity) this.blocks.delete(this.blocks.keys().next().value as number)
+    const off = position - start
+    if (off + length > block.length) throw new Error(`bbolt: short read at offset ${start + block.length}`)
+    return block.subarray(off, off + length)
+  }
+
+  close(): void {
+    this.blocks.clear()
+    this.src.close()
   }
 }

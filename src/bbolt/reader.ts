@@ -24,15 +24,15 @@ import {
   type BucketHeader,
   type Meta,
 } from './page.js'
-import { BufferSource, FileSource, PageCache, type ByteSource } from './page-file.js'
+import { BlockCache, BufferSource, FileSource, type ByteSource } from './page-file.js'
 import { BoltFormatError } from './errors.js'
 import { SHA256_SIZE, hasChecksum, verifyTrailer } from './trailer.js'
 
 export interface OpenOptions {
   /** Check the sha256 trailer when the file has one (default true), as etcdctl restore does. */
   verifyTrailer?: boolean
-  /** Pages kept in the read cache (default 256). */
-  cachePages?: number
+  /** Bytes of the file kept in the read cache, in 64 KiB blocks (default 4 MiB). */
+  cacheBytes?: number
 }
 
 /** One key/value of a bucket, in key order. `bucket` marks a nested bucket (value is its header). */
@@ -55,13 +55,10 @@ export class BoltReader {
   readonly dataSize: number
   /** The sha256 trailer, when the file has one (size % 512 == 32). */
   readonly trailer: Buffer | undefined
-  private readonly cache: PageCache
+  private readonly src: ByteSource
 
-  private constructor(
-    private readonly src: ByteSource,
-    opts: OpenOptions,
-  ) {
-    this.cache = new PageCache(opts.cachePages ?? 256)
+  private constructor(src: ByteSource, opts: OpenOptions) {
+    this.src = src instanceof BufferSource ? src : new BlockCache(src, 64 * 1024, opts.cacheBytes)
     try {
       this.trailer = undefined
       this.dataSize = src.size
@@ -84,7 +81,7 @@ export class BoltReader {
         throw new BoltFormatError(`bbolt: freelist page ${meta.freelist} is above the high water mark ${meta.pgid}`)
       }
     } catch (err) {
-      src.close()
+      this.src.close()
       throw err
     }
   }
@@ -147,8 +144,6 @@ export class BoltReader {
 
   /** A page with its overflow pages, checked against the file and the high-water mark. */
   page(id: bigint): Buffer {
-    const cached = this.cache.get(id)
-    if (cached) return cached
     if (id < 2n || id >= this.meta.pgid) throw new BoltFormatError(`bbolt: page ${id} is out of range (high water mark ${this.meta.pgid})`)
     const pos = Number(id) * this.pageSize
     let buf = this.src.read(pos, this.pageSize)
@@ -159,7 +154,6 @@ export class BoltReader {
       if (id + BigInt(pages) > this.meta.pgid) throw new BoltFormatError(`bbolt: page ${id}: ${h.overflow} overflow pages run past the high water mark ${this.meta.pgid}`)
       buf = this.src.read(pos, pages * this.pageSize)
     }
-    this.cache.set(id, buf)
     return buf
   }
 

@@ -119,11 +119,16 @@ function childRef(key: Buffer, pgid: number): Item {
 }
 
 /**
- * Builds one B+tree level by level: leaf items stream in, full pages are written out, and
- * `finish` writes the branch levels and returns the root page id.
+ * Builds one B+tree level by level: leaf items stream in (their bytes staged in one arena per
+ * page, not one allocation per item), full pages are written out, and `finish` writes the
+ * branch levels and returns the root page id.
  */
 class TreeBuilder {
-  private pending: Item[] = []
+  private arena: Buffer
+  private arenaLen = 0
+  private ksizes: number[] = []
+  private vsizes: number[] = []
+  private flags: number[] = []
   private pendingSize = PAGE_HEADER_SIZE
   private children: Item[] = []
   private readonly threshold: number
@@ -135,17 +140,29 @@ class TreeBuilder {
     fillPercent: number,
   ) {
     this.threshold = Math.floor(pageSize * fillPercent)
+    this.arena = Buffer.allocUnsafe(pageSize)
   }
 
-  add(item: Item): void {
-    const size = LEAF_ELEMENT_SIZE + item.key.length + item.value.length
-    if (this.pending.length > 0 && (this.pendingSize + size > this.threshold || this.pending.length >= 0xfffe)) this.flushLeaf()
-    this.pending.push(item)
+  add(key: Buffer, value: Buffer, flags: number): void {
+    const size = LEAF_ELEMENT_SIZE + key.length + value.length
+    const n = this.ksizes.length
+    if (n > 0 && (this.pendingSize + size > this.threshold || n >= 0xfffe)) this.flushLeaf()
+    const need = this.arenaLen + key.length + value.length
+    if (need > this.arena.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.arena.length))
+      this.arena.copy(grown, 0, 0, this.arenaLen)
+      this.arena = grown
+    }
+    key.copy(this.arena, this.arenaLen)
+    value.copy(this.arena, this.arenaLen + key.length)
+    this.arenaLen = need
+    this.ksizes.push(key.length)
+    this.vsizes.push(value.length)
+    this.flags.push(flags)
     this.pendingSize += size
   }
 
-  private writePage(leaf: boolean, items: Item[]): number {
-    const page = encodePage(0, leaf, items, this.pageSize)
+  private writeOut(page: Buffer): number {
     const id = this.alloc.take(page.length / this.pageSize)
     page.writeBigUInt64LE(BigInt(id), 0)
     this.sink.write(id, page)
@@ -153,16 +170,35 @@ class TreeBuilder {
   }
 
   private flushLeaf(): void {
-    const id = this.writePage(true, this.pending)
-    this.children.push(childRef(this.pending[0].key, id))
-    this.pending = []
+    const n = this.ksizes.length
+    const dataStart = PAGE_HEADER_SIZE + n * LEAF_ELEMENT_SIZE
+    const pages = Math.max(1, Math.ceil((dataStart + this.arenaLen) / this.pageSize))
+    const page = Buffer.alloc(pages * this.pageSize)
+    writePageHeader(page, { id: 0n, flags: LEAF_PAGE, count: n, overflow: pages - 1 })
+    let data = dataStart
+    for (let i = 0; i < n; i++) {
+      const el = PAGE_HEADER_SIZE + i * LEAF_ELEMENT_SIZE
+      page.writeUInt32LE(this.flags[i], el)
+      page.writeUInt32LE(data - el, el + 4)
+      page.writeUInt32LE(this.ksizes[i], el + 8)
+      page.writeUInt32LE(this.vsizes[i], el + 12)
+      data += this.ksizes[i] + this.vsizes[i]
+    }
+    this.arena.copy(page, dataStart, 0, this.arenaLen)
+    const firstKey = Buffer.from(page.subarray(dataStart, dataStart + this.ksizes[0]))
+    this.children.push(childRef(firstKey, this.writeOut(page)))
+    this.arenaLen = 0
+    this.ksizes = []
+    this.vsizes = []
+    this.flags = []
     this.pendingSize = PAGE_HEADER_SIZE
+    if (this.arena.length > 4 * this.pageSize) this.arena = Buffer.allocUnsafe(this.pageSize)
   }
 
   /** Writes what is left and the branch levels; returns the root page id. */
   finish(): number {
-    if (this.pending.length > 0 || this.children.length === 0) {
-      if (this.pending.length === 0) return this.writePage(true, [])
+    if (this.ksizes.length > 0 || this.children.length === 0) {
+      if (this.ksizes.length === 0) return this.writeOut(encodePage(0, true, [], this.pageSize))
       this.flushLeaf()
     }
     let level = this.children
@@ -171,7 +207,7 @@ class TreeBuilder {
       let page: Item[] = []
       let size = PAGE_HEADER_SIZE
       const flush = () => {
-        next.push(childRef(page[0].key, this.writePage(false, page)))
+        next.push(childRef(page[0].key, this.writeOut(encodePage(0, false, page, this.pageSize))))
         page = []
         size = PAGE_HEADER_SIZE
       }
@@ -197,27 +233,30 @@ function writeBucket(entries: Iterable<KeyValue>, sink: PageSink, alloc: Allocat
   let buffered: Item[] | undefined = []
   let inlineSize = PAGE_HEADER_SIZE
   let tree: TreeBuilder | undefined
+  // A copy of the previous key, for the order check (the caller may reuse its buffers).
+  const prevBuf = Buffer.allocUnsafe(MAX_KEY_SIZE)
   let prev: Buffer | undefined
   let count = 0
   for (const [k, v] of entries) {
-    const key = Buffer.from(toBuffer(k))
-    const value = Buffer.from(toBuffer(v))
+    const key = toBuffer(k)
+    const value = toBuffer(v)
     if (key.length === 0) throw new Error(`bbolt writer: ${where}: empty key`)
     if (key.length > MAX_KEY_SIZE) throw new Error(`bbolt writer: ${where}: key of ${key.length} bytes exceeds ${MAX_KEY_SIZE}`)
     if (value.length > MAX_VALUE_SIZE) throw new Error(`bbolt writer: ${where}: value of ${value.length} bytes exceeds ${MAX_VALUE_SIZE}`)
     if (prev && Buffer.compare(prev, key) >= 0) throw new Error(`bbolt writer: ${where}: keys out of order (${prev.toString('hex')} then ${key.toString('hex')})`)
-    prev = key
+    key.copy(prevBuf)
+    prev = prevBuf.subarray(0, key.length)
     count++
-    const item: Item = { key, value, flags: 0 }
     if (buffered) {
-      buffered.push(item)
+      // Copies: the caller may reuse its buffers once the next entry is asked for.
+      buffered.push({ key: Buffer.from(key), value: Buffer.from(value), flags: 0 })
       inlineSize += LEAF_ELEMENT_SIZE + key.length + value.length
       if (inlineSize <= maxInline) continue
       tree = new TreeBuilder(sink, alloc, pageSize, fillPercent)
-      for (const it of buffered) tree.add(it)
+      for (const it of buffered) tree.add(it.key, it.value, it.flags)
       buffered = undefined
     } else {
-      tree!.add(item)
+      tree!.add(key, value, 0)
     }
   }
   if (buffered) {
@@ -252,7 +291,7 @@ function build(buckets: BucketsInput, sink: PageSink, opts: WriteOptions): Write
   for (const b of named) {
     if (b.name.length === 0) throw new Error('bbolt writer: empty bucket name')
     const { value, count } = writeBucket(b.entries, sink, alloc, pageSize, fillPercent, `bucket ${b.name}`)
-    root.add({ key: b.name, value, flags: BUCKET_LEAF_FLAG })
+    root.add(b.name, value, BUCKET_LEAF_FLAG)
     entries += count
   }
   const rootPgid = root.finish()
@@ -290,7 +329,9 @@ export function writeBolt(path: string, buckets: BucketsInput, opts: WriteOption
   const fd = fs.openSync(path, 'w')
   try {
     const pageSize = opts.pageSize ?? 4096
-    const result = build(buckets, { write: (pgid, page) => writeAll(fd, page, pgid * pageSize) }, opts)
+    const sink = new CoalescingFileSink(fd, pageSize)
+    const result = build(buckets, sink, opts)
+    sink.flush()
     fs.ftruncateSync(fd, result.size)
     fs.fsyncSync(fd)
     return result
@@ -307,6 +348,33 @@ export function buildBolt(buckets: BucketsInput, opts: WriteOptions = {}): Buffe
   const out = Buffer.alloc(result.size)
   for (const c of chunks) c.page.copy(out, c.pos)
   return out
+}
+
+/** Joins pages written in file order into large writes. */
+class CoalescingFileSink implements PageSink {
+  private chunks: Buffer[] = []
+  private start = 0
+  private end = 0
+
+  constructor(
+    private readonly fd: number,
+    private readonly pageSize: number,
+  ) {}
+
+  write(pgid: number, page: Buffer): void {
+    const pos = pgid * this.pageSize
+    if (this.chunks.length > 0 && pos !== this.end) this.flush()
+    if (this.chunks.length === 0) this.start = this.end = pos
+    this.chunks.push(page)
+    this.end += page.length
+    if (this.end - this.start >= 1 << 20) this.flush()
+  }
+
+  flush(): void {
+    if (this.chunks.length === 0) return
+    writeAll(this.fd, this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks), this.start)
+    this.chunks = []
+  }
 }
 
 function writeAll(fd: number, buf: Buffer, position: number): void {

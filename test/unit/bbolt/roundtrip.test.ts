@@ -125,7 +125,7 @@ describe('bbolt writer → reader round trips', function () {
       const bytes = fs.readFileSync(file)
       assert.equal(bytes.length, res.size)
       assert.deepEqual(bytes, buildBolt([['x', entries]], { txid: 10 }))
-      const db = BoltReader.open(file, { cachePages: 4 })
+      const db = BoltReader.open(file, { cacheBytes: 65536 })
       try {
         assert.equal(db.meta.txid, 10n)
         assert.equal(db.metaPage, 0)
