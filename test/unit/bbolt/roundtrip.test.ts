@@ -151,6 +151,24 @@ describe('bbolt writer → reader round trips', function () {
     assert.equal(n, 50000)
   })
 
+  it('copies what it is given: the caller may reuse one buffer for every entry', () => {
+    const k = Buffer.alloc(8)
+    const v = Buffer.alloc(100)
+    function* reused(): Generator<KeyValue> {
+      for (let i = 0; i < 3000; i++) {
+        k.writeBigUInt64BE(BigInt(i))
+        v.fill(i & 0xff)
+        yield [k, v]
+      }
+    }
+    const entries = [...BoltReader.fromBuffer(buildBolt([['r', reused()]])).bucket('r')!.entries()]
+    assert.equal(entries.length, 3000)
+    entries.forEach((e, i) => {
+      assert.equal(e.key.readBigUInt64BE(), BigInt(i))
+      assert.deepEqual(e.value, Buffer.alloc(100, i & 0xff))
+    })
+  })
+
   it('refuses unsorted or duplicate keys, empty keys and duplicate bucket names', () => {
     assert.throws(() => buildBolt([['b', [['b', '1'], ['a', '2']]]]), /keys out of order/)
     assert.throws(() => buildBolt([['b', [['a', '1'], ['a', '2']]]]), /keys out of order/)
