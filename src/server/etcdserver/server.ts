@@ -27,6 +27,7 @@ import type { CoreKv, CoreMaintenance } from './core.js'
 import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
+import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
 
 export interface ServerIdentity {
   memberId: bigint
@@ -144,8 +145,15 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     return this.write({ ID: 0n, delete_range: req })
   }
 
-  txn(req: TxnRequest): Promise<TxnResponseInit> {
-    return this.write({ ID: 0n, txn: req })
+  /**
+   * A txn that only reads is served as a read (no raft entry): linearizable unless every
+   * range in it is serializable, as etcd's Txn. Any write goes through raft.
+   */
+  async txn(req: TxnRequest): Promise<TxnResponseInit> {
+    if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req })
+    if (this.stopped) throw Errors.Stopped
+    if (!isTxnSerializable(req)) await this.linearizable()
+    return this.sm.readOnlyTxn(req)
   }
 
   compact(req: CompactionRequest): Promise<CompactionResponseInit> {
