@@ -80,7 +80,10 @@ export class LeaseCore implements LeaseProposer {
     return Promise.resolve({ leases: this.lessor.list().map((ID) => ({ ID })) })
   }
 
-  /** Renews on the leader; resolves with the TTL. Throws LeaseNotFound for a lease that is gone. */
+  /**
+   * Renews on the leader; resolves with the TTL. Throws LeaseNotFound for a lease that is
+   * gone; for one that has expired, once its revoke is applied.
+   */
   renew(id: bigint): Promise<number> {
     return this.onLeader(
       (deadline) => this.renewHere(id, deadline),
@@ -100,6 +103,11 @@ export class LeaseCore implements LeaseProposer {
   async renewHere(id: bigint, deadline = Date.now() + this.o.requestTimeoutMs): Promise<number> {
     await this.primaryHere(deadline)
     const r = this.lessor.renew(id)
+    if (r === 'expired') {
+      // As etcd: a client told TTL 0 finds the lease's keys gone, so wait for the revoke.
+      await this.lessor.revoked(id, AbortSignal.timeout(Math.max(0, deadline - Date.now())))
+      throw Errors.LeaseNotFound
+    }
     if (r === undefined) throw Errors.LeaseNotFound
     // Another leader must not start from a remaining TTL older than this renewal.
     if (r.clearCheckpoint) await this.checkpoint([{ ID: id, remaining_TTL: 0 }]).catch(() => {})
