@@ -61,6 +61,10 @@ export const Errors = {
   LearnerNotReady: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
   TooManyLearners: e(Code.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'),
 
+  // A call's context ended (grpc-go's status for Go's context errors, which etcd passes on).
+  DeadlineExceeded: e(Code.DEADLINE_EXCEEDED, 'context deadline exceeded'),
+  Canceled: e(Code.CANCELLED, 'context canceled'),
+
   RequestTooLarge: e(Code.INVALID_ARGUMENT, 'etcdserver: request is too large'),
   TooManyRequests: e(Code.RESOURCE_EXHAUSTED, 'etcdserver: too many requests'),
 

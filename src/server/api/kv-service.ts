@@ -12,25 +12,25 @@ import type { Limits } from './limits.js'
 
 export function kvService(core: CoreKv, limits: Limits): UntypedServiceImplementation {
   return {
-    Range: unary(limits, async (req: RangeRequest) => {
+    Range: unary(limits, async (req: RangeRequest, ctx) => {
       if (req.key.length === 0) throw Errors.EmptyKey
-      const res = await core.range(req)
+      const res = await core.range(req, ctx)
       return res
     }, core),
-    Put: unary(limits, async (req: PutRequest) => {
+    Put: unary(limits, async (req: PutRequest, ctx) => {
       if (req.key.length === 0) throw Errors.EmptyKey
       if (req.ignore_value && req.value.length !== 0) throw Errors.ValueProvided
       if (req.ignore_lease && req.lease !== 0n) throw Errors.LeaseProvided
-      return core.put(req)
+      return core.put(req, ctx)
     }, core),
-    DeleteRange: unary(limits, async (req: DeleteRangeRequest) => {
+    DeleteRange: unary(limits, async (req: DeleteRangeRequest, ctx) => {
       if (req.key.length === 0) throw Errors.EmptyKey
-      return core.deleteRange(req)
+      return core.deleteRange(req, ctx)
     }, core),
-    Txn: unary(limits, async (req: TxnRequest) => {
+    Txn: unary(limits, async (req: TxnRequest, ctx) => {
       checkTxnRequest(req, limits.maxTxnOps)
-      return core.txn(req)
+      return core.txn(req, ctx)
     }, core),
-    Compact: unary(limits, async (req: CompactionRequest) => core.compact(req), core),
+    Compact: unary(limits, async (req: CompactionRequest, ctx) => core.compact(req, ctx), core),
   }
 }

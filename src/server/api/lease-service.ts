@@ -18,11 +18,11 @@ type KeepAliveCall = ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveRes
 
 export function leaseService(core: CoreLease, limits: Limits): UntypedServiceImplementation {
   return {
-    LeaseGrant: unary(limits, (req: LeaseGrantRequest) => core.leaseGrant(req), core),
-    LeaseRevoke: unary(limits, (req: LeaseRevokeRequest) => core.leaseRevoke(req), core),
-    LeaseTimeToLive: unary(limits, async (req: LeaseTimeToLiveRequest) => {
+    LeaseGrant: unary(limits, (req: LeaseGrantRequest, ctx) => core.leaseGrant(req, ctx), core),
+    LeaseRevoke: unary(limits, (req: LeaseRevokeRequest, ctx) => core.leaseRevoke(req, ctx), core),
+    LeaseTimeToLive: unary(limits, async (req: LeaseTimeToLiveRequest, ctx) => {
       try {
-        return await core.leaseTimeToLive(req)
+        return await core.leaseTimeToLive(req, ctx)
       } catch (err) {
         if (err === Errors.LeaseNotFound) return { ID: req.ID, TTL: -1 }
         throw err
@@ -36,7 +36,12 @@ export function leaseService(core: CoreLease, limits: Limits): UntypedServiceImp
 function keepAlive(call: KeepAliveCall, core: CoreLease): void {
   let done = false
   let chain = Promise.resolve()
-  const end = () => (done = true)
+  // Renewals still waiting (for a leader, for a revoke) stop when the stream ends.
+  const ac = new AbortController()
+  const end = () => {
+    done = true
+    ac.abort(Errors.Canceled)
+  }
   call.on('cancelled', end)
   call.on('error', end)
   call.on('close', end)
@@ -52,8 +57,9 @@ function keepAlive(call: KeepAliveCall, core: CoreLease): void {
       if (done) return
       let TTL: number
       try {
-        TTL = await core.leaseRenew(req.ID)
+        TTL = await core.leaseRenew(req.ID, { signal: ac.signal })
       } catch (err) {
+        if (done) return
         if (err !== Errors.LeaseNotFound) {
           done = true
           call.emit('error', toGrpcError(err))

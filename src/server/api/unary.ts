@@ -1,11 +1,14 @@
 /**
  * Glue between grpc-js and the handlers: service definitions whose deserializer keeps the
  * request's encoded size (for --max-request-bytes), and a unary wrapper that fills the
- * response header and turns errors into gRPC statuses.
+ * response header and turns errors into gRPC statuses. Handlers get the call's context: a
+ * call whose deadline has passed before it starts answers DEADLINE_EXCEEDED ("context
+ * deadline exceeded", as grpc-go) without reaching the core.
  */
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedHandleCall } from '@grpc/grpc-js'
 import { Errors } from '../../errors/rpctypes.js'
-import type { CoreHeader } from '../etcdserver/core.js'
+import type { CallContext, CoreHeader } from '../etcdserver/core.js'
+import { callContext } from './call-context.js'
 import type { ResponseHeaderInit } from '../../gen/etcdserverpb.js'
 import { toGrpcError } from './grpc-errors.js'
 import type { Limits } from './limits.js'
@@ -50,7 +53,7 @@ const ENVELOPE_BYTES = 16
 
 export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
   limits: Limits,
-  handler: (req: Req) => Promise<Res>,
+  handler: (req: Req, ctx: CallContext) => Promise<Res>,
   core: CoreHeader,
 ): UntypedHandleCall {
   return (call: ServerUnaryCall<Sized<Req>, Res>, callback: sendUnaryData<Res>) => {
@@ -59,7 +62,13 @@ export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
       callback(toGrpcError(Errors.RequestTooLarge))
       return
     }
-    handler(req).then(
+    const ctx = callContext(call)
+    if (ctx.signal.aborted) {
+      ctx.done()
+      callback(toGrpcError(ctx.signal.reason))
+      return
+    }
+    handler(req, ctx).finally(ctx.done).then(
       (res) => {
         const header = core.header()
         // The core's result knows the revision it was computed at; the rest is the member's.

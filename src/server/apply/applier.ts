@@ -5,7 +5,7 @@
  * wrap the stack the same way (etcd: auth(quota(backend))).
  */
 import type { EtcdError } from '../../errors/rpctypes.js'
-import type { RangeRequest, RangeResponseInit, ResponseHeaderInit } from '../../gen/etcdserverpb.js'
+import type { RangeRequest, RangeResponseInit, ResponseHeaderInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { StoreBatch } from '../mvcc/batch.js'
 
@@ -19,6 +19,8 @@ export interface StateMachine {
   /** Records `index` as applied when entries carried no request. */
   markApplied(index: number): void
   range(req: RangeRequest): Promise<RangeResponseInit>
+  /** A txn whose ops are all ranges, evaluated on the applied state; throws its EtcdError. */
+  readOnlyTxn(req: TxnRequest): TxnResponseInit
   readonly revision: number
   readonly appliedIndex: number
   dbSize(): number

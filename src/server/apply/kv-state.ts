@@ -4,12 +4,12 @@
  * write together with the applied index.
  */
 import { EtcdError } from '../../errors/rpctypes.js'
-import type { RangeRequest, RangeResponseInit } from '../../gen/etcdserverpb.js'
+import type { RangeRequest, RangeResponseInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
-import { applyRange, compactionApplier, kvApplier } from './kv.js'
+import { applyRange, applyReadOnlyTxn, compactionApplier, kvApplier } from './kv.js'
 import type { Change } from '../mvcc/change.js'
 import { dispatcher, type Applied, type Applier, type StateMachine } from './applier.js'
 
@@ -79,6 +79,10 @@ export class KvStateMachine implements StateMachine {
 
   range(req: RangeRequest): Promise<RangeResponseInit> {
     return applyRange(this.store, req)
+  }
+
+  readOnlyTxn(req: TxnRequest): TxnResponseInit {
+    return applyReadOnlyTxn(this.store, req)
   }
 
   markApplied(index: number): void {

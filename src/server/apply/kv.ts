@@ -23,6 +23,7 @@ import type {
   PutResponse,
   RangeRequest,
   RangeResponse,
+  RequestOp,
   ResponseOp,
   TxnRequest,
   TxnResponse,
@@ -123,10 +124,26 @@ export const compactionApplier: KindApplier = (b, r) => {
   return { res: response, done: r.compaction.physical ? physical : undefined }
 }
 
-/** True when every op (top level, both branches) is a range: etcd serves it without raft. */
+/**
+ * True when every op (both branches, nested txns included) is a range: the txn changes
+ * nothing and is served without raft, as etcd serves a read-only txn (etcd looks at the top
+ * level only and sends a txn holding a nested txn through raft; the result is the same).
+ */
 export function isTxnReadOnly(req: TxnRequest): boolean {
-  for (const op of req.success) if (op.request_range === undefined) return false
-  for (const op of req.failure) if (op.request_range === undefined) return false
+  return everyOp(req, (op) => op.request_range !== undefined)
+}
+
+/** True when every op is a serializable range (etcd's isTxnSerializable); nested txns count by their ops. */
+export function isTxnSerializable(req: TxnRequest): boolean {
+  return everyOp(req, (op) => op.request_range?.serializable === true)
+}
+
+function everyOp(req: TxnRequest, test: (op: RequestOp) => boolean): boolean {
+  for (const branch of [req.success, req.failure]) {
+    for (const op of branch) {
+      if (op.request_txn !== undefined ? !everyOp(op.request_txn, test) : !test(op)) return false
+    }
+  }
   return true
 }
 

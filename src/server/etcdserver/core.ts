@@ -14,17 +14,29 @@ import type {
   ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
 } from '../../gen/etcdserverpb.js'
 
+/**
+ * The client's side of one call, as the core sees it: `signal` aborts when the client's
+ * deadline passes (reason Errors.DeadlineExceeded) or the client goes away (Errors.Canceled).
+ * Work still queued for the call (a read waiting for ReadIndex, a proposal waiting for a
+ * leader) is dropped then and the call fails with the reason; work already under way (a
+ * proposed entry) completes, its result unread. Across a process boundary the signal
+ * becomes a cancel message.
+ */
+export interface CallContext {
+  signal?: AbortSignal
+}
+
 export interface CoreHeader {
   /** cluster_id, member_id, raft_term and the current revision. */
   header(): ResponseHeaderInit
 }
 
 export interface CoreKv extends CoreHeader {
-  range(req: RangeRequest): Promise<RangeResponseInit>
-  put(req: PutRequest): Promise<PutResponseInit>
-  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponseInit>
-  txn(req: TxnRequest): Promise<TxnResponseInit>
-  compact(req: CompactionRequest): Promise<CompactionResponseInit>
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit>
+  put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit>
+  deleteRange(req: DeleteRangeRequest, ctx?: CallContext): Promise<DeleteRangeResponseInit>
+  txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit>
+  compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit>
 }
 
 export interface CoreMaintenance extends CoreHeader {
@@ -32,13 +44,13 @@ export interface CoreMaintenance extends CoreHeader {
 }
 
 export interface CoreLease extends CoreHeader {
-  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit>
-  leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponseInit>
+  leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit>
+  leaseRevoke(req: LeaseRevokeRequest, ctx?: CallContext): Promise<LeaseRevokeResponseInit>
   /** Throws Errors.LeaseNotFound for a lease that does not exist. */
-  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit>
+  leaseTimeToLive(req: LeaseTimeToLiveRequest, ctx?: CallContext): Promise<LeaseTimeToLiveResponseInit>
   leaseLeases(): Promise<LeaseLeasesResponseInit>
   /** One keep-alive renewal (on the leader): the lease's TTL. Throws Errors.LeaseNotFound for a lease that is gone. */
-  leaseRenew(id: bigint): Promise<number>
+  leaseRenew(id: bigint, ctx?: CallContext): Promise<number>
 }
 
 export interface CoreCluster extends CoreHeader {

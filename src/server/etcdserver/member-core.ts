@@ -12,7 +12,7 @@ import type {
 import type { LeaseCore } from '../lease/lease-core.js'
 import type { MemberList } from '../membership/member-list.js'
 import type { WatchHub } from '../watch/hub.js'
-import type { Core, CoreKv, CoreMaintenance, WatchResponseSink, WatchStreamHandle } from './core.js'
+import type { CallContext, Core, CoreKv, CoreMaintenance, WatchResponseSink, WatchStreamHandle } from './core.js'
 import { HeaderBytes, openWatchStream } from './watch-stream.js'
 
 export interface MemberCoreParts {
@@ -35,48 +35,48 @@ export class MemberCore implements Core {
     return this.p.server.header()
   }
 
-  range(req: RangeRequest): Promise<RangeResponseInit> {
-    return this.p.server.range(req)
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
+    return this.p.server.range(req, ctx)
   }
 
-  put(req: PutRequest): Promise<PutResponseInit> {
-    return this.p.server.put(req)
+  put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit> {
+    return this.p.server.put(req, ctx)
   }
 
-  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponseInit> {
-    return this.p.server.deleteRange(req)
+  deleteRange(req: DeleteRangeRequest, ctx?: CallContext): Promise<DeleteRangeResponseInit> {
+    return this.p.server.deleteRange(req, ctx)
   }
 
-  txn(req: TxnRequest): Promise<TxnResponseInit> {
-    return this.p.server.txn(req)
+  txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit> {
+    return this.p.server.txn(req, ctx)
   }
 
-  compact(req: CompactionRequest): Promise<CompactionResponseInit> {
-    return this.p.server.compact(req)
+  compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit> {
+    return this.p.server.compact(req, ctx)
   }
 
   status(): Promise<StatusResponseInit> {
     return this.p.server.status()
   }
 
-  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit> {
-    return this.p.leases.grant(req)
+  leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {
+    return this.p.leases.grant(req, ctx)
   }
 
-  leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponseInit> {
-    return this.p.leases.revoke(req)
+  leaseRevoke(req: LeaseRevokeRequest, ctx?: CallContext): Promise<LeaseRevokeResponseInit> {
+    return this.p.leases.revoke(req, ctx)
   }
 
-  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit> {
-    return this.p.leases.timeToLive(req)
+  leaseTimeToLive(req: LeaseTimeToLiveRequest, ctx?: CallContext): Promise<LeaseTimeToLiveResponseInit> {
+    return this.p.leases.timeToLive(req, ctx)
   }
 
   leaseLeases(): Promise<LeaseLeasesResponseInit> {
     return this.p.leases.leases()
   }
 
-  leaseRenew(id: bigint): Promise<number> {
-    return this.p.leases.renew(id)
+  leaseRenew(id: bigint, ctx?: CallContext): Promise<number> {
+    return this.p.leases.renew(id, ctx)
   }
 
   async memberList(): Promise<MemberListResponseInit> {

@@ -23,10 +23,11 @@ import type { Entry, ReadState, SoftState } from '../../raft/index.js'
 import { ErrProposalDropped } from '../../raft/index.js'
 import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
-import type { CoreKv, CoreMaintenance } from './core.js'
+import type { CallContext, CoreKv, CoreMaintenance } from './core.js'
 import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
+import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
 
 export interface ServerIdentity {
   memberId: bigint
@@ -39,9 +40,14 @@ interface Waiter {
   timer: NodeJS.Timeout
 }
 
+interface ReadWaiter {
+  resolve: () => void
+  reject: (e: Error) => void
+}
+
 interface ReadBatch {
   ctx: Buffer
-  waiters: { resolve: () => void; reject: (e: Error) => void }[]
+  waiters: ReadWaiter[]
   timer?: NodeJS.Timeout
 }
 
@@ -96,17 +102,34 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     return BigInt.asUintN(64, this.idBase + this.idCounter)
   }
 
-  private propose(req: InternalRequest): Promise<Applied> {
+  /**
+   * Proposes `req` and resolves with its applied result. When `signal` aborts first, the call
+   * fails with its reason: a proposal still waiting for a leader is dropped (never proposed),
+   * one already proposed is applied all the same, its result unread (as etcd's).
+   */
+  private propose(req: InternalRequest, signal?: AbortSignal): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
+    if (signal?.aborted) return Promise.reject(signal.reason)
     if (!this.quota.available(req)) return Promise.reject(Errors.NoSpace)
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {
+      const onAbort = () => {
+        this.parked = this.parked.filter((p) => p.id !== id)
+        this.fail(id, signal!.reason)
+      }
       const timer = setTimeout(() => {
         this.waiters.delete(id)
+        signal?.removeEventListener('abort', onAbort)
         reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
       }, this.o.requestTimeoutMs)
-      this.waiters.set(id, { resolve, reject, timer })
+      const settle = signal === undefined ? undefined : () => signal.removeEventListener('abort', onAbort)
+      this.waiters.set(id, {
+        resolve: settle === undefined ? resolve : (a) => (settle(), resolve(a)),
+        reject: settle === undefined ? reject : (e) => (settle(), reject(e)),
+        timer,
+      })
+      signal?.addEventListener('abort', onAbort, { once: true })
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
@@ -129,32 +152,39 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     w.reject(err)
   }
 
-  private async write<T>(req: InternalRequest): Promise<T> {
-    const a = await this.propose(req)
+  private async write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    const a = await this.propose(req, ctx?.signal)
     if (!a.ok) throw a.err
     if (a.done) await a.done
     return a.res as T
   }
 
-  put(req: PutRequest): Promise<PutResponseInit> {
-    return this.write({ ID: 0n, put: req })
+  put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit> {
+    return this.write({ ID: 0n, put: req }, ctx)
   }
 
-  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponseInit> {
-    return this.write({ ID: 0n, delete_range: req })
+  deleteRange(req: DeleteRangeRequest, ctx?: CallContext): Promise<DeleteRangeResponseInit> {
+    return this.write({ ID: 0n, delete_range: req }, ctx)
   }
 
-  txn(req: TxnRequest): Promise<TxnResponseInit> {
-    return this.write({ ID: 0n, txn: req })
+  /**
+   * A txn that only reads is served as a read (no raft entry): linearizable unless every
+   * range in it is serializable, as etcd's Txn. Any write goes through raft.
+   */
+  async txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit> {
+    if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req }, ctx)
+    if (this.stopped) throw Errors.Stopped
+    if (!isTxnSerializable(req)) await this.linearizable(ctx?.signal)
+    return this.sm.readOnlyTxn(req)
   }
 
-  compact(req: CompactionRequest): Promise<CompactionResponseInit> {
-    return this.write({ ID: 0n, compaction: req })
+  compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit> {
+    return this.write({ ID: 0n, compaction: req }, ctx)
   }
 
   /** Proposes another module's request (leases) and resolves with its applied result. */
-  proposeRequest<T>(req: InternalRequest): Promise<T> {
-    return this.write(req)
+  proposeRequest<T>(req: InternalRequest, signal?: AbortSignal): Promise<T> {
+    return this.write(req, { signal })
   }
 
   get memberId(): bigint {
@@ -228,14 +258,19 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 
   // ---- reads ----
 
-  async range(req: RangeRequest): Promise<RangeResponseInit> {
+  async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
     if (this.stopped) throw Errors.Stopped
-    if (!req.serializable) await this.linearizable()
+    if (!req.serializable) await this.linearizable(ctx?.signal)
     return this.sm.range(req)
   }
 
-  /** Resolves once this member has applied everything committed before the call. */
-  private linearizable(): Promise<void> {
+  /**
+   * Resolves once this member has applied everything committed before the call. When
+   * `signal` aborts first, the read leaves its batch and fails with the signal's reason; a
+   * batch all of whose reads left is not sent.
+   */
+  private linearizable(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise<void>((resolve, reject) => {
       if (!this.readBatch) {
         const batch: ReadBatch = { ctx: Buffer.from(this.readCtxBase), waiters: [] }
@@ -243,12 +278,27 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
         this.readBatch = batch
         setImmediate(() => this.sendRead(batch))
       }
-      this.readBatch.waiters.push({ resolve, reject })
+      const batch = this.readBatch
+      if (signal === undefined) {
+        batch.waiters.push({ resolve, reject })
+        return
+      }
+      const onAbort = () => {
+        batch.waiters = batch.waiters.filter((w) => w !== waiter)
+        reject(signal.reason)
+      }
+      const waiter: ReadWaiter = {
+        resolve: () => (signal.removeEventListener('abort', onAbort), resolve()),
+        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      batch.waiters.push(waiter)
     })
   }
 
   private sendRead(batch: ReadBatch): void {
     if (this.readBatch === batch) this.readBatch = undefined
+    if (batch.waiters.length === 0) return // every read in it was cancelled
     const key = batch.ctx.toString('hex')
     this.readsInFlight.set(key, batch)
     batch.timer = setTimeout(() => {

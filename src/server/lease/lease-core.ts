@@ -26,7 +26,8 @@ export interface LeasePeers {
 
 /** What the lease operations need from the member's core. */
 export interface LeaseHost {
-  proposeRequest<T>(req: InternalRequest): Promise<T>
+  /** Proposes `req`; a proposal still waiting for a leader when `signal` aborts is dropped. */
+  proposeRequest<T>(req: InternalRequest, signal?: AbortSignal): Promise<T>
   readonly memberId: bigint
   /** 0n while there is no leader. */
   readonly leaderId: bigint
@@ -39,7 +40,27 @@ export interface LeaseCoreOptions {
   retryMs?: number
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+/** The client's side of a call: `signal` aborts (with the error to answer) when it is over. */
+export interface LeaseCallContext {
+  signal?: AbortSignal
+}
+
+/** Waits `ms`; rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal === undefined) return new Promise<void>((r) => setTimeout(r, ms))
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 /** JSON of a forwarded TTL answer: IDs as decimal text, keys in base64. */
 interface TtlJson {
@@ -62,14 +83,14 @@ export class LeaseCore implements LeaseProposer {
     this.ids = new LeaseIdGenerator(host.memberId)
   }
 
-  grant(req: LeaseGrantRequest): Promise<LeaseGrantResponseInit> {
+  grant(req: LeaseGrantRequest, ctx?: LeaseCallContext): Promise<LeaseGrantResponseInit> {
     const ID = req.ID === 0n ? this.ids.next() : req.ID
-    return this.host.proposeRequest({ ID: 0n, lease_grant: { ID, TTL: req.TTL } })
+    return this.host.proposeRequest({ ID: 0n, lease_grant: { ID, TTL: req.TTL } }, ctx?.signal)
   }
 
-  revoke(req: LeaseRevokeRequest | bigint): Promise<LeaseRevokeResponseInit> {
+  revoke(req: LeaseRevokeRequest | bigint, ctx?: LeaseCallContext): Promise<LeaseRevokeResponseInit> {
     const ID = typeof req === 'bigint' ? req : req.ID
-    return this.host.proposeRequest({ ID: 0n, lease_revoke: { ID } })
+    return this.host.proposeRequest({ ID: 0n, lease_revoke: { ID } }, ctx?.signal)
   }
 
   checkpoint(checkpoints: LeaseCheckpoint[]): Promise<unknown> {
@@ -80,34 +101,45 @@ export class LeaseCore implements LeaseProposer {
     return Promise.resolve({ leases: this.lessor.list().map((ID) => ({ ID })) })
   }
 
-  /** Renews on the leader; resolves with the TTL. Throws LeaseNotFound for a lease that is gone. */
-  renew(id: bigint): Promise<number> {
+  /**
+   * Renews on the leader; resolves with the TTL. Throws LeaseNotFound for a lease that is
+   * gone; for one that has expired, once its revoke is applied.
+   */
+  renew(id: bigint, ctx?: LeaseCallContext): Promise<number> {
     return this.onLeader(
-      (deadline) => this.renewHere(id, deadline),
+      ctx?.signal,
+      (deadline) => this.renewHere(id, deadline, ctx?.signal),
       async (leader, ms) => (await this.askLeader(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms) as { TTL: number }).TTL,
     )
   }
 
   /** The lease as the leader sees it. Throws LeaseNotFound. */
-  timeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponseInit> {
+  timeToLive(req: LeaseTimeToLiveRequest, ctx?: LeaseCallContext): Promise<LeaseTimeToLiveResponseInit> {
     return this.onLeader(
-      (deadline) => this.timeToLiveHere(req.ID, req.keys, deadline),
+      ctx?.signal,
+      (deadline) => this.timeToLiveHere(req.ID, req.keys, deadline, ctx?.signal),
       async (leader, ms) => fromTtlJson(await this.askLeader(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms) as TtlJson),
     )
   }
 
   /** A renewal on this member, which must be the leader (else Errors.NotLeader). */
-  async renewHere(id: bigint, deadline = Date.now() + this.o.requestTimeoutMs): Promise<number> {
-    await this.primaryHere(deadline)
+  async renewHere(id: bigint, deadline = Date.now() + this.o.requestTimeoutMs, signal?: AbortSignal): Promise<number> {
+    await this.primaryHere(deadline, signal)
     const r = this.lessor.renew(id)
+    if (r === 'expired') {
+      // As etcd: a client told TTL 0 finds the lease's keys gone, so wait for the revoke.
+      const timeout = AbortSignal.timeout(Math.max(0, deadline - Date.now()))
+      await this.lessor.revoked(id, signal === undefined ? timeout : AbortSignal.any([timeout, signal]))
+      throw Errors.LeaseNotFound
+    }
     if (r === undefined) throw Errors.LeaseNotFound
     // Another leader must not start from a remaining TTL older than this renewal.
     if (r.clearCheckpoint) await this.checkpoint([{ ID: id, remaining_TTL: 0 }]).catch(() => {})
     return r.ttl
   }
 
-  async timeToLiveHere(id: bigint, keys: boolean, deadline = Date.now() + this.o.requestTimeoutMs): Promise<LeaseTimeToLiveResponseInit> {
-    await this.primaryHere(deadline)
+  async timeToLiveHere(id: bigint, keys: boolean, deadline = Date.now() + this.o.requestTimeoutMs, signal?: AbortSignal): Promise<LeaseTimeToLiveResponseInit> {
+    await this.primaryHere(deadline, signal)
     const v = this.lessor.view(id, keys)
     if (v === undefined) throw Errors.LeaseNotFound
     return v
@@ -147,27 +179,32 @@ export class LeaseCore implements LeaseProposer {
   }
 
   /** Waits (until `deadline`) for this member's lessor to be primary; NotLeader if it stops leading. */
-  private async primaryHere(deadline: number): Promise<void> {
+  private async primaryHere(deadline: number, signal?: AbortSignal): Promise<void> {
     while (!this.lessor.isPrimary) {
       if (this.host.leaderId !== this.host.memberId) throw Errors.NotLeader
       if (Date.now() >= deadline) throw Errors.Timeout
-      await sleep(10)
+      await sleep(10, signal)
     }
   }
 
-  /** Runs `here` when this member leads, else `remote` on the leader, retrying until the timeout. */
-  private async onLeader<T>(here: (deadline: number) => Promise<T>, remote: (leader: bigint, ms: number) => Promise<T>): Promise<T> {
+  /**
+   * Runs `here` when this member leads, else `remote` on the leader, retrying until the
+   * timeout; stops with the signal's reason when `signal` aborts.
+   */
+  private async onLeader<T>(signal: AbortSignal | undefined, here: (deadline: number) => Promise<T>, remote: (leader: bigint, ms: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.o.requestTimeoutMs
     for (;;) {
+      if (signal?.aborted) throw signal.reason
       const leader = this.host.leaderId
       try {
         if (leader === this.host.memberId) return await here(deadline)
         if (leader !== 0n) return await remote(leader, deadline - Date.now())
       } catch (err) {
         if (err === Errors.LeaseNotFound || err === Errors.Stopped) throw err
+        if (signal?.aborted) throw signal.reason
       }
       if (Date.now() >= deadline) throw leader === 0n ? Errors.NoLeader : Errors.Timeout
-      await sleep(this.o.retryMs ?? 100)
+      await sleep(this.o.retryMs ?? 100, signal)
     }
   }
 }

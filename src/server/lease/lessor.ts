@@ -44,8 +44,18 @@ export interface LeaseView {
   keys: Buffer[]
 }
 
+/** What a renewal on the primary found: the lease renewed, expired (its revoke pending), or gone. */
+export type RenewResult = { ttl: number; clearCheckpoint: boolean } | 'expired' | undefined
+
+interface RevokeWaiter {
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 export class Lessor {
   private leases = new Map<bigint, Lease>()
+  /** Renewals of expired leases waiting for the revoke (etcd's revokec), by lease ID. */
+  private revokeWaiters = new Map<bigint, RevokeWaiter[]>()
   /** Which lease each attached key belongs to. */
   private keyLease = new Map<string, bigint>()
   private readonly expiries = new DeadlineHeap()
@@ -72,6 +82,7 @@ export class Lessor {
     this.expiries.clear()
     this.checkpoints.clear()
     this.primary = false
+    this.failRevokeWaiters()
     for (const r of records) this.leases.set(r.ID, new Lease(r.ID, Math.max(r.TTL, this.o.minTTL), r.remaining_TTL))
     for (const [key, id] of store.leasedKeys()) this.attach(id, key)
   }
@@ -165,6 +176,11 @@ export class Lessor {
     this.leases.delete(l.id)
     this.expiries.delete(l.id)
     this.checkpoints.delete(l.id)
+    const waiters = this.revokeWaiters.get(l.id)
+    if (waiters !== undefined) {
+      this.revokeWaiters.delete(l.id)
+      for (const w of waiters) w.resolve()
+    }
   }
 
   // ---- the primary lessor ----
@@ -186,21 +202,65 @@ export class Lessor {
     for (const l of this.leases.values()) l.expiry = Infinity
     this.expiries.clear()
     this.checkpoints.clear()
+    this.failRevokeWaiters()
+  }
+
+  /** Renewals waiting for a revoke that this lessor, no longer primary, will not see through. */
+  private failRevokeWaiters(): void {
+    const all = this.revokeWaiters
+    this.revokeWaiters = new Map()
+    for (const waiters of all.values()) for (const w of waiters) w.reject(Errors.NotLeader)
   }
 
   /**
    * Renews a lease on the primary: its expiry becomes now + its full TTL. Returns the TTL, and
    * whether a checkpointed remaining TTL must be cleared (through raft) so that another
-   * leader does not start from it; undefined when the lease is gone or already expired.
+   * leader does not start from it; 'expired' when the lease has expired but is not revoked
+   * yet (see `revoked`); undefined when it is gone.
    */
-  renew(id: bigint): { ttl: number; clearCheckpoint: boolean } | undefined {
+  renew(id: bigint): RenewResult {
     if (!this.primary) throw Errors.NotLeader
     const l = this.leases.get(id)
     const now = this.now()
-    if (l === undefined || l.remainingMs(now) <= 0) return undefined
+    if (l === undefined) return undefined
+    if (l.remainingMs(now) <= 0) return 'expired'
     l.expiry = now + l.ttl * 1000
     this.expiries.set(l.id, l.expiry)
     return { ttl: l.ttl, clearCheckpoint: l.remainingTTL > 0 }
+  }
+
+  /**
+   * Resolves when lease `id` is revoked (at once if it is gone); rejects with NotLeader when
+   * this lessor stops being primary first (etcd: Renew waits on revokec or demotec), and with
+   * the signal's reason when `signal` aborts first.
+   */
+  revoked(id: bigint, signal?: AbortSignal): Promise<void> {
+    if (!this.leases.has(id)) return Promise.resolve()
+    if (!this.primary) return Promise.reject(Errors.NotLeader)
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const list = this.revokeWaiters.get(id)
+        const rest = list?.filter((w) => w !== waiter) ?? []
+        if (rest.length === 0) this.revokeWaiters.delete(id)
+        else this.revokeWaiters.set(id, rest)
+        reject(signal!.reason)
+      }
+      const waiter: RevokeWaiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort)
+          reject(err)
+        },
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const list = this.revokeWaiters.get(id)
+      if (list === undefined) this.revokeWaiters.set(id, [waiter])
+      else list.push(waiter)
+    })
   }
 
   /**

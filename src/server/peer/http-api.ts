@@ -17,6 +17,7 @@ import type { NodeId } from '../../raft/types.js'
 import { HEADER_CLUSTER_ID, idHex, parseIdHex } from './handshake.js'
 import { clientTlsOptions, loadTls, type PeerTlsOptions, type TlsMaterial } from './tls.js'
 import type { MemberInfo, VersionInfo } from './types.js'
+import { isUnixUrl, unixSocketPath } from './url-schemes.js'
 
 export const PATH_MEMBERS = '/members'
 export const PATH_VERSION = '/version'
@@ -137,16 +138,21 @@ function parseMembers(body: string): MemberInfo[] {
   })
 }
 
-function get(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+/** GET `path` from the member at peer URL `base` (http, https, unix or unixs). */
+function get(base: URL, path: string, tls: TlsMaterial | undefined, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const opts: https.RequestOptions = { method: 'GET', timeout: timeoutMs, agent: false }
+    const tlsOpts = tls === undefined ? {} : clientTlsOptions(tls)
     let req: http.ClientRequest
-    if (url.protocol === 'https:') {
-      req = https.request(url, { ...opts, ...(tls === undefined ? {} : clientTlsOptions(tls)) })
-    } else if (url.protocol === 'http:') {
-      req = http.request(url, opts)
+    if (isUnixUrl(base)) {
+      const unixOpts = { ...opts, socketPath: unixSocketPath(base), path, headers: { host: 'localhost' } }
+      req = base.protocol === 'unixs:' ? https.request({ ...unixOpts, ...tlsOpts }) : http.request(unixOpts)
+    } else if (base.protocol === 'https:') {
+      req = https.request(new URL(path, base), { ...opts, ...tlsOpts })
+    } else if (base.protocol === 'http:') {
+      req = http.request(new URL(path, base), opts)
     } else {
-      reject(new Error(`unsupported URL scheme ${url.protocol}`))
+      reject(new Error(`unsupported URL scheme ${base.protocol}`))
       return
     }
     req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)))
@@ -175,8 +181,7 @@ export async function fetchMembers(
   const failures: string[] = []
   for (const u of peerUrls) {
     try {
-      const url = new URL(PATH_MEMBERS, u)
-      const res = await get(url, material, timeoutMs)
+      const res = await get(new URL(u), PATH_MEMBERS, material, timeoutMs)
       if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.trim()}`)
       const clusterId = parseIdHex(res.headers[HEADER_CLUSTER_ID])
       if (clusterId === undefined) throw new Error(`response lacks the ${HEADER_CLUSTER_ID} header`)

@@ -2,8 +2,8 @@
  * The peer transport: how members of a cluster carry Raft traffic to each other.
  *
  * Protocol (ours; it need not match etcd's):
- * - Each member listens on its --listen-peer-urls (http:// or https://, with optional mutual
- *   TLS) and dials every peer: one HTTP/2 session per peer and direction. On that session a
+ * - Each member listens on its --listen-peer-urls (http://, https://, unix:// or unixs://,
+ *   with optional mutual TLS) and dials every peer: one HTTP/2 session per peer and direction. On that session a
  *   long POST /raft/stream carries the member's messages to the peer, length-delimited
  *   raftpb.Message records (proto/raftpb/raft.proto), in order. The request headers are the
  *   handshake: protocol version, sender ID, intended recipient ID and cluster ID. The receiver

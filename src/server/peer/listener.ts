@@ -5,6 +5,7 @@
  * http:  a TCP server that looks at each connection's first bytes: the HTTP/2 connection
  *        preface ("PRI * HTTP/2.0") goes to the HTTP/2 server (prior knowledge, as peers dial),
  *        anything else to an HTTP/1.1 server that serves the GET API.
+ * unixs:, unix: the same as https: and http:, on a unix socket (see url-schemes.ts).
  * `close()` ends every connection at once, so stopping never waits on a peer.
  */
 import http from 'node:http'
@@ -13,6 +14,7 @@ import net from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { checkAllowedCN, serverTlsOptions, type TlsMaterial } from './tls.js'
 import type { TransportLogger } from './types.js'
+import { isSecureUrl, isUnixUrl, listenUnix } from './url-schemes.js'
 
 export interface ListenerHandlers {
   /** Every HTTP/2 stream: raft streams, snapshots, and the GET API. */
@@ -42,8 +44,9 @@ export class PeerListener {
 
   static async listen(rawUrl: string, tls: TlsMaterial | undefined, handlers: ListenerHandlers, log: TransportLogger): Promise<PeerListener> {
     const url = new URL(rawUrl)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`listen-peer-urls: unsupported scheme in ${rawUrl}`)
-    if (url.protocol === 'https:' && tls === undefined) throw new Error(`listen-peer-urls: ${rawUrl} needs the peer TLS certificate and key`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isUnixUrl(url)) throw new Error(`listen-peer-urls: unsupported scheme in ${rawUrl}`)
+    const secure = isSecureUrl(url)
+    if (secure && tls === undefined) throw new Error(`listen-peer-urls: ${rawUrl} needs the peer TLS certificate and key`)
     const settings = { initialWindowSize: STREAM_WINDOW_BYTES }
     const onSession = (s: http2.ServerHttp2Session): void => {
       listener.sessions.add(s)
@@ -56,7 +59,7 @@ export class PeerListener {
       }
     }
     let server: net.Server
-    if (url.protocol === 'https:') {
+    if (secure) {
       const m = tls!
       const h2 = http2.createSecureServer({ ...serverTlsOptions(m), allowHTTP1: true, settings })
       h2.on('stream', handlers.onStream)
@@ -86,18 +89,23 @@ export class PeerListener {
       listener.sockets.add(sock)
       sock.on('close', () => listener.sockets.delete(sock))
     })
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-    const port = url.port === '' ? 2380 : Number(url.port)
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        resolve()
+    if (isUnixUrl(url)) {
+      await listenUnix(server, url)
+      listener.boundUrl = rawUrl
+    } else {
+      const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+      const port = url.port === '' ? 2380 : Number(url.port)
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          resolve()
+        })
       })
-    })
+      const bound = (server.address() as net.AddressInfo).port
+      listener.boundUrl = `${url.protocol}//${url.hostname}:${bound}`
+    }
     server.on('error', (err) => log.warn('peer listener error', { url: rawUrl, error: err.message }))
-    const bound = (server.address() as net.AddressInfo).port
-    listener.boundUrl = `${url.protocol}//${url.hostname}:${bound}`
     return listener
   }
 

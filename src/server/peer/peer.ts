@@ -14,6 +14,7 @@ import { PATH_STREAM, describeRejection, handshakeHeaders, idHex } from './hands
 import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from './listener.js'
 import { StreamWriter } from './stream-writer.js'
 import { clientTlsOptions, type TlsMaterial } from './tls.js'
+import { connectPeer, isSecureUrl, isUnixUrl } from './url-schemes.js'
 import type { BackoffOptions, QueueLimits, TransportLogger } from './types.js'
 
 /** What a peer needs from its transport; `tls` is filled in when the transport starts. */
@@ -144,10 +145,10 @@ export class Peer {
     let u: URL
     try {
       u = new URL(url)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported peer URL scheme in ${url}`)
-      if (u.protocol === 'https:' && this.ctx.tls === undefined) throw new Error(`peer URL ${url} needs the peer TLS settings`)
-      const tlsOpts = u.protocol === 'https:' ? clientTlsOptions(this.ctx.tls!) : {}
-      session = http2.connect(u.origin, { ...tlsOpts, settings: { initialWindowSize: STREAM_WINDOW_BYTES, enablePush: false } })
+      if (u.protocol !== 'http:' && u.protocol !== 'https:' && !isUnixUrl(u)) throw new Error(`unsupported peer URL scheme in ${url}`)
+      if (isSecureUrl(u) && this.ctx.tls === undefined) throw new Error(`peer URL ${url} needs the peer TLS settings`)
+      const tlsOpts = isSecureUrl(u) ? clientTlsOptions(this.ctx.tls!) : {}
+      session = connectPeer(u, tlsOpts, { settings: { initialWindowSize: STREAM_WINDOW_BYTES, enablePush: false } })
     } catch (err) {
       this.session = undefined
       this.fail(undefined, err as Error)
@@ -160,7 +161,7 @@ export class Peer {
       const why =
         this.state !== 'connecting'
           ? 'connection closed'
-          : u.protocol === 'https:'
+          : isSecureUrl(u)
             ? 'peer closed the connection before answering the stream handshake (does it trust this member\'s client certificate?)'
             : 'peer closed the connection before answering the stream handshake'
       this.fail(session, new Error(why))

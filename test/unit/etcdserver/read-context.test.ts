@@ -26,6 +26,7 @@ const sm: StateMachine = {
   applyBatch: () => [],
   markApplied: () => undefined,
   range: async () => ({ kvs: [], count: 0, more: false }),
+  readOnlyTxn: () => ({ succeeded: true, responses: [] }),
   revision: 1,
   appliedIndex: 10,
   dbSize: () => 0,

@@ -1,0 +1,122 @@
+/**
+ * A call's deadline and cancellation: the gRPC layer answers DEADLINE_EXCEEDED ("context
+ * deadline exceeded") for a call whose deadline has passed, and the core drops work still
+ * queued for a call that is over (a read waiting for ReadIndex, a write waiting for a leader).
+ */
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import { Errors } from '../../../src/errors/rpctypes.js'
+import type { PutRequest, RangeRequest } from '../../../src/gen/etcdserverpb.js'
+import { EtcdServer } from '../../../src/server/etcdserver/server.js'
+import type { StateMachine } from '../../../src/server/apply/applier.js'
+import type { RaftNode } from '../../../src/server/raftnode/raft-node.js'
+import { createLogger } from '../../../src/server/log.js'
+import { unary } from '../../../src/server/api/unary.js'
+
+class FakeNode {
+  readonly asked: Uint8Array[] = []
+  readonly proposed: Uint8Array[] = []
+  leader = 1n
+  applied = 10
+  currentTerm = 2
+  lastIndex = 10
+  readIndex(ctx: Uint8Array): void {
+    this.asked.push(Buffer.from(ctx))
+  }
+  propose(data: Uint8Array): void {
+    this.proposed.push(data)
+  }
+}
+
+const sm: StateMachine = {
+  applyBatch: () => [],
+  markApplied: () => undefined,
+  range: async () => ({ kvs: [], count: 0, more: false }),
+  readOnlyTxn: () => ({ succeeded: true, responses: [] }),
+  revision: 1,
+  appliedIndex: 10,
+  dbSize: () => 0,
+  dbSizeInUse: () => 0,
+}
+
+function server(node: FakeNode): EtcdServer {
+  const s = new EtcdServer(sm, { memberId: 7n, clusterId: 9n }, { requestTimeoutMs: 2000, logger: createLogger('error', []) })
+  s.attach(node as unknown as RaftNode)
+  return s
+}
+
+const nextTurn = () => new Promise((r) => setImmediate(r))
+
+class FakeCall extends EventEmitter {
+  constructor(readonly request: unknown, private readonly deadline: number) {
+    super()
+  }
+  getDeadline(): number {
+    return this.deadline
+  }
+}
+
+type Answer = { err: { code?: number; details?: string } | null; value?: unknown }
+
+function callUnary(handler: (req: unknown, ctx: { signal?: AbortSignal }) => Promise<object>, call: FakeCall): Promise<Answer> {
+  const h = unary({ maxRequestBytes: 1 << 20, maxTxnOps: 128 }, handler, { header: () => ({ revision: 1 }) }) as unknown as (c: unknown, cb: (err: unknown, value?: unknown) => void) => void
+  return new Promise((resolve) => h(call, (err, value) => resolve({ err: err as Answer['err'], value })))
+}
+
+describe('call deadlines and cancellation', () => {
+  it('a call whose deadline has passed answers DEADLINE_EXCEEDED "context deadline exceeded" without reaching the core', async () => {
+    let reached = false
+    const a = await callUnary(async () => ((reached = true), {}), new FakeCall({ req: {}, size: 1 }, Date.now() - 1))
+    assert.equal(reached, false)
+    assert.equal(a.err?.code, 4)
+    assert.equal(a.err?.details, 'context deadline exceeded')
+  })
+
+  it('the core sees the deadline pass, and the client going away, through the signal', async () => {
+    const seen: unknown[] = []
+    const wait = (req: unknown, ctx: { signal?: AbortSignal }) =>
+      new Promise<object>((_, reject) => ctx.signal!.addEventListener('abort', () => (seen.push(ctx.signal!.reason), reject(ctx.signal!.reason))))
+    const late = await callUnary(wait, new FakeCall({ req: {}, size: 1 }, Date.now() + 30))
+    assert.equal(late.err?.code, 4)
+    const call = new FakeCall({ req: {}, size: 1 }, Infinity)
+    const gone = callUnary(wait, call)
+    call.emit('cancelled', 'cancelled')
+    assert.equal((await gone).err?.code, 1)
+    assert.deepEqual(seen, [Errors.DeadlineExceeded, Errors.Canceled])
+  })
+
+  it('a linearizable read cancelled before its ReadIndex goes out leaves it unsent', async () => {
+    const node = new FakeNode()
+    const s = server(node)
+    const ac = new AbortController()
+    const read = s.range({ key: Buffer.from('a') } as RangeRequest, { signal: ac.signal })
+    ac.abort(Errors.Canceled)
+    await assert.rejects(read, (e) => e === Errors.Canceled)
+    await nextTurn()
+    assert.equal(node.asked.length, 0, 'no ReadIndex for a batch whose reads all left')
+    // A read waiting for the answer fails at once when its deadline passes.
+    const ac2 = new AbortController()
+    const read2 = s.range({ key: Buffer.from('a') } as RangeRequest, { signal: ac2.signal })
+    await nextTurn()
+    assert.equal(node.asked.length, 1)
+    ac2.abort(Errors.DeadlineExceeded)
+    await assert.rejects(read2, (e) => e === Errors.DeadlineExceeded)
+    await s.stop()
+  })
+
+  it('a write still waiting for a leader when its call ends is never proposed', async () => {
+    const node = new FakeNode()
+    node.leader = 0n
+    const s = server(node)
+    const ac = new AbortController()
+    const put = s.put({ key: Buffer.from('k'), value: Buffer.from('v') } as PutRequest, { signal: ac.signal })
+    const kept = s.put({ key: Buffer.from('k2'), value: Buffer.from('v') } as PutRequest).catch(() => undefined)
+    ac.abort(Errors.DeadlineExceeded)
+    await assert.rejects(put, (e) => e === Errors.DeadlineExceeded)
+    node.leader = 1n
+    s.softState({ lead: 1n, role: 'follower' } as Parameters<EtcdServer['softState']>[0])
+    assert.equal(node.proposed.length, 1, 'only the write whose call is still open is proposed')
+    await s.stop()
+    await kept
+  })
+})
