@@ -5,6 +5,7 @@
  * through shared listener functions (the call hangs off the stream), not per-call closures.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2'
+import { rewrittenPeer } from './authority-gate.js'
 import { CallEmitter } from './emitter.js'
 import { frameMessage, MessageReader, type MessageSink } from './framing.js'
 import { END_STREAM, OK_TRAILERS, RESPONSE_HEADERS, trailersFor, trailersOnly, WITH_TRAILERS } from './headers.js'
@@ -85,7 +86,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
 
   getPeer(): string {
     const socket = this.stream.session?.socket
-    if (!socket?.remoteAddress) return 'unknown'
+    if (!socket?.remoteAddress) return rewrittenPeer(this.stream.session) ?? 'unknown'
     return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress
   }
 

@@ -8,6 +8,8 @@ import fs from 'node:fs'
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import net from 'node:net'
 import tls from 'node:tls'
+import { AuthorityGate, noteRewrittenPeer, RewriteStream } from './authority-gate.js'
+import { settingsFrame } from './h2-frames.js'
 import { Http1Fallback, notFound, sniffProtocol, type HttpHandler, type Protocol } from './http1.js'
 import { Keepalive, type KeepaliveOptions } from './keepalive.js'
 import { Router } from './router.js'
@@ -73,6 +75,12 @@ export class GrpcServer {
   private readonly tlsListeners: tls.Server[] = []
   private readonly sessions = new Set<ServerHttp2Session>()
   private readonly sockets = new Set<net.Socket>()
+  /** HTTP/2 connections whose first request has not come yet. */
+  private readonly gates = new Set<AuthorityGate>()
+  /** Set while a RewriteStream is handed to node's HTTP/2 (which makes its session then). */
+  private handingOver: RewriteStream | null = null
+  /** The SETTINGS frame node's HTTP/2 server sends first; the AuthorityGate sends it earlier. */
+  private readonly settingsFrame: Buffer
   private stopping = false
   private drained: Promise<void> | null = null
   /** Called when the last connection has closed (while shutting down). */
@@ -86,10 +94,9 @@ export class GrpcServer {
     const httpHandler = options.httpHandler ?? notFound
     this.router = new Router({ maxReceiveMessageBytes: o.maxReceiveMessageBytes, httpHandler })
     this.http1 = new Http1Fallback(httpHandler)
-    this.h2 = http2.createServer({
-      maxSessionMemory: o.maxSessionMemoryMb,
-      settings: { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.initialWindowSize, enablePush: false },
-    })
+    const settings = { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.initialWindowSize, enablePush: false }
+    this.h2 = http2.createServer({ maxSessionMemory: o.maxSessionMemoryMb, settings })
+    this.settingsFrame = settingsFrame(http2.getPackedSettings(settings))
     this.h2.on('session', (session: ServerHttp2Session) => this.onSession(session))
   }
 
@@ -159,6 +166,8 @@ export class GrpcServer {
     this.stopping = true
     this.closeListeners()
     for (const s of this.sessions) if (!s.closed && !s.destroyed) s.close()
+    for (const g of this.gates) g.close(true)
+    this.gates.clear()
     this.http1.closeIdle()
     this.drained = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -183,6 +192,8 @@ export class GrpcServer {
     this.stopping = true
     this.closeListeners()
     for (const s of this.sessions) s.destroy()
+    for (const g of this.gates) g.close(false)
+    this.gates.clear()
     for (const s of this.sockets) s.destroy()
     this.http1.stop()
   }
@@ -231,10 +242,21 @@ export class GrpcServer {
     })
   }
 
+  /** Through the AuthorityGate (see authority-gate.ts) to node's HTTP/2. */
   private toHttp2(socket: net.Socket): void {
     // node's HTTP/2 server would take a TLS socket without ALPN for HTTP/1.
     if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2') (socket as { alpnProtocol: string | false }).alpnProtocol = 'h2'
-    this.h2.emit('connection', socket)
+    const gate = new AuthorityGate(socket, this.settingsFrame, this.opts.keepaliveIntervalMs, (stream) => {
+      this.gates.delete(gate)
+      if (stream instanceof RewriteStream) this.handingOver = stream
+      try {
+        this.h2.emit('connection', stream)
+      } finally {
+        this.handingOver = null
+      }
+    })
+    this.gates.add(gate)
+    socket.once('close', () => this.gates.delete(gate))
   }
 
   private onSession(session: ServerHttp2Session): void {
@@ -242,6 +264,7 @@ export class GrpcServer {
       session.destroy()
       return
     }
+    if (this.handingOver !== null) noteRewrittenPeer(session, this.handingOver)
     this.sessions.add(session)
     session.on('error', () => {})
     session.once('close', () => this.sessions.delete(session))
