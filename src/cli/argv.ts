@@ -6,10 +6,12 @@
  */
 
 /** Global flags that take a value when written as `--flag value`. */
-const VALUE_FLAGS = new Set([
+export const GLOBAL_VALUE_FLAGS = new Set([
   '--endpoints', '--dial-timeout', '--command-timeout', '--keepalive-time', '--keepalive-timeout',
   '-w', '--write-out', '--cacert', '--cert', '--key', '--user', '--password',
   '--discovery-srv', '--discovery-srv-name',
+  // etcdctl 3.3's names of --cacert, --cert and --key
+  '--ca-file', '--cert-file', '--key-file',
 ])
 
 export function hoistGlobalFlags(argv: string[]): string[] {
@@ -19,7 +21,7 @@ export function hoistGlobalFlags(argv: string[]): string[] {
     const arg = argv[i]
     hoisted.push(arg)
     i++
-    if (VALUE_FLAGS.has(arg) && i < argv.length) {
+    if (GLOBAL_VALUE_FLAGS.has(arg) && i < argv.length) {
       hoisted.push(argv[i])
       i++
     }
