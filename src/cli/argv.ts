@@ -32,3 +32,38 @@ export function hoistGlobalFlags(argv: string[]): string[] {
   if (dashdash < 0) return [...rest, ...hoisted]
   return [...rest.slice(0, dashdash), ...hoisted, ...rest.slice(dashdash)]
 }
+
+interface FlagDef {
+  type: string
+  char?: string
+  multiple?: boolean
+  aliases?: string[]
+}
+
+/**
+ * pflag lets a flag be given again, the last value winning (`--dial-timeout 2s … --dial-timeout 0`);
+ * oclif refuses a repeated flag. Keeps only the last occurrence of each single-valued flag.
+ */
+export function lastFlagWins(argv: string[], flags: Record<string, FlagDef>): string[] {
+  const names = new Map<string, string>()
+  for (const [name, def] of Object.entries(flags)) {
+    if (def.multiple) continue
+    names.set(`--${name}`, name)
+    if (def.char) names.set(`-${def.char}`, name)
+    for (const a of def.aliases ?? []) names.set(`--${a}`, name)
+  }
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--')
+  const spans: Array<{ name?: string; items: string[] }> = []
+  for (let i = 0; i < end; i++) {
+    const arg = argv[i]
+    const eq = arg.indexOf('=')
+    const flag = arg.startsWith('-') ? (eq > 0 ? arg.slice(0, eq) : arg) : ''
+    const name = names.get(flag)
+    if (name && flags[name].type === 'option' && eq < 0 && i + 1 < end) spans.push({ name, items: [arg, argv[++i]] })
+    else spans.push({ name, items: [arg] })
+  }
+  const last = new Map<string, number>()
+  spans.forEach((s, i) => s.name && last.set(s.name, i))
+  const kept = spans.filter((s, i) => !s.name || last.get(s.name) === i).flatMap((s) => s.items)
+  return [...kept, ...argv.slice(end)]
+}

@@ -3,6 +3,7 @@
  * vars), the client built from them, and etcdctl's error output and exit codes.
  */
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
+import { lastFlagWins } from './argv.js'
 import { EtcdClient, ClientError } from '../client/client.js'
 import { clusterEndpoints } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
@@ -87,7 +88,8 @@ export abstract class ClientCommand extends Command {
 
   override async init(): Promise<void> {
     const ctor = this.constructor as typeof ClientCommand
-    this.argv = normalizeBooleanFlags(this.argv, { ...(ctor.flags ?? {}), ...globalFlags } as Record<string, { type: string }>)
+    const flags = { ...(ctor.flags ?? {}), ...globalFlags } as Record<string, { type: string }>
+    this.argv = lastFlagWins(normalizeBooleanFlags(this.argv, flags), flags)
     await super.init()
   }
 

@@ -3,23 +3,16 @@
  * command prefixes (cobra's EnablePrefixMatching) and unknown commands.
  */
 import assert from 'node:assert/strict'
-import { ETCD, ETCDCTL, TSETCD, haveBinary, run, startEtcd, userStderr, type ServerProc } from '../helpers/procs.js'
+import { ETCDCTL, run, startEtcd, type ServerProc } from '../helpers/procs.js'
+import { sideBySide, skipWithoutEtcd } from './side-by-side.js'
 
-async function both(endpoint: string, args: string[]) {
-  const flags = ['--endpoints', endpoint]
-  const [theirs, ours] = [await run(ETCDCTL, [...flags, ...args]), await run(process.execPath, [TSETCD, ...flags, ...args])]
-  const view = (r: { stdout: string; stderr: string; code: number | null }) => ({ stdout: r.stdout, stderr: userStderr(r.stderr), code: r.code })
-  return { theirs: view(theirs), ours: view(ours) }
-}
+const both = (endpoint: string, args: string[]) => sideBySide(['--endpoints', endpoint, ...args])
 
 describe('command prefixes: tsetcd accepts what etcdctl accepts', function () {
   this.timeout(120000)
   let etcd: ServerProc | undefined
   before(async function () {
-    if (![ETCD, ETCDCTL].every(haveBinary)) {
-      console.log('      skipped: etcd or etcdctl not installed (apt-get install etcd-server etcd-client)')
-      this.skip()
-    }
+    skipWithoutEtcd(this)
     etcd = await startEtcd()
     await run(ETCDCTL, ['--endpoints', etcd.endpoint, 'put', 'pk', 'pv'])
   })
