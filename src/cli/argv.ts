@@ -67,3 +67,13 @@ export function lastFlagWins(argv: string[], flags: Record<string, FlagDef>): st
   const kept = spans.filter((s, i) => !s.name || last.get(s.name) === i).flatMap((s) => s.items)
   return [...kept, ...argv.slice(end)]
 }
+
+/** The -w/--write-out format the command line asks for (last one wins), else ETCDCTL_WRITE_OUT. */
+export function writeOutOf(argv: string[], env: Record<string, string | undefined>): string | undefined {
+  let format = env.ETCDCTL_WRITE_OUT
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const m = /^(?:-w|--write-out)(?:=(.*))?$/.exec(argv[i])
+    if (m) format = m[1] ?? argv[++i]
+  }
+  return format
+}

@@ -10,6 +10,8 @@ import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../go/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
 import type { Output } from '../output/out.js'
+import { colourError } from '../output/colour.js'
+import { stderrColour } from './printer.js'
 
 export { ExitCode, EtcdctlExit, exitWithError } from '../output/exit-error.js'
 
@@ -142,7 +144,7 @@ export abstract class ClientCommand extends Command {
 
   override async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof EtcdctlExit) {
-      process.stderr.write(err.stderr)
+      process.stderr.write(colourError(err.stderr, stderrColour(this.argv)))
       process.exitCode = err.exitCode
       return undefined
     }
@@ -156,7 +158,7 @@ export abstract class ClientCommand extends Command {
       else if (expects) message = `flag needs an argument: --${expects[1]}`
       else message = message.split('\n')[0]
     }
-    process.stderr.write(`Error: ${message}\n`)
+    process.stderr.write(colourError(`Error: ${message}\n`, stderrColour(this.argv)))
     process.exitCode = ExitCode.Error
     return undefined
   }

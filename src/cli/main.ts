@@ -5,6 +5,8 @@
 import { Config, execute, settings } from '@oclif/core'
 import { hoistGlobalFlags } from './argv.js'
 import { resolveCommandPath } from './command-path.js'
+import { stderrColour } from './printer.js'
+import { colourError } from '../output/colour.js'
 
 export async function main(dir: string, argv: string[], opts: { development?: boolean } = {}): Promise<void> {
   if (opts.development) {
@@ -14,7 +16,7 @@ export async function main(dir: string, argv: string[], opts: { development?: bo
   const config = await Config.load(dir)
   const resolved = resolveCommandPath(hoistGlobalFlags(argv), config.commands)
   if ('error' in resolved) {
-    process.stderr.write(resolved.error)
+    process.stderr.write(colourError(resolved.error, stderrColour(argv)))
     process.exitCode = 1
     return
   }
