@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core'
-import { hoistGlobalFlags } from '../dist/src/cli/argv.js'
+import { main } from '../dist/src/cli/main.js'
 
-await execute({ dir: import.meta.url, args: hoistGlobalFlags(process.argv.slice(2)) })
+await main(import.meta.url, process.argv.slice(2))

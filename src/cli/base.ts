@@ -3,12 +3,15 @@
  * vars), the client built from them, and etcdctl's error output and exit codes.
  */
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
+import { lastFlagWins } from './argv.js'
 import { EtcdClient, ClientError } from '../client/client.js'
 import { clusterEndpoints } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../go/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
 import type { Output } from '../output/out.js'
+import { colourError } from '../output/colour.js'
+import { stderrColour } from './printer.js'
 
 export { ExitCode, EtcdctlExit, exitWithError } from '../output/exit-error.js'
 
@@ -21,9 +24,9 @@ export const globalFlags = {
   'write-out': Flags.string({ char: 'w', description: 'set the output format (fields, json, protobuf, simple, table)', default: 'simple', env: 'ETCDCTL_WRITE_OUT', helpGroup: 'GLOBAL' }),
   hex: Flags.boolean({ description: 'print byte strings as hex encoded strings', env: 'ETCDCTL_HEX', helpGroup: 'GLOBAL' }),
   debug: Flags.boolean({ description: 'enable client-side debug logging', env: 'ETCDCTL_DEBUG', helpGroup: 'GLOBAL' }),
-  cacert: Flags.string({ description: 'verify certificates of TLS-enabled secure servers using this CA bundle', env: 'ETCDCTL_CACERT', helpGroup: 'GLOBAL' }),
-  cert: Flags.string({ description: 'identify secure client using this TLS certificate file', env: 'ETCDCTL_CERT', helpGroup: 'GLOBAL' }),
-  key: Flags.string({ description: 'identify secure client using this TLS key file', env: 'ETCDCTL_KEY', helpGroup: 'GLOBAL' }),
+  cacert: Flags.string({ aliases: ['ca-file'], description: 'verify certificates of TLS-enabled secure servers using this CA bundle', env: 'ETCDCTL_CACERT', helpGroup: 'GLOBAL' }),
+  cert: Flags.string({ aliases: ['cert-file'], description: 'identify secure client using this TLS certificate file', env: 'ETCDCTL_CERT', helpGroup: 'GLOBAL' }),
+  key: Flags.string({ aliases: ['key-file'], description: 'identify secure client using this TLS key file', env: 'ETCDCTL_KEY', helpGroup: 'GLOBAL' }),
   'insecure-skip-tls-verify': Flags.boolean({ description: 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)', env: 'ETCDCTL_INSECURE_SKIP_TLS_VERIFY', helpGroup: 'GLOBAL' }),
   'insecure-transport': Flags.boolean({ description: 'disable transport security for client connections', default: true, allowNo: true, env: 'ETCDCTL_INSECURE_TRANSPORT', helpGroup: 'GLOBAL' }),
   'insecure-discovery': Flags.boolean({ description: 'accept insecure SRV records describing cluster endpoints', default: true, allowNo: true, env: 'ETCDCTL_INSECURE_DISCOVERY', helpGroup: 'GLOBAL' }),
@@ -87,7 +90,8 @@ export abstract class ClientCommand extends Command {
 
   override async init(): Promise<void> {
     const ctor = this.constructor as typeof ClientCommand
-    this.argv = normalizeBooleanFlags(this.argv, { ...(ctor.flags ?? {}), ...globalFlags } as Record<string, { type: string }>)
+    const flags = { ...(ctor.flags ?? {}), ...globalFlags } as Record<string, { type: string }>
+    this.argv = lastFlagWins(normalizeBooleanFlags(this.argv, flags), flags)
     await super.init()
   }
 
@@ -140,7 +144,7 @@ export abstract class ClientCommand extends Command {
 
   override async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof EtcdctlExit) {
-      process.stderr.write(err.stderr)
+      process.stderr.write(colourError(err.stderr, stderrColour(this.argv)))
       process.exitCode = err.exitCode
       return undefined
     }
@@ -154,7 +158,7 @@ export abstract class ClientCommand extends Command {
       else if (expects) message = `flag needs an argument: --${expects[1]}`
       else message = message.split('\n')[0]
     }
-    process.stderr.write(`Error: ${message}\n`)
+    process.stderr.write(colourError(`Error: ${message}\n`, stderrColour(this.argv)))
     process.exitCode = ExitCode.Error
     return undefined
   }

@@ -4,7 +4,9 @@
  *
  * Dialing mirrors clientv3 as etcdctl uses it: every endpoint is dialed at once and the
  * first that connects within the dial timeout serves the calls; if none does, the dial
- * fails with "context deadline exceeded". A call that fails because its endpoint became
+ * fails with "context deadline exceeded". A dial timeout of 0 sets no limit (clientv3 then
+ * dials without blocking): the first call waits for a connection until its own deadline,
+ * and streams wait for one as long as it takes. A call that fails because its endpoint became
  * unavailable moves to the next endpoint; reads are retried there, writes are not (they
  * may have been applied).
  */
@@ -20,6 +22,7 @@ export interface TlsOptions {
 
 export interface ClientOptions {
   endpoints: string[]
+  /** 0: no limit; the dial happens within the first call's deadline. Default 2000. */
   dialTimeoutMs?: number
   keepaliveTimeMs?: number
   keepaliveTimeoutMs?: number
@@ -68,6 +71,8 @@ export class EtcdClient {
   private readonly endpoints: Endpoint[]
   private active = 0
   private closed = false
+  /** Set until a connection was made, when the dial timeout is 0. */
+  private pendingDial = false
 
   private constructor(private readonly opts: ClientOptions) {
     if (opts.endpoints.length === 0) throw new ClientError('no endpoints given')
@@ -79,7 +84,10 @@ export class EtcdClient {
   /** Dials all endpoints; resolves once one is connected. */
   static async connect(opts: ClientOptions): Promise<EtcdClient> {
     const c = new EtcdClient(opts)
-    await c.dial()
+    if (opts.dialTimeoutMs === 0) {
+      c.pendingDial = true
+      c.endpoints.forEach((_, i) => c.channel(i).getChannel().getConnectivityState(true))
+    } else await c.dial(Date.now() + (opts.dialTimeoutMs ?? 2000))
     return c
   }
 
@@ -98,8 +106,7 @@ export class EtcdClient {
     return ep.client
   }
 
-  private async dial(): Promise<void> {
-    const deadline = Date.now() + (this.opts.dialTimeoutMs ?? 2000)
+  private async dial(deadline: number): Promise<void> {
     const attempts = this.endpoints.map(
       (_, i) =>
         new Promise<number>((resolve, reject) => {
@@ -116,6 +123,12 @@ export class EtcdClient {
 
   /** Calls a unary method; `timeoutMs` bounds the call (etcdctl's --command-timeout). */
   async call<Req, Res>(method: Method<Req, Res>, req: Req, timeoutMs = 5000, retry = false): Promise<Res> {
+    if (this.pendingDial) {
+      const started = Date.now()
+      await this.dial(started + timeoutMs)
+      this.pendingDial = false
+      timeoutMs = Math.max(0, timeoutMs - (Date.now() - started))
+    }
     const tries = retry ? this.endpoints.length : 1
     let lastErr: unknown
     for (let t = 0; t < tries; t++) {
@@ -151,7 +164,9 @@ export class EtcdClient {
 
   /** A server-streaming or bidirectional call on the active endpoint. */
   duplex<Req, Res>(method: Method<Req, Res>): grpc.ClientDuplexStream<Req, Res> {
-    return this.channel(this.active).makeBidiStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata())
+    const metadata = new grpc.Metadata()
+    if (this.pendingDial) metadata.setOptions({ waitForReady: true })
+    return this.channel(this.active).makeBidiStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata)
   }
 
   get endpoint(): string {

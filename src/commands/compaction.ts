@@ -5,6 +5,10 @@ import { KVService } from '../gen/etcdserverpb.js'
 export default class Compaction extends ClientCommand {
   static override summary = 'Compacts the event history in etcd'
   static override usage = 'compaction [options] <revision>'
+  static override examples = [
+    '<%= config.bin %> compaction 1234',
+    '<%= config.bin %> compaction --physical 1234',
+  ]
   static override strict = false
   static override args = { revision: Args.string({ ignoreStdin: true }) }
   static override flags = {

@@ -7,6 +7,13 @@ import { deleteRequest } from '../client/kv-ops.js'
 export default class Del extends ClientCommand {
   static override summary = 'Removes the specified key or range of keys [key, range_end)'
   static override usage = 'del [options] <key> [range_end]'
+  static override examples = [
+    '<%= config.bin %> del foo',
+    '<%= config.bin %> del foo foo9',
+    '<%= config.bin %> del --prev-kv zoo',
+    '<%= config.bin %> del --prefix zoo',
+    '<%= config.bin %> del --from-key b',
+  ]
   static override strict = false
   static override args = { key: Args.string({ ignoreStdin: true }), range_end: Args.string({ ignoreStdin: true }) }
   static override flags = {

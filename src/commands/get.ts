@@ -10,6 +10,15 @@ const TARGETS: Record<string, number> = { CREATE: SortTarget.CREATE, KEY: SortTa
 export default class Get extends ClientCommand {
   static override summary = 'Gets the key or a range of keys'
   static override usage = 'get [options] <key> [range_end]'
+  static override examples = [
+    '<%= config.bin %> get foo',
+    '<%= config.bin %> get foo foo3',
+    '<%= config.bin %> get --prefix foo',
+    '<%= config.bin %> get --from-key b',
+    '<%= config.bin %> get --prefix --keys-only \'\'',
+    '<%= config.bin %> get foo --rev=4 -w json',
+    '<%= config.bin %> get foo --print-value-only',
+  ]
   static override strict = false
   static override args = { key: Args.string({ ignoreStdin: true }), range_end: Args.string({ ignoreStdin: true }) }
   static override flags = {

@@ -8,6 +8,13 @@ import { parseLeaseHex, putRequest } from '../client/kv-ops.js'
 export default class Put extends ClientCommand {
   static override summary = 'Puts the given key into the store'
   static override usage = 'put [options] <key> <value> (<value> can also be given from stdin)'
+  static override examples = [
+    '<%= config.bin %> put foo bar',
+    '<%= config.bin %> put foo bar --lease=1234abcd',
+    '<%= config.bin %> put foo bar1 --prev-kv',
+    '<%= config.bin %> put foo --ignore-value',
+    'echo \'value from stdin\' | <%= config.bin %> put foo',
+  ]
   static override strict = false
   static override args = { key: Args.string({ ignoreStdin: true }), value: Args.string({ ignoreStdin: true }) }
   static override flags = {

@@ -7,6 +7,10 @@ import { TXN_PROMPTS, TxnReader, type TxnSection } from '../ctl/txn-grammar.js'
 export default class Txn extends ClientCommand {
   static override summary = 'Txn processes all the requests in one transaction'
   static override usage = 'txn [options]'
+  static override examples = [
+    '<%= config.bin %> txn --interactive',
+    'printf \'mod("key1") > "0"\\n\\nput key1 "overwrote-key1"\\n\\nput key1 "created-key1"\\nput key2 "some extra key"\\n\\n\' | <%= config.bin %> txn',
+  ]
   static override strict = false
   static override flags = {
     interactive: Flags.boolean({ char: 'i', description: 'Input transaction in interactive mode' }),

@@ -29,6 +29,14 @@ const VALUE_FLAGS = new Set(
 export default class Watch extends ClientCommand {
   static override summary = 'Watches events stream on keys or prefixes'
   static override usage = 'watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]'
+  static override examples = [
+    '<%= config.bin %> watch foo',
+    '<%= config.bin %> watch foo --prefix',
+    '<%= config.bin %> watch --rev 2 foo',
+    '<%= config.bin %> watch -i',
+    '<%= config.bin %> watch foo -- echo watch event received',
+    '<%= config.bin %> watch --prefix foo --prev-kv -w json',
+  ]
   static override strict = false
   static override args = { key: Args.string({ ignoreStdin: true }), range_end: Args.string({ ignoreStdin: true }) }
   static override flags = {

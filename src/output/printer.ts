@@ -75,9 +75,10 @@ export interface Printer {
 /**
  * etcdctl's NewPrinter plus initDisplayFromCmd: the printer for `-w <format>`;
  * an unknown format fails with "unsupported output format" (exit 4).
- * isHex (--hex) only affects keys and values in the simple format.
+ * isHex (--hex) only affects keys and values in the simple format; colour (a terminal) only
+ * the table format's health, leader and error cells.
  */
-export function newPrinter(format: string, opts: { isHex?: boolean } = {}): Printer {
+export function newPrinter(format: string, opts: { isHex?: boolean; colour?: boolean } = {}): Printer {
   switch (format) {
     case 'simple':
       return new SimplePrinter(opts.isHex ?? false)
@@ -86,7 +87,7 @@ export function newPrinter(format: string, opts: { isHex?: boolean } = {}): Prin
     case 'fields':
       return new FieldsPrinter()
     case 'table':
-      return new TablePrinter()
+      return new TablePrinter(opts.colour ?? false)
     case 'protobuf':
       return new ProtobufPrinter()
     default:

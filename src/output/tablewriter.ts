@@ -112,7 +112,8 @@ class Table {
     return s + '\n'
   }
 
-  render(): string {
+  /** paint(row, col, text) styles a cell's padded text (colour); the layout is computed without it. */
+  render(paint?: CellPaint): string {
     let s = this.line()
     const end = this.cs.size - 1
     if (this.headers.length > 0) {
@@ -130,7 +131,10 @@ class Table {
       const max = this.rs.get(idx)!
       const padded = cols.map((c) => [...c, ...new Array<string>(Math.max(0, max - c.length)).fill('  ')])
       for (let x = 0; x < max; x++) {
-        for (let y = 0; y < padded.length; y++) s += '| ' + padLeft(padded[y][x], this.cs.get(y)!) + ' '
+        for (let y = 0; y < padded.length; y++) {
+          const cell = padLeft(padded[y][x], this.cs.get(y)!)
+          s += '| ' + (paint ? paint(idx, y, cell) : cell) + ' '
+        }
         s += '|\n'
       }
     })
@@ -138,9 +142,11 @@ class Table {
   }
 }
 
-export function renderTable(header: string[], rows: string[][]): string {
+export type CellPaint = (row: number, col: number, text: string) => string
+
+export function renderTable(header: string[], rows: string[][], paint?: CellPaint): string {
   const t = new Table()
   t.setHeader(header)
   for (const r of rows) t.append(r)
-  return t.render()
+  return t.render(paint)
 }

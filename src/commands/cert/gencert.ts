@@ -71,6 +71,9 @@ export function expiryFrom(text: string | undefined): number | undefined {
 export default class Gencert extends Command {
   static override summary = 'Make a key and a CA-signed certificate from a cfssl CSR JSON file or flags'
   static override description = 'Like `cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME csr.json | cfssljson -bare NAME`: writes NAME.pem, NAME-key.pem (mode 0600) and NAME.csr. cfssl\'s one-dash options (-ca=, -ca-key=, -config=, -profile=, -hostname=) are accepted.'
+  static override examples = [
+    '<%= config.bin %> cert gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=server etcd.json',
+  ]
 
   /** The profile used when --profile is not given. */
   static defaultProfile: string | undefined = undefined

@@ -6,6 +6,11 @@ import { endpointHealth } from '../../client/endpoints.js'
 export default class EndpointHealthCommand extends ClientCommand {
   static override summary = 'Checks the healthiness of endpoints specified in `--endpoints` flag'
   static override usage = 'endpoint health [flags]'
+  static override examples = [
+    '<%= config.bin %> endpoint health',
+    '<%= config.bin %> endpoint health --cluster -w table',
+    '<%= config.bin %> --endpoints=10.0.0.1:2379,10.0.0.2:2379 endpoint health',
+  ]
   static override flags = {
     cluster: Flags.boolean({ description: 'use all endpoints from the cluster member list' }),
   }

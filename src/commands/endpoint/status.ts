@@ -7,6 +7,11 @@ import type { EndpointStatus } from '../../output/rows.js'
 export default class EndpointStatusCommand extends ClientCommand {
   static override summary = 'Prints out the status of endpoints specified in `--endpoints` flag'
   static override usage = 'endpoint status [flags]'
+  static override examples = [
+    '<%= config.bin %> endpoint status',
+    '<%= config.bin %> endpoint status --cluster -w table',
+    '<%= config.bin %> --endpoints=10.0.0.1:2379,10.0.0.2:2379 endpoint status -w json',
+  ]
   static override flags = {
     cluster: Flags.boolean({ description: 'use all endpoints from the cluster member list' }),
   }

@@ -11,6 +11,10 @@ import { leaseExpiredMessage } from '../../output/messages.js'
 export default class LeaseKeepAlive extends ClientCommand {
   static override summary = 'Keeps leases alive (renew)'
   static override usage = 'lease keep-alive [options] <leaseID>'
+  static override examples = [
+    '<%= config.bin %> lease keep-alive 32695410dcc0ca06',
+    '<%= config.bin %> lease keep-alive --once 32695410dcc0ca06',
+  ]
   static override strict = false
   static override args = { leaseID: Args.string({ ignoreStdin: true }) }
   static override flags = {

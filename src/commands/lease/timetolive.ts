@@ -8,6 +8,11 @@ import { parseLeaseId } from '../../ctl/lease-args.js'
 export default class LeaseTimeToLive extends ClientCommand {
   static override summary = 'Get lease information'
   static override usage = 'lease timetolive <leaseID> [options]'
+  static override examples = [
+    '<%= config.bin %> lease timetolive 694d5765fc71500b',
+    '<%= config.bin %> lease timetolive 694d5765fc71500b --keys',
+    '<%= config.bin %> lease timetolive 694d5765fc71500b -w json',
+  ]
   static override strict = false
   static override args = { leaseID: Args.string({ ignoreStdin: true }) }
   static override flags = {

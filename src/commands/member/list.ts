@@ -5,6 +5,11 @@ import { ClusterService } from '../../gen/etcdserverpb.js'
 export default class MemberList extends ClientCommand {
   static override summary = 'Lists all members in the cluster'
   static override usage = 'member list'
+  static override examples = [
+    '<%= config.bin %> member list',
+    '<%= config.bin %> member list -w table',
+    '<%= config.bin %> --endpoints=https://10.0.0.1:2379 --cacert=ca.pem --cert=client.pem --key=client-key.pem member list',
+  ]
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MemberList)
