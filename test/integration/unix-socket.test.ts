@@ -70,13 +70,14 @@ describe('unix socket URLs', function () {
       procs.push(p)
     })
 
-    const put = await EtcdClient.connect({ endpoints: [clientUrl('etcd1')], dialTimeoutMs: 3000 })
+    // The members are still starting: their client sockets appear when they listen.
+    const put = await until('connect to etcd1', () => EtcdClient.connect({ endpoints: [clientUrl('etcd1')], dialTimeoutMs: 3000 }))
     try {
       await until('put on etcd1', () => put.call(KVService.Put, { key: Buffer.from('k'), value: Buffer.from('over unix') }, 2000))
     } finally {
       put.close()
     }
-    const get = await EtcdClient.connect({ endpoints: [clientUrl('etcd3')], dialTimeoutMs: 3000 })
+    const get = await until('connect to etcd3', () => EtcdClient.connect({ endpoints: [clientUrl('etcd3')], dialTimeoutMs: 3000 }))
     try {
       const r = await until('get on etcd3', () => get.call(KVService.Range, { key: Buffer.from('k') }, 2000))
       assert.equal(r.kvs[0]?.value.toString(), 'over unix')
