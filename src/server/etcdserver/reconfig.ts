@@ -30,6 +30,8 @@ import type { Logger } from '../log.js'
 const HEALTH_INTERVAL_MS = 5000
 /** etcd's readyPercent: a learner may be promoted once its match reaches this share of the leader's. */
 const READY_PERCENT = 0.9
+/** How long a proposed change may go unapplied before it is proposed again. */
+const REPROPOSE_MS = 1000
 export const REMOVED_MESSAGE = 'the member has been permanently removed from the cluster'
 
 export interface ReconfigHooks {
@@ -169,10 +171,14 @@ export class Reconfig {
         this.waiters.set(request, { resolve, reject, timer })
       })
       const proposal: ConfChange = { ...cc, context: encodeConfContext({ ...ctx, request }) }
-      for (;;) {
+      // A change forwarded to a leader that has another in flight is dropped without a word:
+      // propose again until it is applied (a second copy applies as a no-op or is refused, and
+      // its result goes nowhere: the waiter is gone).
+      let settled = false
+      const done = applied.finally(() => (settled = true))
+      while (!settled && this.waiters.has(request)) {
         try {
           this.node.proposeConfChange(proposal)
-          break
         } catch (err) {
           // No leader yet, or another change still in flight: try again until the deadline.
           if (!(err instanceof ErrProposalDropped) || Date.now() > deadline) {
@@ -180,10 +186,11 @@ export class Reconfig {
             break
           }
           await sleep(50)
-          if (!this.waiters.has(request)) break
+          continue
         }
+        await Promise.race([done.catch(() => undefined), sleep(REPROPOSE_MS)])
       }
-      await applied
+      await done
     }
     const p = this.queue.then(run, run)
     this.queue = p.catch(() => undefined)
