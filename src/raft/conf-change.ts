@@ -6,7 +6,7 @@
 import { ErrInvalidConfChange } from './errors.js';
 import type { ConfState, NodeId } from './types.js';
 
-export type ConfChangeType = 'addNode' | 'removeNode' | 'addLearner' | 'promoteLearner';
+export type ConfChangeType = 'addNode' | 'removeNode' | 'addLearner' | 'promoteLearner' | 'updateNode';
 
 export interface ConfChange {
   type: ConfChangeType;
@@ -37,7 +37,8 @@ export function confStateOf(cfg: MembershipConfig): ConfState {
  * The configuration after `cc`. Adding a voter that is a learner promotes it
  * ('promoteLearner' is the same change, but insists the node is a learner).
  * Throws ErrInvalidConfChange for changes that cannot apply: demoting a voter,
- * promoting a non-learner, removing the last voter, or node id 0.
+ * promoting a non-learner, removing the last voter, or node id 0. 'updateNode'
+ * leaves the configuration as it is.
  */
 export function applyConfChangeTo(cfg: MembershipConfig, cc: ConfChange): MembershipConfig {
   if (cc.nodeId === 0n) throw new ErrInvalidConfChange('raft: conf change for node id 0');
@@ -62,13 +63,16 @@ export function applyConfChangeTo(cfg: MembershipConfig, cc: ConfChange): Member
       learners.delete(cc.nodeId);
       if (voters.size === 0 && cfg.voters.size > 0) throw new ErrInvalidConfChange('raft: removing the last voter');
       break;
+    case 'updateNode':
+      // Carries the application's news about a member (its context); the configuration stays.
+      break;
     default:
       throw new ErrInvalidConfChange(`raft: unknown conf change type ${String((cc as ConfChange).type)}`);
   }
   return { voters, learners };
 }
 
-const TYPE_CODES: readonly ConfChangeType[] = ['addNode', 'removeNode', 'addLearner', 'promoteLearner'];
+const TYPE_CODES: readonly ConfChangeType[] = ['addNode', 'removeNode', 'addLearner', 'promoteLearner', 'updateNode'];
 
 /**
  * Wire format: 1 byte version (1), 1 byte type, 8 bytes node id (big-endian),

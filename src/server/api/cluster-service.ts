@@ -1,12 +1,22 @@
-/** etcdserverpb.Cluster: the member list (membership changes are not served yet). */
+/**
+ * etcdserverpb.Cluster: the member list and membership changes. As etcd's ClusterServer, the
+ * response header names the cluster, the member and the raft term, not a revision.
+ */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
-import type { CoreCluster } from '../etcdserver/core.js'
-import type { MemberListRequest } from '../../gen/etcdserverpb.js'
+import type { CoreCluster, CoreHeader } from '../etcdserver/core.js'
+import type {
+  MemberAddRequest, MemberListRequest, MemberPromoteRequest, MemberRemoveRequest, MemberUpdateRequest,
+} from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 
 export function clusterService(core: CoreCluster, limits: Limits): UntypedServiceImplementation {
+  const header: CoreHeader = { header: () => ({ ...core.header(), revision: 0 }) }
   return {
-    MemberList: unary(limits, (_req: MemberListRequest) => core.memberList(), core),
+    MemberList: unary(limits, (_req: MemberListRequest) => core.memberList(), header),
+    MemberAdd: unary(limits, (req: MemberAddRequest) => core.memberAdd(req), header),
+    MemberRemove: unary(limits, (req: MemberRemoveRequest) => core.memberRemove(req), header),
+    MemberUpdate: unary(limits, (req: MemberUpdateRequest) => core.memberUpdate(req), header),
+    MemberPromote: unary(limits, (req: MemberPromoteRequest) => core.memberPromote(req), header),
   }
 }

@@ -8,6 +8,7 @@ import type { EtcdError } from '../../errors/rpctypes.js'
 import type { RangeRequest, RangeResponseInit, ResponseHeaderInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { StoreBatch } from '../mvcc/batch.js'
+import type { BackendWriteBatch } from '../backend/backend.js'
 
 /** The result of applying one request: a response body, or the error it failed with. */
 export type Applied = { ok: true; res: { header?: ResponseHeaderInit }; done?: Promise<void> } | { ok: false; err: EtcdError }
@@ -18,6 +19,11 @@ export interface StateMachine {
   applyBatch(reqs: InternalRequest[], index: number): Applied[]
   /** Records `index` as applied when entries carried no request. */
   markApplied(index: number): void
+  /**
+   * Records `index` as applied together with the records `write` puts into the batch (another
+   * module's bucket, e.g. the member store applying a conf change), in one backend write.
+   */
+  applyRecords(index: number, write: (wb: BackendWriteBatch) => void): void
   range(req: RangeRequest): Promise<RangeResponseInit>
   /** A txn whose ops are all ranges, evaluated on the applied state; throws its EtcdError. */
   readOnlyTxn(req: TxnRequest): TxnResponseInit

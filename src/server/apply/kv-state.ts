@@ -6,7 +6,7 @@
 import { EtcdError } from '../../errors/rpctypes.js'
 import type { RangeRequest, RangeResponseInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
-import type { Backend } from '../backend/backend.js'
+import type { Backend, BackendWriteBatch } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
 import { applyRange, applyReadOnlyTxn, compactionApplier, kvApplier } from './kv.js'
@@ -87,6 +87,12 @@ export class KvStateMachine implements StateMachine {
 
   markApplied(index: number): void {
     const b = this.store.beginBatch()
+    b.commit({ consistentIndex: index }, { sync: false })
+  }
+
+  applyRecords(index: number, write: (wb: BackendWriteBatch) => void): void {
+    const b = this.store.beginBatch()
+    write(b.writeBatch)
     b.commit({ consistentIndex: index }, { sync: false })
   }
 

@@ -24,6 +24,11 @@ import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
 import { MemberList } from '../membership/member-list.js'
+import { MemberStore } from '../membership/store.js'
+import { encodeConfContext, type Member as StoredMember } from '../membership/member.js'
+import { Reconfig, REMOVED_MESSAGE } from '../etcdserver/reconfig.js'
+import { answerPromote, forwardPromote, PATH_PROMOTE } from './promote-route.js'
+import type { PeerTlsOptions } from '../peer/index.js'
 import { WatchHub } from '../watch/hub.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 import { openLeases } from '../lease/index.js'
@@ -42,16 +47,24 @@ export interface MemberOptions {
    * exits with status 1, as etcd's does.
    */
   onFatal?: (err: Error) => void
+  /**
+   * Told when the member was removed from the cluster and stopped serving. Default: the
+   * process exits with status 1.
+   */
+  onRemoved?: () => void
 }
 
-async function identityFor(cfg: ServerConfig, log: Logger): Promise<Identity> {
+/** Thrown by startMember for a member whose data dir says it was removed from the cluster. */
+export class MemberRemovedError extends Error {}
+
+async function identityFor(cfg: ServerConfig, log: Logger, peerTls: PeerTlsOptions | undefined): Promise<Identity> {
   const stored = await readIdentity(cfg.dataDir)
   if (stored) {
     log.info('restarting member', { name: stored.name, 'member-id': stored.memberId, 'cluster-id': stored.clusterId, 'data-dir': cfg.dataDir })
     if (stored.name !== cfg.name) log.warn('member name differs from the one in the data dir; using the data dir', { name: cfg.name, 'stored-name': stored.name })
     return stored
   }
-  const identity = await bootstrapMember(cfg, log)
+  const identity = await bootstrapMember(cfg, log, peerTls)
   await writeIdentity(cfg.dataDir, identity)
   log.info('bootstrapped new member', { name: identity.name, 'member-id': identity.memberId, 'cluster-id': identity.clusterId, 'data-dir': cfg.dataDir, members: identity.members.map((m) => m.name) })
   return identity
@@ -89,14 +102,20 @@ async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSn
 export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOptions = {}): Promise<Member> {
   const clientTls = await clientPortSecurity(cfg, log)
   await mkdirDurable(nodeFs, path.resolve(cfg.dataDir))
-  const identity = await identityFor(cfg, log)
+  const peerTls = await peerTlsOptions(cfg, log)
+  const identity = await identityFor(cfg, log, peerTls)
+  const selfClientUrls = cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, ''))
+  const seed = (id: bigint): StoredMember | undefined => {
+    const m = identity.members.find((x) => x.id === id)
+    return m && { id: m.id, name: m.name, peerURLs: [...m.peerUrls].sort(), clientURLs: m.id === identity.memberId ? selfClientUrls : [], isLearner: false }
+  }
 
   const disk = await openRaftDisk({
     dataDir: cfg.dataDir,
     walDir: cfg.walDir,
     memberId: identity.memberId,
     clusterId: identity.clusterId,
-    initialVoters: identity.members.map((m) => m.id),
+    bootstrap: identity.joined ? undefined : { voters: identity.members.map((m) => m.id), context: (id) => encodeConfContext({ member: seed(id) }) },
     logger: log.named('raft'),
     segmentBytes: cfg.walSegmentBytes,
     unsafeNoFsync: cfg.unsafeNoFsync,
@@ -111,22 +130,52 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   }
   const store = await MvccStore.open(backend)
   const kv = new KvStateMachine(store, backend)
+  const memberStore = await MemberStore.open(backend)
+  if (memberStore.isRemoved(identity.memberId)) {
+    log.error(REMOVED_MESSAGE, { 'member-id': identity.memberId })
+    await store.close()
+    await backend.close()
+    await disk.wal.close()
+    throw new MemberRemovedError(REMOVED_MESSAGE)
+  }
+  if (memberStore.empty && !identity.joined && kv.appliedIndex >= identity.members.length) {
+    // A data dir from before the member store: its bootstrap entries carried no member.
+    kv.applyRecords(kv.appliedIndex, (wb) => {
+      for (const m of identity.members) memberStore.apply({ type: 'addNode', nodeId: m.id }, {}, wb, seed(m.id))
+    })
+  }
   const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
-  const peerTls = await peerTlsOptions(cfg, log)
   const leases = await openLeases(store, backend, server, {
     heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
     checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
   }, log.named('lessor'))
   kv.setApplier(applierStack(leases.lessor))
   kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))
+  kv.onRestore(() => memberStore.reload(kv.currentBackend))
+  const memberList = new MemberList(memberStore, { id: identity.memberId, name: cfg.name, clientURLs: selfClientUrls }, peerTls)
+  const stopRemoved = () => {
+    if (opts.onRemoved) opts.onRemoved()
+    else {
+      process.stderr.write(`tsetcd: ${REMOVED_MESSAGE}\n`)
+      process.exit(1)
+    }
+  }
+  let removedNoticed = false
 
   let node: RaftNode | undefined
-  const transport = new PeerTransport({
+  const transport: PeerTransport = new PeerTransport({
     memberId: identity.memberId,
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
     tls: peerTls,
-    postRoutes: leases.core.peerRoutes(),
+    postRoutes: new Map([...leases.core.peerRoutes(), [PATH_PROMOTE, (body: unknown) => answerPromote(reconfig, body)]]),
+    isRemoved: (id) => memberStore.isRemoved(id),
+    onRemoved: () => {
+      if (removedNoticed) return
+      removedNoticed = true
+      log.error(REMOVED_MESSAGE, { 'member-id': identity.memberId })
+      void server.stop().then(stopRemoved)
+    },
     handler: {
       onMessage: (m) => node?.step(m),
       reportUnreachable: (id) => node?.reportUnreachable(id),
@@ -137,12 +186,37 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
         return received.stage({ index: md.index, term: md.term }, body, kv.appliedIndex)
       },
     },
-    members: () =>
-      identity.members.map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.id === identity.memberId ? cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')) : [] })),
+    members: () => memberList.known(),
     logger: log.named('rafthttp'),
   })
-  for (const m of identity.members) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerUrls)
+  const initialPeers = memberStore.empty ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls })) : memberStore.members()
+  for (const m of initialPeers) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerURLs)
   await transport.start()
+
+  const reconfig: Reconfig = new Reconfig({
+    memberId: identity.memberId,
+    store: memberStore,
+    sm: kv,
+    requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+    strictReconfigCheck: cfg.strictReconfigCheck,
+    logger: log.named('membership'),
+    self: { name: cfg.name, clientURLs: selfClientUrls },
+    seed,
+    hooks: {
+      activeSince: (id): Date | undefined => transport.activeSince(id),
+      changed: (change) => {
+        if (change.type === 'removed') transport.removePeer(change.id)
+        else transport.addPeer(change.member.id, change.member.peerURLs)
+      },
+      removed: () => {
+        if (removedNoticed) return
+        removedNoticed = true
+        void server.stop().then(stopRemoved)
+      },
+      forwardPromote: (leader, id) => forwardPromote(transport, leader, id, 5000 + 2 * cfg.electionMs),
+    },
+  })
+  server.setConfApplier((e, n) => reconfig.applyConfEntry(e, n))
 
   const app: RaftApplication = {
     applyEntries: (entries, n) => server.applyEntries(entries, n),
@@ -184,15 +258,16 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
   })
   server.attach(node)
+  reconfig.attach(node)
   const compactor = autoCompactor(cfg, { revision: () => kv.revision, compact: (revision) => server.compact({ revision, physical: false }) }, log.named('compactor'))
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
+  reconfig.publish()
 
   const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
-  const memberList = new MemberList(identity, cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')), peerTls)
-  const core = new MemberCore({ server, leases: leases.core, members: memberList, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
+  const core = new MemberCore({ server, leases: leases.core, members: memberList, reconfig, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
   const clients = new ClientServer(core, {
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
@@ -217,6 +292,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
         await clients.close()
         clientTls.close()
         await server.stop()
+        reconfig.stop()
         leases.stop()
         await node!.stop()
         await transport.stop()

@@ -10,7 +10,8 @@
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, LeaseGrantRequest,
   LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
-  LeaseTimeToLiveResponseInit, MemberListResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
+  LeaseTimeToLiveResponseInit, MemberAddRequest, MemberAddResponseInit, MemberListResponseInit, MemberPromoteRequest,
+  MemberPromoteResponseInit, MemberRemoveRequest, MemberRemoveResponseInit, MemberUpdateRequest, MemberUpdateResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
   ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
 } from '../../gen/etcdserverpb.js'
 
@@ -55,6 +56,11 @@ export interface CoreLease extends CoreHeader {
 
 export interface CoreCluster extends CoreHeader {
   memberList(): Promise<MemberListResponseInit>
+  /** Throws etcd's member errors (Errors.MemberBadURLs, PeerURLExist, MemberNotEnoughStarted, Unhealthy, …). */
+  memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit>
+  memberRemove(req: MemberRemoveRequest): Promise<MemberRemoveResponseInit>
+  memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponseInit>
+  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponseInit>
 }
 
 /** Where a watch stream's responses go (the client-facing side of one Watch call). */

@@ -77,6 +77,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   private appliedWaits: { index: number; resolve: () => void }[] = []
   private readonly leadershipListeners: ((leading: boolean) => void)[] = []
   private readonly quota: BackendQuota
+  private confApplier?: (e: Entry, node: RaftNode) => void
 
   constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
     // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
@@ -89,6 +90,11 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 
   attach(node: RaftNode): void {
     this.node = node
+  }
+
+  /** Who applies committed conf changes (the member store); without one they only reach raft. */
+  setConfApplier(apply: (e: Entry, node: RaftNode) => void): void {
+    this.confApplier = apply
   }
 
   header(): ResponseHeaderInit {
@@ -228,7 +234,8 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     for (const e of entries) {
       if (e.type === 'confChange') {
         flush()
-        node.applyConfChange(e.data)
+        if (this.confApplier) this.confApplier(e, node)
+        else node.applyConfChange(e.data)
         continue
       }
       runEnd = e.index

@@ -1,7 +1,8 @@
 /**
  * The member's identity in its data dir: its name, member ID and cluster ID, written once
  * at bootstrap (`member/identity.json`, fsynced and renamed into place). On restart the
- * identity on disk wins and `--initial-*` flags are ignored, as in etcd.
+ * identity on disk wins and `--initial-*` flags are ignored, as in etcd; the members it lists
+ * only seed the replicated member store (src/server/membership/store.ts), which wins.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -13,6 +14,8 @@ export interface Identity {
   memberId: bigint
   clusterId: bigint
   members: { id: bigint; name: string; peerUrls: string[] }[]
+  /** Joined a running cluster (--initial-cluster-state=existing): its log comes from the leader. */
+  joined?: boolean
 }
 
 interface IdentityFile {
@@ -20,6 +23,7 @@ interface IdentityFile {
   memberId: string
   clusterId: string
   members: { id: string; name: string; peerUrls: string[] }[]
+  joined?: boolean
 }
 
 export class BootstrapError extends Error {}
@@ -42,6 +46,7 @@ export async function readIdentity(dataDir: string): Promise<Identity | undefine
     memberId: BigInt('0x' + f.memberId),
     clusterId: BigInt('0x' + f.clusterId),
     members: f.members.map((m) => ({ id: BigInt('0x' + m.id), name: m.name, peerUrls: m.peerUrls })),
+    ...(f.joined ? { joined: true } : {}),
   }
 }
 
@@ -70,6 +75,7 @@ export async function writeIdentity(dataDir: string, id: Identity): Promise<void
     memberId: id.memberId.toString(16),
     clusterId: id.clusterId.toString(16),
     members: id.members.map((m) => ({ id: m.id.toString(16), name: m.name, peerUrls: m.peerUrls })),
+    ...(id.joined ? { joined: true } : {}),
   }
   const tmp = file + '.tmp'
   const fh = await fs.open(tmp, 'w', 0o600)

@@ -1,34 +1,56 @@
 /**
- * The cluster's members as MemberList reports them. Names and peer URLs come from the
- * member's identity; each member's client URLs are what that member advertises: its own
- * from its flags, the others' asked from them over the peer port (GET /members) and kept
- * once known. A member that cannot be reached is listed without client URLs, as etcd lists
- * a member that has not published its attributes yet.
+ * The cluster's members as MemberList reports them: the replicated member store, with what a
+ * member announces about itself (name, client URLs) once it has published it through raft.
+ * Until then this member fills in its own from its flags, and another's is asked from it over
+ * the peer port (GET /members) and kept once known. A member that cannot be reached and has
+ * not published is listed without name and client URLs, as etcd lists an unstarted member.
  */
 import type { MemberInit } from '../../gen/etcdserverpb.js'
-import { fetchMembers, type PeerTlsOptions } from '../peer/index.js'
-import type { Identity } from './identity.js'
+import { fetchMembers, type MemberInfo, type PeerTlsOptions } from '../peer/index.js'
+import type { Member } from './member.js'
+import type { MemberStore } from './store.js'
 
 export class MemberList {
-  private readonly clientUrls = new Map<bigint, string[]>()
+  private readonly announced = new Map<bigint, { name: string; clientURLs: string[] }>()
 
-  constructor(private readonly identity: Identity, selfClientUrls: string[], private readonly tls?: PeerTlsOptions) {
-    this.clientUrls.set(identity.memberId, selfClientUrls)
+  constructor(
+    private readonly store: MemberStore,
+    private readonly self: { id: bigint; name: string; clientURLs: string[] },
+    private readonly tls?: PeerTlsOptions,
+  ) {}
+
+  /** The members with what is known of them without asking anyone (GET /members answers this). */
+  known(): MemberInfo[] {
+    return this.store.members().map((m) => {
+      const a = this.fill(m)
+      return { id: m.id, name: a.name, peerURLs: m.peerURLs, clientURLs: a.clientURLs }
+    })
+  }
+
+  private fill(m: Member): { name: string; clientURLs: string[] } {
+    if (m.id === this.self.id) return { name: this.self.name, clientURLs: this.self.clientURLs }
+    if (m.clientURLs.length > 0) return { name: m.name, clientURLs: m.clientURLs }
+    const a = this.announced.get(m.id)
+    return { name: m.name || (a?.name ?? ''), clientURLs: a?.clientURLs ?? [] }
   }
 
   async list(): Promise<MemberInit[]> {
-    const unknown = this.identity.members.filter((m) => !this.clientUrls.has(m.id))
+    const members = this.store.members()
+    const unknown = members.filter((m) => m.id !== this.self.id && m.clientURLs.length === 0 && !this.announced.has(m.id))
     await Promise.all(
       unknown.map(async (m) => {
         try {
-          const remote = await fetchMembers(m.peerUrls, this.tls, { timeoutMs: 500 })
+          const remote = await fetchMembers(m.peerURLs, this.tls, { timeoutMs: 500 })
           const self = remote.members.find((x) => x.id === m.id)
-          if (self && self.clientURLs.length > 0) this.clientUrls.set(m.id, self.clientURLs)
+          if (self && self.clientURLs.length > 0) this.announced.set(m.id, { name: self.name, clientURLs: self.clientURLs })
         } catch {
-          // unreachable now: listed without client URLs
+          // unreachable now: listed as the store has it
         }
       }),
     )
-    return this.identity.members.map((m) => ({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: this.clientUrls.get(m.id) ?? [], isLearner: false }))
+    return members.map((m) => {
+      const a = this.fill(m)
+      return { ID: m.id, name: a.name, peerURLs: m.peerURLs, clientURLs: a.clientURLs, isLearner: m.isLearner }
+    })
   }
 }

@@ -15,6 +15,10 @@ export const HEADER_CLUSTER_ID = 'x-tsetcd-cluster-id'
 export const HEADER_MEMBER_ID = 'x-tsetcd-member-id'
 export const HEADER_REJECT_REASON = 'x-tsetcd-reject-reason'
 
+/** The status a member removed from the cluster is refused with (as etcd's peers answer 410 Gone). */
+export const STATUS_REMOVED = 410
+export const REMOVED_REASON = 'the member has been permanently removed from the cluster'
+
 export const PATH_STREAM = '/raft/stream'
 export const PATH_SNAPSHOT = '/raft/snapshot'
 
@@ -44,6 +48,8 @@ export interface LocalIdentity {
   clusterId: NodeId
   /** Whether `id` may open streams to this member: in the peer list or explicitly allowed. */
   accepts(id: NodeId): boolean
+  /** Whether `id` was removed from the cluster. */
+  removed?(id: NodeId): boolean
 }
 
 export type HandshakeResult = { ok: true; from: NodeId } | { ok: false; status: number; reason: string }
@@ -65,6 +71,7 @@ export function checkHandshake(h: IncomingHttpHeaders, local: LocalIdentity): Ha
   if (to !== local.memberId) {
     return { ok: false, status: 412, reason: `member ID mismatch (this member is ${idHex(local.memberId)}, remote ${idHex(from)} expected ${idHex(to)})` }
   }
+  if (local.removed?.(from)) return { ok: false, status: STATUS_REMOVED, reason: REMOVED_REASON }
   if (!local.accepts(from)) {
     return { ok: false, status: 403, reason: `unknown member ${idHex(from)}: not in this member's peer list` }
   }

@@ -10,7 +10,7 @@
 import http2 from 'node:http2'
 import type { Message, NodeId } from '../../raft/types.js'
 import { Backoff } from './backoff.js'
-import { PATH_STREAM, describeRejection, handshakeHeaders, idHex } from './handshake.js'
+import { PATH_STREAM, STATUS_REMOVED, describeRejection, handshakeHeaders, idHex } from './handshake.js'
 import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from './listener.js'
 import { StreamWriter } from './stream-writer.js'
 import { clientTlsOptions, type TlsMaterial } from './tls.js'
@@ -30,6 +30,8 @@ export interface PeerContext {
   keepAliveMs: number
   /** Messages to the peer were dropped. */
   onDropped(id: NodeId): void
+  /** A peer refused this member as removed from the cluster. */
+  onRemoved?(): void
 }
 
 export type PeerState = 'idle' | 'connecting' | 'active' | 'down' | 'stopped'
@@ -181,6 +183,7 @@ export class Peer {
     req.on('response', (headers) => {
       const status = Number(headers[':status'])
       if (status !== 200) {
+        if (status === STATUS_REMOVED) this.ctx.onRemoved?.()
         this.fail(session, new RejectedError(describeRejection(status, headers, this.ctx.clusterId)))
         return
       }

@@ -39,6 +39,10 @@ export interface PeerTransportOptions {
   postRoutes?: PostRoutes
   /** GET /version's answer (default: this build's etcd version for both). */
   version?: () => VersionInfo
+  /** Members removed from the cluster: their streams are refused with 410 and the reason. */
+  isRemoved?: (id: NodeId) => boolean
+  /** A peer refused this member as removed from the cluster. */
+  onRemoved?: () => void
   /** Accept streams from a member not (yet) in the peer list, e.g. one that is joining. */
   acceptUnknownPeer?: (id: NodeId) => boolean
   logger?: TransportLogger
@@ -106,11 +110,15 @@ export class PeerTransport {
       dialTimeoutMs: opts.dialTimeoutMs ?? 1000,
       keepAliveMs: opts.keepAliveMs ?? 10_000,
       onDropped: (id) => this.markUnreachable(id),
+      onRemoved: () => {
+        if (!this.stopped) opts.onRemoved?.()
+      },
     }
     this.identity = {
       memberId: opts.memberId,
       clusterId: opts.clusterId,
       accepts: (id) => this.peers.has(id) || (opts.acceptUnknownPeer?.(id) ?? false),
+      removed: (id) => opts.isRemoved?.(id) ?? false,
     }
     this.api = {
       clusterId: opts.clusterId,

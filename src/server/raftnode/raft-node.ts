@@ -21,7 +21,7 @@
  */
 import {
   RawNode, MemoryStorage, isEmptySnapshot, decodeConfChange,
-  type ConfState, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState,
+  type ConfChange, type ConfState, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState,
 } from '../../raft/index.js'
 import type { Wal, WalEntry } from '../wal/index.js'
 import type { Snapshotter } from '../snap/index.js'
@@ -159,6 +159,13 @@ export class RaftNode {
   propose(data: Uint8Array): void {
     this.checkRunning()
     this.raw.propose(data)
+    this.kick()
+  }
+
+  /** Throws ErrProposalDropped without a leader, ErrConfChangePending while another change is in flight. */
+  proposeConfChange(cc: ConfChange): void {
+    this.checkRunning()
+    this.raw.proposeConfChange(cc)
     this.kick()
   }
 

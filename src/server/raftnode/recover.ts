@@ -1,6 +1,7 @@
 /**
  * Brings a member's raft state up from disk, or creates it for a new member:
- *  - new: a WAL holding the bootstrap entries (the initial members as conf changes);
+ *  - new: a WAL holding the bootstrap entries (the initial members as conf changes), or an
+ *    empty one for a member joining a running cluster;
  *  - existing: the newest raft snapshot that the WAL has a marker for (a snapshot file
  *    saved just before a crash, without its marker, is passed over, as etcd does), then
  *    every WAL record after it (a torn tail is repaired and reported).
@@ -30,8 +31,12 @@ export interface RaftDiskOptions {
   walDir?: string
   memberId: bigint
   clusterId: bigint
-  /** Voters of a new cluster (ignored on restart). */
-  initialVoters: bigint[]
+  /**
+   * A new member of a new cluster: the initial voters, each added with `context` (the member
+   * as the member store takes it). Undefined for a member joining a running cluster: its log
+   * starts empty and comes from the leader. Ignored on restart.
+   */
+  bootstrap?: { voters: bigint[]; context?: (id: bigint) => Uint8Array | undefined }
   logger: Logger
   /** WAL segment size (default: the WAL's, 64 MiB). */
   segmentBytes?: number
@@ -77,10 +82,12 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   if (!(await walExists(walDir))) {
     await mkdirDurable(nodeFs, path.resolve(path.dirname(walDir)))
     const wal = await Wal.create(walDir, encodeMetadata(o.memberId, o.clusterId), walOpts)
-    const boot = bootstrapLog(o.initialVoters)
-    await wal.save(boot.hardState, boot.entries)
-    storage.append(boot.entries)
-    storage.setHardState(boot.hardState)
+    if (o.bootstrap !== undefined) {
+      const boot = bootstrapLog(o.bootstrap.voters, [], o.bootstrap.context)
+      await wal.save(boot.hardState, boot.entries)
+      storage.append(boot.entries)
+      storage.setHardState(boot.hardState)
+    }
     return { wal, snapshotter, storage, snapshotIndex: 0, snapshotTerm: 0, created: true }
   }
 

@@ -31,6 +31,7 @@ class FakeNode {
 const sm: StateMachine = {
   applyBatch: () => [],
   markApplied: () => undefined,
+  applyRecords: () => undefined,
   range: async () => ({ kvs: [], count: 0, more: false }),
   readOnlyTxn: () => ({ succeeded: true, responses: [] }),
   revision: 1,

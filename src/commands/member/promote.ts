@@ -1,0 +1,28 @@
+import { Args } from '@oclif/core'
+import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { printerFor } from '../../cli/printer.js'
+import { ClusterService } from '../../gen/etcdserverpb.js'
+import { parseMemberId } from '../../ctl/member-args.js'
+
+export default class MemberPromote extends ClientCommand {
+  static override summary = 'Promotes a non-voting member in the cluster'
+  static override usage = 'member promote <memberID>'
+  static override examples = [
+    '<%= config.bin %> member promote 8e9e05c52164694d',
+  ]
+  static override strict = false
+  static override args = { memberID: Args.string({ ignoreStdin: true }) }
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(MemberPromote)
+    const args = argv as string[]
+    const g = flags as unknown as GlobalFlags
+    const printer = printerFor(g)
+    if (args.length !== 1) throw exitWithError(ExitCode.BadArgs, 'member ID is not provided')
+    const id = parseMemberId(args[0])
+    if ('error' in id) throw exitWithError(ExitCode.BadArgs, id.error)
+    const client = await this.connect(g)
+    const res = await client.call(ClusterService.MemberPromote, { ID: id.id }, this.commandTimeout(g))
+    this.emit(printer.memberPromote(id.id, res))
+  }
+}
