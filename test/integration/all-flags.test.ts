@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
+import http2 from 'node:http2'
 import path from 'node:path'
+import { EtcdClient } from '../../src/client/client.js'
+import { KVService } from '../../src/gen/etcdserverpb.js'
 import { TSETCD, freePorts, removeDir, run, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
 import { defaultArgs, etcdFlags } from '../helpers/etcd-flags.js'
 
@@ -69,5 +72,37 @@ describe('tsetcd serve with every etcd flag', function () {
       .replace(/192\.168\.255\.131:2380/g, `127.0.0.1:${pp}`)
       .replace(/,master2=[^ ]*/, '') // one host of the three
     servers.push(await startTsetcd({ clientPort: hp, peerPort: pp, args: execStartArgs(unit) }))
+  })
+
+  it('--max-concurrent-streams is the client port\'s HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS', async () => {
+    const s = await startTsetcd({ extraArgs: ['--max-concurrent-streams=3'] })
+    servers.push(s)
+    const session = http2.connect(s.clientUrl)
+    try {
+      const settings = await new Promise<http2.Settings>((resolve, reject) => {
+        session.once('remoteSettings', resolve)
+        session.once('error', reject)
+      })
+      assert.equal(settings.maxConcurrentStreams, 3)
+    } finally {
+      session.close()
+    }
+  })
+
+  it('--experimental-warning-apply-duration: a slower apply logs etcd\'s warning', async () => {
+    const s = await startTsetcd({ extraArgs: ['--experimental-warning-apply-duration=1ns'] })
+    servers.push(s)
+    const c = await EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 2000 })
+    try {
+      await c.call(KVService.Put, { key: Buffer.from('k'), value: Buffer.from('v') })
+    } finally {
+      c.close()
+    }
+    const deadline = Date.now() + 5000
+    while (!/apply request took too long/.test(s.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    const line = s.log().split('\n').find((l) => l.includes('apply request took too long'))
+    assert.ok(line, s.log())
+    assert.match(line, /"took":"[0-9.]+[nµm]?s"/)
+    assert.match(line, /"expected-duration":"1ns"/)
   })
 })

@@ -109,9 +109,9 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     await disk.wal.close()
     throw err
   }
-  const store = await MvccStore.open(backend)
+  const store = await MvccStore.open(backend, { compactionChunkSize: cfg.compactionBatchLimit })
   const kv = new KvStateMachine(store, backend)
-  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
+  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes, warningApplyDurationMs: cfg.warningApplyDurationMs })
   const peerTls = await peerTlsOptions(cfg, log)
   const leases = await openLeases(store, backend, server, {
     heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
@@ -194,6 +194,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const memberList = new MemberList(identity, cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, '')), peerTls)
   const core = new MemberCore({ server, leases: leases.core, members: memberList, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
   const clients = new ClientServer(core, {
+    maxConcurrentStreams: cfg.maxConcurrentStreams,
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,

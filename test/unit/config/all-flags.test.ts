@@ -32,7 +32,10 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
   }
 
   it("3.6's un-prefixed names set their experimental flag; the experimental one wins", () => {
+    assert.equal(buildConfig(['--compaction-batch-limit=7'], {}).compactionBatchLimit, 7)
+    assert.equal(buildConfig(['--warning-apply-duration=1s'], {}).warningApplyDurationMs, 1000)
     assert.equal(buildConfig(['--watch-progress-notify-interval=1m'], {}).watchProgressNotifyIntervalMs, 60000)
+    assert.equal(buildConfig(['--compaction-batch-limit=7', '--experimental-compaction-batch-limit=9'], {}).compactionBatchLimit, 9)
     assert.throws(() => buildConfig(['--corrupt-check-time=1m'], {}), /^Error: --corrupt-check-time is not supported yet|--corrupt-check-time is not supported yet/)
   })
 
@@ -43,6 +46,7 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
 
   it('refuses an unknown --v2-deprecation stage and an out-of-range --max-concurrent-streams', () => {
     assert.throws(() => buildConfig(['--v2-deprecation=later'], {}), /invalid value "later" for flag -v2-deprecation/)
-    assert.throws(() => buildConfig(['--max-concurrent-streams=4294967296'], {}), /max-concurrent-streams/)
+    assert.throws(() => buildConfig(['--max-concurrent-streams=4294967296'], {}), /-max-concurrent-streams: value out of range/)
+    assert.equal(buildConfig(['--max-concurrent-streams=10'], {}).maxConcurrentStreams, 10)
   })
 })
