@@ -11,7 +11,7 @@ import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, LeaseGrantRequest,
   LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponseInit, MemberListResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
-  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
+  ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
 } from '../../gen/etcdserverpb.js'
 
 /**
@@ -41,6 +41,7 @@ export interface CoreKv extends CoreHeader {
 
 export interface CoreMaintenance extends CoreHeader {
   status(): Promise<StatusResponseInit>
+  hashKV(req: HashKVRequest): Promise<HashKVResponseInit>
 }
 
 export interface CoreLease extends CoreHeader {

@@ -7,7 +7,7 @@ import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, LeaseGrantRequest,
   LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponseInit, MemberListResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
-  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+  ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { LeaseCore } from '../lease/lease-core.js'
 import type { MemberList } from '../membership/member-list.js'
@@ -57,6 +57,10 @@ export class MemberCore implements Core {
 
   status(): Promise<StatusResponseInit> {
     return this.p.server.status()
+  }
+
+  hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+    return this.p.server.hashKV(req)
   }
 
   leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {

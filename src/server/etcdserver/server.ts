@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { Errors } from '../../errors/rpctypes.js'
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
-  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Entry, ReadState, SoftState } from '../../raft/index.js'
@@ -353,6 +353,13 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
       else still.push(w)
     }
     this.appliedWaits = still
+  }
+
+  /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
+  async hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+    const header = this.header()
+    const h = await this.sm.hashKV(req.revision)
+    return { header, hash: h.hash, compact_revision: h.compactRevision }
   }
 
   async status(): Promise<StatusResponseInit> {
