@@ -72,6 +72,8 @@ export interface ServerConfig {
   walSegmentBytes?: number
   watchProgressNotifyIntervalMs: number
   leaseCheckpointIntervalMs: number
+  /** --experimental-initial-corrupt-check: a restarted member compares its HashKV with its peers' before it runs raft. */
+  initialCorruptCheck: boolean
   /** --max-concurrent-streams: HTTP/2 streams each client connection may open at once. */
   maxConcurrentStreams: number
   /** --experimental-compaction-batch-limit: revisions deleted per compaction batch (≤0: all at once, as etcd). */
@@ -255,6 +257,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
     maxConcurrentStreams,
+    initialCorruptCheck: bool('experimental-initial-corrupt-check'),
     compactionBatchLimit,
     warningApplyDurationMs: dur('experimental-warning-apply-duration'),
     initialElectionTickAdvance: bool('initial-election-tick-advance'),

@@ -109,7 +109,7 @@ const BASE_FLAGS: FlagDef[] = [
   // etcd 3.4 flags for features tsetcd has no counterpart of yet
   f('max-concurrent-streams', 'uint', '4294967295', 'Maximum concurrent streams that each client can open at a time.'),
   f('enable-grpc-gateway', 'bool', 'true', 'Enable GRPC gateway.', { defaultOnly: true }),
-  f('experimental-initial-corrupt-check', 'bool', 'false', 'Enable to check data corruption before serving any client/peer traffic.', { defaultOnly: true }),
+  f('experimental-initial-corrupt-check', 'bool', 'false', 'Enable to check data corruption before serving any client/peer traffic.'),
   f('experimental-corrupt-check-time', 'duration', '0s', 'Duration of time between cluster corruption check passes.', { defaultOnly: true }),
   f('experimental-enable-v2v3', 'string', '', 'Serve v2 requests through the v3 backend under a given prefix.', { defaultOnly: true }),
   f('experimental-backend-bbolt-freelist-type', 'string', 'array', 'ExperimentalBackendFreelistType specifies the type of freelist that boltdb backend uses(array and map are supported types). (tsetcd stores in RocksDB: no bbolt freelist)'),

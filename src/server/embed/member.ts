@@ -19,6 +19,7 @@ import { readMeta } from '../mvcc/meta.js'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { EtcdServer } from '../etcdserver/server.js'
 import { MemberCore } from '../etcdserver/member-core.js'
+import { PATH_HASHKV, checkInitialHashKV, hashKVRoute } from '../etcdserver/corrupt.js'
 import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
 import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
@@ -126,7 +127,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
     tls: peerTls,
-    postRoutes: leases.core.peerRoutes(),
+    postRoutes: new Map([...leases.core.peerRoutes(), [PATH_HASHKV, hashKVRoute(identity.memberId, (rev) => kv.hashKV(rev))]]),
     handler: {
       onMessage: (m) => node?.step(m),
       reportUnreachable: (id) => node?.reportUnreachable(id),
@@ -143,6 +144,15 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   })
   for (const m of identity.members) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerUrls)
   await transport.start()
+  if (cfg.initialCorruptCheck && kv.appliedIndex > 0) {
+    const peers = identity.members.map((m) => m.id).filter((id) => id !== identity.memberId)
+    await checkInitialHashKV({ memberId: identity.memberId, peers, local: () => kv.hashKV(0), post: (m, p, b, ms) => transport.post(m, p, b, ms), timeoutMs: 5000 + 2 * cfg.electionMs, log: log.named('etcdserver') }).catch(async (err) => {
+      leases.stop()
+      await transport.stop()
+      await Promise.all([disk.wal.close(), kv.currentStore.close().then(() => kv.currentBackend.close())])
+      throw err
+    })
+  }
 
   const app: RaftApplication = {
     applyEntries: (entries, n) => server.applyEntries(entries, n),

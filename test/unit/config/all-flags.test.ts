@@ -39,8 +39,9 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
     assert.throws(() => buildConfig(['--corrupt-check-time=1m'], {}), /^Error: --corrupt-check-time is not supported yet|--corrupt-check-time is not supported yet/)
   })
 
-  it('refuses the corruption checks, not supported yet, naming the flag', () => {
-    assert.throws(() => buildConfig(['--experimental-initial-corrupt-check'], {}), /--experimental-initial-corrupt-check is not supported yet by tsetcd \(given "true"/)
+  it('accepts the initial corruption check; refuses the periodic one, not supported yet, naming the flag', () => {
+    assert.equal(buildConfig(['--experimental-initial-corrupt-check'], {}).initialCorruptCheck, true)
+    assert.equal(buildConfig([], {}).initialCorruptCheck, false)
     assert.throws(() => buildConfig(['--experimental-corrupt-check-time=5m'], {}), /--experimental-corrupt-check-time is not supported yet by tsetcd/)
     buildConfig(['--experimental-initial-corrupt-check=false', '--experimental-corrupt-check-time=0s'], {})
   })
