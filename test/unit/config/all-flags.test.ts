@@ -46,6 +46,13 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
     buildConfig(['--experimental-initial-corrupt-check=false', '--experimental-corrupt-check-time=0s'], {})
   })
 
+  it('--version is a flag; ETCD_VERSION is ignored with a warning, as etcd does', () => {
+    assert.equal(buildConfig(['--version'], {}).version, true)
+    const cfg = buildConfig([], { ETCD_VERSION: 'true' })
+    assert.equal(cfg.version, false)
+    assert.ok(cfg.warnings.some((w) => /cannot set special environment variable ETCD_VERSION/.test(w)))
+  })
+
   it("3.4's --log-output stands for --log-outputs", () => {
     assert.deepEqual(buildConfig(['--log-output=stdout'], {}).logOutputs, ['stdout'])
     assert.deepEqual(buildConfig(['--log-output=stdout', '--log-outputs=stderr'], {}).logOutputs, ['stderr'])
