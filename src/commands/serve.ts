@@ -29,7 +29,7 @@ export default class Serve extends Command {
       throw err
     }
     if (cfg.version) {
-      process.stdout.write(`etcd Version: ${ETCD_VERSION}\nGit SHA: Not provided (use ./build instead of go build)\nGo Version: ${process.version}\nGo OS/Arch: ${process.platform}/${process.arch}\n`)
+      process.stdout.write(`etcd Version: ${ETCD_VERSION}\nGit SHA: Not provided\nGo Version: (tsetcd on Node.js ${process.version})\nGo OS/Arch: ${process.platform}/${process.arch}\n`)
       return
     }
     if (cfg.help) {
