@@ -3,6 +3,7 @@ import { buildConfig } from '../server/config/config.js'
 import { ConfigError } from '../server/config/parse.js'
 import { serveUsage } from '../server/config/usage.js'
 import { createLogger } from '../server/log.js'
+import { ETCD_VERSION } from '../version.js'
 import { startMember } from '../server/embed/member.js'
 
 export default class Serve extends Command {
@@ -26,6 +27,10 @@ export default class Serve extends Command {
         process.exit(err.exitCode)
       }
       throw err
+    }
+    if (cfg.version) {
+      process.stdout.write(`etcd Version: ${ETCD_VERSION}\nGit SHA: Not provided\nGo Version: (tsetcd on Node.js ${process.version})\nGo OS/Arch: ${process.platform}/${process.arch}\n`)
+      return
     }
     if (cfg.help) {
       process.stdout.write(serveUsage())

@@ -18,6 +18,8 @@ export interface GrpcServerOptions extends Limits {
   keepaliveIntervalMs: number
   keepaliveTimeoutMs: number
   keepaliveMinTimeMs: number
+  /** --max-concurrent-streams: HTTP/2 streams one client connection may have open at once. */
+  maxConcurrentStreams?: number
   /** Plain HTTP requests on the client port (/health, /version). */
   httpHandler?: HttpHandler
 }
@@ -37,6 +39,7 @@ export class ClientServer {
       keepaliveIntervalMs: opts.keepaliveIntervalMs,
       keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
       keepaliveMinTimeMs: opts.keepaliveMinTimeMs,
+      ...(opts.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: opts.maxConcurrentStreams } : {}),
       httpHandler: opts.httpHandler,
     })
     this.server.addService(serviceDefinition(KVService), kvService(core, opts))

@@ -4,6 +4,7 @@
  * the applier of its kind (KV, compaction); the lessor's applier wraps it; auth and quota can
  * wrap the stack the same way (etcd: auth(quota(backend))).
  */
+import type { KvHash } from '../mvcc/hash.js'
 import type { EtcdError } from '../../errors/rpctypes.js'
 import type { RangeRequest, RangeResponseInit, ResponseHeaderInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
@@ -31,6 +32,8 @@ export interface StateMachine {
   readonly appliedIndex: number
   dbSize(): number
   dbSizeInUse(): number
+  /** etcd's HashByRev: the key space's hash at `revision` (0: the current one). */
+  hashKV(revision: number): Promise<KvHash>
 }
 
 /** What an applier answers for a request it applied. */

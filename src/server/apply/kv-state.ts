@@ -8,6 +8,7 @@ import type { RangeRequest, RangeResponseInit, TxnRequest, TxnResponseInit } fro
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend, BackendWriteBatch } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
+import { hashByRev, type KvHash } from '../mvcc/hash.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
 import { applyRange, applyReadOnlyTxn, compactionApplier, kvApplier } from './kv.js'
 import type { Change } from '../mvcc/change.js'
@@ -37,6 +38,10 @@ export class KvStateMachine implements StateMachine {
   /** The live backend (replaced when a snapshot from the leader is installed). */
   get currentBackend(): Backend {
     return this.backend
+  }
+
+  hashKV(revision: number): Promise<KvHash> {
+    return hashByRev(this.store, revision)
   }
 
   get currentStore(): MvccStore {

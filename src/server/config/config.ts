@@ -7,6 +7,7 @@ import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from '../../go/duration.js'
 import { checkDefaultOnly, notSupported } from './unsupported.js'
 import { parseCompactionRetention } from './compaction.js'
+import { RENAMED } from './flags-later.js'
 
 export interface ServerConfig {
   name: string
@@ -71,6 +72,14 @@ export interface ServerConfig {
   walSegmentBytes?: number
   watchProgressNotifyIntervalMs: number
   leaseCheckpointIntervalMs: number
+  /** --experimental-initial-corrupt-check: a restarted member compares its HashKV with its peers' before it runs raft. */
+  initialCorruptCheck: boolean
+  /** --max-concurrent-streams: HTTP/2 streams each client connection may open at once. */
+  maxConcurrentStreams: number
+  /** --experimental-compaction-batch-limit: revisions deleted per compaction batch (≤0: all at once, as etcd). */
+  compactionBatchLimit: number
+  /** --experimental-warning-apply-duration: applying one batch of entries longer than this logs a warning. */
+  warningApplyDurationMs: number
   /** --initial-election-tick-advance: a lone member fast-forwards its election ticks at boot. */
   initialElectionTickAdvance: boolean
   /** --self-signed-cert-validity, in years (0 is taken as 1, as etcd does). */
@@ -117,10 +126,20 @@ function checkBindUrls(flag: string, urls: URL[]): void {
   }
 }
 
-export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean } {
+export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean; version: boolean } {
   const parsed = readSettings(argv, env)
   const raw: RawValues = parsed.values
   checkDefaultOnly(raw)
+  // 3.6's un-prefixed names set their experimental flag; the experimental one wins (as etcd 3.6).
+  for (const [name, old] of Object.entries(RENAMED)) {
+    const v = raw.get(name)
+    if (v !== undefined && !parsed.explicit.has(old)) {
+      raw.set(old, v)
+      parsed.explicit.add(old)
+    }
+  }
+  // 3.4's deprecated --log-output, when --log-outputs is not given.
+  if (raw.has('log-output') && !raw.has('log-outputs')) raw.set('log-outputs', raw.get('log-output')!)
   const get = (name: string): string => raw.get(name) ?? FLAGS.find((d) => d.name === name)!.default
   const bool = (name: string): boolean => /^(1|t|true)$/i.test(get(name))
   const num = (name: string): number => Number(get(name))
@@ -149,6 +168,11 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (electionMs > MAX_ELECTION_MS) throw new ConfigError(`--election-timeout[${electionMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`)
   const maxRequestBytes = num('max-request-bytes')
   if (maxRequestBytes <= 0) throw new ConfigError('--max-request-bytes must be >0')
+  const v2Stage = get('v2-deprecation')
+  if (!['not-yet', 'write-only', 'write-only-drop-data', 'gone'].includes(v2Stage)) throw new ConfigError(`error verifying flags, invalid value "${v2Stage}" for flag -v2-deprecation: valid values are not-yet, write-only, write-only-drop-data, gone. See 'tsetcd serve --help'.`)
+  const maxConcurrentStreams = num('max-concurrent-streams')
+  if (maxConcurrentStreams > 4294967295) throw new ConfigError(`error verifying flags, invalid value "${maxConcurrentStreams}" for flag -max-concurrent-streams: value out of range. See 'tsetcd serve --help'.`)
+  const compactionBatchLimit = num('experimental-compaction-batch-limit')
   const maxTxnOps = num('max-txn-ops')
   if (maxTxnOps <= 0) throw new ConfigError('--max-txn-ops must be >0')
   const quota = num('quota-backend-bytes')
@@ -179,6 +203,7 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
 
   return {
     help: parsed.help,
+    version: bool('version'),
     name,
     dataDir: get('data-dir') || `${name}.etcd`,
     walDir: get('wal-dir'),
@@ -231,6 +256,10 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(walSegmentBytes !== undefined ? { walSegmentBytes } : {}),
     watchProgressNotifyIntervalMs: dur('experimental-watch-progress-notify-interval'),
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
+    maxConcurrentStreams,
+    initialCorruptCheck: bool('experimental-initial-corrupt-check'),
+    compactionBatchLimit,
+    warningApplyDurationMs: dur('experimental-warning-apply-duration'),
     initialElectionTickAdvance: bool('initial-election-tick-advance'),
     selfSignedCertValidity: num('self-signed-cert-validity') || 1,
     explicit: parsed.explicit,

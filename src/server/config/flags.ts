@@ -20,9 +20,11 @@ export interface FlagDef {
   choices?: string[]
 }
 
+import { LATER_FLAGS, RENAMED } from './flags-later.js'
+
 const f = (name: string, type: FlagType, def: string, usage: string, extra: Partial<FlagDef> = {}): FlagDef => ({ name, type, default: def, usage, ...extra })
 
-export const FLAGS: FlagDef[] = [
+const BASE_FLAGS: FlagDef[] = [
   // member
   f('name', 'string', 'default', 'Human-readable name for this member.'),
   f('data-dir', 'string', '', 'Path to the data directory (default ${name}.etcd).'),
@@ -104,8 +106,36 @@ export const FLAGS: FlagDef[] = [
   f('experimental-enable-lease-checkpoint-persist', 'bool', 'false', 'Enable persisting remainingTTL to prevent indefinite auto-renewal of long lived leases (tsetcd always persists).'),
   f('experimental-lease-checkpoint-interval', 'duration', '5m0s', 'Interval of the leader\'s lease checkpoints (tsetcd always checkpoints and persists remaining TTLs).'),
   f('experimental-watch-progress-notify-interval', 'duration', '10m0s', 'Duration of periodic watch progress notifications.'),
+  // etcd 3.4 flags for features tsetcd has no counterpart of yet
+  f('max-concurrent-streams', 'uint', '4294967295', 'Maximum concurrent streams that each client can open at a time.'),
+  f('enable-grpc-gateway', 'bool', 'true', 'Enable GRPC gateway.', { defaultOnly: true }),
+  f('experimental-initial-corrupt-check', 'bool', 'false', 'Enable to check data corruption before serving any client/peer traffic.'),
+  f('experimental-corrupt-check-time', 'duration', '0s', 'Duration of time between cluster corruption check passes.', { defaultOnly: true }),
+  f('experimental-enable-v2v3', 'string', '', 'Serve v2 requests through the v3 backend under a given prefix.', { defaultOnly: true }),
+  f('experimental-backend-bbolt-freelist-type', 'string', 'array', 'ExperimentalBackendFreelistType specifies the type of freelist that boltdb backend uses(array and map are supported types). (tsetcd stores in RocksDB: no bbolt freelist)'),
+  f('experimental-compaction-batch-limit', 'int', '1000', 'ExperimentalCompactionBatchLimit sets the maximum revisions deleted in each compaction batch.'),
+  f('experimental-peer-skip-client-san-verification', 'bool', 'false', 'Skip verification of SAN field in client certificate for peer connections.', { defaultOnly: true }),
+  f('experimental-warning-apply-duration', 'duration', '100ms', 'Warning is generated if requests take more than this duration.'),
+  f('proxy', 'string', 'off', "Proxy mode setting ('off', 'readonly' or 'on').", { defaultOnly: true }),
+  f('proxy-failure-wait', 'uint', '5000', 'Time (in milliseconds) an endpoint will be held in a failed state.', { defaultOnly: true }),
+  f('proxy-refresh-interval', 'uint', '30000', 'Time (in milliseconds) of the endpoints refresh interval.', { defaultOnly: true }),
+  f('proxy-dial-timeout', 'uint', '1000', 'Time (in milliseconds) for a dial to timeout.', { defaultOnly: true }),
+  f('proxy-write-timeout', 'uint', '5000', 'Time (in milliseconds) for a write to timeout.', { defaultOnly: true }),
+  f('proxy-read-timeout', 'uint', '0', 'Time (in milliseconds) for a read to timeout.', { defaultOnly: true }),
+  f('log-output', 'list', 'default', "[TO BE DEPRECATED IN v3.5] use '--log-outputs'."),
+  f('version', 'bool', 'false', 'Print the version and exit.'),
+  ...LATER_FLAGS,
   // the config file itself
   f('config-file', 'string', '', 'Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored.'),
+]
+
+/** Every flag: etcd 3.4's and 3.5's, then 3.6's new names of experimental flags (same type and default). */
+export const FLAGS: FlagDef[] = [
+  ...BASE_FLAGS,
+  ...Object.entries(RENAMED).map(([name, old]) => {
+    const d = BASE_FLAGS.find((x) => x.name === old)!
+    return { ...d, name, usage: `${d.usage} (etcd 3.6's name for --${old})` }
+  }),
 ]
 
 export const FLAG_BY_NAME: ReadonlyMap<string, FlagDef> = new Map(FLAGS.map((d) => [d.name, d]))

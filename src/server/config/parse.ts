@@ -82,6 +82,11 @@ export function readEnv(env: NodeJS.ProcessEnv, values: RawValues, warnings: str
   const known = new Set(FLAGS.map((d) => envName(d.name)))
   for (const [k, v] of Object.entries(env)) {
     if (!k.startsWith('ETCD_') || v === undefined) continue
+    if (k === 'ETCD_VERSION') {
+      // etcd ignores it (it would stand for --version): "cannot set special environment variable".
+      warnings.push(`cannot set special environment variable ETCD_VERSION=${v}`)
+      continue
+    }
     if (!known.has(k)) {
       // etcd warns (and does not fail) on ETCD_* variables it does not know.
       if (k !== 'ETCD_UNSUPPORTED_ARCH') warnings.push(`unrecognized environment variable ${k}=${v}`)

@@ -19,6 +19,7 @@ import { readMeta } from '../mvcc/meta.js'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { EtcdServer } from '../etcdserver/server.js'
 import { MemberCore } from '../etcdserver/member-core.js'
+import { PATH_HASHKV, checkInitialHashKV, hashKVRoute } from '../etcdserver/corrupt.js'
 import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
 import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
@@ -128,7 +129,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     await disk.wal.close()
     throw err
   }
-  const store = await MvccStore.open(backend)
+  const store = await MvccStore.open(backend, { compactionChunkSize: cfg.compactionBatchLimit })
   const kv = new KvStateMachine(store, backend)
   const memberStore = await MemberStore.open(backend)
   if (memberStore.isRemoved(identity.memberId)) {
@@ -144,7 +145,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       for (const m of identity.members) memberStore.apply({ type: 'addNode', nodeId: m.id }, {}, wb, seed(m.id))
     })
   }
-  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes })
+  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes, warningApplyDurationMs: cfg.warningApplyDurationMs })
   const leases = await openLeases(store, backend, server, {
     heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
     checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
@@ -168,7 +169,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
     tls: peerTls,
-    postRoutes: new Map([...leases.core.peerRoutes(), [PATH_PROMOTE, (body: unknown) => answerPromote(reconfig, body)]]),
+    postRoutes: new Map([...leases.core.peerRoutes(), [PATH_PROMOTE, (body: unknown) => answerPromote(reconfig, body)], [PATH_HASHKV, hashKVRoute(identity.memberId, (rev) => kv.hashKV(rev))]]),
     isRemoved: (id) => memberStore.isRemoved(id),
     onRemoved: () => {
       if (removedNoticed) return
@@ -192,6 +193,15 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const initialPeers = memberStore.empty ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls })) : memberStore.members()
   for (const m of initialPeers) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerURLs)
   await transport.start()
+  if (cfg.initialCorruptCheck && kv.appliedIndex > 0) {
+    const peers = identity.members.map((m) => m.id).filter((id) => id !== identity.memberId)
+    await checkInitialHashKV({ memberId: identity.memberId, peers, local: () => kv.hashKV(0), post: (m, p, b, ms) => transport.post(m, p, b, ms), timeoutMs: 5000 + 2 * cfg.electionMs, log: log.named('etcdserver') }).catch(async (err) => {
+      leases.stop()
+      await transport.stop()
+      await Promise.all([disk.wal.close(), kv.currentStore.close().then(() => kv.currentBackend.close())])
+      throw err
+    })
+  }
 
   const reconfig: Reconfig = new Reconfig({
     memberId: identity.memberId,
@@ -269,6 +279,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   kv.onRestore((restored) => watch.restore(restored))
   const core = new MemberCore({ server, leases: leases.core, members: memberList, reconfig, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
   const clients = new ClientServer(core, {
+    maxConcurrentStreams: cfg.maxConcurrentStreams,
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,

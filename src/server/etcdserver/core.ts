@@ -12,7 +12,7 @@ import type {
   LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponseInit, MemberAddRequest, MemberAddResponseInit, MemberListResponseInit, MemberPromoteRequest,
   MemberPromoteResponseInit, MemberRemoveRequest, MemberRemoveResponseInit, MemberUpdateRequest, MemberUpdateResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
-  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
+  ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit, WatchRequest,
 } from '../../gen/etcdserverpb.js'
 
 /**
@@ -42,6 +42,7 @@ export interface CoreKv extends CoreHeader {
 
 export interface CoreMaintenance extends CoreHeader {
   status(): Promise<StatusResponseInit>
+  hashKV(req: HashKVRequest): Promise<HashKVResponseInit>
 }
 
 export interface CoreLease extends CoreHeader {

@@ -8,7 +8,7 @@ import type {
   LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest, LeaseRevokeResponseInit, LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponseInit, MemberAddRequest, MemberAddResponseInit, MemberListResponseInit, MemberPromoteRequest,
   MemberPromoteResponseInit, MemberRemoveRequest, MemberRemoveResponseInit, MemberUpdateRequest, MemberUpdateResponseInit, PutRequest, PutResponseInit, RangeRequest, RangeResponseInit,
-  ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+  ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { LeaseCore } from '../lease/lease-core.js'
 import type { MemberList } from '../membership/member-list.js'
@@ -71,6 +71,10 @@ export class MemberCore implements Core {
   /** A learner serves serializable reads and status only (etcd: rpc not supported for learner). */
   private learner(): boolean {
     return this.p.reconfig.isLearner
+  }
+
+  hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+    return this.p.server.hashKV(req)
   }
 
   leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {

@@ -12,11 +12,12 @@
  * across restarts (member ID, a random incarnation, a counter), so a late answer to another
  * member's or an earlier process's request is never taken for one of ours.
  */
+import { formatDuration } from '../../go/duration.js'
 import { randomBytes } from 'node:crypto'
 import { Errors } from '../../errors/rpctypes.js'
 import type {
   CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
-  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, TxnRequest, TxnResponseInit,
+  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Entry, ReadState, SoftState } from '../../raft/index.js'
@@ -57,6 +58,8 @@ export interface EtcdServerOptions {
   logger: Logger
   /** --quota-backend-bytes (0: etcd's default of 2 GiB; negative: no quota). */
   quotaBackendBytes?: number
+  /** --experimental-warning-apply-duration: applying one batch longer than this logs a warning (etcd: 100ms). */
+  warningApplyDurationMs?: number
 }
 
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
@@ -221,7 +224,9 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
         if (runEnd > this.sm.appliedIndex) this.sm.markApplied(runEnd)
         return
       }
+      const started = process.hrtime.bigint()
       const results = this.sm.applyBatch(run, runEnd)
+      warnIfSlow(this.o.logger, process.hrtime.bigint() - started, this.o.warningApplyDurationMs ?? 100, run.length)
       for (let i = 0; i < run.length; i++) {
         const w = this.waiters.get(run[i].ID)
         if (!w) continue
@@ -357,6 +362,13 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     this.appliedWaits = still
   }
 
+  /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
+  async hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+    const header = this.header()
+    const h = await this.sm.hashKV(req.revision)
+    return { header, hash: h.hash, compact_revision: h.compactRevision }
+  }
+
   async status(): Promise<StatusResponseInit> {
     return {
       version: ETCD_VERSION,
@@ -378,4 +390,11 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     for (const b of this.readsInFlight.values()) this.failRead(b, Errors.Stopped)
     if (this.readBatch) this.failRead(this.readBatch, Errors.Stopped)
   }
+}
+
+/** etcd's warning for an apply that took longer than --experimental-warning-apply-duration. */
+function warnIfSlow(log: Logger, tookNs: bigint, expectedMs: number, requests: number): void {
+  const expectedNs = BigInt(Math.round(expectedMs * 1e6))
+  if (tookNs <= expectedNs) return
+  log.warn('apply request took too long', { took: formatDuration(tookNs), 'expected-duration': formatDuration(expectedNs), prefix: '', requests })
 }

@@ -89,7 +89,8 @@ export class Compactor {
 
   private async execute(job: CompactionJob): Promise<void> {
     const removed = job.removed
-    const step = this.chunkSize * 3
+    // A limit of 0 or less deletes everything in one batch, as etcd's --experimental-compaction-batch-limit.
+    const step = this.chunkSize > 0 ? this.chunkSize * 3 : Math.max(3, removed.length)
     for (let i = 0; i < removed.length; i += step) {
       await nextTurn()
       if (this.stopped) throw Errors.Stopped

@@ -38,6 +38,7 @@ const sm: StateMachine = {
   appliedIndex: 10,
   dbSize: () => 0,
   dbSizeInUse: () => 0,
+  hashKV: async () => ({ hash: 0, revision: 0, compactRevision: 0 }),
 }
 
 function server(node: FakeNode): EtcdServer {

@@ -74,6 +74,10 @@ class MapCore implements CoreKv, CoreMaintenance {
   async status() {
     return { version: '3.5.0', dbSize: 4096, leader: 0xa1n, raftIndex: 9n, raftTerm: 2n, raftAppliedIndex: 9n, dbSizeInUse: 4096 }
   }
+
+  async hashKV() {
+    return { hash: 1, compact_revision: 0 }
+  }
 }
 
 describe("h2 GrpcServer hosting tsetcd's grpc-js handlers unchanged", function () {

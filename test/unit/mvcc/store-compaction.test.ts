@@ -135,6 +135,27 @@ describe('MvccStore: compaction', () => {
   })
 })
 
+describe('MvccStore: compaction batch limit (--experimental-compaction-batch-limit)', () => {
+  let f: StoreFixture
+  beforeEach(async () => {
+    f = await StoreFixture.open('memory')
+  })
+  afterEach(() => f.close())
+
+  for (const limit of [1, 0, -1]) {
+    it(`deletes every compacted record with a limit of ${limit} (0 or less: one batch, as etcd)`, async () => {
+      const model = new Model()
+      const s = await f.restart({ compactionChunkSize: limit })
+      for (let i = 0; i < 30; i++) write(s, model, [[`k${i % 5}`, `v${i}`]])
+      const rev = model.rev - 2
+      await s.compact(rev)
+      model.compacted = rev
+      assert.deepEqual(await recordRevisions(f.backend), model.expectedRecords())
+      await assertReadsMatch(f.store, model)
+    })
+  }
+})
+
 describe('MvccStore: compaction of a new store (etcd: revision 1, no compaction yet)', () => {
   let f: StoreFixture
 
