@@ -4,44 +4,10 @@
  * same member ID (an earlier incarnation) is never taken for ours.
  */
 import assert from 'node:assert/strict'
+import { FakeNode, nextTurn, serverOn } from './fakes.js'
 import type { RangeRequest } from '../../../src/gen/etcdserverpb.js'
-import { EtcdServer } from '../../../src/server/etcdserver/server.js'
-import type { StateMachine } from '../../../src/server/apply/applier.js'
-import type { RaftNode } from '../../../src/server/raftnode/raft-node.js'
-import { createLogger } from '../../../src/server/log.js'
 
-/** The parts of the raft node that reads use; records the contexts asked for. */
-class FakeNode {
-  readonly asked: Uint8Array[] = []
-  leader = 1n
-  applied = 10
-  currentTerm = 2
-  lastIndex = 10
-  readIndex(ctx: Uint8Array): void {
-    this.asked.push(Buffer.from(ctx))
-  }
-}
-
-const sm: StateMachine = {
-  applyBatch: () => [],
-  markApplied: () => undefined,
-  applyRecords: () => undefined,
-  range: async () => ({ kvs: [], count: 0, more: false }),
-  readOnlyTxn: () => ({ succeeded: true, responses: [] }),
-  revision: 1,
-  appliedIndex: 10,
-  dbSize: () => 0,
-  dbSizeInUse: () => 0,
-  hashKV: async () => ({ hash: 0, revision: 0, compactRevision: 0 }),
-}
-
-function server(node: FakeNode): EtcdServer {
-  const s = new EtcdServer(sm, { memberId: 7n, clusterId: 9n }, { requestTimeoutMs: 2000, logger: createLogger('error', []) })
-  s.attach(node as unknown as RaftNode)
-  return s
-}
-
-const nextTurn = () => new Promise((r) => setImmediate(r))
+const server = serverOn
 
 describe('EtcdServer read contexts', () => {
   it('two processes of the same member never use the same context', async () => {
