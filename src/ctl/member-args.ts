@@ -4,6 +4,7 @@
  * etcdctl's error texts.
  */
 import { quote } from '../go/strconv.js'
+import { ExitCode, exitWithError } from '../output/exit-error.js'
 
 /** A member ID argument; the error text when it is not one. */
 export function parseMemberId(arg: string): { id: bigint } | { error: string } {
@@ -12,6 +13,14 @@ export function parseMemberId(arg: string): { id: bigint } | { error: string } {
   const v = BigInt('0x' + arg)
   if (v > 0xffffffffffffffffn) return fail('value out of range')
   return { id: v }
+}
+
+/** The one member ID argument of remove, promote and update; etcdctl's exit 2 and text otherwise. */
+export function memberIdArgument(args: readonly string[]): bigint {
+  if (args.length !== 1) throw exitWithError(ExitCode.BadArgs, 'member ID is not provided')
+  const id = parseMemberId(args[0]!)
+  if ('error' in id) throw exitWithError(ExitCode.BadArgs, id.error)
+  return id.id
 }
 
 /** `--peer-urls` split on commas, as etcdctl does; an error text for a URL types.NewURLs refuses. */

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core'
-import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { ClientCommand, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClusterService } from '../../gen/etcdserverpb.js'
-import { parseMemberId } from '../../ctl/member-args.js'
+import { memberIdArgument } from '../../ctl/member-args.js'
 
 export default class MemberRemove extends ClientCommand {
   static override summary = 'Removes a member from the cluster'
@@ -18,11 +18,9 @@ export default class MemberRemove extends ClientCommand {
     const args = argv as string[]
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
-    if (args.length !== 1) throw exitWithError(ExitCode.BadArgs, 'member ID is not provided')
-    const id = parseMemberId(args[0])
-    if ('error' in id) throw exitWithError(ExitCode.BadArgs, id.error)
+    const id = memberIdArgument(args)
     const client = await this.connect(g)
-    const res = await client.call(ClusterService.MemberRemove, { ID: id.id }, this.commandTimeout(g))
-    this.emit(printer.memberRemove(id.id, res))
+    const res = await client.call(ClusterService.MemberRemove, { ID: id }, this.commandTimeout(g))
+    this.emit(printer.memberRemove(id, res))
   }
 }

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
 import { printerFor } from '../../cli/printer.js'
 import { ClusterService } from '../../gen/etcdserverpb.js'
-import { checkPeerUrls, parseMemberId } from '../../ctl/member-args.js'
+import { checkPeerUrls, memberIdArgument } from '../../ctl/member-args.js'
 
 export default class MemberUpdate extends ClientCommand {
   static override summary = 'Updates a member in the cluster'
@@ -21,14 +21,12 @@ export default class MemberUpdate extends ClientCommand {
     const args = argv as string[]
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
-    if (args.length !== 1) throw exitWithError(ExitCode.BadArgs, 'member ID is not provided')
-    const id = parseMemberId(args[0])
-    if ('error' in id) throw exitWithError(ExitCode.BadArgs, id.error)
+    const id = memberIdArgument(args)
     if (flags['peer-urls'] === '') throw exitWithError(ExitCode.BadArgs, 'member peer urls not provided')
     const urls = checkPeerUrls(flags['peer-urls'])
     if ('error' in urls) throw exitWithError(ExitCode.Error, urls.error)
     const client = await this.connect(g)
-    const res = await client.call(ClusterService.MemberUpdate, { ID: id.id, peerURLs: urls.urls }, this.commandTimeout(g))
-    this.emit(printer.memberUpdate(id.id, res))
+    const res = await client.call(ClusterService.MemberUpdate, { ID: id, peerURLs: urls.urls }, this.commandTimeout(g))
+    this.emit(printer.memberUpdate(id, res))
   }
 }

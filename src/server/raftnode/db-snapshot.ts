@@ -27,6 +27,7 @@ import path from 'node:path'
 import type { Backend } from '../backend/backend.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
 import { readMeta } from '../mvcc/meta.js'
+import { nodeFs } from '../wal/fs.js'
 
 const ALL_FROM = Buffer.from([0x00])
 const ALL_TO = Buffer.from([0xff, 0xff, 0xff, 0xff])
@@ -94,15 +95,6 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   )
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
 }
 
 /** Writes a snapshot body into a fresh database at `dir` (made durable). */
@@ -187,7 +179,7 @@ export class ReceivedSnapshots {
       }
       await fs.rm(final, { recursive: true, force: true })
       await fs.rename(partial, final)
-      await syncDir(this.memberDir)
+      await nodeFs.syncDir(this.memberDir)
     })
   }
 
@@ -203,7 +195,7 @@ export class ReceivedSnapshots {
       await fs.rm(old, { recursive: true, force: true })
       if (await exists(this.live)) await fs.rename(this.live, old)
       await fs.rename(staged, this.live)
-      await syncDir(this.memberDir)
+      await nodeFs.syncDir(this.memberDir)
       await fs.rm(old, { recursive: true, force: true })
       await this.removeStaged((s) => s.index <= id.index)
     })
@@ -224,7 +216,7 @@ export class ReceivedSnapshots {
       if (await exists(old)) {
         if (await exists(this.live)) await fs.rm(old, { recursive: true, force: true })
         else await fs.rename(old, this.live)
-        await syncDir(this.memberDir)
+        await nodeFs.syncDir(this.memberDir)
       }
       await this.removeStaged((s) => s.partial)
       // A staging directory of older versions.
