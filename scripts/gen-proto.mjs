@@ -20,8 +20,11 @@ const protoDir = path.join(root, 'proto')
 const outDir = path.join(root, 'src', 'gen')
 
 function findProtos(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? findProtos(path.join(dir, e.name)) : e.name.endsWith('.proto') ? [path.join(dir, e.name)] : [])
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? findProtos(path.join(dir, e.name)) : e.name.endsWith('.proto') ? [path.join(dir, e.name)] : [],
+    )
 }
 
 const pbRoot = new protobuf.Root()
@@ -34,7 +37,8 @@ const BIGINT_INT64_NAMES = new Set(['ID', 'lease'])
 /** TypeScript name of a type: package-relative, nested names joined by `_`. */
 function tsName(type) {
   const parts = []
-  for (let t = type; t && !(t instanceof protobuf.Namespace && !(t instanceof protobuf.Type)); t = t.parent) parts.unshift(t.name)
+  for (let t = type; t && !(t instanceof protobuf.Namespace && !(t instanceof protobuf.Type)); t = t.parent)
+    parts.unshift(t.name)
   return parts.join('_')
 }
 function pkgOf(type) {
@@ -46,7 +50,8 @@ function pkgOf(type) {
 function scalarKind(field) {
   const t = field.type
   if (t === 'uint64' || t === 'fixed64') return 'bigu64'
-  if (t === 'int64' || t === 'sint64' || t === 'sfixed64') return BIGINT_INT64_NAMES.has(field.name) ? 'bigi64' : 'num64'
+  if (t === 'int64' || t === 'sint64' || t === 'sfixed64')
+    return BIGINT_INT64_NAMES.has(field.name) ? 'bigi64' : 'num64'
   return t
 }
 
@@ -60,31 +65,47 @@ function tsScalar(field) {
   const k = scalarKind(field)
   if (field.resolvedType instanceof protobuf.Enum) return 'number'
   switch (k) {
-    case 'bigu64': case 'bigi64': return 'bigint'
-    case 'string': return 'string'
-    case 'bytes': return 'Buffer'
-    case 'bool': return 'boolean'
-    default: return 'number'
+    case 'bigu64':
+    case 'bigi64':
+      return 'bigint'
+    case 'string':
+      return 'string'
+    case 'bytes':
+      return 'Buffer'
+    case 'bool':
+      return 'boolean'
+    default:
+      return 'number'
   }
 }
 function defaultValue(field) {
   if (field.repeated) return '[]'
   if (field.resolvedType instanceof protobuf.Type) return 'undefined'
   switch (tsScalar(field)) {
-    case 'bigint': return '0n'
-    case 'string': return "''"
-    case 'Buffer': return 'EMPTY'
-    case 'boolean': return 'false'
-    default: return '0'
+    case 'bigint':
+      return '0n'
+    case 'string':
+      return "''"
+    case 'Buffer':
+      return 'EMPTY'
+    case 'boolean':
+      return 'false'
+    default:
+      return '0'
   }
 }
 function isDefault(field, v) {
   switch (tsScalar(field)) {
-    case 'bigint': return `${v} === undefined || ${v} === 0n`
-    case 'string': return `${v} === undefined || ${v} === ''`
-    case 'Buffer': return `${v} === undefined || ${v}.length === 0`
-    case 'boolean': return `!${v}`
-    default: return `${v} === undefined || ${v} === 0`
+    case 'bigint':
+      return `${v} === undefined || ${v} === 0n`
+    case 'string':
+      return `${v} === undefined || ${v} === ''`
+    case 'Buffer':
+      return `${v} === undefined || ${v}.length === 0`
+    case 'boolean':
+      return `!${v}`
+    default:
+      return `${v} === undefined || ${v} === 0`
   }
 }
 /** [sizeExpr, writeStmt, readExpr] for one scalar value `v`. */
@@ -94,15 +115,24 @@ function scalarOps(field, v) {
   if (k === 'bigu64' && t === 'uint64') return [`sizeBigVarint(${v})`, `w.bigVarint(${v})`, 'r.bigUint64()']
   if (k === 'bigi64') return [`sizeBigVarint(${v})`, `w.bigVarint(${v})`, 'r.bigInt64()']
   switch (t) {
-    case 'int64': return [`sizeInt64(${v})`, `w.int64(${v})`, `r.int64(${JSON.stringify(field.name)})`]
-    case 'int32': return [`sizeInt32(${v})`, `w.int32(${v})`, 'r.int32()']
-    case 'uint32': return [`sizeVarint(${v})`, `w.varint(${v})`, 'r.varint()']
-    case 'bool': return ['1', `w.byte(${v} ? 1 : 0)`, 'r.varint() !== 0']
-    case 'string': return [`sizeString(${v})`, `w.string(${v})`, 'r.string()']
-    case 'bytes': return [`sizeBytes(${v})`, `w.bytes(${v})`, 'r.bytes()']
-    case 'double': return ['8', `w.double(${v})`, 'r.double()']
-    case 'fixed32': return ['4', `w.fixed32(${v})`, 'r.fixed32()']
-    default: throw new Error(`unsupported scalar type ${t} in ${field.fullName}`)
+    case 'int64':
+      return [`sizeInt64(${v})`, `w.int64(${v})`, `r.int64(${JSON.stringify(field.name)})`]
+    case 'int32':
+      return [`sizeInt32(${v})`, `w.int32(${v})`, 'r.int32()']
+    case 'uint32':
+      return [`sizeVarint(${v})`, `w.varint(${v})`, 'r.varint()']
+    case 'bool':
+      return ['1', `w.byte(${v} ? 1 : 0)`, 'r.varint() !== 0']
+    case 'string':
+      return [`sizeString(${v})`, `w.string(${v})`, 'r.string()']
+    case 'bytes':
+      return [`sizeBytes(${v})`, `w.bytes(${v})`, 'r.bytes()']
+    case 'double':
+      return ['8', `w.double(${v})`, 'r.double()']
+    case 'fixed32':
+      return ['4', `w.fixed32(${v})`, 'r.fixed32()']
+    default:
+      throw new Error(`unsupported scalar type ${t} in ${field.fullName}`)
   }
 }
 function tagBytes(field, wt) {
@@ -111,7 +141,10 @@ function tagBytes(field, wt) {
 
 function collect(ns, out = { types: [], enums: [] }) {
   for (const n of ns.nestedArray) {
-    if (n instanceof protobuf.Type) { out.types.push(n); collect(n, out) } else if (n instanceof protobuf.Enum) out.enums.push(n)
+    if (n instanceof protobuf.Type) {
+      out.types.push(n)
+      collect(n, out)
+    } else if (n instanceof protobuf.Enum) out.enums.push(n)
     else if (n instanceof protobuf.Namespace && !(n instanceof protobuf.Service)) collect(n, out)
   }
   return out
@@ -126,7 +159,14 @@ function genPackage(pkgName, ns) {
     if (p === pkgName) return tsName(type)
     if (!imports.has(p)) imports.set(p, new Set())
     imports.get(p).add(tsName(type))
-    imports.get(p).add(`size${tsName(type)}`).add(`encode${tsName(type)}`).add(`write${tsName(type)}`).add(`decode${tsName(type)}`).add(`${tsName(type)}Init`).add(`${tsName(type)}Fields`)
+    imports
+      .get(p)
+      .add(`size${tsName(type)}`)
+      .add(`encode${tsName(type)}`)
+      .add(`write${tsName(type)}`)
+      .add(`decode${tsName(type)}`)
+      .add(`${tsName(type)}Init`)
+      .add(`${tsName(type)}Fields`)
     return tsName(type)
   }
   const L = []
@@ -135,7 +175,11 @@ function genPackage(pkgName, ns) {
     L.push(`export const ${name} = {`)
     for (const [k, v] of Object.entries(e.values)) L.push(`  ${k}: ${v},`)
     L.push('} as const')
-    L.push(`export const ${name}Names: Record<number, string> = {${Object.entries(e.values).map(([k, v]) => ` ${v}: '${k}'`).join(',')} }`)
+    L.push(
+      `export const ${name}Names: Record<number, string> = {${Object.entries(e.values)
+        .map(([k, v]) => ` ${v}: '${k}'`)
+        .join(',')} }`,
+    )
     L.push('')
   }
   for (const t of types) {
@@ -158,7 +202,13 @@ function genPackage(pkgName, ns) {
     // Field descriptors
     L.push(`export const ${name}Fields: FieldInfo[] = [`)
     for (const f of fields) {
-      const kind = isMsg(f) ? 'message' : f.resolvedType instanceof protobuf.Enum ? 'enum' : tsScalar(f) === 'Buffer' ? 'bytes' : tsScalar(f)
+      const kind = isMsg(f)
+        ? 'message'
+        : f.resolvedType instanceof protobuf.Enum
+          ? 'enum'
+          : tsScalar(f) === 'Buffer'
+            ? 'bytes'
+            : tsScalar(f)
       const sub = isMsg(f) ? `, fields: () => ${ref(f.resolvedType)}Fields` : ''
       const oneof = f.partOf ? `, oneof: '${f.partOf.name}'` : ''
       L.push(`  { name: '${f.name}', kind: '${kind}', repeated: ${f.repeated}${oneof}${sub} },`)
@@ -172,11 +222,17 @@ function genPackage(pkgName, ns) {
       const tag = sizeOfVarintConst(tagBytes(f, f.repeated && !isMsg(f) && packable(f) ? 2 : wireType(f)))
       if (isMsg(f)) {
         const T = ref(f.resolvedType)
-        if (f.repeated) L.push(`  if (${v} !== undefined) for (const x of ${v}) { const s = size${T}(x); n += ${tag} + sizeVarint(s) + s }`)
+        if (f.repeated)
+          L.push(
+            `  if (${v} !== undefined) for (const x of ${v}) { const s = size${T}(x); n += ${tag} + sizeVarint(s) + s }`,
+          )
         else L.push(`  if (${v} !== undefined) { const s = size${T}(${v}); n += ${tag} + sizeVarint(s) + s }`)
       } else if (f.repeated) {
         const [sz] = scalarOps(f, 'x')
-        if (packable(f)) L.push(`  if (${v} !== undefined && ${v}.length > 0) { let s = 0; for (const x of ${v}) s += ${sz}; n += ${tag} + sizeVarint(s) + s }`)
+        if (packable(f))
+          L.push(
+            `  if (${v} !== undefined && ${v}.length > 0) { let s = 0; for (const x of ${v}) s += ${sz}; n += ${tag} + sizeVarint(s) + s }`,
+          )
         else L.push(`  if (${v} !== undefined) for (const x of ${v}) n += ${tag} + ${sz}`)
       } else {
         const [sz] = scalarOps(f, v + '!')
@@ -193,11 +249,17 @@ function genPackage(pkgName, ns) {
       if (isMsg(f)) {
         const T = ref(f.resolvedType)
         const tag = tagBytes(f, 2)
-        if (f.repeated) L.push(`  if (${v} !== undefined) for (const x of ${v}) { w.varint(${tag}); w.varint(size${T}(x)); write${T}(w, x) }`)
+        if (f.repeated)
+          L.push(
+            `  if (${v} !== undefined) for (const x of ${v}) { w.varint(${tag}); w.varint(size${T}(x)); write${T}(w, x) }`,
+          )
         else L.push(`  if (${v} !== undefined) { w.varint(${tag}); w.varint(size${T}(${v})); write${T}(w, ${v}) }`)
       } else if (f.repeated) {
         const [sz, wr] = scalarOps(f, 'x')
-        if (packable(f)) L.push(`  if (${v} !== undefined && ${v}.length > 0) { let s = 0; for (const x of ${v}) s += ${sz}; w.varint(${tagBytes(f, 2)}); w.varint(s); for (const x of ${v}) ${wr} }`)
+        if (packable(f))
+          L.push(
+            `  if (${v} !== undefined && ${v}.length > 0) { let s = 0; for (const x of ${v}) s += ${sz}; w.varint(${tagBytes(f, 2)}); w.varint(s); for (const x of ${v}) ${wr} }`,
+          )
         else L.push(`  if (${v} !== undefined) for (const x of ${v}) { w.varint(${tagBytes(f, wireType(f))}); ${wr} }`)
       } else {
         const [, wr] = scalarOps(f, v + '!')
@@ -215,7 +277,9 @@ function genPackage(pkgName, ns) {
     L.push(`export function decode${name}(buf: Uint8Array | Reader, length?: number): ${name} {`)
     L.push('  const r = buf instanceof Reader ? buf : new Reader(buf)')
     L.push('  const end = length === undefined ? r.len : r.pos + length')
-    const init = fields.filter((f) => !f.partOf && !(isMsg(f) && !f.repeated)).map((f) => `${f.name}: ${defaultValue(f)}`)
+    const init = fields
+      .filter((f) => !f.partOf && !(isMsg(f) && !f.repeated))
+      .map((f) => `${f.name}: ${defaultValue(f)}`)
     L.push(`  const m: ${name} = { ${init.join(', ')} }`)
     L.push('  while (r.pos < end) {')
     L.push('    const tag = r.varint()')
@@ -228,7 +292,10 @@ function genPackage(pkgName, ns) {
         else L.push(`        m.${f.name} = decode${T}(r, r.varint())`)
       } else if (f.repeated) {
         const [, , rd] = scalarOps(f, '')
-        if (packable(f)) L.push(`        if ((tag & 7) === 2) { const e = r.varint() + r.pos; while (r.pos < e) m.${f.name}.push(${rd}) } else m.${f.name}.push(${rd})`)
+        if (packable(f))
+          L.push(
+            `        if ((tag & 7) === 2) { const e = r.varint() + r.pos; while (r.pos < e) m.${f.name}.push(${rd}) } else m.${f.name}.push(${rd})`,
+          )
         else L.push(`        m.${f.name}.push(${rd})`)
       } else {
         const [, , rd] = scalarOps(f, '')
@@ -248,7 +315,8 @@ function genPackage(pkgName, ns) {
   for (const s of services) {
     L.push(`export const ${s.name}Service = {`)
     for (const m of s.methodsArray) {
-      const req = m.resolvedRequestType, res = m.resolvedResponseType
+      const req = m.resolvedRequestType,
+        res = m.resolvedResponseType
       L.push(`  ${m.name}: {`)
       L.push(`    path: '/${pkgName}.${s.name}/${m.name}',`)
       L.push(`    requestStream: ${!!m.requestStream},`)
@@ -278,7 +346,10 @@ function packable(f) {
 }
 function sizeOfVarintConst(v) {
   let n = 1
-  while (v >= 0x80) { v = Math.floor(v / 128); n++ }
+  while (v >= 0x80) {
+    v = Math.floor(v / 128)
+    n++
+  }
   return n
 }
 
@@ -287,7 +358,9 @@ const packages = []
 function walk(ns) {
   for (const n of ns.nestedArray) {
     if (n instanceof protobuf.Namespace && !(n instanceof protobuf.Type) && !(n instanceof protobuf.Service)) {
-      const hasTypes = n.nestedArray.some((x) => x instanceof protobuf.Type || x instanceof protobuf.Enum || x instanceof protobuf.Service)
+      const hasTypes = n.nestedArray.some(
+        (x) => x instanceof protobuf.Type || x instanceof protobuf.Enum || x instanceof protobuf.Service,
+      )
       if (hasTypes) packages.push(n)
       else walk(n)
     }

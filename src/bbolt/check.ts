@@ -3,7 +3,15 @@
  * every page below the high-water mark is either reachable exactly once from the root or in
  * the freelist, and reachable pages are branch or leaf pages. Messages are bbolt's.
  */
-import { BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, PAGE_HEADER_SIZE, PGID_NO_FREELIST, pageType, readPageHeader } from './page.js'
+import {
+  BRANCH_PAGE,
+  FREELIST_PAGE,
+  LEAF_PAGE,
+  PAGE_HEADER_SIZE,
+  PGID_NO_FREELIST,
+  pageType,
+  readPageHeader,
+} from './page.js'
 import { BoltReader, branchChildren, openBucket, type Bucket } from './reader.js'
 
 /** The page ids a freelist page lists (a count of 0xFFFF means the first id is the count). */
@@ -16,7 +24,8 @@ export function freelistIds(page: Buffer): bigint[] {
     count = Number(page.readBigUInt64LE(PAGE_HEADER_SIZE))
     idx = 1
   }
-  if (PAGE_HEADER_SIZE + (idx + count) * 8 > page.length) throw new Error(`freelist page ${h.id}: ${count} ids do not fit in the page`)
+  if (PAGE_HEADER_SIZE + (idx + count) * 8 > page.length)
+    throw new Error(`freelist page ${h.id}: ${count} ids do not fit in the page`)
   const ids: bigint[] = []
   for (let i = 0; i < count; i++) ids.push(page.readBigUInt64LE(PAGE_HEADER_SIZE + (idx + i) * 8))
   return ids

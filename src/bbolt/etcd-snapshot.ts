@@ -11,7 +11,18 @@ import { writeBolt, type BucketsInput, type KeyValue, type WriteOptions, type Wr
 import { encodeKeyValue, parseRevisionKey, revisionKey } from './mvcc-record.js'
 
 /** The buckets an etcd 3.4 backend holds. */
-export const ETCD_BUCKETS = ['alarm', 'auth', 'authRoles', 'authUsers', 'cluster', 'key', 'lease', 'members', 'members_removed', 'meta'] as const
+export const ETCD_BUCKETS = [
+  'alarm',
+  'auth',
+  'authRoles',
+  'authUsers',
+  'cluster',
+  'key',
+  'lease',
+  'members',
+  'members_removed',
+  'meta',
+] as const
 
 /** What `etcdctl snapshot status -w json` prints, with the same field names. */
 export interface SnapshotStatus {
@@ -92,7 +103,14 @@ function* keyBucket(records: Iterable<MvccRecord>): Generator<KeyValue> {
   for (const r of records) {
     const value = r.tombstone
       ? encodeKeyValue({ key: r.key })
-      : encodeKeyValue({ key: r.key, value: r.value, createRevision: r.createRevision ?? r.main, modRevision: r.main, version: r.version ?? 1, lease: r.lease })
+      : encodeKeyValue({
+          key: r.key,
+          value: r.value,
+          createRevision: r.createRevision ?? r.main,
+          modRevision: r.main,
+          version: r.version ?? 1,
+          lease: r.lease,
+        })
     yield [revisionKey(r.main, r.sub ?? 0, r.tombstone ?? false), value]
   }
 }
@@ -118,7 +136,11 @@ export function etcdSnapshotBuckets(input: EtcdSnapshotInput): BucketsInput {
 }
 
 /** Writes an etcd snapshot file: a bbolt file in etcd's layout followed by its sha256. */
-export function writeEtcdSnapshot(path: string, input: EtcdSnapshotInput, opts: WriteOptions = {}): WriteResult & { sha256: Buffer } {
+export function writeEtcdSnapshot(
+  path: string,
+  input: EtcdSnapshotInput,
+  opts: WriteOptions = {},
+): WriteResult & { sha256: Buffer } {
   const result = writeBolt(path, etcdSnapshotBuckets(input), opts)
   return { ...result, sha256: appendTrailer(path) }
 }

@@ -80,7 +80,8 @@ export function encodeKeyValue(kv: {
   bytes(5, kv.value)
   int(6, kv.lease)
   let size = 0
-  for (const [, v] of fields) size += 1 + (typeof v === 'bigint' ? varintSize(v) : varintSize(BigInt(v.length)) + v.length)
+  for (const [, v] of fields)
+    size += 1 + (typeof v === 'bigint' ? varintSize(v) : varintSize(BigInt(v.length)) + v.length)
   const out = Buffer.allocUnsafe(size)
   let off = 0
   for (const [num, v] of fields) {
@@ -97,7 +98,14 @@ export function encodeKeyValue(kv: {
 }
 
 export function decodeKeyValue(b: Buffer): KeyValueRecord {
-  const kv: KeyValueRecord = { key: Buffer.alloc(0), createRevision: 0n, modRevision: 0n, version: 0n, value: Buffer.alloc(0), lease: 0n }
+  const kv: KeyValueRecord = {
+    key: Buffer.alloc(0),
+    createRevision: 0n,
+    modRevision: 0n,
+    version: 0n,
+    value: Buffer.alloc(0),
+    lease: 0n,
+  }
   let i = 0
   const readVarint = (): bigint => {
     let v = 0n

@@ -63,7 +63,8 @@ export class BoltReader {
       this.trailer = undefined
       this.dataSize = src.size
       if (hasChecksum(src.size)) {
-        this.trailer = opts.verifyTrailer === false ? Buffer.from(src.read(src.size - SHA256_SIZE, SHA256_SIZE)) : verifyTrailer(src)
+        this.trailer =
+          opts.verifyTrailer === false ? Buffer.from(src.read(src.size - SHA256_SIZE, SHA256_SIZE)) : verifyTrailer(src)
         this.dataSize = src.size - SHA256_SIZE
       }
       const { meta, page } = this.pickMeta()
@@ -76,7 +77,8 @@ export class BoltReader {
           `bbolt: file is truncated: meta page ${page} (txid ${meta.txid}) spans ${meta.pgid} pages of ${this.pageSize} bytes (${need} bytes), the file has ${this.dataSize}`,
         )
       }
-      if (meta.root.root >= meta.pgid) throw new BoltFormatError(`bbolt: root bucket page ${meta.root.root} is above the high water mark ${meta.pgid}`)
+      if (meta.root.root >= meta.pgid)
+        throw new BoltFormatError(`bbolt: root bucket page ${meta.root.root} is above the high water mark ${meta.pgid}`)
       if (meta.freelist !== PGID_NO_FREELIST && meta.freelist >= meta.pgid) {
         throw new BoltFormatError(`bbolt: freelist page ${meta.freelist} is above the high water mark ${meta.pgid}`)
       }
@@ -113,12 +115,14 @@ export class BoltReader {
   }
 
   private pickMeta(): { meta: Meta; page: 0 | 1 } {
-    if (this.dataSize < 2 * MIN_PAGE_SIZE) throw new BoltFormatError(`bbolt: file size too small (${this.dataSize} bytes)`)
+    if (this.dataSize < 2 * MIN_PAGE_SIZE)
+      throw new BoltFormatError(`bbolt: file size too small (${this.dataSize} bytes)`)
     const m0 = this.metaAt(0)
     let m1: { meta?: Meta; problem?: string } = { problem: 'not found' }
     if (m0.meta) {
       m1 = this.metaAt(m0.meta.pageSize)
-      if (m1.meta && m1.meta.pageSize !== m0.meta.pageSize) m1 = { problem: `page size ${m1.meta.pageSize} differs from meta page 0's ${m0.meta.pageSize}` }
+      if (m1.meta && m1.meta.pageSize !== m0.meta.pageSize)
+        m1 = { problem: `page size ${m1.meta.pageSize} differs from meta page 0's ${m0.meta.pageSize}` }
     } else {
       // Meta page 0 is unusable, so its page size is unknown: look for meta page 1 at each size.
       for (let p = MIN_PAGE_SIZE; p <= MAX_PAGE_SIZE && 2 * p <= this.dataSize; p *= 2) {
@@ -135,23 +139,30 @@ export class BoltReader {
     if (m0.meta) candidates.push({ meta: m0.meta, page: 0 })
     if (m1.meta) candidates.push({ meta: m1.meta, page: 1 })
     if (candidates.length === 0) {
-      throw new BoltFormatError(`bbolt: invalid database: both meta pages are invalid (meta page 0: ${m0.problem}; meta page 1: ${m1.problem})`)
+      throw new BoltFormatError(
+        `bbolt: invalid database: both meta pages are invalid (meta page 0: ${m0.problem}; meta page 1: ${m1.problem})`,
+      )
     }
     candidates.sort((a, b) => (a.meta.txid > b.meta.txid ? -1 : a.meta.txid < b.meta.txid ? 1 : 0))
-    if (2 * candidates[0].meta.pageSize > this.dataSize) throw new BoltFormatError(`bbolt: file size too small (${this.dataSize} bytes)`)
+    if (2 * candidates[0].meta.pageSize > this.dataSize)
+      throw new BoltFormatError(`bbolt: file size too small (${this.dataSize} bytes)`)
     return candidates[0]
   }
 
   /** A page with its overflow pages, checked against the file and the high-water mark. */
   page(id: bigint): Buffer {
-    if (id < 2n || id >= this.meta.pgid) throw new BoltFormatError(`bbolt: page ${id} is out of range (high water mark ${this.meta.pgid})`)
+    if (id < 2n || id >= this.meta.pgid)
+      throw new BoltFormatError(`bbolt: page ${id} is out of range (high water mark ${this.meta.pgid})`)
     const pos = Number(id) * this.pageSize
     let buf = this.src.read(pos, this.pageSize)
     const h = readPageHeader(buf)
     if (h.id !== id) throw new BoltFormatError(`bbolt: page ${id}: header says page ${h.id}`)
     if (h.overflow > 0) {
       const pages = 1 + h.overflow
-      if (id + BigInt(pages) > this.meta.pgid) throw new BoltFormatError(`bbolt: page ${id}: ${h.overflow} overflow pages run past the high water mark ${this.meta.pgid}`)
+      if (id + BigInt(pages) > this.meta.pgid)
+        throw new BoltFormatError(
+          `bbolt: page ${id}: ${h.overflow} overflow pages run past the high water mark ${this.meta.pgid}`,
+        )
       buf = this.src.read(pos, pages * this.pageSize)
     }
     return buf
@@ -230,7 +241,8 @@ export class Bucket {
         }
         return undefined
       }
-      if (!(h.flags & BRANCH_PAGE)) throw new BoltFormatError(`bbolt: page ${id}: expected a branch or leaf page, found ${pageType(h.flags)}`)
+      if (!(h.flags & BRANCH_PAGE))
+        throw new BoltFormatError(`bbolt: page ${id}: expected a branch or leaf page, found ${pageType(h.flags)}`)
       // The last child whose first key is <= key (or the first child).
       const children = branchChildren(p, id)
       let next = children[0].pgid
@@ -245,7 +257,8 @@ export class Bucket {
 }
 
 export function openBucket(db: BoltReader, value: Buffer): Bucket {
-  if (value.length < BUCKET_HEADER_SIZE) throw new BoltFormatError(`bbolt: bucket value of ${value.length} bytes is shorter than a bucket header`)
+  if (value.length < BUCKET_HEADER_SIZE)
+    throw new BoltFormatError(`bbolt: bucket value of ${value.length} bytes is shorter than a bucket header`)
   const header = readBucketHeader(value)
   if (header.root !== 0n) return new Bucket(db, header, undefined)
   const inline = value.subarray(BUCKET_HEADER_SIZE)
@@ -259,15 +272,18 @@ function toBuf(k: string | Buffer): Buffer {
 
 function* leafEntries(p: Buffer, where: string): Generator<Entry> {
   const h = readPageHeader(p)
-  if (!(h.flags & LEAF_PAGE)) throw new BoltFormatError(`bbolt: ${where}: expected a leaf page, found ${pageType(h.flags)}`)
+  if (!(h.flags & LEAF_PAGE))
+    throw new BoltFormatError(`bbolt: ${where}: expected a leaf page, found ${pageType(h.flags)}`)
   for (let i = 0; i < h.count; i++) {
     const el = PAGE_HEADER_SIZE + i * LEAF_ELEMENT_SIZE
-    if (el + LEAF_ELEMENT_SIZE > p.length) throw new BoltFormatError(`bbolt: ${where}: element ${i} lies outside the page`)
+    if (el + LEAF_ELEMENT_SIZE > p.length)
+      throw new BoltFormatError(`bbolt: ${where}: element ${i} lies outside the page`)
     const flags = p.readUInt32LE(el)
     const pos = el + p.readUInt32LE(el + 4)
     const ksize = p.readUInt32LE(el + 8)
     const vsize = p.readUInt32LE(el + 12)
-    if (pos + ksize + vsize > p.length) throw new BoltFormatError(`bbolt: ${where}: element ${i} data lies outside the page`)
+    if (pos + ksize + vsize > p.length)
+      throw new BoltFormatError(`bbolt: ${where}: element ${i} data lies outside the page`)
     yield {
       key: p.subarray(pos, pos + ksize),
       value: p.subarray(pos + ksize, pos + ksize + vsize),
@@ -282,7 +298,8 @@ export function branchChildren(p: Buffer, id: bigint): { key: Buffer; pgid: bigi
   const out: { key: Buffer; pgid: bigint }[] = []
   for (let i = 0; i < h.count; i++) {
     const el = PAGE_HEADER_SIZE + i * BRANCH_ELEMENT_SIZE
-    if (el + BRANCH_ELEMENT_SIZE > p.length) throw new BoltFormatError(`bbolt: page ${id}: element ${i} lies outside the page`)
+    if (el + BRANCH_ELEMENT_SIZE > p.length)
+      throw new BoltFormatError(`bbolt: page ${id}: element ${i} lies outside the page`)
     const pos = el + p.readUInt32LE(el)
     const ksize = p.readUInt32LE(el + 4)
     if (pos + ksize > p.length) throw new BoltFormatError(`bbolt: page ${id}: element ${i} key lies outside the page`)

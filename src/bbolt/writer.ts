@@ -88,7 +88,12 @@ function encodePage(id: number, leaf: boolean, items: readonly Item[], pageSize:
   for (const it of items) bytes += it.key.length + (leaf ? it.value.length : 0)
   const pages = pageSize === undefined ? 1 : Math.ceil(bytes / pageSize)
   const buf = Buffer.alloc(pageSize === undefined ? bytes : pages * pageSize)
-  writePageHeader(buf, { id: BigInt(id), flags: leaf ? LEAF_PAGE : BRANCH_PAGE, count: items.length, overflow: pages - 1 })
+  writePageHeader(buf, {
+    id: BigInt(id),
+    flags: leaf ? LEAF_PAGE : BRANCH_PAGE,
+    count: items.length,
+    overflow: pages - 1,
+  })
   let data = PAGE_HEADER_SIZE + items.length * elementSize
   items.forEach((it, i) => {
     const el = PAGE_HEADER_SIZE + i * elementSize
@@ -228,7 +233,14 @@ class TreeBuilder {
  * Writes one bucket's entries; returns the bucket's value in its parent (header, plus the
  * inline page when the whole bucket fits in a quarter page, as bbolt inlines it).
  */
-function writeBucket(entries: Iterable<KeyValue>, sink: PageSink, alloc: Allocator, pageSize: number, fillPercent: number, where: string): { value: Buffer; count: number } {
+function writeBucket(
+  entries: Iterable<KeyValue>,
+  sink: PageSink,
+  alloc: Allocator,
+  pageSize: number,
+  fillPercent: number,
+  where: string,
+): { value: Buffer; count: number } {
   const maxInline = pageSize / 4
   let buffered: Item[] | undefined = []
   let inlineSize = PAGE_HEADER_SIZE
@@ -241,9 +253,12 @@ function writeBucket(entries: Iterable<KeyValue>, sink: PageSink, alloc: Allocat
     const key = toBuffer(k)
     const value = toBuffer(v)
     if (key.length === 0) throw new Error(`bbolt writer: ${where}: empty key`)
-    if (key.length > MAX_KEY_SIZE) throw new Error(`bbolt writer: ${where}: key of ${key.length} bytes exceeds ${MAX_KEY_SIZE}`)
-    if (value.length > MAX_VALUE_SIZE) throw new Error(`bbolt writer: ${where}: value of ${value.length} bytes exceeds ${MAX_VALUE_SIZE}`)
-    if (prev && Buffer.compare(prev, key) >= 0) throw new Error(`bbolt writer: ${where}: keys out of order (${prev.toString('hex')} then ${key.toString('hex')})`)
+    if (key.length > MAX_KEY_SIZE)
+      throw new Error(`bbolt writer: ${where}: key of ${key.length} bytes exceeds ${MAX_KEY_SIZE}`)
+    if (value.length > MAX_VALUE_SIZE)
+      throw new Error(`bbolt writer: ${where}: value of ${value.length} bytes exceeds ${MAX_VALUE_SIZE}`)
+    if (prev && Buffer.compare(prev, key) >= 0)
+      throw new Error(`bbolt writer: ${where}: keys out of order (${prev.toString('hex')} then ${key.toString('hex')})`)
     key.copy(prevBuf)
     prev = prevBuf.subarray(0, key.length)
     count++
@@ -274,7 +289,8 @@ function writeBucket(entries: Iterable<KeyValue>, sink: PageSink, alloc: Allocat
 
 function build(buckets: BucketsInput, sink: PageSink, opts: WriteOptions): WriteResult {
   const pageSize = opts.pageSize ?? 4096
-  if (!isValidPageSize(pageSize)) throw new Error(`bbolt writer: page size ${pageSize} is not a power of two from 512 to 65536`)
+  if (!isValidPageSize(pageSize))
+    throw new Error(`bbolt writer: page size ${pageSize} is not a power of two from 512 to 65536`)
   const fillPercent = Math.min(1, Math.max(0.1, opts.fillPercent ?? DEFAULT_FILL_PERCENT))
   const txid = BigInt(opts.txid ?? 1)
   if (txid < 1n) throw new Error('bbolt writer: txid must be at least 1')

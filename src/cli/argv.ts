@@ -7,11 +7,24 @@
 
 /** Global flags that take a value when written as `--flag value`. */
 export const GLOBAL_VALUE_FLAGS = new Set([
-  '--endpoints', '--dial-timeout', '--command-timeout', '--keepalive-time', '--keepalive-timeout',
-  '-w', '--write-out', '--cacert', '--cert', '--key', '--user', '--password',
-  '--discovery-srv', '--discovery-srv-name',
+  '--endpoints',
+  '--dial-timeout',
+  '--command-timeout',
+  '--keepalive-time',
+  '--keepalive-timeout',
+  '-w',
+  '--write-out',
+  '--cacert',
+  '--cert',
+  '--key',
+  '--user',
+  '--password',
+  '--discovery-srv',
+  '--discovery-srv-name',
   // etcdctl 3.3's names of --cacert, --cert and --key
-  '--ca-file', '--cert-file', '--key-file',
+  '--ca-file',
+  '--cert-file',
+  '--key-file',
 ])
 
 export function hoistGlobalFlags(argv: string[]): string[] {

@@ -16,24 +16,108 @@ import { stderrColour } from './printer.js'
 export { ExitCode, EtcdctlExit, exitWithError } from '../output/exit-error.js'
 
 export const globalFlags = {
-  endpoints: Flags.string({ description: 'gRPC endpoints', default: '127.0.0.1:2379', env: 'ETCDCTL_ENDPOINTS', helpGroup: 'GLOBAL' }),
-  'dial-timeout': Flags.string({ description: 'dial timeout for client connections', default: '2s', env: 'ETCDCTL_DIAL_TIMEOUT', helpGroup: 'GLOBAL' }),
-  'command-timeout': Flags.string({ description: 'timeout for short running command (excluding dial timeout)', default: '5s', env: 'ETCDCTL_COMMAND_TIMEOUT', helpGroup: 'GLOBAL' }),
-  'keepalive-time': Flags.string({ description: 'keepalive time for client connections', default: '2s', env: 'ETCDCTL_KEEPALIVE_TIME', helpGroup: 'GLOBAL' }),
-  'keepalive-timeout': Flags.string({ description: 'keepalive timeout for client connections', default: '6s', env: 'ETCDCTL_KEEPALIVE_TIMEOUT', helpGroup: 'GLOBAL' }),
-  'write-out': Flags.string({ char: 'w', description: 'set the output format (fields, json, protobuf, simple, table)', default: 'simple', env: 'ETCDCTL_WRITE_OUT', helpGroup: 'GLOBAL' }),
-  hex: Flags.boolean({ description: 'print byte strings as hex encoded strings', env: 'ETCDCTL_HEX', helpGroup: 'GLOBAL' }),
+  endpoints: Flags.string({
+    description: 'gRPC endpoints',
+    default: '127.0.0.1:2379',
+    env: 'ETCDCTL_ENDPOINTS',
+    helpGroup: 'GLOBAL',
+  }),
+  'dial-timeout': Flags.string({
+    description: 'dial timeout for client connections',
+    default: '2s',
+    env: 'ETCDCTL_DIAL_TIMEOUT',
+    helpGroup: 'GLOBAL',
+  }),
+  'command-timeout': Flags.string({
+    description: 'timeout for short running command (excluding dial timeout)',
+    default: '5s',
+    env: 'ETCDCTL_COMMAND_TIMEOUT',
+    helpGroup: 'GLOBAL',
+  }),
+  'keepalive-time': Flags.string({
+    description: 'keepalive time for client connections',
+    default: '2s',
+    env: 'ETCDCTL_KEEPALIVE_TIME',
+    helpGroup: 'GLOBAL',
+  }),
+  'keepalive-timeout': Flags.string({
+    description: 'keepalive timeout for client connections',
+    default: '6s',
+    env: 'ETCDCTL_KEEPALIVE_TIMEOUT',
+    helpGroup: 'GLOBAL',
+  }),
+  'write-out': Flags.string({
+    char: 'w',
+    description: 'set the output format (fields, json, protobuf, simple, table)',
+    default: 'simple',
+    env: 'ETCDCTL_WRITE_OUT',
+    helpGroup: 'GLOBAL',
+  }),
+  hex: Flags.boolean({
+    description: 'print byte strings as hex encoded strings',
+    env: 'ETCDCTL_HEX',
+    helpGroup: 'GLOBAL',
+  }),
   debug: Flags.boolean({ description: 'enable client-side debug logging', env: 'ETCDCTL_DEBUG', helpGroup: 'GLOBAL' }),
-  cacert: Flags.string({ aliases: ['ca-file'], description: 'verify certificates of TLS-enabled secure servers using this CA bundle', env: 'ETCDCTL_CACERT', helpGroup: 'GLOBAL' }),
-  cert: Flags.string({ aliases: ['cert-file'], description: 'identify secure client using this TLS certificate file', env: 'ETCDCTL_CERT', helpGroup: 'GLOBAL' }),
-  key: Flags.string({ aliases: ['key-file'], description: 'identify secure client using this TLS key file', env: 'ETCDCTL_KEY', helpGroup: 'GLOBAL' }),
-  'insecure-skip-tls-verify': Flags.boolean({ description: 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)', env: 'ETCDCTL_INSECURE_SKIP_TLS_VERIFY', helpGroup: 'GLOBAL' }),
-  'insecure-transport': Flags.boolean({ description: 'disable transport security for client connections', default: true, allowNo: true, env: 'ETCDCTL_INSECURE_TRANSPORT', helpGroup: 'GLOBAL' }),
-  'insecure-discovery': Flags.boolean({ description: 'accept insecure SRV records describing cluster endpoints', default: true, allowNo: true, env: 'ETCDCTL_INSECURE_DISCOVERY', helpGroup: 'GLOBAL' }),
-  'discovery-srv': Flags.string({ char: 'd', description: 'domain name to query for SRV records describing cluster endpoints', env: 'ETCDCTL_DISCOVERY_SRV', helpGroup: 'GLOBAL' }),
-  'discovery-srv-name': Flags.string({ description: 'service name to query when using DNS discovery', env: 'ETCDCTL_DISCOVERY_SRV_NAME', helpGroup: 'GLOBAL' }),
-  user: Flags.string({ description: 'username[:password] for authentication (prompt if password is not supplied)', env: 'ETCDCTL_USER', helpGroup: 'GLOBAL' }),
-  password: Flags.string({ description: 'password for authentication (if this option is used, --user option shouldn\'t include password)', env: 'ETCDCTL_PASSWORD', helpGroup: 'GLOBAL' }),
+  cacert: Flags.string({
+    aliases: ['ca-file'],
+    description: 'verify certificates of TLS-enabled secure servers using this CA bundle',
+    env: 'ETCDCTL_CACERT',
+    helpGroup: 'GLOBAL',
+  }),
+  cert: Flags.string({
+    aliases: ['cert-file'],
+    description: 'identify secure client using this TLS certificate file',
+    env: 'ETCDCTL_CERT',
+    helpGroup: 'GLOBAL',
+  }),
+  key: Flags.string({
+    aliases: ['key-file'],
+    description: 'identify secure client using this TLS key file',
+    env: 'ETCDCTL_KEY',
+    helpGroup: 'GLOBAL',
+  }),
+  'insecure-skip-tls-verify': Flags.boolean({
+    description:
+      'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)',
+    env: 'ETCDCTL_INSECURE_SKIP_TLS_VERIFY',
+    helpGroup: 'GLOBAL',
+  }),
+  'insecure-transport': Flags.boolean({
+    description: 'disable transport security for client connections',
+    default: true,
+    allowNo: true,
+    env: 'ETCDCTL_INSECURE_TRANSPORT',
+    helpGroup: 'GLOBAL',
+  }),
+  'insecure-discovery': Flags.boolean({
+    description: 'accept insecure SRV records describing cluster endpoints',
+    default: true,
+    allowNo: true,
+    env: 'ETCDCTL_INSECURE_DISCOVERY',
+    helpGroup: 'GLOBAL',
+  }),
+  'discovery-srv': Flags.string({
+    char: 'd',
+    description: 'domain name to query for SRV records describing cluster endpoints',
+    env: 'ETCDCTL_DISCOVERY_SRV',
+    helpGroup: 'GLOBAL',
+  }),
+  'discovery-srv-name': Flags.string({
+    description: 'service name to query when using DNS discovery',
+    env: 'ETCDCTL_DISCOVERY_SRV_NAME',
+    helpGroup: 'GLOBAL',
+  }),
+  user: Flags.string({
+    description: 'username[:password] for authentication (prompt if password is not supplied)',
+    env: 'ETCDCTL_USER',
+    helpGroup: 'GLOBAL',
+  }),
+  password: Flags.string({
+    description: "password for authentication (if this option is used, --user option shouldn't include password)",
+    env: 'ETCDCTL_PASSWORD',
+    helpGroup: 'GLOBAL',
+  }),
 }
 
 export type GlobalFlags = {
@@ -53,7 +137,11 @@ export type GlobalFlags = {
 
 export function durationFlag(name: string, text: string): number {
   const ms = parseGoDuration(text)
-  if (ms === undefined) throw exitWithError(ExitCode.Error, `invalid argument "${text}" for "--${name}" flag: time: invalid duration "${text}"`)
+  if (ms === undefined)
+    throw exitWithError(
+      ExitCode.Error,
+      `invalid argument "${text}" for "--${name}" flag: time: invalid duration "${text}"`,
+    )
   return ms
 }
 
@@ -61,7 +149,10 @@ export function durationFlag(name: string, text: string): number {
  * pflag accepts `--flag=true` / `--flag=false` for booleans; oclif accepts only `--flag`.
  * Rewrites those forms for the command's boolean flags before oclif parses them.
  */
-export function normalizeBooleanFlags(argv: string[], flags: Record<string, { type: string; char?: string }>): string[] {
+export function normalizeBooleanFlags(
+  argv: string[],
+  flags: Record<string, { type: string; char?: string }>,
+): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -97,17 +188,30 @@ export abstract class ClientCommand extends Command {
 
   /** Connects with the global flags (etcdctl's mustClientFromCmd). */
   protected async connect(g: GlobalFlags): Promise<EtcdClient> {
-    this.client = await this.connectTo(g, g.endpoints.split(',').map((s) => s.trim()).filter(Boolean))
+    this.client = await this.connectTo(
+      g,
+      g.endpoints
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     return this.client
   }
 
   /** --endpoints, or with `cluster` every member's client URLs from the member list (etcdctl's --cluster). */
   protected async targetEndpoints(g: GlobalFlags, cluster: boolean): Promise<string[]> {
-    if (!cluster) return g.endpoints.split(',').map((s) => s.trim()).filter(Boolean)
+    if (!cluster)
+      return g.endpoints
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     try {
       return await clusterEndpoints(await this.connect(g), this.commandTimeout(g))
     } catch (err) {
-      throw exitWithError(ExitCode.Error, `failed to fetch endpoints from etcd cluster member list: ${(err as Error).message}`)
+      throw exitWithError(
+        ExitCode.Error,
+        `failed to fetch endpoints from etcd cluster member list: ${(err as Error).message}`,
+      )
     }
   }
 
@@ -125,7 +229,6 @@ export abstract class ClientCommand extends Command {
       throw err instanceof TlsFileError ? exitWithError(ExitCode.BadArgs, err.message) : err
     })
   }
-
 
   protected commandTimeout(g: GlobalFlags): number {
     return durationFlag('command-timeout', g['command-timeout'])

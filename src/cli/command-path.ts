@@ -110,7 +110,13 @@ export function resolveCommandPath(argv: string[], commands: CommandEntry[]): Re
     const next = findNext(node, arg)
     if (!next && node.runnable) break
     if (!next) {
-      if (path.length === 0) return { error: unknownCommandError(arg, node.children.filter((c) => c.real && !c.hidden).map((c) => c.name)) }
+      if (path.length === 0)
+        return {
+          error: unknownCommandError(
+            arg,
+            node.children.filter((c) => c.real && !c.hidden).map((c) => c.name),
+          ),
+        }
       return { argv: path }
     }
     path.push(next.name)

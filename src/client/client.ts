@@ -41,7 +41,10 @@ export interface Method<Req, Res> {
 }
 
 export class ClientError extends Error {
-  constructor(message: string, readonly code: number = grpc.status.UNKNOWN) {
+  constructor(
+    message: string,
+    readonly code: number = grpc.status.UNKNOWN,
+  ) {
     super(message)
     this.name = 'ClientError'
   }
@@ -166,7 +169,12 @@ export class EtcdClient {
   duplex<Req, Res>(method: Method<Req, Res>): grpc.ClientDuplexStream<Req, Res> {
     const metadata = new grpc.Metadata()
     if (this.pendingDial) metadata.setOptions({ waitForReady: true })
-    return this.channel(this.active).makeBidiStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata)
+    return this.channel(this.active).makeBidiStreamRequest<Req, Res>(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      metadata,
+    )
   }
 
   get endpoint(): string {
@@ -182,6 +190,7 @@ export class EtcdClient {
 
 export function toClientError(err: grpc.ServiceError, tlsReason?: string): ClientError {
   if (err.code === grpc.status.DEADLINE_EXCEEDED) return new ClientError(DEADLINE_EXCEEDED, err.code)
-  if (err.code === grpc.status.UNAVAILABLE && tlsReason) return new ClientError(`${DEADLINE_EXCEEDED}: ${tlsReason}`, err.code)
+  if (err.code === grpc.status.UNAVAILABLE && tlsReason)
+    return new ClientError(`${DEADLINE_EXCEEDED}: ${tlsReason}`, err.code)
   return new ClientError(err.details || err.message, err.code)
 }

@@ -28,7 +28,11 @@ export async function endpointStatus(client: EtcdClient, timeoutMs: number): Pro
 }
 
 /** Reads the key "health": the endpoint is healthy when that succeeds (or is refused by auth). */
-export async function endpointHealth(endpoint: string, connect: () => Promise<EtcdClient>, timeoutMs: number): Promise<EndpointHealth> {
+export async function endpointHealth(
+  endpoint: string,
+  connect: () => Promise<EtcdClient>,
+  timeoutMs: number,
+): Promise<EndpointHealth> {
   let client: EtcdClient | undefined
   try {
     client = await connect()

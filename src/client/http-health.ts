@@ -10,11 +10,16 @@ import { loadClientTls, type ClientTlsFiles } from './tls-material.js'
 function goNetError(url: URL, err: NodeJS.ErrnoException): string {
   const addr = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`
   switch (err.code) {
-    case 'ECONNREFUSED': return `dial tcp ${addr}: connect: connection refused`
-    case 'ENOTFOUND': return `dial tcp: lookup ${url.hostname}: no such host`
-    case 'ETIMEDOUT': return `dial tcp ${addr}: i/o timeout`
-    case 'ECONNRESET': return 'EOF'
-    default: return err.message
+    case 'ECONNREFUSED':
+      return `dial tcp ${addr}: connect: connection refused`
+    case 'ENOTFOUND':
+      return `dial tcp: lookup ${url.hostname}: no such host`
+    case 'ETIMEDOUT':
+      return `dial tcp ${addr}: i/o timeout`
+    case 'ECONNRESET':
+      return 'EOF'
+    default:
+      return err.message
   }
 }
 
@@ -33,7 +38,10 @@ export function getHealth(clientURL: string, tls: ClientTlsFiles, timeoutMs: num
     let req: http.ClientRequest
     if (url.protocol === 'https:') {
       const m = loadClientTls(tls)
-      req = https.get(url, { secureContext: m.secureContext, rejectUnauthorized: !m.skipVerify } as https.RequestOptions)
+      req = https.get(url, {
+        secureContext: m.secureContext,
+        rejectUnauthorized: !m.skipVerify,
+      } as https.RequestOptions)
     } else if (url.protocol === 'http:') {
       req = http.get(url)
     } else {

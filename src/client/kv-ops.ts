@@ -36,7 +36,10 @@ export interface RangeOptions {
 }
 
 /** Applies etcdctl's key rules: an empty key with --prefix or --from-key means "\0". */
-function keyAndEnd(key: string, o: { rangeEnd?: string; prefix?: boolean; fromKey?: boolean }): { key: Buffer; range_end?: Buffer } {
+function keyAndEnd(
+  key: string,
+  o: { rangeEnd?: string; prefix?: boolean; fromKey?: boolean },
+): { key: Buffer; range_end?: Buffer } {
   let k = Buffer.from(key)
   let end: Buffer | undefined = o.rangeEnd !== undefined ? Buffer.from(o.rangeEnd) : undefined
   if (o.prefix) {

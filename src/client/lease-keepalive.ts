@@ -18,7 +18,12 @@ export interface KeepAliveOptions {
 
 type Stream = ClientDuplexStream<LeaseKeepAliveRequestInit, LeaseKeepAliveResponse>
 
-export function keepAlive(client: EtcdClient, id: bigint, onResponse: (r: LeaseKeepAliveResponse) => void, o: KeepAliveOptions): Promise<void> {
+export function keepAlive(
+  client: EtcdClient,
+  id: bigint,
+  onResponse: (r: LeaseKeepAliveResponse) => void,
+  o: KeepAliveOptions,
+): Promise<void> {
   const now = o.now ?? Date.now
   let nextSend = now()
   let deadline = now() + o.firstTimeoutMs

@@ -4,7 +4,11 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import {
-  LeaseService, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
+  LeaseService,
+  type LeaseGrantResponse,
+  type LeaseKeepAliveResponse,
+  type LeaseLeasesResponse,
+  type LeaseRevokeResponse,
   type LeaseTimeToLiveResponse,
 } from '../gen/etcdserverpb.js'
 import { Errors } from '../errors/rpctypes.js'
@@ -39,7 +43,8 @@ export async function keepAliveOnce(client: EtcdClient, id: bigint): Promise<Lea
       return r
     } catch (err) {
       const code = (err as ClientError).code
-      if (!(err instanceof ClientError) || (code !== grpc.status.UNAVAILABLE && code !== grpc.status.INTERNAL)) throw err
+      if (!(err instanceof ClientError) || (code !== grpc.status.UNAVAILABLE && code !== grpc.status.INTERNAL))
+        throw err
       await new Promise((r) => setTimeout(r, RETRY_CONN_WAIT_MS))
     }
   }

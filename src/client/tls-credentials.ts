@@ -70,7 +70,11 @@ export function handshake(socket: Socket, host: string, m: ClientTlsMaterial, si
     const record = (code: string, message: string, ours = false): TlsFailure => {
       const serverCert = sock.getPeerCertificate(true) as DetailedPeerCertificate | null
       const f: TlsFailure = {
-        code, message, host, at: new Date(), serverSpokeTls: spokeTls || handshakeDone,
+        code,
+        message,
+        host,
+        at: new Date(),
+        serverSpokeTls: spokeTls || handshakeDone,
         stage: ours ? 'server-certificate' : handshakeDone ? 'after-handshake' : 'handshake',
         serverCert: serverCert && serverCert.raw ? serverCert : undefined,
       }
@@ -95,7 +99,15 @@ export function handshake(socket: Socket, host: string, m: ClientTlsMaterial, si
       if (!settled || code.startsWith('ERR_SSL_')) fail(record(code, err.message))
     })
     sock.once('close', () => {
-      if (!settled) fail(record('ECONNRESET', handshakeDone ? 'the server closed the connection after the TLS handshake' : 'the server closed the connection during the TLS handshake'))
+      if (!settled)
+        fail(
+          record(
+            'ECONNRESET',
+            handshakeDone
+              ? 'the server closed the connection after the TLS handshake'
+              : 'the server closed the connection during the TLS handshake',
+          ),
+        )
     })
     sock.once('secureConnect', () => {
       handshakeDone = true
@@ -114,7 +126,11 @@ export function handshake(socket: Socket, host: string, m: ClientTlsMaterial, si
 
 /** Channel credentials for one endpoint: TLS to `host` with `material`, failures reported to `sink`. */
 export class RecordingTlsCredentials extends grpc.ChannelCredentials {
-  constructor(private readonly host: string, private readonly material: ClientTlsMaterial, private readonly sink: FailureSink) {
+  constructor(
+    private readonly host: string,
+    private readonly material: ClientTlsMaterial,
+    private readonly sink: FailureSink,
+  ) {
     super()
   }
 
@@ -126,10 +142,17 @@ export class RecordingTlsCredentials extends grpc.ChannelCredentials {
     return other === this
   }
 
-  override _createSecureConnector(_target: grpc.experimental.GrpcUri, _options: grpc.ChannelOptions, callCredentials?: grpc.CallCredentials): grpc.experimental.SecureConnector {
+  override _createSecureConnector(
+    _target: grpc.experimental.GrpcUri,
+    _options: grpc.ChannelOptions,
+    callCredentials?: grpc.CallCredentials,
+  ): grpc.experimental.SecureConnector {
     const creds = callCredentials ?? grpc.CallCredentials.createEmpty()
     return {
-      connect: async (socket: Socket) => ({ socket: await handshake(socket, this.host, this.material, this.sink), secure: true }),
+      connect: async (socket: Socket) => ({
+        socket: await handshake(socket, this.host, this.material, this.sink),
+        secure: true,
+      }),
       waitForReady: async () => {},
       getCallCredentials: () => creds,
       destroy: () => {},

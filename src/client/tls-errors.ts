@@ -11,11 +11,21 @@ import type { ClientTlsMaterial } from './tls-material.js'
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
 const ANY_EKU = '2.5.29.37.0'
-const EKU_NAMES: Record<string, string> = { '1.3.6.1.5.5.7.3.1': 'server auth', [CLIENT_AUTH]: 'client auth', '1.3.6.1.5.5.7.3.3': 'code signing', '1.3.6.1.5.5.7.3.4': 'email protection' }
+const EKU_NAMES: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'server auth',
+  [CLIENT_AUTH]: 'client auth',
+  '1.3.6.1.5.5.7.3.3': 'code signing',
+  '1.3.6.1.5.5.7.3.4': 'email protection',
+}
 
 const UNKNOWN_AUTHORITY = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
 ])
 
 /** Go's names for TLS alerts (crypto/tls alert.go), by the words in OpenSSL's error code. */
@@ -37,7 +47,17 @@ const ALERTS: Record<string, string> = {
 }
 
 /** Alerts a server sends when it does not accept the client's certificate (or its absence). */
-const CLIENT_CERT_ALERTS = new Set(['bad certificate', 'unsupported certificate', 'revoked certificate', 'expired certificate', 'unknown certificate', 'unknown certificate authority', 'certificate required', 'handshake failure', 'access denied'])
+const CLIENT_CERT_ALERTS = new Set([
+  'bad certificate',
+  'unsupported certificate',
+  'revoked certificate',
+  'expired certificate',
+  'unknown certificate',
+  'unknown certificate authority',
+  'certificate required',
+  'handshake failure',
+  'access denied',
+])
 
 /** Go's time format in x509 errors: RFC 3339 in UTC, whole seconds. */
 export function goTime(d: Date): string {
@@ -48,12 +68,15 @@ export function goTime(d: Date): string {
 export function nameText(name: PeerCertificate['subject'] | string | undefined): string {
   if (name === undefined) return ''
   if (typeof name === 'string') return name.split('\n').join(',')
-  return Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(',')
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(',')
 }
 
 /** `remote error: tls: bad certificate` for an OpenSSL alert code, else undefined. */
 export function remoteAlert(code: string): string | undefined {
-  const m = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code) ?? /^ERR_SSL_TLSV1_(UNRECOGNIZED_NAME)$/.exec(code)
+  const m =
+    /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code) ?? /^ERR_SSL_TLSV1_(UNRECOGNIZED_NAME)$/.exec(code)
   if (!m) return undefined
   const words = ALERTS[m[1]] ?? m[1].toLowerCase().replace(/_/g, ' ')
   return `remote error: tls: ${words}`
@@ -69,9 +92,11 @@ export function hostnameError(host: string, cert: PeerCertificate): string {
   const sans = (cert.subjectaltname ?? '').split(', ').filter(Boolean)
   const ips = sans.filter((s) => s.startsWith('IP Address:')).map((s) => s.slice('IP Address:'.length))
   const dns = sans.filter((s) => s.startsWith('DNS:')).map((s) => s.slice('DNS:'.length))
-  if (sans.length === 0 && cert.subject?.CN === host) return 'x509: certificate relies on legacy Common Name field, use SANs instead'
+  if (sans.length === 0 && cert.subject?.CN === host)
+    return 'x509: certificate relies on legacy Common Name field, use SANs instead'
   const wantIp = isIP(host) !== 0
-  if (wantIp && ips.length === 0) return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`
+  if (wantIp && ips.length === 0)
+    return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`
   const valid = (wantIp ? ips : dns).join(', ')
   if (valid === '') return `x509: certificate is not valid for any names, but wanted to match ${host}`
   return `x509: certificate is valid for ${valid}, not ${host}`
@@ -94,8 +119,11 @@ function serverCertificateReason(f: TlsFailure, m: ClientTlsMaterial): string {
   if (UNKNOWN_AUTHORITY.has(f.code)) {
     const base = 'x509: certificate signed by unknown authority'
     if (!cert) return base
-    if (f.code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return `${base} (the server's certificate ${subject} is self-signed: pass it with --cacert, or use --insecure-skip-tls-verify for tests)`
-    const where = m.files.caFile ? `which --cacert ${m.files.caFile} does not contain` : 'which is not among the system\'s trusted CAs: pass that CA with --cacert'
+    if (f.code === 'DEPTH_ZERO_SELF_SIGNED_CERT')
+      return `${base} (the server's certificate ${subject} is self-signed: pass it with --cacert, or use --insecure-skip-tls-verify for tests)`
+    const where = m.files.caFile
+      ? `which --cacert ${m.files.caFile} does not contain`
+      : "which is not among the system's trusted CAs: pass that CA with --cacert"
     return `${base} (the server's certificate ${subject} is issued by "${nameText(cert.issuer)}", ${where})`
   }
   if (f.code === 'CERT_HAS_EXPIRED' || f.code === 'CERT_NOT_YET_VALID') {
@@ -106,7 +134,8 @@ function serverCertificateReason(f: TlsFailure, m: ClientTlsMaterial): string {
   if (f.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && cert) {
     return `${hostnameError(f.host, cert)} (connect to a name or address in the server's certificate, or reissue it with ${f.host} among its hosts)`
   }
-  if (f.code === 'INVALID_PURPOSE') return `x509: certificate specifies an incompatible key usage (the server's certificate ${subject} is not for server auth)`
+  if (f.code === 'INVALID_PURPOSE')
+    return `x509: certificate specifies an incompatible key usage (the server's certificate ${subject} is not for server auth)`
   if (f.code === 'CERT_REVOKED') return `x509: certificate revoked (the server's certificate ${subject})`
   return `tls: failed to verify certificate: ${f.message}`
 }
@@ -141,7 +170,11 @@ function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
 /** The server refused us, broke off, or is not a TLS server. */
 function handshakeReason(f: TlsFailure, m: ClientTlsMaterial): string {
   const alert = remoteAlert(f.code)
-  if (f.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || f.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || (!f.serverSpokeTls && !alert)) {
+  if (
+    f.code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    f.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' ||
+    (!f.serverSpokeTls && !alert)
+  ) {
     return 'tls: first record does not look like a TLS handshake (the server does not answer in TLS: use an http:// endpoint, or leave out --cacert, --cert and --key)'
   }
   const words = alert?.slice('remote error: tls: '.length)
@@ -150,7 +183,10 @@ function handshakeReason(f: TlsFailure, m: ClientTlsMaterial): string {
   if (!m.clientCert) {
     return `${alert ?? 'the server closed the connection during the TLS handshake'} (the server requires a client certificate: pass --cert and --key)`
   }
-  const diagnosis = words === 'unknown certificate authority' ? 'x509: certificate signed by unknown authority' : diagnoseClientCert(m, f.at)
+  const diagnosis =
+    words === 'unknown certificate authority'
+      ? 'x509: certificate signed by unknown authority'
+      : diagnoseClientCert(m, f.at)
   const head = `tls: the server refused client certificate ${m.files.certFile} (${alert ?? 'it closed the connection during the TLS handshake'})`
   return diagnosis ? `${head}: ${diagnosis}` : head
 }

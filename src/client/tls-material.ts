@@ -38,14 +38,22 @@ function read(file: string): Buffer {
     return fs.readFileSync(file)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file or directory'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.code === 'EISDIR'
+            ? 'is a directory'
+            : e.message
     throw new TlsFileError(`open ${file}: ${why}`)
   }
 }
 
 function certificates(pem: Buffer, file: string): X509Certificate[] {
   const blocks = pem.toString('latin1').match(CERT_BLOCK) ?? []
-  if (blocks.length === 0) throw new TlsFileError(`${file}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`)
+  if (blocks.length === 0)
+    throw new TlsFileError(`${file}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`)
   return blocks.map((b) => {
     try {
       return new X509Certificate(b)
@@ -58,7 +66,8 @@ function certificates(pem: Buffer, file: string): X509Certificate[] {
 /** Reads the files (synchronously: this runs once, before any request). */
 export function loadClientTls(files: ClientTlsFiles): ClientTlsMaterial {
   const { caFile, certFile, keyFile } = files
-  if (!!certFile !== !!keyFile) throw new TlsFileError(`KeyFile and CertFile must both be present[key: ${keyFile ?? ''}, cert: ${certFile ?? ''}]`)
+  if (!!certFile !== !!keyFile)
+    throw new TlsFileError(`KeyFile and CertFile must both be present[key: ${keyFile ?? ''}, cert: ${certFile ?? ''}]`)
   const ca = caFile ? read(caFile) : undefined
   const caCerts = ca && caFile ? certificates(ca, caFile) : []
   let clientCert: X509Certificate | undefined

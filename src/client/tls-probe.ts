@@ -8,7 +8,13 @@ import tls from 'node:tls'
 /** true: the server answered a TLS ClientHello in TLS (handshake, or an alert). */
 export function speaksTls(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = tls.connect({ host, port, servername: isIP(host) === 0 ? host : undefined, rejectUnauthorized: false, ALPNProtocols: ['h2'] })
+    const sock = tls.connect({
+      host,
+      port,
+      servername: isIP(host) === 0 ? host : undefined,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2'],
+    })
     let answered = false
     const done = (yes: boolean) => {
       clearTimeout(timer)

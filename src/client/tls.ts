@@ -24,10 +24,17 @@ export class EndpointSecurity {
   private lastFailure?: TlsFailure
   private creds?: grpc.ChannelCredentials
 
-  constructor(readonly target: string, readonly secure: boolean, private readonly material: ClientTlsMaterial | undefined) {}
+  constructor(
+    readonly target: string,
+    readonly secure: boolean,
+    private readonly material: ClientTlsMaterial | undefined,
+  ) {}
 
   /** For all endpoints of a client: the TLS files are read once, and only if some endpoint uses TLS. */
-  static forEndpoints(eps: { target: string; secure: boolean }[], files: ClientTlsFiles | undefined): EndpointSecurity[] {
+  static forEndpoints(
+    eps: { target: string; secure: boolean }[],
+    files: ClientTlsFiles | undefined,
+  ): EndpointSecurity[] {
     const material = eps.some((e) => e.secure) ? loadClientTls(files ?? {}) : undefined
     return eps.map((e) => new EndpointSecurity(e.target, e.secure, material))
   }
@@ -35,9 +42,10 @@ export class EndpointSecurity {
   credentials(): grpc.ChannelCredentials {
     if (!this.creds) {
       const host = splitTarget(this.target)?.host ?? 'localhost'
-      this.creds = this.secure && this.material
-        ? new RecordingTlsCredentials(host, this.material, (f) => (this.lastFailure = f))
-        : grpc.credentials.createInsecure()
+      this.creds =
+        this.secure && this.material
+          ? new RecordingTlsCredentials(host, this.material, (f) => (this.lastFailure = f))
+          : grpc.credentials.createInsecure()
     }
     return this.creds
   }
@@ -59,11 +67,16 @@ export class EndpointSecurity {
 }
 
 /** "context deadline exceeded", followed by each endpoint's TLS reason when there is one. */
-export async function dialFailureMessage(base: string, endpoints: { name: string; security: EndpointSecurity }[]): Promise<string> {
-  const reasons = await Promise.all(endpoints.map(async (e) => {
-    const r = await e.security.dialFailureReason().catch(() => undefined)
-    return r === undefined ? undefined : `${e.name}: ${r}`
-  }))
+export async function dialFailureMessage(
+  base: string,
+  endpoints: { name: string; security: EndpointSecurity }[],
+): Promise<string> {
+  const reasons = await Promise.all(
+    endpoints.map(async (e) => {
+      const r = await e.security.dialFailureReason().catch(() => undefined)
+      return r === undefined ? undefined : `${e.name}: ${r}`
+    }),
+  )
   const found = reasons.filter((r): r is string => r !== undefined)
   return found.length === 0 ? base : `${base}: ${found.join('; ')}`
 }

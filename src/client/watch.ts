@@ -17,7 +17,12 @@
  * stream stops reading from the server (which then holds events back) until they shrink.
  */
 import * as grpc from '@grpc/grpc-js'
-import { WatchService, type WatchCreateRequestInit, type WatchRequestInit, type WatchResponse } from '../gen/etcdserverpb.js'
+import {
+  WatchService,
+  type WatchCreateRequestInit,
+  type WatchRequestInit,
+  type WatchResponse,
+} from '../gen/etcdserverpb.js'
 import type { Event } from '../gen/mvccpb.js'
 import { ClientError, toClientError, type EtcdClient } from './client.js'
 
@@ -98,7 +103,8 @@ export class Watch implements AsyncIterable<WatchResponse> {
       this.fragments = []
     }
     if (r.events.length > 0) this.nextRev = r.events[r.events.length - 1].kv!.mod_revision + 1
-    else if (!r.canceled && r.compact_revision === 0 && r.header) this.nextRev = Math.max(this.nextRev, r.header.revision + 1)
+    else if (!r.canceled && r.compact_revision === 0 && r.header)
+      this.nextRev = Math.max(this.nextRev, r.header.revision + 1)
     this.push({ response: r })
   }
 
@@ -309,7 +315,16 @@ export class WatchSession {
   private halt(err: ClientError): void {
     this.call = undefined
     for (const w of [...this.watches]) {
-      this.end(w, { header: undefined, watch_id: w.id, created: false, canceled: true, compact_revision: 0, cancel_reason: err.message, fragment: false, events: [] })
+      this.end(w, {
+        header: undefined,
+        watch_id: w.id,
+        created: false,
+        canceled: true,
+        compact_revision: 0,
+        cancel_reason: err.message,
+        fragment: false,
+        events: [],
+      })
     }
     this.close()
   }

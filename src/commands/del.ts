@@ -19,7 +19,9 @@ export default class Del extends ClientCommand {
   static override flags = {
     prefix: Flags.boolean({ description: 'delete keys with matching prefix' }),
     'prev-kv': Flags.boolean({ description: 'return deleted key-value pairs' }),
-    'from-key': Flags.boolean({ description: 'delete keys that are greater than or equal to the given key using byte compare' }),
+    'from-key': Flags.boolean({
+      description: 'delete keys that are greater than or equal to the given key using byte compare',
+    }),
   }
 
   async run(): Promise<void> {
@@ -27,11 +29,25 @@ export default class Del extends ClientCommand {
     const args = argv as string[]
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
-    if (args.length === 0 || args.length > 2) throw exitWithError(ExitCode.BadArgs, 'del command needs one argument as key and an optional argument as range_end')
-    if (flags.prefix && flags['from-key']) throw exitWithError(ExitCode.BadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one')
-    if (args.length > 1 && (flags.prefix || flags['from-key'])) throw exitWithError(ExitCode.BadArgs, 'too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
+    if (args.length === 0 || args.length > 2)
+      throw exitWithError(
+        ExitCode.BadArgs,
+        'del command needs one argument as key and an optional argument as range_end',
+      )
+    if (flags.prefix && flags['from-key'])
+      throw exitWithError(ExitCode.BadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one')
+    if (args.length > 1 && (flags.prefix || flags['from-key']))
+      throw exitWithError(
+        ExitCode.BadArgs,
+        'too many arguments, only accept one argument when `--prefix` or `--from-key` is set',
+      )
     const client = await this.connect(g)
-    const req = deleteRequest(args[0], { rangeEnd: args[1], prefix: flags.prefix, fromKey: flags['from-key'], prevKv: flags['prev-kv'] })
+    const req = deleteRequest(args[0], {
+      rangeEnd: args[1],
+      prefix: flags.prefix,
+      fromKey: flags['from-key'],
+      prevKv: flags['prev-kv'],
+    })
     const res = await client.call(KVService.DeleteRange, req, this.commandTimeout(g))
     this.emit(printer.del(res))
   }

@@ -5,7 +5,14 @@ import { KVService } from '../gen/etcdserverpb.js'
 import { rangeRequest, SortOrder, SortTarget } from '../client/kv-ops.js'
 
 const ORDERS: Record<string, number> = { ASCEND: SortOrder.ASCEND, DESCEND: SortOrder.DESCEND, '': SortOrder.NONE }
-const TARGETS: Record<string, number> = { CREATE: SortTarget.CREATE, KEY: SortTarget.KEY, MODIFY: SortTarget.MOD, VALUE: SortTarget.VALUE, VERSION: SortTarget.VERSION, '': SortTarget.KEY }
+const TARGETS: Record<string, number> = {
+  CREATE: SortTarget.CREATE,
+  KEY: SortTarget.KEY,
+  MODIFY: SortTarget.MOD,
+  VALUE: SortTarget.VALUE,
+  VERSION: SortTarget.VERSION,
+  '': SortTarget.KEY,
+}
 
 export default class Get extends ClientCommand {
   static override summary = 'Gets the key or a range of keys'
@@ -15,7 +22,7 @@ export default class Get extends ClientCommand {
     '<%= config.bin %> get foo foo3',
     '<%= config.bin %> get --prefix foo',
     '<%= config.bin %> get --from-key b',
-    '<%= config.bin %> get --prefix --keys-only \'\'',
+    "<%= config.bin %> get --prefix --keys-only ''",
     '<%= config.bin %> get foo --rev=4 -w json',
     '<%= config.bin %> get foo --print-value-only',
   ]
@@ -27,7 +34,9 @@ export default class Get extends ClientCommand {
     'sort-by': Flags.string({ description: 'Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION', default: '' }),
     limit: Flags.string({ description: 'Maximum number of results', default: '0' }),
     prefix: Flags.boolean({ description: 'Get keys with matching prefix' }),
-    'from-key': Flags.boolean({ description: 'Get keys that are greater than or equal to the given key using byte compare' }),
+    'from-key': Flags.boolean({
+      description: 'Get keys that are greater than or equal to the given key using byte compare',
+    }),
     rev: Flags.string({ description: 'Specify the kv revision', default: '0' }),
     'keys-only': Flags.boolean({ description: 'Get only the keys' }),
     'count-only': Flags.boolean({ description: 'Get only the count' }),
@@ -41,14 +50,29 @@ export default class Get extends ClientCommand {
     const printer = printerFor(g)
     const limit = parseIntFlag('limit', flags.limit)
     const rev = parseIntFlag('rev', flags.rev)
-    if (args.length === 0) throw exitWithError(ExitCode.BadArgs, 'get command needs one argument as key and an optional argument as range_end')
-    if (flags.prefix && flags['from-key']) throw exitWithError(ExitCode.BadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one')
-    if (flags['count-only'] && g['write-out'] !== 'fields') throw exitWithError(ExitCode.BadArgs, '--count-only is only for `--write-out=fields`')
-    if (flags['keys-only'] && flags['count-only']) throw exitWithError(ExitCode.InvalidInput, '`--keys-only` and `--count-only` cannot be set at the same time, choose one')
+    if (args.length === 0)
+      throw exitWithError(
+        ExitCode.BadArgs,
+        'get command needs one argument as key and an optional argument as range_end',
+      )
+    if (flags.prefix && flags['from-key'])
+      throw exitWithError(ExitCode.BadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one')
+    if (flags['count-only'] && g['write-out'] !== 'fields')
+      throw exitWithError(ExitCode.BadArgs, '--count-only is only for `--write-out=fields`')
+    if (flags['keys-only'] && flags['count-only'])
+      throw exitWithError(
+        ExitCode.InvalidInput,
+        '`--keys-only` and `--count-only` cannot be set at the same time, choose one',
+      )
     let serializable = false
     if (flags.consistency === 's') serializable = true
-    else if (flags.consistency !== 'l') throw exitWithError(ExitCode.BadFeature, `unknown consistency flag "${flags.consistency}"`)
-    if (args.length > 1 && (flags.prefix || flags['from-key'])) throw exitWithError(ExitCode.BadArgs, 'too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
+    else if (flags.consistency !== 'l')
+      throw exitWithError(ExitCode.BadFeature, `unknown consistency flag "${flags.consistency}"`)
+    if (args.length > 1 && (flags.prefix || flags['from-key']))
+      throw exitWithError(
+        ExitCode.BadArgs,
+        'too many arguments, only accept one argument when `--prefix` or `--from-key` is set',
+      )
     const order = ORDERS[flags.order.toUpperCase()]
     if (order === undefined) throw exitWithError(ExitCode.BadFeature, `bad sort order ${flags.order}`)
     const target = TARGETS[flags['sort-by'].toUpperCase()]
@@ -74,6 +98,10 @@ export default class Get extends ClientCommand {
 
 /** pflag's int64 parsing, with its error text. */
 export function parseIntFlag(name: string, text: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw exitWithError(ExitCode.Error, `invalid argument "${text}" for "--${name}" flag: strconv.ParseInt: parsing "${text}": invalid syntax`)
+  if (!/^[+-]?\d+$/.test(text))
+    throw exitWithError(
+      ExitCode.Error,
+      `invalid argument "${text}" for "--${name}" flag: strconv.ParseInt: parsing "${text}": invalid syntax`,
+    )
   return Number(text)
 }

@@ -13,7 +13,7 @@ export default class Put extends ClientCommand {
     '<%= config.bin %> put foo bar --lease=1234abcd',
     '<%= config.bin %> put foo bar1 --prev-kv',
     '<%= config.bin %> put foo --ignore-value',
-    'echo \'value from stdin\' | <%= config.bin %> put foo',
+    "echo 'value from stdin' | <%= config.bin %> put foo",
   ]
   static override strict = false
   static override args = { key: Args.string({ ignoreStdin: true }), value: Args.string({ ignoreStdin: true }) }
@@ -29,21 +29,33 @@ export default class Put extends ClientCommand {
     const args = argv as string[]
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
-    if (args.length === 0) throw exitWithError(ExitCode.BadArgs, 'put command needs 1 argument and input from stdin or 2 arguments')
-    if (flags['ignore-value'] && args.length > 1) throw exitWithError(ExitCode.BadArgs, "put command needs only 1 argument when 'ignore-value' is set")
+    if (args.length === 0)
+      throw exitWithError(ExitCode.BadArgs, 'put command needs 1 argument and input from stdin or 2 arguments')
+    if (flags['ignore-value'] && args.length > 1)
+      throw exitWithError(ExitCode.BadArgs, "put command needs only 1 argument when 'ignore-value' is set")
     let value: Buffer = Buffer.alloc(0)
     if (!flags['ignore-value']) {
       if (args.length > 1) value = Buffer.from(args[1])
       else {
         const input = await readStdin()
-        if (input === undefined) throw exitWithError(ExitCode.BadArgs, 'put command needs 1 argument and input from stdin or 2 arguments')
+        if (input === undefined)
+          throw exitWithError(ExitCode.BadArgs, 'put command needs 1 argument and input from stdin or 2 arguments')
         value = input
       }
     }
     const lease = parseLeaseHex(flags.lease)
-    if (lease === undefined) throw exitWithError(ExitCode.BadArgs, `bad lease ID (strconv.ParseInt: parsing "${flags.lease}": invalid syntax), expecting ID in Hex`)
+    if (lease === undefined)
+      throw exitWithError(
+        ExitCode.BadArgs,
+        `bad lease ID (strconv.ParseInt: parsing "${flags.lease}": invalid syntax), expecting ID in Hex`,
+      )
     const client = await this.connect(g)
-    const req = putRequest(args[0], value, { lease, prevKv: flags['prev-kv'], ignoreValue: flags['ignore-value'], ignoreLease: flags['ignore-lease'] })
+    const req = putRequest(args[0], value, {
+      lease,
+      prevKv: flags['prev-kv'],
+      ignoreValue: flags['ignore-value'],
+      ignoreLease: flags['ignore-lease'],
+    })
     const res = await client.call(KVService.Put, req, this.commandTimeout(g))
     this.emit(printer.put(res))
   }

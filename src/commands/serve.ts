@@ -7,7 +7,7 @@ import { ETCD_VERSION } from '../version.js'
 import { startMember } from '../server/embed/member.js'
 
 export default class Serve extends Command {
-  static override summary = 'Run a tsetcd member (takes etcd\'s flags, ETCD_* variables and --config-file)'
+  static override summary = "Run a tsetcd member (takes etcd's flags, ETCD_* variables and --config-file)"
   static override examples = [
     '<%= config.bin %> serve --name infra1 --data-dir /var/lib/etcd --listen-client-urls http://10.0.0.1:2379 --advertise-client-urls http://10.0.0.1:2379 --listen-peer-urls http://10.0.0.1:2380 --initial-advertise-peer-urls http://10.0.0.1:2380 --initial-cluster infra1=http://10.0.0.1:2380',
     '<%= config.bin %> serve --config-file etcd1_conf.yml',
@@ -29,7 +29,9 @@ export default class Serve extends Command {
       throw err
     }
     if (cfg.version) {
-      process.stdout.write(`etcd Version: ${ETCD_VERSION}\nGit SHA: Not provided\nGo Version: (tsetcd on Node.js ${process.version})\nGo OS/Arch: ${process.platform}/${process.arch}\n`)
+      process.stdout.write(
+        `etcd Version: ${ETCD_VERSION}\nGit SHA: Not provided\nGo Version: (tsetcd on Node.js ${process.version})\nGo OS/Arch: ${process.platform}/${process.arch}\n`,
+      )
       return
     }
     if (cfg.help) {
@@ -38,7 +40,10 @@ export default class Serve extends Command {
     }
     let log
     try {
-      log = createLogger(cfg.logLevel, cfg.logOutputs.map((o) => (o === 'default' ? 'stderr' : o)))
+      log = createLogger(
+        cfg.logLevel,
+        cfg.logOutputs.map((o) => (o === 'default' ? 'stderr' : o)),
+      )
     } catch (err) {
       process.stderr.write(`tsetcd: cannot open log output: ${(err as Error).message}\n`)
       process.exit(1)

@@ -3,7 +3,14 @@ import { ClientCommand, ExitCode, exitWithError, globalFlags, type GlobalFlags }
 import { printerFor } from '../cli/printer.js'
 import { argify } from '../ctl/txn-grammar.js'
 import { WatchSession } from '../client/watch.js'
-import { checkWatchEnv, parseWatchCommandLine, positionalArgs, parseWatchLine, watchOptions, type WatchEnv } from '../ctl/watch-args.js'
+import {
+  checkWatchEnv,
+  parseWatchCommandLine,
+  positionalArgs,
+  parseWatchLine,
+  watchOptions,
+  type WatchEnv,
+} from '../ctl/watch-args.js'
 import { printWatch, type WatchPrintSink } from '../ctl/watch-print.js'
 import { EtcdctlExit } from '../output/exit-error.js'
 import { parseInt64 } from '../go/strconv.js'
@@ -55,8 +62,12 @@ export default class Watch extends ClientCommand {
     const g = flags as unknown as GlobalFlags
     const printer = printerFor(g)
     const rev = parseInt64(flags.rev, 0)
-    if (rev.err !== undefined) throw exitWithError(ExitCode.Error, `invalid argument "${flags.rev}" for "--rev" flag: ${rev.err}`)
-    const env: WatchEnv = { key: process.env.ETCDCTL_WATCH_KEY ?? '', rangeEnd: process.env.ETCDCTL_WATCH_RANGE_END ?? '' }
+    if (rev.err !== undefined)
+      throw exitWithError(ExitCode.Error, `invalid argument "${flags.rev}" for "--rev" flag: ${rev.err}`)
+    const env: WatchEnv = {
+      key: process.env.ETCDCTL_WATCH_KEY ?? '',
+      rangeEnd: process.env.ETCDCTL_WATCH_RANGE_END ?? '',
+    }
     checkWatchEnv(env)
     if (flags.interactive) return this.interactive(g, printer, env)
 
@@ -64,7 +75,15 @@ export default class Watch extends ClientCommand {
     const positional = positionalArgs(this.argv, (name) => VALUE_FLAGS.has(name))
     const { watchArgs, execArgs } = parseWatchCommandLine(raw, positional, env)
     const session = await this.session(g)
-    const opts = watchOptions(watchArgs.map((a) => Buffer.from(a)), { prefix: flags.prefix, rev: Number(rev.value), prevKv: flags['prev-kv'], progressNotify: flags['progress-notify'] })
+    const opts = watchOptions(
+      watchArgs.map((a) => Buffer.from(a)),
+      {
+        prefix: flags.prefix,
+        rev: Number(rev.value),
+        prevKv: flags['prev-kv'],
+        progressNotify: flags['progress-notify'],
+      },
+    )
     if ('error' in opts) throw exitWithError(ExitCode.BadArgs, opts.error)
     await printWatch(session.watch(opts), printer, execArgs, this.printSink())
     throw exitWithError(ExitCode.Interrupted, 'watch is canceled by the server')
@@ -94,7 +113,10 @@ export default class Watch extends ClientCommand {
             continue
           }
           const parsed = parseWatchLine(words, env)
-          const opts = watchOptions(parsed.watchArgs.map((a) => Buffer.from(a, 'latin1')), parsed.flags)
+          const opts = watchOptions(
+            parsed.watchArgs.map((a) => Buffer.from(a, 'latin1')),
+            parsed.flags,
+          )
           if ('error' in opts) {
             invalid(`Invalid command ${line} (${opts.error})\n`)
             continue

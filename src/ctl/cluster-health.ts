@@ -38,7 +38,9 @@ export function decodeHealth(body: Buffer): boolean {
     v = JSON.parse(text)
   } catch {
     const c = text.trimStart()[0]
-    throw new Error(c === undefined ? 'unexpected end of JSON input' : `invalid character '${c}' looking for beginning of value`)
+    throw new Error(
+      c === undefined ? 'unexpected end of JSON input' : `invalid character '${c}' looking for beginning of value`,
+    )
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     const kind = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v

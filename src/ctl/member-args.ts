@@ -8,7 +8,9 @@ import { ExitCode, exitWithError } from '../output/exit-error.js'
 
 /** A member ID argument; the error text when it is not one. */
 export function parseMemberId(arg: string): { id: bigint } | { error: string } {
-  const fail = (why: string) => ({ error: `bad member ID arg (strconv.ParseUint: parsing ${quote(arg)}: ${why}), expecting ID in Hex` })
+  const fail = (why: string) => ({
+    error: `bad member ID arg (strconv.ParseUint: parsing ${quote(arg)}: ${why}), expecting ID in Hex`,
+  })
   if (!/^[0-9a-fA-F]+$/.test(arg)) return fail('invalid syntax')
   const v = BigInt('0x' + arg)
   if (v > 0xffffffffffffffffn) return fail('value out of range')
@@ -30,9 +32,11 @@ export function checkPeerUrls(text: string): { urls: string[] } | { error: strin
     const s = raw.trim()
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):(\/\/([^/?#]*))?([^?#]*)/.exec(s)
     const scheme = m?.[1]?.toLowerCase() ?? ''
-    if (!['http', 'https', 'unix', 'unixs'].includes(scheme)) return { error: `URL scheme must be http, https, unix, or unixs: ${s}` }
+    if (!['http', 'https', 'unix', 'unixs'].includes(scheme))
+      return { error: `URL scheme must be http, https, unix, or unixs: ${s}` }
     const host = m?.[3] ?? ''
-    if (!/^(\[[^\]]*\]|[^:[\]]*):[^:]*$/.test(host)) return { error: `URL address does not have the form "host:port": ${s}` }
+    if (!/^(\[[^\]]*\]|[^:[\]]*):[^:]*$/.test(host))
+      return { error: `URL address does not have the form "host:port": ${s}` }
     if ((m?.[4] ?? '') !== '') return { error: `URL must not contain a path: ${s}` }
   }
   return { urls }

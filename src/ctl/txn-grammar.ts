@@ -13,7 +13,14 @@
 // quirks: a lease comparison always panics ("bad value"), an unknown operator
 // panics ("Unknown result op"), and a 'single-quoted' argument is cut to
 // len(arguments)-1 bytes (or panics when that is out of range).
-import type { CompareInit, RequestOpInit, TxnRequestInit, RangeRequestInit, PutRequestInit, DeleteRangeRequestInit } from '../gen/etcdserverpb.js'
+import type {
+  CompareInit,
+  RequestOpInit,
+  TxnRequestInit,
+  RangeRequestInit,
+  PutRequestInit,
+  DeleteRangeRequestInit,
+} from '../gen/etcdserverpb.js'
 import { Compare_CompareResult as Result, Compare_CompareTarget as Target } from '../gen/etcdserverpb.js'
 import { EtcdctlExit, ExitCode, exitWithError, goPanic } from '../output/exit-error.js'
 import { sscanf } from '../go/scan.js'
@@ -48,7 +55,12 @@ const bin = (b: Uint8Array): string => Buffer.from(b).toString('latin1')
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1')
 const text = (s: string): string => bytes(s).toString('utf8')
 
-const RESULTS: Record<string, number> = { '=': Result.EQUAL, '!=': Result.NOT_EQUAL, '>': Result.GREATER, '<': Result.LESS }
+const RESULTS: Record<string, number> = {
+  '=': Result.EQUAL,
+  '!=': Result.NOT_EQUAL,
+  '>': Result.GREATER,
+  '<': Result.LESS,
+}
 
 function result(op: string): number {
   const r = RESULTS[op]
@@ -63,7 +75,8 @@ export function parseCompare(line: string): CompareInit {
   const target = line.slice(0, p)
   const s = sscanf(line.slice(p + 1), '%q) %s %q', 3)
   const [key, op, val] = [0, 1, 2].map((i) => s.values[i] ?? Buffer.alloc(0))
-  if (s.n !== 3) throw invalid(`malformed comparison: ${line}; got ${target}(${quote(key)}) ${op.toString('utf8')} ${quote(val)}`)
+  if (s.n !== 3)
+    throw invalid(`malformed comparison: ${line}; got ${target}(${quote(key)}) ${op.toString('utf8')} ${quote(val)}`)
   const opText = op.toString('utf8')
   const int = (): number => {
     const v = parseInt64(bin(val), 10)
@@ -164,10 +177,12 @@ function getOp(args: string[], f: Flags): RangeRequestInit {
   const req: RangeRequestInit = {}
   const consistency = f.consistency as string
   if (consistency === 's') req.serializable = true
-  else if (consistency !== 'l') throw exitWithError(ExitCode.BadFeature, `unknown consistency flag ${quote(bytes(consistency))}`)
+  else if (consistency !== 'l')
+    throw exitWithError(ExitCode.BadFeature, `unknown consistency flag ${quote(bytes(consistency))}`)
   let key = bytes(args[0])
   if (args.length > 1) {
-    if (f.prefix || f['from-key']) throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
+    if (f.prefix || f['from-key'])
+      throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
     req.range_end = bytes(args[1])
   }
   req.limit = Number(f.limit)
@@ -199,7 +214,8 @@ function getOp(args: string[], f: Flags): RangeRequestInit {
 function putOp(args: string[], f: Flags, opts: TxnGrammarOptions): PutRequestInit {
   const need = 'put command needs 1 argument and input from stdin or 2 arguments'
   if (args.length === 0) throw badArgs(need)
-  if (f['ignore-value'] && args.length > 1) throw badArgs("put command needs only 1 argument when 'ignore-value' is set")
+  if (f['ignore-value'] && args.length > 1)
+    throw badArgs("put command needs only 1 argument when 'ignore-value' is set")
   let value: Buffer = Buffer.alloc(0)
   if (!f['ignore-value']) {
     if (args.length > 1) value = bytes(args[1])
@@ -221,12 +237,14 @@ function putOp(args: string[], f: Flags, opts: TxnGrammarOptions): PutRequestIni
 
 /** getDelOp + clientv3.OpDelete */
 function delOp(args: string[], f: Flags): DeleteRangeRequestInit {
-  if (args.length === 0 || args.length > 2) throw badArgs('del command needs one argument as key and an optional argument as range_end')
+  if (args.length === 0 || args.length > 2)
+    throw badArgs('del command needs one argument as key and an optional argument as range_end')
   if (f.prefix && f['from-key']) throw badArgs('`--prefix` and `--from-key` cannot be set at the same time, choose one')
   let key = bytes(args[0])
   const req: DeleteRangeRequestInit = {}
   if (args.length > 1) {
-    if (f.prefix || f['from-key']) throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
+    if (f.prefix || f['from-key'])
+      throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set')
     req.range_end = bytes(args[1])
   }
   if (f.prefix) {

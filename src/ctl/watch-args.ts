@@ -62,7 +62,8 @@ export function positionalArgs(args: readonly string[], takesValue: (flag: strin
 
 /** ETCDCTL_WATCH_RANGE_END without ETCDCTL_WATCH_KEY is refused before anything else. */
 export function checkWatchEnv(env: WatchEnv): void {
-  if (env.key === '' && env.rangeEnd !== '') throw bad(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${quote(env.rangeEnd)}`)
+  if (env.key === '' && env.rangeEnd !== '')
+    throw bad(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${quote(env.rangeEnd)}`)
 }
 
 function indexOfSep(args: readonly string[]): number {
@@ -86,7 +87,11 @@ function stripExec(watchArgs: string[], firstExecArg: string): string[] {
  * The command line form. `raw`: the arguments after `watch` as typed (with `--`);
  * `positional`: what the flag parser left (the exec command included, `--` dropped).
  */
-export function parseWatchCommandLine(raw: readonly string[], positional: readonly string[], env: WatchEnv): ParsedWatchArgs {
+export function parseWatchCommandLine(
+  raw: readonly string[],
+  positional: readonly string[],
+  env: WatchEnv,
+): ParsedWatchArgs {
   const sep = indexOfSep(raw)
   if (sep >= 0 && sep === raw.length - 1) throw bad(WatchArgErrors.Separator)
   if (sep < 0 && raw.length < 1 && env.key === '') throw bad(WatchArgErrors.BadArgsNum)
@@ -115,7 +120,10 @@ function parseLineFlags(args: readonly string[]): { flags: WatchFlags; positiona
   const positional: string[] = []
   const setBool = (name: string, value: string): void => {
     const v = parseBool(value)
-    if (v === undefined) throw bad(`invalid argument ${quote(value)} for "--${name}" flag: strconv.ParseBool: parsing ${quote(value)}: invalid syntax`)
+    if (v === undefined)
+      throw bad(
+        `invalid argument ${quote(value)} for "--${name}" flag: strconv.ParseBool: parsing ${quote(value)}: invalid syntax`,
+      )
     if (name === 'prefix') flags.prefix = v
     else if (name === 'prev-kv') flags.prevKv = v
     else if (name === 'progress-notify') flags.progressNotify = v

@@ -45,9 +45,14 @@ export function runWatchCommand(args: readonly string[], env: Record<string, str
     file = found
   }
   return new Promise((resolve) => {
-    const child = spawn(file, args.slice(1), { argv0: name, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] })
+    const child = spawn(file, args.slice(1), {
+      argv0: name,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
     child.on('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message
+      const why =
+        err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message
       resolve(`fork/exec ${name}: ${why}`)
     })
     child.on('exit', (code, signal) => {
@@ -58,7 +63,15 @@ export function runWatchCommand(args: readonly string[], env: Record<string, str
   })
 }
 
-const SIGNAL_TEXT: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGSEGV: 'segmentation fault', SIGABRT: 'aborted', SIGPIPE: 'broken pipe' }
+const SIGNAL_TEXT: Record<string, string> = {
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGINT: 'interrupt',
+  SIGHUP: 'hangup',
+  SIGSEGV: 'segmentation fault',
+  SIGABRT: 'aborted',
+  SIGPIPE: 'broken pipe',
+}
 
 function signalName(signal: string): string {
   return SIGNAL_TEXT[signal] ?? signal

@@ -20,7 +20,9 @@ export function watchErrorText(r: WatchResponse): string {
 
 /** clientv3's IsProgressNotify. */
 export function isProgressNotify(r: WatchResponse): boolean {
-  return r.events.length === 0 && !r.canceled && !r.created && r.compact_revision === 0 && (r.header?.revision ?? 0) !== 0
+  return (
+    r.events.length === 0 && !r.canceled && !r.created && r.compact_revision === 0 && (r.header?.revision ?? 0) !== 0
+  )
 }
 
 export interface WatchPrintSink {
@@ -30,7 +32,12 @@ export interface WatchPrintSink {
 }
 
 /** Prints the watcher's responses until it ends; rejects with exit 1 when the command fails. */
-export async function printWatch(watch: Watch, printer: Printer, execArgs: readonly string[], out: WatchPrintSink): Promise<void> {
+export async function printWatch(
+  watch: Watch,
+  printer: Printer,
+  execArgs: readonly string[],
+  out: WatchPrintSink,
+): Promise<void> {
   for await (const r of watch) {
     if (r.canceled) out.stderr(watchCanceledMessage(watchErrorText(r)))
     if (isProgressNotify(r)) out.stdout(progressNotifyMessage(r.header!.revision))

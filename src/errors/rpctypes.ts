@@ -24,7 +24,10 @@ export const Code = {
 } as const
 
 export class EtcdError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message)
     this.name = 'EtcdError'
   }
@@ -54,11 +57,17 @@ export const Errors = {
 
   MemberExist: e(Code.FAILED_PRECONDITION, 'etcdserver: member ID already exist'),
   PeerURLExist: e(Code.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'),
-  MemberNotEnoughStarted: e(Code.FAILED_PRECONDITION, 'etcdserver: re-configuration failed due to not enough started members'),
+  MemberNotEnoughStarted: e(
+    Code.FAILED_PRECONDITION,
+    'etcdserver: re-configuration failed due to not enough started members',
+  ),
   MemberBadURLs: e(Code.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'),
   MemberNotFound: e(Code.NOT_FOUND, 'etcdserver: member not found'),
   MemberNotLearner: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'),
-  LearnerNotReady: e(Code.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
+  LearnerNotReady: e(
+    Code.FAILED_PRECONDITION,
+    'etcdserver: can only promote a learner member which is in sync with leader',
+  ),
   TooManyLearners: e(Code.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'),
 
   // A call's context ended (grpc-go's status for Go's context errors, which etcd passes on).

@@ -32,7 +32,8 @@ function stripFlags(args: string[]): string[] {
     const s = rest[0]
     rest = rest.slice(1)
     if (s === '--') break
-    const takesValue = (s.startsWith('--') && !s.includes('=')) || (s.startsWith('-') && !s.includes('=') && s.length === 2)
+    const takesValue =
+      (s.startsWith('--') && !s.includes('=')) || (s.startsWith('-') && !s.includes('=') && s.length === 2)
     if (takesValue) {
       if (rest.length <= 1) break
       rest = rest.slice(1)

@@ -1,6 +1,15 @@
 // Go's time.Duration: ParseDuration and String.
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+}
 
 const PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/
 
@@ -43,7 +52,7 @@ export function formatDuration(nanoseconds: bigint | number): string {
   if (u < 1000000n) return `${sign}${frac(u, 3)}µs`
   if (u < 1000000000n) return `${sign}${frac(u, 6)}ms`
   const secs = u / 1000000000n
-  let s = frac(secs % 60n * 1000000000n + (u % 1000000000n), 9) + 's'
+  let s = frac((secs % 60n) * 1000000000n + (u % 1000000000n), 9) + 's'
   const mins = secs / 60n
   if (mins > 0n) {
     s = `${mins % 60n}m` + s

@@ -54,7 +54,13 @@ export function unquote(lit: string): Buffer | undefined {
   if (q === '`') {
     const end = cps.indexOf('`', 1)
     if (end !== cps.length - 1) return undefined
-    return Buffer.from(cps.slice(1, end).filter((c) => c !== '\r').join(''), 'utf8')
+    return Buffer.from(
+      cps
+        .slice(1, end)
+        .filter((c) => c !== '\r')
+        .join(''),
+      'utf8',
+    )
   }
   if (q !== '"') return undefined
   const out: number[] = []

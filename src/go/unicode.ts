@@ -13,8 +13,15 @@ export function isPrint(r: number): boolean {
 /** unicode.IsSpace, which is also the set fmt's scanner treats as space. */
 export function isSpace(r: number): boolean {
   if (r <= 0xff) return r === 0x20 || (r >= 0x09 && r <= 0x0d) || r === 0x85 || r === 0xa0
-  return r === 0x1680 || (r >= 0x2000 && r <= 0x200a) || r === 0x2028 || r === 0x2029 ||
-    r === 0x202f || r === 0x205f || r === 0x3000
+  return (
+    r === 0x1680 ||
+    (r >= 0x2000 && r <= 0x200a) ||
+    r === 0x2028 ||
+    r === 0x2029 ||
+    r === 0x202f ||
+    r === 0x205f ||
+    r === 0x3000
+  )
 }
 
 /** strings.TrimSpace */

@@ -20,7 +20,10 @@ export function colourEnabled(c: ColourContext): boolean {
   return c.format === undefined || !MACHINE_FORMATS.has(c.format)
 }
 
-const sgr = (open: number, close: number) => (text: string): string => `\x1b[${open}m${text}\x1b[${close}m`
+const sgr =
+  (open: number, close: number) =>
+  (text: string): string =>
+    `\x1b[${open}m${text}\x1b[${close}m`
 
 export const red = sgr(31, 39)
 export const green = sgr(32, 39)

@@ -11,7 +11,6 @@ import { nilPointerPanic } from './exit-error.js'
 import { compactText } from './proto-text.js'
 import type { EndpointHashKV, EndpointHealth, EndpointStatus, SnapshotStatus } from './rows.js'
 
-
 function kv(o: Out, pfx: string, k: KeyValue): void {
   o.line(`"${pfx}Key" : ${quote(k.key)}`)
   o.line(`"${pfx}CreateRevision" : ${k.create_revision}`)
@@ -82,7 +81,8 @@ export class FieldsPrinter extends UnsupportedPrinter {
       else if (op.response_put !== undefined) this.putInto(o, op.response_put)
       else if (op.response_range !== undefined) this.getInto(o, op.response_range)
       else {
-        const v = op.response_txn === undefined ? '<nil>' : `&{ResponseTxn:${compactText(op.response_txn, TxnResponseFields)}}`
+        const v =
+          op.response_txn === undefined ? '<nil>' : `&{ResponseTxn:${compactText(op.response_txn, TxnResponseFields)}}`
         o.line(`"Unknown" : ${quote(v)}`)
       }
     }
@@ -95,7 +95,18 @@ export class FieldsPrinter extends UnsupportedPrinter {
     for (const e of r.events) {
       o.line(`"Type" : ${Event_EventTypeNames[e.type] ?? e.type}`)
       if (e.prev_kv !== undefined) kv(o, 'Prev', e.prev_kv)
-      kv(o, '', e.kv ?? { key: Buffer.alloc(0), value: Buffer.alloc(0), create_revision: 0, mod_revision: 0, version: 0, lease: 0n })
+      kv(
+        o,
+        '',
+        e.kv ?? {
+          key: Buffer.alloc(0),
+          value: Buffer.alloc(0),
+          create_revision: 0,
+          mod_revision: 0,
+          version: 0,
+          lease: 0n,
+        },
+      )
     }
     return o.done()
   }
@@ -104,14 +115,19 @@ export class FieldsPrinter extends UnsupportedPrinter {
     return hdr(new Out(), r.header).line(`"ID" : ${r.ID}`).line(`"TTL" : ${r.TTL}`).done()
   }
 
-  override revoke(_id: bigint, r: pb.LeaseRevokeResponse): Output { return headerOnly(r) }
+  override revoke(_id: bigint, r: pb.LeaseRevokeResponse): Output {
+    return headerOnly(r)
+  }
 
   override keepAlive(r: pb.LeaseKeepAliveResponse): Output {
     return hdr(new Out(), r.header).line(`"ID" : ${r.ID}`).line(`"TTL" : ${r.TTL}`).done()
   }
 
   override timeToLive(r: pb.LeaseTimeToLiveResponse): Output {
-    const o = hdr(new Out(), r.header).line(`"ID" : ${r.ID}`).line(`"TTL" : ${r.TTL}`).line(`"GrantedTTL" : ${r.grantedTTL}`)
+    const o = hdr(new Out(), r.header)
+      .line(`"ID" : ${r.ID}`)
+      .line(`"TTL" : ${r.TTL}`)
+      .line(`"GrantedTTL" : ${r.grantedTTL}`)
     for (const k of r.keys) o.line(`"Key" : ${quote(k)}`)
     return o.done()
   }
@@ -195,7 +211,9 @@ export class FieldsPrinter extends UnsupportedPrinter {
       .done()
   }
 
-  override roleAdd(_role: string, r: pb.AuthRoleAddResponse): Output { return headerOnly(r) }
+  override roleAdd(_role: string, r: pb.AuthRoleAddResponse): Output {
+    return headerOnly(r)
+  }
 
   override roleGet(_role: string, r: pb.AuthRoleGetResponse): Output {
     const o = hdr(new Out(), r.header)
@@ -207,7 +225,9 @@ export class FieldsPrinter extends UnsupportedPrinter {
     return o.done()
   }
 
-  override roleDelete(_role: string, r: pb.AuthRoleDeleteResponse): Output { return headerOnly(r) }
+  override roleDelete(_role: string, r: pb.AuthRoleDeleteResponse): Output {
+    return headerOnly(r)
+  }
 
   override roleList(r: pb.AuthRoleListResponse): Output {
     const o = hdr(new Out(), r.header).print('"Roles" :')
@@ -215,11 +235,30 @@ export class FieldsPrinter extends UnsupportedPrinter {
     return o.line().done()
   }
 
-  override roleGrantPermission(_role: string, r: pb.AuthRoleGrantPermissionResponse): Output { return headerOnly(r) }
-  override roleRevokePermission(_role: string, _key: string, _end: string, r: pb.AuthRoleRevokePermissionResponse): Output { return headerOnly(r) }
-  override userAdd(_user: string, r: pb.AuthUserAddResponse): Output { return headerOnly(r) }
-  override userChangePassword(r: pb.AuthUserChangePasswordResponse): Output { return headerOnly(r) }
-  override userGrantRole(_user: string, _role: string, r: pb.AuthUserGrantRoleResponse): Output { return headerOnly(r) }
-  override userRevokeRole(_user: string, _role: string, r: pb.AuthUserRevokeRoleResponse): Output { return headerOnly(r) }
-  override userDelete(_user: string, r: pb.AuthUserDeleteResponse): Output { return headerOnly(r) }
+  override roleGrantPermission(_role: string, r: pb.AuthRoleGrantPermissionResponse): Output {
+    return headerOnly(r)
+  }
+  override roleRevokePermission(
+    _role: string,
+    _key: string,
+    _end: string,
+    r: pb.AuthRoleRevokePermissionResponse,
+  ): Output {
+    return headerOnly(r)
+  }
+  override userAdd(_user: string, r: pb.AuthUserAddResponse): Output {
+    return headerOnly(r)
+  }
+  override userChangePassword(r: pb.AuthUserChangePasswordResponse): Output {
+    return headerOnly(r)
+  }
+  override userGrantRole(_user: string, _role: string, r: pb.AuthUserGrantRoleResponse): Output {
+    return headerOnly(r)
+  }
+  override userRevokeRole(_user: string, _role: string, r: pb.AuthUserRevokeRoleResponse): Output {
+    return headerOnly(r)
+  }
+  override userDelete(_user: string, r: pb.AuthUserDeleteResponse): Output {
+    return headerOnly(r)
+  }
 }

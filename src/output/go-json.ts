@@ -99,12 +99,22 @@ export function messageMembers(m: Msg, fields: FieldInfo[]): string[] {
     if (f.oneof !== undefined) {
       if (seen.has(f.oneof)) continue
       seen.add(f.oneof)
-      members.push(member(goFieldName(f.oneof), oneof(m, fields.filter((g) => g.oneof === f.oneof))))
+      members.push(
+        member(
+          goFieldName(f.oneof),
+          oneof(
+            m,
+            fields.filter((g) => g.oneof === f.oneof),
+          ),
+        ),
+      )
       continue
     }
     const v = get(m, f.name)
     if (isEmpty(f, v)) continue
-    members.push(member(f.name, f.repeated ? '[' + (v as unknown[]).map((x) => scalar(f, x)).join(',') + ']' : scalar(f, v)))
+    members.push(
+      member(f.name, f.repeated ? '[' + (v as unknown[]).map((x) => scalar(f, x)).join(',') + ']' : scalar(f, v)),
+    )
   }
   return members
 }

@@ -55,7 +55,18 @@ export function endpointHealthRows(list: EndpointHealth[]): Rows {
 
 export function endpointStatusRows(list: EndpointStatus[]): Rows {
   return {
-    header: ['endpoint', 'ID', 'version', 'db size', 'is leader', 'is learner', 'raft term', 'raft index', 'raft applied index', 'errors'],
+    header: [
+      'endpoint',
+      'ID',
+      'version',
+      'db size',
+      'is leader',
+      'is learner',
+      'raft term',
+      'raft index',
+      'raft applied index',
+      'errors',
+    ],
     rows: list.map(({ endpoint, status: s }) => {
       const memberId = s.header?.member_id ?? 0n
       return [
@@ -84,6 +95,8 @@ export function endpointHashKVRows(list: EndpointHashKV[]): Rows {
 export function dbStatusRows(ds: SnapshotStatus): Rows {
   return {
     header: ['hash', 'revision', 'total keys', 'total size'],
-    rows: [[hex(ds.hash), String(ds.revision), String(ds.totalKey), humanizeBytes(BigInt.asUintN(64, BigInt(ds.totalSize)))]],
+    rows: [
+      [hex(ds.hash), String(ds.revision), String(ds.totalKey), humanizeBytes(BigInt.asUintN(64, BigInt(ds.totalSize)))],
+    ],
   }
 }

@@ -1,8 +1,21 @@
 // etcdctl's default output (printer_simple.go).
 import type {
-  AlarmResponse, DeleteRangeResponse, LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
-  LeaseTimeToLiveResponse, MemberAddResponse, MemberListResponse, PutResponse, RangeResponse, TxnResponse,
-  WatchResponse, AuthRoleGetResponse, AuthUserGetResponse, AuthRoleListResponse, AuthUserListResponse,
+  AlarmResponse,
+  DeleteRangeResponse,
+  LeaseGrantResponse,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseTimeToLiveResponse,
+  MemberAddResponse,
+  MemberListResponse,
+  PutResponse,
+  RangeResponse,
+  TxnResponse,
+  WatchResponse,
+  AuthRoleGetResponse,
+  AuthUserGetResponse,
+  AuthRoleListResponse,
+  AuthUserListResponse,
 } from '../gen/etcdserverpb.js'
 import { AlarmMemberFields, AlarmTypeNames, ResponseOpFields } from '../gen/etcdserverpb.js'
 import type { KeyValue } from '../gen/mvccpb.js'
@@ -18,12 +31,20 @@ import { roleGetLines } from './role-get.js'
 
 /** printKV: key and value lines, raw or as \xNN escapes with --hex. */
 export function printKV(o: Out, isHex: boolean, valueOnly: boolean, kv: KeyValue): void {
-  const enc = (b: Uint8Array): string | Uint8Array => (isHex ? Buffer.from(b).toString('hex').replace(/(..)/g, '\\x$1') : b)
+  const enc = (b: Uint8Array): string | Uint8Array =>
+    isHex ? Buffer.from(b).toString('hex').replace(/(..)/g, '\\x$1') : b
   if (!valueOnly) o.line(enc(kv.key))
   o.line(enc(kv.value))
 }
 
-const EMPTY_KV: KeyValue = { key: Buffer.alloc(0), value: Buffer.alloc(0), create_revision: 0, mod_revision: 0, version: 0, lease: 0n }
+const EMPTY_KV: KeyValue = {
+  key: Buffer.alloc(0),
+  value: Buffer.alloc(0),
+  create_revision: 0,
+  mod_revision: 0,
+  version: 0,
+  lease: 0n,
+}
 
 function joinRows(o: Out, rows: string[][]): Output {
   for (const r of rows) o.line(r.join(', '))
@@ -207,7 +228,8 @@ export class SimplePrinter implements Printer {
 
   roleRevokePermission(role: string, key: string, end: string): Output {
     if (end.length === 0) return new Out().line(`Permission of key ${key} is revoked from role ${role}`).done()
-    if (end !== '\x00') return new Out().line(`Permission of range [${key}, ${end}) is revoked from role ${role}`).done()
+    if (end !== '\x00')
+      return new Out().line(`Permission of range [${key}, ${end}) is revoked from role ${role}`).done()
     return new Out().line(`Permission of range [${key}, <open ended> is revoked from role ${role}`).done()
   }
 
@@ -243,4 +265,3 @@ export class SimplePrinter implements Printer {
     return o.done()
   }
 }
-

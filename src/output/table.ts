@@ -33,9 +33,19 @@ export class TablePrinter extends UnsupportedPrinter {
     return stdout(renderTable(r.header, r.rows, this.colour ? painter(r) : undefined))
   }
 
-  override memberList(r: MemberListResponse): Output { return this.table(memberListRows(r)) }
-  override endpointHealth(list: EndpointHealth[]): Output { return this.table(endpointHealthRows(list)) }
-  override endpointStatus(list: EndpointStatus[]): Output { return this.table(endpointStatusRows(list)) }
-  override endpointHashKV(list: EndpointHashKV[]): Output { return this.table(endpointHashKVRows(list)) }
-  override dbStatus(s: SnapshotStatus): Output { return this.table(dbStatusRows(s)) }
+  override memberList(r: MemberListResponse): Output {
+    return this.table(memberListRows(r))
+  }
+  override endpointHealth(list: EndpointHealth[]): Output {
+    return this.table(endpointHealthRows(list))
+  }
+  override endpointStatus(list: EndpointStatus[]): Output {
+    return this.table(endpointStatusRows(list))
+  }
+  override endpointHashKV(list: EndpointHashKV[]): Output {
+    return this.table(endpointHashKVRows(list))
+  }
+  override dbStatus(s: SnapshotStatus): Output {
+    return this.table(dbStatusRows(s))
+  }
 }

@@ -50,7 +50,8 @@ function title(name: string): string {
   const numOrSpace = (c: string | undefined): boolean => c !== undefined && /[0-9 ]/.test(c)
   for (let i = 0; i < rs.length; i++) {
     if (rs[i] === '_') rs[i] = ' '
-    else if (rs[i] === '.' && ((i !== 0 && !numOrSpace(rs[i - 1])) || (i !== rs.length - 1 && !numOrSpace(rs[i + 1])))) rs[i] = ' '
+    else if (rs[i] === '.' && ((i !== 0 && !numOrSpace(rs[i - 1])) || (i !== rs.length - 1 && !numOrSpace(rs[i + 1]))))
+      rs[i] = ' '
   }
   let t = trimSpace(rs.join(''))
   if (t.length === 0 && name.length > 0) t = ' '

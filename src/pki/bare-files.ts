@@ -20,7 +20,8 @@ export function barePaths(outDir: string, bare: string): BarePaths {
 export async function checkKeysWritable(paths: readonly BarePaths[], force: boolean): Promise<void> {
   if (force) return
   for (const { key } of paths) {
-    if (await exists(key)) throw new PkiError(`${key} already exists; not overwriting a private key (use --force to replace it)`)
+    if (await exists(key))
+      throw new PkiError(`${key} already exists; not overwriting a private key (use --force to replace it)`)
   }
 }
 
@@ -31,7 +32,8 @@ export async function writeBare(paths: BarePaths, bundle: CertBundle, force: boo
   try {
     await writeFile(paths.key, bundle.keyPem, { mode: 0o600, flag: force ? 'w' : 'wx' })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PkiError(`${paths.key} already exists; not overwriting a private key (use --force to replace it)`)
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new PkiError(`${paths.key} already exists; not overwriting a private key (use --force to replace it)`)
     throw new PkiError(`cannot write ${paths.key}: ${(err as Error).message}`)
   }
   await chmod(paths.key, 0o600)

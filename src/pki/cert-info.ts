@@ -32,7 +32,11 @@ export interface CertificateInfo {
   warning?: string
 }
 
-export function describeCertificate(cert: X509Certificate, now: Date = new Date(), warnDays = DEFAULT_WARN_DAYS): CertificateInfo {
+export function describeCertificate(
+  cert: X509Certificate,
+  now: Date = new Date(),
+  warnDays = DEFAULT_WARN_DAYS,
+): CertificateInfo {
   const constraints = cert.getExtension(BasicConstraintsExtension)
   const info: CertificateInfo = {
     subject: cert.subject,
@@ -44,8 +48,12 @@ export function describeCertificate(cert: X509Certificate, now: Date = new Date(
     signatureAlgorithm: signatureAlgorithmText(cert.signatureAlgorithm),
     isCa: constraints?.ca === true,
     keyUsage: keyUsageWords(cert.getExtension(KeyUsagesExtension)?.usages ?? 0),
-    extKeyUsage: [...(cert.getExtension(ExtendedKeyUsageExtension)?.usages ?? [])].map((u) => extKeyUsageWord(String(u))),
-    sans: (cert.getExtension(SubjectAlternativeNameExtension)?.names.items ?? []).map((n) => `${n.type.toUpperCase()}:${n.value}`),
+    extKeyUsage: [...(cert.getExtension(ExtendedKeyUsageExtension)?.usages ?? [])].map((u) =>
+      extKeyUsageWord(String(u)),
+    ),
+    sans: (cert.getExtension(SubjectAlternativeNameExtension)?.names.items ?? []).map(
+      (n) => `${n.type.toUpperCase()}:${n.value}`,
+    ),
     subjectKeyId: cert.getExtension(SubjectKeyIdentifierExtension)?.keyId,
     authorityKeyId: cert.getExtension(AuthorityKeyIdentifierExtension)?.keyId,
   }

@@ -50,11 +50,15 @@ export function parseMembers(values: readonly string[]): Member[] {
     const eq = text.indexOf('=')
     const name = eq < 0 ? '' : text.slice(0, eq).trim()
     const host = eq < 0 ? '' : text.slice(eq + 1).trim()
-    if (name === '' || host === '') throw new PkiError(`invalid member "${text}": expected NAME=IP, e.g. infra1=10.0.0.1`)
+    if (name === '' || host === '')
+      throw new PkiError(`invalid member "${text}": expected NAME=IP, e.g. infra1=10.0.0.1`)
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-      throw new PkiError(`invalid member name "${name}": use letters, digits, ".", "_" and "-" (it becomes a file name)`)
+      throw new PkiError(
+        `invalid member name "${name}": use letters, digits, ".", "_" and "-" (it becomes a file name)`,
+      )
     }
-    if (RESERVED_BARE_NAMES.includes(name)) throw new PkiError(`member name "${name}" clashes with ${name}.pem; choose another name`)
+    if (RESERVED_BARE_NAMES.includes(name))
+      throw new PkiError(`member name "${name}" clashes with ${name}.pem; choose another name`)
     if (members.some((m) => m.name === name)) throw new PkiError(`member "${name}" is listed twice`)
     members.push({ name, host })
   }
@@ -75,25 +79,47 @@ export function memberHosts(member: Member, extraHosts: readonly string[]): stri
 export async function initCluster(options: ClusterInitOptions): Promise<WrittenCert[]> {
   const plan = [
     { role: 'ca' as const, label: 'ca', paths: barePaths(options.outDir, 'ca') },
-    ...options.members.map((m) => ({ role: 'member' as const, label: m.name, paths: barePaths(options.outDir, m.name), member: m })),
+    ...options.members.map((m) => ({
+      role: 'member' as const,
+      label: m.name,
+      paths: barePaths(options.outDir, m.name),
+      member: m,
+    })),
     { role: 'client' as const, label: options.clientCn, paths: barePaths(options.outDir, 'client') },
   ]
-  await checkKeysWritable(plan.map((p) => p.paths), options.force)
+  await checkKeysWritable(
+    plan.map((p) => p.paths),
+    options.force,
+  )
 
   const generate = { now: options.now }
   const caRequest: CsrRequest = { ...emptyCsrRequest(options.caCn), names: options.names, key: options.caKey }
   const ca = await makeCa(caRequest, { ...generate, expiryMs: options.caExpiryMs ?? FIVE_YEARS_MS })
   const issuer = { cert: ca.cert, key: ca.key }
-  const leafRequest = (cn: string, hosts: string[]): CsrRequest => ({ cn, names: options.names, hosts, key: options.key })
+  const leafRequest = (cn: string, hosts: string[]): CsrRequest => ({
+    cn,
+    names: options.names,
+    hosts,
+    key: options.key,
+  })
 
   const written: WrittenCert[] = []
   for (const item of plan) {
     let bundle: CertBundle
     if (item.role === 'ca') bundle = ca
     else if (item.role === 'member') {
-      bundle = await makeLeaf(leafRequest(item.member.name, memberHosts(item.member, options.extraHosts)), issuer, BUILTIN_CONFIG, 'peer', { ...generate, expiryMs: options.expiryMs })
+      bundle = await makeLeaf(
+        leafRequest(item.member.name, memberHosts(item.member, options.extraHosts)),
+        issuer,
+        BUILTIN_CONFIG,
+        'peer',
+        { ...generate, expiryMs: options.expiryMs },
+      )
     } else {
-      bundle = await makeLeaf(leafRequest(options.clientCn, []), issuer, BUILTIN_CONFIG, 'client', { ...generate, expiryMs: options.expiryMs })
+      bundle = await makeLeaf(leafRequest(options.clientCn, []), issuer, BUILTIN_CONFIG, 'client', {
+        ...generate,
+        expiryMs: options.expiryMs,
+      })
     }
     await writeBare(item.paths, bundle, options.force)
     written.push({ role: item.role, label: item.label, paths: item.paths, bundle })
@@ -137,4 +163,3 @@ export function etcdctlFlags(members: readonly Member[], dir: string): string[] 
 function hostForUrl(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host
 }
-

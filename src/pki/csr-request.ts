@@ -87,7 +87,8 @@ function readCa(value: unknown, source: string): CaRequestOptions | undefined {
   const obj = value as Record<string, unknown>
   const out: CaRequestOptions = {}
   if (obj.expiry !== undefined) {
-    if (typeof obj.expiry !== 'string') throw new PkiError(`${source}: "ca.expiry" must be a duration string such as "87600h"`)
+    if (typeof obj.expiry !== 'string')
+      throw new PkiError(`${source}: "ca.expiry" must be a duration string such as "87600h"`)
     try {
       out.expiryMs = parsePositiveDuration(obj.expiry, 'ca.expiry')
     } catch (err) {

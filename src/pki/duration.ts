@@ -8,8 +8,11 @@ import { PkiError } from './errors.js'
 export function parseDuration(text: string): number {
   const ms = parseGoDuration(text)
   if (ms !== undefined) return ms
-  if (text.trim().replace(/^[-+]/, '') === '') throw new PkiError(`invalid duration "${text}": expected a number and a unit, e.g. 43800h`)
-  throw new PkiError(`invalid duration "${text}": expected numbers with units ns, us, ms, s, m or h (e.g. 43800h, 1h30m)`)
+  if (text.trim().replace(/^[-+]/, '') === '')
+    throw new PkiError(`invalid duration "${text}": expected a number and a unit, e.g. 43800h`)
+  throw new PkiError(
+    `invalid duration "${text}": expected numbers with units ns, us, ms, s, m or h (e.g. 43800h, 1h30m)`,
+  )
 }
 
 /** Parses a duration that must be longer than zero (certificate lifetimes). */

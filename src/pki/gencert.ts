@@ -33,12 +33,22 @@ export async function makeCa(request: CsrRequest, options: GenerateOptions = {})
     expiryMs: options.expiryMs ?? request.ca?.expiryMs ?? FIVE_YEARS_MS,
   }
   const cert = await selfSignCa(request, key, policy, options.now ?? new Date())
-  return { cert, key, certPem: cert.toString('pem'), keyPem: key.privateKeyPem, csrPem: await createCsrPem(request, key) }
+  return {
+    cert,
+    key,
+    certPem: cert.toString('pem'),
+    keyPem: key.privateKeyPem,
+    csrPem: await createCsrPem(request, key),
+  }
 }
 
 /** A new key and certificate for `request`, signed by `issuer` under `profileName` of `config`. */
 export async function makeLeaf(
-  request: CsrRequest, issuer: Issuer, config: SigningConfig, profileName: string | undefined, options: GenerateOptions = {},
+  request: CsrRequest,
+  issuer: Issuer,
+  config: SigningConfig,
+  profileName: string | undefined,
+  options: GenerateOptions = {},
 ): Promise<CertBundle> {
   const profile = findProfile(config, profileName)
   const resolved = profilePolicy(config, profile)
@@ -51,7 +61,13 @@ export async function makeLeaf(
   }
   const key = await generateKey(request.key)
   const cert = await signWithIssuer(request, key.keys.publicKey, issuer, policy, options.now ?? new Date())
-  return { cert, key, certPem: cert.toString('pem'), keyPem: key.privateKeyPem, csrPem: await createCsrPem(request, key) }
+  return {
+    cert,
+    key,
+    certPem: cert.toString('pem'),
+    keyPem: key.privateKeyPem,
+    csrPem: await createCsrPem(request, key),
+  }
 }
 
 /** The JSON `cfssl gencert` prints, for piping into `cfssljson -bare NAME`. */

@@ -5,7 +5,8 @@ import { PkiError } from './errors.js'
 /** Sorts each host into an IP, e-mail, URI or DNS subject alternative name. */
 export function hostToGeneralName(host: string): JsonGeneralName {
   const value = host.trim()
-  if (value === '' || /\s/.test(value)) throw new PkiError(`invalid host ${JSON.stringify(host)}: hosts must be IPs or DNS names without spaces`)
+  if (value === '' || /\s/.test(value))
+    throw new PkiError(`invalid host ${JSON.stringify(host)}: hosts must be IPs or DNS names without spaces`)
   const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)
   if (mappedV4) return { type: 'ip', value: mappedV4[1] }
   if (isIP(value) !== 0) return { type: 'ip', value }

@@ -10,7 +10,12 @@ export interface Issuer {
 }
 
 /** Builds an issuer from PEM texts, checking the certificate is a CA and the key belongs to it. */
-export async function loadIssuer(certPem: string, certSource: string, keyPem: string, keySource: string): Promise<Issuer> {
+export async function loadIssuer(
+  certPem: string,
+  certSource: string,
+  keyPem: string,
+  keySource: string,
+): Promise<Issuer> {
   const cert = parseCertificates(certPem, certSource)[0]
   const constraints = cert.getExtension(BasicConstraintsExtension)
   if (!constraints?.ca) throw new PkiError(`${certSource}: not a CA certificate (basicConstraints CA:TRUE is missing)`)

@@ -17,9 +17,10 @@ export interface KeyMaterial {
 
 /** Makes a new key pair (RSA with exponent 65537, or ECDSA on a NIST curve). */
 export async function generateKey(spec: KeySpec): Promise<KeyMaterial> {
-  const { privateKey } = spec.algo === 'rsa'
-    ? await generateKeyPairAsync('rsa', { modulusLength: spec.size, publicExponent: 0x10001 })
-    : await generateKeyPairAsync('ec', { namedCurve: CURVE_BY_SIZE[spec.size] })
+  const { privateKey } =
+    spec.algo === 'rsa'
+      ? await generateKeyPairAsync('rsa', { modulusLength: spec.size, publicExponent: 0x10001 })
+      : await generateKeyPairAsync('ec', { namedCurve: CURVE_BY_SIZE[spec.size] })
   return fromKeyObject(privateKey, spec)
 }
 
@@ -52,16 +53,17 @@ function specOf(key: KeyObject, source: string): KeySpec {
 
 function normaliseCurve(name: string | undefined): string | undefined {
   const aliases: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }
-  return name === undefined ? undefined : aliases[name] ?? name
+  return name === undefined ? undefined : (aliases[name] ?? name)
 }
 
 async function fromKeyObject(privateKey: KeyObject, spec: KeySpec): Promise<KeyMaterial> {
   const privateKeyPem = privateKey.export({ type: spec.algo === 'rsa' ? 'pkcs1' : 'sec1', format: 'pem' }).toString()
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' })
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' })
-  const algorithm = spec.algo === 'rsa'
-    ? { name: 'RSASSA-PKCS1-v1_5', hash: signatureHash(spec) }
-    : { name: 'ECDSA', namedCurve: CURVE_BY_SIZE[spec.size] }
+  const algorithm =
+    spec.algo === 'rsa'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: signatureHash(spec) }
+      : { name: 'ECDSA', namedCurve: CURVE_BY_SIZE[spec.size] }
   const subtle = cryptoProvider.subtle
   const keys: CryptoKeyPair = {
     privateKey: await subtle.importKey('pkcs8', pkcs8, algorithm, false, ['sign']),

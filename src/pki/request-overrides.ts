@@ -19,8 +19,9 @@ export function applyOverrides(base: CsrRequest, overrides: RequestOverrides): C
   if (overrides.names !== undefined && overrides.names.length > 0) out.names = overrides.names
   if (overrides.keyAlgo !== undefined || overrides.keySize !== undefined) {
     const algo = overrides.keyAlgo ?? base.key.algo
-    const size = overrides.keySize
-      ?? (algo === base.key.algo ? base.key.size : (algo === 'rsa' || algo === 'ecdsa' ? defaultSize(algo) : undefined))
+    const size =
+      overrides.keySize ??
+      (algo === base.key.algo ? base.key.size : algo === 'rsa' || algo === 'ecdsa' ? defaultSize(algo) : undefined)
     out.key = checkKeySpec(algo, size)
   }
   return out

@@ -39,17 +39,25 @@ export async function createCsrPem(request: CsrRequest, key: KeyMaterial): Promi
   const san = sanExtension(request.hosts)
   if (san) extensions.push(san)
   if (request.ca) extensions.push(new BasicConstraintsExtension(true, request.ca.pathLen, true))
-  const csr = await Pkcs10CertificateRequestGenerator.create({
-    name: subjectName(request.cn, request.names),
-    keys: key.keys,
-    signingAlgorithm: signingAlgorithm(key),
-    extensions,
-  }, cryptoProvider)
+  const csr = await Pkcs10CertificateRequestGenerator.create(
+    {
+      name: subjectName(request.cn, request.names),
+      keys: key.keys,
+      signingAlgorithm: signingAlgorithm(key),
+      extensions,
+    },
+    cryptoProvider,
+  )
   return csr.toString('pem')
 }
 
 /** A self-signed CA certificate for `request`, valid for `expiryMs` from (backdated) `now`. */
-export async function selfSignCa(request: CsrRequest, key: KeyMaterial, policy: CertificatePolicy, now: Date): Promise<X509Certificate> {
+export async function selfSignCa(
+  request: CsrRequest,
+  key: KeyMaterial,
+  policy: CertificatePolicy,
+  now: Date,
+): Promise<X509Certificate> {
   const name = subjectName(request.cn, request.names)
   return sign({
     subject: name,
@@ -65,10 +73,15 @@ export async function selfSignCa(request: CsrRequest, key: KeyMaterial, policy: 
 
 /** A certificate for `request`'s subject and hosts and `publicKey`, signed by `issuer` under `policy`. */
 export async function signWithIssuer(
-  request: CsrRequest, publicKey: CryptoKey, issuer: Issuer, policy: CertificatePolicy, now: Date,
+  request: CsrRequest,
+  publicKey: CryptoKey,
+  issuer: Issuer,
+  policy: CertificatePolicy,
+  now: Date,
 ): Promise<X509Certificate> {
-  const caKeyId = issuer.cert.getExtension(SubjectKeyIdentifierExtension)?.keyId
-    ?? (await SubjectKeyIdentifierExtension.create(issuer.cert.publicKey, false, cryptoProvider)).keyId
+  const caKeyId =
+    issuer.cert.getExtension(SubjectKeyIdentifierExtension)?.keyId ??
+    (await SubjectKeyIdentifierExtension.create(issuer.cert.publicKey, false, cryptoProvider)).keyId
   return sign({
     subject: subjectName(request.cn, request.names),
     issuerName: issuer.cert.subjectName,
@@ -100,27 +113,31 @@ async function sign(params: SignParams): Promise<X509Certificate> {
   if (policy.extKeyUsages.length > 0) extensions.push(new ExtendedKeyUsageExtension(policy.extKeyUsages, false))
   extensions.push(new BasicConstraintsExtension(policy.isCa, policy.isCa ? policy.maxPathLen : undefined, true))
   extensions.push(await SubjectKeyIdentifierExtension.create(params.subjectKey, false, cryptoProvider))
-  if (params.authorityKeyId !== undefined) extensions.push(new AuthorityKeyIdentifierExtension(params.authorityKeyId, false))
+  if (params.authorityKeyId !== undefined)
+    extensions.push(new AuthorityKeyIdentifierExtension(params.authorityKeyId, false))
   const san = sanExtension(params.hosts)
   if (san) extensions.push(san)
 
   const notBefore = new Date(Math.floor((params.now.getTime() - BACKDATE_MS) / 1000) * 1000)
   const notAfter = new Date(notBefore.getTime() + policy.expiryMs)
-  return X509CertificateGenerator.create({
-    serialNumber: randomSerialHex(),
-    subject: params.subject,
-    issuer: params.issuerName,
-    notBefore,
-    notAfter,
-    publicKey: params.subjectKey,
-    signingKey: params.signer.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(params.signer),
-    extensions,
-  }, cryptoProvider)
+  return X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerialHex(),
+      subject: params.subject,
+      issuer: params.issuerName,
+      notBefore,
+      notAfter,
+      publicKey: params.subjectKey,
+      signingKey: params.signer.keys.privateKey,
+      signingAlgorithm: signingAlgorithm(params.signer),
+      extensions,
+    },
+    cryptoProvider,
+  )
 }
 
 function signingAlgorithm(key: KeyMaterial): Algorithm | EcdsaParams {
   return key.spec.algo === 'rsa'
-    ? { name: 'RSASSA-PKCS1-v1_5', hash: signatureHash(key.spec) } as Algorithm
+    ? ({ name: 'RSASSA-PKCS1-v1_5', hash: signatureHash(key.spec) } as Algorithm)
     : { name: 'ECDSA', hash: signatureHash(key.spec) }
 }

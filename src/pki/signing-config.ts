@@ -46,13 +46,16 @@ export function parseSigningConfig(text: string, source: string): SigningConfig 
     throw new PkiError(`${source}: not valid JSON (${(err as Error).message})`)
   }
   const signing = isObject(doc) ? doc.signing : undefined
-  if (!isObject(signing)) throw new PkiError(`${source}: missing the "signing" object (expected {"signing": {"default": {...}, "profiles": {...}}})`)
-  const defaultProfile = signing.default === undefined
-    ? BUILTIN_CONFIG.defaultProfile
-    : readProfile('default', signing.default, source)
+  if (!isObject(signing))
+    throw new PkiError(
+      `${source}: missing the "signing" object (expected {"signing": {"default": {...}, "profiles": {...}}})`,
+    )
+  const defaultProfile =
+    signing.default === undefined ? BUILTIN_CONFIG.defaultProfile : readProfile('default', signing.default, source)
   const profiles: Record<string, SigningProfile> = {}
   if (signing.profiles !== undefined) {
-    if (!isObject(signing.profiles)) throw new PkiError(`${source}: "signing.profiles" must be an object of named profiles`)
+    if (!isObject(signing.profiles))
+      throw new PkiError(`${source}: "signing.profiles" must be an object of named profiles`)
     for (const [name, value] of Object.entries(signing.profiles)) profiles[name] = readProfile(name, value, source)
   }
   return { source, defaultProfile, profiles }
@@ -72,7 +75,8 @@ export function findProfile(config: SigningConfig, name: string | undefined): Si
 /** A profile's usages checked and mapped, and its lifetime with the default filled in. */
 export function profilePolicy(config: SigningConfig, profile: SigningProfile): ResolvedUsages & { expiryMs: number } {
   const where = `profile "${profile.name}" in ${config.source}`
-  if (profile.usages.length === 0) throw new PkiError(`${where} has no usages (add e.g. "usages": ["signing", "key encipherment", "server auth"])`)
+  if (profile.usages.length === 0)
+    throw new PkiError(`${where} has no usages (add e.g. "usages": ["signing", "key encipherment", "server auth"])`)
   const usages = resolveUsages(profile.usages, where)
   return { ...usages, expiryMs: profile.expiryMs ?? config.defaultProfile.expiryMs ?? DEFAULT_EXPIRY_MS }
 }
@@ -86,7 +90,8 @@ function readProfile(name: string, value: unknown, source: string): SigningProfi
   }
   const profile: SigningProfile = { name, usages: usages as string[] }
   if (value.expiry !== undefined) {
-    if (typeof value.expiry !== 'string') throw new PkiError(`${where}: "expiry" must be a duration string such as "43800h"`)
+    if (typeof value.expiry !== 'string')
+      throw new PkiError(`${where}: "expiry" must be a duration string such as "43800h"`)
     try {
       profile.expiryMs = parsePositiveDuration(value.expiry, 'expiry')
     } catch (err) {

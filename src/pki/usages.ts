@@ -51,7 +51,9 @@ export function resolveUsages(usages: readonly string[], where: string): Resolve
       const oid = EXT_KEY_USAGES[usage]
       if (!extKeyUsages.includes(oid)) extKeyUsages.push(oid)
     } else {
-      throw new PkiError(`${where}: unknown usage "${word}" (known: ${[...Object.keys(KEY_USAGES), ...Object.keys(EXT_KEY_USAGES)].join(', ')})`)
+      throw new PkiError(
+        `${where}: unknown usage "${word}" (known: ${[...Object.keys(KEY_USAGES), ...Object.keys(EXT_KEY_USAGES)].join(', ')})`,
+      )
     }
   }
   return { keyUsage, extKeyUsages }

@@ -58,7 +58,8 @@ export class Writer {
   }
 
   finish(): Buffer {
-    if (this.pos !== this.buf.length) throw new Error(`protobuf size mismatch: wrote ${this.pos}, sized ${this.buf.length}`)
+    if (this.pos !== this.buf.length)
+      throw new Error(`protobuf size mismatch: wrote ${this.pos}, sized ${this.buf.length}`)
     return this.buf
   }
 
@@ -154,8 +155,13 @@ const SAFE_HI = 0x200000
 
 /** An int64 field whose value a JS number cannot hold exactly (beyond ±(2^53-1)). */
 export class Int64RangeError extends RangeError {
-  constructor(readonly field: string, readonly value: bigint) {
-    super(`${field} ${value} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`)
+  constructor(
+    readonly field: string,
+    readonly value: bigint,
+  ) {
+    super(
+      `${field} ${value} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`,
+    )
     this.name = 'Int64RangeError'
   }
 }
@@ -192,7 +198,7 @@ export class Reader {
   private varint64(): [number, number] {
     const buf = this.buf
     let lo = 0
-    let hi = 0
+    let hi: number
     let i = 0
     for (; i < 4; i++) {
       if (this.pos >= this.len) this.fail()

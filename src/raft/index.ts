@@ -17,10 +17,10 @@
  *    e. call `advance()`.
  * Nothing but the persisted log and hard state need survive a crash.
  */
-export { RawNode, type Ready, type Status, type ProgressStatus, type SnapshotStatus } from './raw-node.js';
-export { Raft, type RaftConfig } from './raft.js';
-export { MemoryStorage, type Storage, type InitialState } from './storage.js';
-export { bootstrapLog } from './bootstrap.js';
+export { RawNode, type Ready, type Status, type ProgressStatus, type SnapshotStatus } from './raw-node.js'
+export { Raft, type RaftConfig } from './raft.js'
+export { MemoryStorage, type Storage, type InitialState } from './storage.js'
+export { bootstrapLog } from './bootstrap.js'
 export {
   applyConfChangeTo,
   configFromConfState,
@@ -30,7 +30,7 @@ export {
   type ConfChange,
   type ConfChangeType,
   type MembershipConfig,
-} from './conf-change.js';
+} from './conf-change.js'
 export {
   RaftError,
   ErrProposalDropped,
@@ -42,5 +42,5 @@ export {
   ErrSnapshotTemporarilyUnavailable,
   ErrReadyContract,
   ErrInvalidMessage,
-} from './errors.js';
-export * from './types.js';
+} from './errors.js'
+export * from './types.js'

@@ -2,13 +2,13 @@
  * Majority arithmetic over a set of voters: the index a quorum has reached,
  * and the outcome of an election.
  */
-import type { NodeId } from './types.js';
+import type { NodeId } from './types.js'
 
-export type VoteResult = 'won' | 'lost' | 'pending';
+export type VoteResult = 'won' | 'lost' | 'pending'
 
 /** Smallest number of voters that forms a majority of `n` (0 for an empty set). */
 export function majority(n: number): number {
-  return n === 0 ? 0 : Math.floor(n / 2) + 1;
+  return n === 0 ? 0 : Math.floor(n / 2) + 1
 }
 
 /**
@@ -17,38 +17,38 @@ export function majority(n: number): number {
  * nothing (0).
  */
 export function committedIndex(voters: Iterable<NodeId>, matchOf: (id: NodeId) => number | undefined): number {
-  const matches: number[] = [];
-  for (const id of voters) matches.push(matchOf(id) ?? 0);
-  if (matches.length === 0) return 0;
-  matches.sort((a, b) => b - a);
-  return matches[majority(matches.length) - 1]!;
+  const matches: number[] = []
+  for (const id of voters) matches.push(matchOf(id) ?? 0)
+  if (matches.length === 0) return 0
+  matches.sort((a, b) => b - a)
+  return matches[majority(matches.length) - 1]!
 }
 
 /** Outcome of a vote given the answers received so far (absent = not yet answered). */
 export function voteResult(voters: Iterable<NodeId>, votes: ReadonlyMap<NodeId, boolean>): VoteResult {
-  let total = 0;
-  let granted = 0;
-  let rejected = 0;
+  let total = 0
+  let granted = 0
+  let rejected = 0
   for (const id of voters) {
-    total++;
-    const v = votes.get(id);
-    if (v === true) granted++;
-    else if (v === false) rejected++;
+    total++
+    const v = votes.get(id)
+    if (v === true) granted++
+    else if (v === false) rejected++
   }
-  if (total === 0) return 'won';
-  const q = majority(total);
-  if (granted >= q) return 'won';
-  if (total - rejected < q) return 'lost';
-  return 'pending';
+  if (total === 0) return 'won'
+  const q = majority(total)
+  if (granted >= q) return 'won'
+  if (total - rejected < q) return 'lost'
+  return 'pending'
 }
 
 /** Whether the members for which `active` holds form a majority of `voters`. */
 export function hasQuorum(voters: Iterable<NodeId>, active: (id: NodeId) => boolean): boolean {
-  let total = 0;
-  let yes = 0;
+  let total = 0
+  let yes = 0
   for (const id of voters) {
-    total++;
-    if (active(id)) yes++;
+    total++
+    if (active(id)) yes++
   }
-  return yes >= majority(total);
+  return yes >= majority(total)
 }

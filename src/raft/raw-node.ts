@@ -2,11 +2,11 @@
  * The application's handle on one Raft member: feed it inputs, collect a
  * Ready, act on it, advance(). See index.ts for the contract.
  */
-import { applyConfChangeTo, encodeConfChange, type ConfChange } from './conf-change.js';
-import { ErrInvalidMessage, ErrProposalDropped, ErrReadyContract } from './errors.js';
-import { Raft, type RaftConfig } from './raft.js';
-import type { ProgressState } from './tracker/progress.js';
-import { messageDefect } from './validate.js';
+import { applyConfChangeTo, encodeConfChange, type ConfChange } from './conf-change.js'
+import { ErrInvalidMessage, ErrProposalDropped, ErrReadyContract } from './errors.js'
+import { Raft, type RaftConfig } from './raft.js'
+import type { ProgressState } from './tracker/progress.js'
+import { messageDefect } from './validate.js'
 import {
   hardStateEqual,
   isEmptyHardState,
@@ -21,82 +21,84 @@ import {
   type Role,
   type Snapshot,
   type SoftState,
-} from './types.js';
+} from './types.js'
 
 export interface Ready {
   /** Set when the leader or this member's role changed. Not persisted. */
-  softState?: SoftState;
+  softState?: SoftState
   /** Set when term, vote or commit changed: persist it with `entries`. */
-  hardState?: HardState;
+  hardState?: HardState
   /** Answers to ReadIndex requests. */
-  readStates: ReadState[];
+  readStates: ReadState[]
   /** Entries to append to storage (replacing any conflicting suffix). */
-  entries: Entry[];
+  entries: Entry[]
   /** A snapshot from the leader: persist it, restore the state machine from it. */
-  snapshot?: Snapshot;
+  snapshot?: Snapshot
   /** Entries to apply, in order (persist `entries` first: some may be among them). */
-  committedEntries: Entry[];
+  committedEntries: Entry[]
   /** May be sent at once, even before this Ready is persisted. */
-  messages: Message[];
+  messages: Message[]
   /** Send only after `hardState`, `entries` and `snapshot` are persisted. */
-  messagesAfterPersist: Message[];
+  messagesAfterPersist: Message[]
 }
 
 export interface ProgressStatus {
-  match: number;
-  next: number;
-  state: ProgressState;
-  isLearner: boolean;
-  recentActive: boolean;
+  match: number
+  next: number
+  state: ProgressState
+  isLearner: boolean
+  recentActive: boolean
 }
 
 export interface Status {
-  id: NodeId;
-  term: number;
-  vote: NodeId;
-  commit: number;
-  applied: number;
-  lead: NodeId;
-  role: Role;
-  leadTransferee: NodeId;
-  config: ConfState;
+  id: NodeId
+  term: number
+  vote: NodeId
+  commit: number
+  applied: number
+  lead: NodeId
+  role: Role
+  leadTransferee: NodeId
+  config: ConfState
   /** Leader only. */
-  progress?: Map<NodeId, ProgressStatus>;
+  progress?: Map<NodeId, ProgressStatus>
 }
 
-export type SnapshotStatus = 'success' | 'failure';
+export type SnapshotStatus = 'success' | 'failure'
 
 export class RawNode {
   /** The state machine itself, for diagnostics and tests; drive it through RawNode. */
-  readonly raft: Raft;
-  private prevSoftState: SoftState;
-  private prevHardState: HardState;
-  private inProgress: Ready | undefined;
-  private selfMessages: Message[] = [];
+  readonly raft: Raft
+  private prevSoftState: SoftState
+  private prevHardState: HardState
+  private inProgress: Ready | undefined
+  private selfMessages: Message[] = []
 
   constructor(config: RaftConfig) {
-    this.raft = new Raft(config);
-    this.prevSoftState = this.raft.softState();
-    this.prevHardState = this.raft.hardState();
+    this.raft = new Raft(config)
+    this.prevSoftState = this.raft.softState()
+    this.prevHardState = this.raft.hardState()
   }
 
   get id(): NodeId {
-    return this.raft.id;
+    return this.raft.id
   }
 
   /** Advances logical time by one tick (elections, heartbeats, CheckQuorum). */
   tick(): void {
-    this.raft.tick();
+    this.raft.tick()
   }
 
   /** Starts an election now (a pre-election first if PreVote is enabled). */
   campaign(): void {
-    this.raft.hup(false);
+    this.raft.hup(false)
   }
 
   /** Proposes data to be appended to the log. Throws ErrProposalDropped. */
   propose(data: Uint8Array): void {
-    this.raft.step(makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'normal', data }] }));
+    this.raft.step(
+      makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'normal', data }] }),
+    )
   }
 
   /**
@@ -105,9 +107,11 @@ export class RawNode {
    * in flight (on the leader), ErrProposalDropped if there is no leader.
    */
   proposeConfChange(cc: ConfChange): void {
-    applyConfChangeTo(this.raft.tracker.config, cc); // validation only
-    const data = encodeConfChange(cc);
-    this.raft.step(makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'confChange', data }] }));
+    applyConfChangeTo(this.raft.tracker.config, cc) // validation only
+    const data = encodeConfChange(cc)
+    this.raft.step(
+      makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'confChange', data }] }),
+    )
   }
 
   /**
@@ -117,15 +121,15 @@ export class RawNode {
    * commit, rejectHint, entry and snapshot terms/indexes not safe integers >= 0).
    */
   step(m: Message): void {
-    const defect = messageDefect(m);
-    if (defect !== undefined) throw new ErrInvalidMessage(`raft: invalid message field: ${defect}`);
-    if (m.type === 'MsgSnapStatus' || m.type === 'MsgUnreachable') return; // local only, see report*()
-    if (isResponseMessage(m.type) && !this.raft.tracker.progress.has(m.from) && m.type !== 'MsgReadIndexResp') return;
+    const defect = messageDefect(m)
+    if (defect !== undefined) throw new ErrInvalidMessage(`raft: invalid message field: ${defect}`)
+    if (m.type === 'MsgSnapStatus' || m.type === 'MsgUnreachable') return // local only, see report*()
+    if (isResponseMessage(m.type) && !this.raft.tracker.progress.has(m.from) && m.type !== 'MsgReadIndexResp') return
     try {
-      this.raft.step(m);
+      this.raft.step(m)
     } catch (e) {
-      if (e instanceof ErrProposalDropped) return;
-      throw e;
+      if (e instanceof ErrProposalDropped) return
+      throw e
     }
   }
 
@@ -134,31 +138,31 @@ export class RawNode {
    * carrying `ctx` in a later Ready. Throws ErrProposalDropped without a leader.
    */
   readIndex(ctx: Uint8Array): void {
-    this.raft.step(makeMessage({ type: 'MsgReadIndex', from: this.raft.id, context: ctx }));
+    this.raft.step(makeMessage({ type: 'MsgReadIndex', from: this.raft.id, context: ctx }))
   }
 
   /** Asks the leader to hand leadership to `target`. */
   transferLeader(target: NodeId): void {
-    this.raft.step(makeMessage({ type: 'MsgTransferLeader', from: target }));
+    this.raft.step(makeMessage({ type: 'MsgTransferLeader', from: target }))
   }
 
   /** Applies a committed conf change; call it while applying the entry. Returns the new membership. */
   applyConfChange(cc: ConfChange): ConfState {
-    return this.raft.applyConfChange(cc);
+    return this.raft.applyConfChange(cc)
   }
 
   /** The transport could not reach `id`. */
   reportUnreachable(id: NodeId): void {
-    this.raft.step(makeMessage({ type: 'MsgUnreachable', from: id }));
+    this.raft.step(makeMessage({ type: 'MsgUnreachable', from: id }))
   }
 
   /** The transport delivered (or failed to deliver) a MsgSnap to `id`. */
   reportSnapshot(id: NodeId, status: SnapshotStatus): void {
-    this.raft.step(makeMessage({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }));
+    this.raft.step(makeMessage({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }))
   }
 
   status(): Status {
-    const r = this.raft;
+    const r = this.raft
     const s: Status = {
       id: r.id,
       term: r.term,
@@ -169,31 +173,37 @@ export class RawNode {
       role: r.role,
       leadTransferee: r.leadTransferee,
       config: r.tracker.confState(),
-    };
+    }
     if (r.role === 'leader') {
-      s.progress = new Map();
+      s.progress = new Map()
       for (const [id, pr] of r.tracker.progress) {
-        s.progress.set(id, { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner, recentActive: pr.recentActive });
+        s.progress.set(id, {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          isLearner: pr.isLearner,
+          recentActive: pr.recentActive,
+        })
       }
     }
-    return s;
+    return s
   }
 
   private softStateChanged(): boolean {
-    const ss = this.raft.softState();
-    return ss.lead !== this.prevSoftState.lead || ss.role !== this.prevSoftState.role;
+    const ss = this.raft.softState()
+    return ss.lead !== this.prevSoftState.lead || ss.role !== this.prevSoftState.role
   }
 
   /** Whether ready() has something; false while a Ready awaits advance(). */
   hasReady(): boolean {
-    if (this.inProgress) return false;
-    const r = this.raft;
-    if (this.softStateChanged()) return true;
-    const hs = r.hardState();
-    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) return true;
-    if (r.log.unstable.snapshot || r.log.hasUnstableEntries() || r.log.hasNextCommittedEntries()) return true;
-    if (r.msgs.length > 0 || r.msgsAfterPersist.length > 0 || r.readStates.length > 0) return true;
-    return r.role === 'leader' && r.readOnly.hasUnsent();
+    if (this.inProgress) return false
+    const r = this.raft
+    if (this.softStateChanged()) return true
+    const hs = r.hardState()
+    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) return true
+    if (r.log.unstable.snapshot || r.log.hasUnstableEntries() || r.log.hasNextCommittedEntries()) return true
+    if (r.msgs.length > 0 || r.msgsAfterPersist.length > 0 || r.readStates.length > 0) return true
+    return r.role === 'leader' && r.readOnly.hasUnsent()
   }
 
   /**
@@ -201,26 +211,26 @@ export class RawNode {
    * advance() before the next ready().
    */
   ready(): Ready {
-    if (this.inProgress) throw new ErrReadyContract('raft: ready() called again before advance()');
-    const r = this.raft;
-    r.flushReadIndex();
+    if (this.inProgress) throw new ErrReadyContract('raft: ready() called again before advance()')
+    const r = this.raft
+    r.flushReadIndex()
     const rd: Ready = {
       readStates: r.readStates,
       entries: r.log.unstableEntries(),
       committedEntries: r.log.nextCommittedEntries(),
       messages: r.msgs,
       messagesAfterPersist: [],
-    };
-    for (const m of r.msgsAfterPersist) (m.to === r.id ? this.selfMessages : rd.messagesAfterPersist).push(m);
-    r.msgs = [];
-    r.msgsAfterPersist = [];
-    r.readStates = [];
-    if (this.softStateChanged()) rd.softState = r.softState();
-    const hs = r.hardState();
-    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) rd.hardState = hs;
-    if (r.log.unstable.snapshot) rd.snapshot = r.log.unstable.snapshot;
-    this.inProgress = rd;
-    return rd;
+    }
+    for (const m of r.msgsAfterPersist) (m.to === r.id ? this.selfMessages : rd.messagesAfterPersist).push(m)
+    r.msgs = []
+    r.msgsAfterPersist = []
+    r.readStates = []
+    if (this.softStateChanged()) rd.softState = r.softState()
+    const hs = r.hardState()
+    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) rd.hardState = hs
+    if (r.log.unstable.snapshot) rd.snapshot = r.log.unstable.snapshot
+    this.inProgress = rd
+    return rd
   }
 
   /**
@@ -228,27 +238,28 @@ export class RawNode {
    * persisted, its messages sent, its committed entries applied.
    */
   advance(): void {
-    const rd = this.inProgress;
-    if (!rd) throw new ErrReadyContract('raft: advance() without a pending ready()');
-    this.inProgress = undefined;
-    const r = this.raft;
-    if (rd.softState) this.prevSoftState = rd.softState;
-    if (rd.hardState) this.prevHardState = rd.hardState;
-    let applied = 0;
+    const rd = this.inProgress
+    if (!rd) throw new ErrReadyContract('raft: advance() without a pending ready()')
+    this.inProgress = undefined
+    const r = this.raft
+    if (rd.softState) this.prevSoftState = rd.softState
+    if (rd.hardState) this.prevHardState = rd.hardState
+    let applied = 0
     if (rd.snapshot) {
-      r.log.stableSnapTo(rd.snapshot.metadata.index);
-      applied = rd.snapshot.metadata.index;
+      r.log.stableSnapTo(rd.snapshot.metadata.index)
+      applied = rd.snapshot.metadata.index
     }
     if (rd.entries.length > 0) {
-      const last = rd.entries[rd.entries.length - 1]!;
-      r.log.stableTo(last.index, last.term);
-      r.onPersisted(last.index, last.term);
+      const last = rd.entries[rd.entries.length - 1]!
+      r.log.stableTo(last.index, last.term)
+      r.onPersisted(last.index, last.term)
     }
-    r.reduceUncommittedSize(rd.committedEntries);
-    if (rd.committedEntries.length > 0) applied = Math.max(applied, rd.committedEntries[rd.committedEntries.length - 1]!.index);
-    if (applied > r.log.applied) r.log.appliedTo(applied);
-    const self = this.selfMessages;
-    this.selfMessages = [];
-    for (const m of self) this.step(m);
+    r.reduceUncommittedSize(rd.committedEntries)
+    if (rd.committedEntries.length > 0)
+      applied = Math.max(applied, rd.committedEntries[rd.committedEntries.length - 1]!.index)
+    if (applied > r.log.applied) r.log.appliedTo(applied)
+    const self = this.selfMessages
+    this.selfMessages = []
+    for (const m of self) this.step(m)
   }
 }

@@ -4,68 +4,68 @@
  */
 
 /** 64-bit member id. `NONE` (0n) means "no node". */
-export type NodeId = bigint;
-export const NONE: NodeId = 0n;
+export type NodeId = bigint
+export const NONE: NodeId = 0n
 
-export type EntryType = 'normal' | 'confChange';
+export type EntryType = 'normal' | 'confChange'
 
 export interface Entry {
-  term: number;
-  index: number;
-  type: EntryType;
-  data: Uint8Array;
+  term: number
+  index: number
+  type: EntryType
+  data: Uint8Array
 }
 
 /** What must survive a crash besides the log. */
 export interface HardState {
-  term: number;
-  vote: NodeId;
-  commit: number;
+  term: number
+  vote: NodeId
+  commit: number
 }
 
-export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: NONE, commit: 0 });
+export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: NONE, commit: 0 })
 
 export function isEmptyHardState(hs: HardState): boolean {
-  return hs.term === 0 && hs.vote === NONE && hs.commit === 0;
+  return hs.term === 0 && hs.vote === NONE && hs.commit === 0
 }
 
 export function hardStateEqual(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit
 }
 
 /** Membership as of some log index. */
 export interface ConfState {
-  voters: NodeId[];
-  learners: NodeId[];
+  voters: NodeId[]
+  learners: NodeId[]
 }
 
 export interface SnapshotMetadata {
-  index: number;
-  term: number;
-  confState: ConfState;
+  index: number
+  term: number
+  confState: ConfState
 }
 
 export interface Snapshot {
-  metadata: SnapshotMetadata;
-  data: Uint8Array;
+  metadata: SnapshotMetadata
+  data: Uint8Array
 }
 
 export function isEmptySnapshot(s: Snapshot | undefined): boolean {
-  return s === undefined || s.metadata.index === 0;
+  return s === undefined || s.metadata.index === 0
 }
 
-export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
+export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader'
 
 /** Volatile state worth telling the application about (not persisted). */
 export interface SoftState {
-  lead: NodeId;
-  role: Role;
+  lead: NodeId
+  role: Role
 }
 
 /** The answer to a ReadIndex request: reads at `index` or later are linearizable. */
 export interface ReadState {
-  index: number;
-  requestCtx: Uint8Array;
+  index: number
+  requestCtx: Uint8Array
 }
 
 export const MessageType = {
@@ -85,8 +85,8 @@ export const MessageType = {
   MsgTransferLeader: 'MsgTransferLeader',
   MsgSnapStatus: 'MsgSnapStatus',
   MsgUnreachable: 'MsgUnreachable',
-} as const;
-export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+} as const
+export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
 /**
  * One Raft message. Fields not meaningful for a type keep their zero value.
@@ -96,18 +96,18 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
  * context, a heartbeat round, or the campaign-transfer marker on votes.
  */
 export interface Message {
-  type: MessageType;
-  to: NodeId;
-  from: NodeId;
-  term: number;
-  logTerm: number;
-  index: number;
-  entries: Entry[];
-  commit: number;
-  reject: boolean;
-  rejectHint: number;
-  snapshot?: Snapshot;
-  context?: Uint8Array;
+  type: MessageType
+  to: NodeId
+  from: NodeId
+  term: number
+  logTerm: number
+  index: number
+  entries: Entry[]
+  commit: number
+  reject: boolean
+  rejectHint: number
+  snapshot?: Snapshot
+  context?: Uint8Array
 }
 
 /** Builds a message with zero values for every field not given. */
@@ -123,7 +123,7 @@ export function makeMessage(fields: Partial<Message> & { type: MessageType }): M
     reject: false,
     rejectHint: 0,
     ...fields,
-  };
+  }
 }
 
 /** Messages that answer another message (ignored from unknown peers). */
@@ -136,10 +136,10 @@ export function isResponseMessage(t: MessageType): boolean {
     t === 'MsgReadIndexResp' ||
     t === 'MsgUnreachable' ||
     t === 'MsgSnapStatus'
-  );
+  )
 }
 
 /** Approximate payload size of an entry, for batching limits. */
 export function entrySize(e: Entry): number {
-  return e.data.byteLength + 16;
+  return e.data.byteLength + 16
 }

@@ -49,7 +49,13 @@ export function createLogger(level: string, outputs: string[] = ['stderr'], call
       const line = JSON.stringify(rec) + '\n'
       for (const s of sinks) s(line)
     }
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), named: (c: string) => make(c) }
+    return {
+      debug: log('debug'),
+      info: log('info'),
+      warn: log('warn'),
+      error: log('error'),
+      named: (c: string) => make(c),
+    }
   }
   return make(caller)
 }
@@ -60,8 +66,15 @@ function openLogFile(file: string): number {
     return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o666)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message
-    throw new Error(`open ${file}: ${why}`)
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file or directory'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.code === 'EISDIR'
+            ? 'is a directory'
+            : e.message
+    throw new Error(`open ${file}: ${why}`, { cause: err })
   }
 }
 

@@ -78,7 +78,8 @@ export class FaultCluster {
   ) {
     this.proxy = new PeerProxy(
       members.map((m) => ({ proxyPort: m.proxyPort, realPort: m.peerPort })),
-      (i) => (members[i].proc?.exitCode === null && members[i].proc?.signalCode === null ? members[i].proc?.pid : undefined),
+      (i) =>
+        members[i].proc?.exitCode === null && members[i].proc?.signalCode === null ? members[i].proc?.pid : undefined,
     )
   }
 
@@ -120,21 +121,36 @@ export class FaultCluster {
   private args(m: Member): string[] {
     const initial = this.members.map((x) => `${x.name}=http://127.0.0.1:${x.proxyPort}`).join(',')
     return [
-      TSETCD, 'serve',
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${m.proxyPort}`,
-      '--initial-cluster', initial,
-      '--initial-cluster-token', 'fault-cluster',
-      '--initial-cluster-state', 'new',
-      '--heartbeat-interval', '50',
-      '--election-timeout', '500',
-      '--snapshot-count', String(this.opts.snapshotCount),
-      '--max-snapshots', String(this.opts.maxSnapshots),
-      '--max-wals', String(this.opts.maxWals),
+      TSETCD,
+      'serve',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      `http://127.0.0.1:${m.clientPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${m.clientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${m.peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${m.proxyPort}`,
+      '--initial-cluster',
+      initial,
+      '--initial-cluster-token',
+      'fault-cluster',
+      '--initial-cluster-state',
+      'new',
+      '--heartbeat-interval',
+      '50',
+      '--election-timeout',
+      '500',
+      '--snapshot-count',
+      String(this.opts.snapshotCount),
+      '--max-snapshots',
+      String(this.opts.maxSnapshots),
+      '--max-wals',
+      String(this.opts.maxWals),
     ]
   }
 
@@ -144,7 +160,10 @@ export class FaultCluster {
     m.incarnation++
     m.stopping = false
     m.paused = false
-    const env = this.opts.walSegmentBytes > 0 ? { ...process.env, TSETCD_WAL_SEGMENT_BYTES: String(this.opts.walSegmentBytes) } : process.env
+    const env =
+      this.opts.walSegmentBytes > 0
+        ? { ...process.env, TSETCD_WAL_SEGMENT_BYTES: String(this.opts.walSegmentBytes) }
+        : process.env
     const proc = spawn(process.execPath, this.args(m), { stdio: ['ignore', 'pipe', 'pipe'], env })
     m.proc = proc
     live.add(proc)
@@ -167,13 +186,16 @@ export class FaultCluster {
     proc.on('exit', (code, signal) => {
       live.delete(proc)
       m.log += `===== ${m.name} incarnation ${m.incarnation} exited: code ${code} signal ${signal} =====\n`
-      if (!m.stopping) this.fail(`${m.name} (incarnation ${m.incarnation}) exited on its own: code ${code}, signal ${signal}`)
+      if (!m.stopping)
+        this.fail(`${m.name} (incarnation ${m.incarnation}) exited on its own: code ${code}, signal ${signal}`)
     })
     const deadline = Date.now() + START_TIMEOUT_MS
     for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${m.name} exited while starting (code ${proc.exitCode})`)
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`${m.name} exited while starting (code ${proc.exitCode})`)
       if (await canConnect(m.clientPort)) return
-      if (Date.now() > deadline) throw new Error(`${m.name} did not listen on its client port within ${START_TIMEOUT_MS} ms`)
+      if (Date.now() > deadline)
+        throw new Error(`${m.name} did not listen on its client port within ${START_TIMEOUT_MS} ms`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }
@@ -233,7 +255,14 @@ export class FaultCluster {
 
   /** The lines of a member's log worth showing: warnings, errors and what surrounds `raft loop failed`. */
   excerpt(m: Member, maxLines = 25): string {
-    const lines = m.log.split('\n').filter((l) => l.startsWith('=====') || /"level":"(warn|error|panic|fatal)"/.test(l) || (l.trim() !== '' && !l.startsWith('{')))
+    const lines = m.log
+      .split('\n')
+      .filter(
+        (l) =>
+          l.startsWith('=====') ||
+          /"level":"(warn|error|panic|fatal)"/.test(l) ||
+          (l.trim() !== '' && !l.startsWith('{')),
+      )
     const shown = lines.slice(-maxLines).map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l))
     return `--- ${m.name} (${lines.length} notable lines, last ${shown.length}) ---\n${shown.join('\n')}`
   }

@@ -73,7 +73,11 @@ export function checkHistory(ops: Operation[], opts: CheckOptions = {}): CheckRe
   }
   const keys = [...byKey.keys()].sort().map((k) => checkKey(k, byKey.get(k)!, opts))
   const bad = keys.filter((k) => k.result !== 'ok')
-  return { ok: bad.length === 0, keys, explanation: bad.map((k) => ("explanation" in k ? k.explanation : "")).join('\n\n') }
+  return {
+    ok: bad.length === 0,
+    keys,
+    explanation: bad.map((k) => ('explanation' in k ? k.explanation : '')).join('\n\n'),
+  }
 }
 
 class Xorshift {
@@ -199,7 +203,14 @@ export function checkKey(key: string, all: Operation[], opts: CheckOptions = {})
     if (top.idx >= top.cands.length) {
       stack.pop()
       if (top.op === -1) {
-        return { key, result: 'violation', ops: n, steps, prefixLength: best.length, explanation: explain(key, ops, best, initial) }
+        return {
+          key,
+          result: 'violation',
+          ops: n,
+          steps,
+          prefixLength: best.length,
+          explanation: explain(key, ops, best, initial),
+        }
       }
       state = top.before
       flip(top.op)
@@ -242,14 +253,18 @@ function explain(key: string, ops: Operation[], best: number[], initial: State):
     states.push(s)
   }
   lines.push(`key ${JSON.stringify(key)} is not linearizable (${ops.length} operations).`)
-  lines.push(`Longest linearizable prefix: ${best.length} operations, leaving the key ${show(s)}. Its last operations, in linearization order:`)
+  lines.push(
+    `Longest linearizable prefix: ${best.length} operations, leaving the key ${show(s)}. Its last operations, in linearization order:`,
+  )
   const from = Math.max(0, best.length - 8)
   if (from > 0) lines.push(`  … ${from} earlier`)
   for (let j = from; j < best.length; j++) lines.push(`  ${describeOp(ops[best[j]])}   ⇒ ${show(states[j])}`)
   const rest = ops.map((_, i) => i).filter((i) => !done.has(i))
   const stuck = rest.reduce((a, b) => (ops[b].ret < ops[a].ret ? b : a), rest[0])
   const deadline = ops[stuck].ret
-  lines.push(`No operation can come next: ${describeOp(ops[stuck])} returned at ${deadline.toFixed(1)} ms, so it (or something concurrent) had to take effect by then.`)
+  lines.push(
+    `No operation can come next: ${describeOp(ops[stuck])} returned at ${deadline.toFixed(1)} ms, so it (or something concurrent) had to take effect by then.`,
+  )
   lines.push(`Operations invoked by then and not linearized, and what each would need:`)
   const candidates = rest.filter((i) => ops[i].call <= deadline).sort((a, b) => ops[a].call - ops[b].call)
   for (const i of candidates.slice(0, 12)) {

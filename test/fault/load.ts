@@ -105,7 +105,11 @@ export class Load {
               break
             }
             case 'put': {
-              const res = await client.call(KVService.Put, { key: k, value: Buffer.from(input.value) }, this.o.opTimeoutMs)
+              const res = await client.call(
+                KVService.Put,
+                { key: k, value: Buffer.from(input.value) },
+                this.o.opTimeoutMs,
+              )
               this.rec.ok(op, { kind: 'put' }, res.header?.revision)
               lastSeen.set(key, input.value)
               break

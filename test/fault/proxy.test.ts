@@ -24,7 +24,11 @@ describe('fault runs: the peer-link proxy', function () {
       cluster.proxy.cut(o.index, leader.index, 'drop')
     }
     // the other two elect a leader among themselves (the old one cannot hear of it)
-    const other = await findLeader(cluster, 20000, cluster.members.filter((m) => m !== leader))
+    const other = await findLeader(
+      cluster,
+      20000,
+      cluster.members.filter((m) => m !== leader),
+    )
     assert.ok(other, 'the members cut off from the leader elected another one')
     cluster.proxy.healAll()
     await waitSettled(cluster, 30000)

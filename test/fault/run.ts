@@ -11,7 +11,15 @@ import { HistoryRecorder } from './history.js'
 import { checkHistory } from './linearizability.js'
 import { Load } from './load.js'
 import { Rng, describeFault, type Fault, type Schedule, type Target } from './schedule.js'
-import { compareHistories, findLeader, memberHistory, missingAcknowledged, resolveUnknown, waitSettled, type HistEvent } from './verify.js'
+import {
+  compareHistories,
+  findLeader,
+  memberHistory,
+  missingAcknowledged,
+  resolveUnknown,
+  waitSettled,
+  type HistEvent,
+} from './verify.js'
 
 export const PREFIX = 'fault/'
 const KEYS = [`${PREFIX}a`, `${PREFIX}b`, `${PREFIX}c`]
@@ -48,13 +56,20 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
   const rec = new HistoryRecorder()
   let cluster: FaultCluster | undefined
   let load: Load | undefined
-  let summary = ''
   try {
-    cluster = await FaultCluster.create({ dir, snapshotCount: schedule.snapshotCount, maxSnapshots: schedule.maxSnapshots, maxWals: schedule.maxWals, walSegmentBytes: schedule.walSegmentBytes, onFailure: (m) => log(`  ! ${m}`) })
+    cluster = await FaultCluster.create({
+      dir,
+      snapshotCount: schedule.snapshotCount,
+      maxSnapshots: schedule.maxSnapshots,
+      maxWals: schedule.maxWals,
+      walSegmentBytes: schedule.walSegmentBytes,
+      onFailure: (m) => log(`  ! ${m}`),
+    })
     await waitSettled(cluster, SETTLE_MS)
     load = new Load(rec, cluster.endpoints, { clients: 4, keys: KEYS, opTimeoutMs: OP_TIMEOUT_MS, rng: rng.fork() })
     load.start()
-    if (!(await load.progress(20, PROGRESS_MS))) failures.push(`no client operation completed within ${PROGRESS_MS} ms of the start`)
+    if (!(await load.progress(20, PROGRESS_MS)))
+      failures.push(`no client operation completed within ${PROGRESS_MS} ms of the start`)
     for (const [i, step] of schedule.steps.entries()) {
       if (cluster.raftLoopFailed.size > 0) {
         log(`  stopping the schedule before step ${i + 1}: a raft loop failed`)
@@ -63,7 +78,10 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
       log(`  step ${i + 1}: ${describeFault(step.fault)} for ${step.holdMs} ms (${load.completed} ops so far)`)
       await applyFault(cluster, step.fault, step.holdMs)
       await sleep(step.gapMs)
-      if (cluster.raftLoopFailed.size === 0 && !(await load.progress(1, PROGRESS_MS))) failures.push(`after step ${i + 1} (${describeFault(step.fault)}) was healed, no client operation completed within ${PROGRESS_MS} ms`)
+      if (cluster.raftLoopFailed.size === 0 && !(await load.progress(1, PROGRESS_MS)))
+        failures.push(
+          `after step ${i + 1} (${describeFault(step.fault)}) was healed, no client operation completed within ${PROGRESS_MS} ms`,
+        )
     }
   } catch (err) {
     failures.push(`the schedule could not run to its end: ${(err as Error).message}`)
@@ -78,8 +96,14 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
       const hs: HistEvent[][] = []
       for (const m of cluster.members) hs.push(await memberHistory(m, PREFIX, revision, 20000))
       events = hs[0]
-      failures.push(...compareHistories(cluster.members.map((m) => m.name), hs))
-      for (const [i, m] of cluster.members.entries()) failures.push(...missingAcknowledged(m.name, rec.ops, hs[i]).slice(0, 10))
+      failures.push(
+        ...compareHistories(
+          cluster.members.map((m) => m.name),
+          hs,
+        ),
+      )
+      for (const [i, m] of cluster.members.entries())
+        failures.push(...missingAcknowledged(m.name, rec.ops, hs[i]).slice(0, 10))
     } catch (err) {
       failures.push((err as Error).message)
     }
@@ -87,13 +111,20 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
 
   // even when the cluster did not come back, what the clients saw must be linearizable
   // without the cluster's history, unknown outcomes stay unknown
-  const resolved = events ? resolveUnknown(rec.ops, events) : { ops: rec.ops, tookEffect: 0, dropped: 0, open: rec.ops.filter((o) => o.output === undefined && o.input.kind !== 'get').length }
+  const resolved = events
+    ? resolveUnknown(rec.ops, events)
+    : {
+        ops: rec.ops,
+        tookEffect: 0,
+        dropped: 0,
+        open: rec.ops.filter((o) => o.output === undefined && o.input.kind !== 'get').length,
+      }
   const t0 = Date.now()
   const verdict = checkHistory(resolved.ops)
   const checkMs = Date.now() - t0
   if (!verdict.ok) failures.push(`the history is not linearizable:\n${verdict.explanation}`)
   const unknown = rec.ops.filter((o) => o.output === undefined && o.input.kind !== 'get').length
-  summary =
+  const summary =
     `${rec.ops.length} ops (${load?.completed ?? 0} ok, ${load?.failed ?? 0} failed: ${unknown} writes with unknown outcome → ` +
     `${resolved.tookEffect} took effect, ${resolved.dropped} did not, ${resolved.open} open), ${events?.length ?? 'no'} events, ` +
     `${cluster?.proxy.unidentified ?? 0} unidentified peer connections, ` +
@@ -108,7 +139,10 @@ export async function runSchedule(schedule: Schedule, log: (line: string) => voi
       const out = path.join(artifacts, `seed-${schedule.seed}`)
       fs.mkdirSync(out, { recursive: true })
       for (const m of cluster.members) fs.writeFileSync(path.join(out, `${m.name}.log`), m.log)
-      fs.writeFileSync(path.join(out, 'history.json'), JSON.stringify(rec.ops, (_k, v) => (v === Infinity ? 'Infinity' : v), 1))
+      fs.writeFileSync(
+        path.join(out, 'history.json'),
+        JSON.stringify(rec.ops, (_k, v) => (v === Infinity ? 'Infinity' : v), 1),
+      )
       fs.writeFileSync(path.join(out, 'failures.txt'), failures.join('\n\n') + '\n')
       logs += `\n(full logs and history in ${out})`
     }

@@ -85,7 +85,8 @@ export function makeSchedule(seed: number, steps: number): Schedule {
       fault = { kind: 'cut', from, to: (from + 1 + rng.int(2)) % 3, both: rng.next() < 0.5, mode: mode() }
     } else if (r < 0.92) fault = { kind: 'isolate', target: target(), mode: mode() }
     else fault = { kind: 'kill9-while-isolated', target: { member: rng.int(3) }, isolated: rng.int(3), mode: mode() }
-    if (fault.kind === 'kill9-while-isolated' && fault.isolated === (fault.target as { member: number }).member) fault.isolated = (fault.isolated + 1) % 3
+    if (fault.kind === 'kill9-while-isolated' && fault.isolated === (fault.target as { member: number }).member)
+      fault.isolated = (fault.isolated + 1) % 3
     out.push({ fault, holdMs: rng.range(300, 3000), gapMs: rng.range(300, 2000) })
   }
   return { seed, snapshotCount, maxSnapshots, walSegmentBytes, maxWals, steps: out }

@@ -26,7 +26,11 @@ async function status(m: Member) {
 }
 
 /** The member that is leader now, if one answers within `timeoutMs`. */
-export async function findLeader(cluster: FaultCluster, timeoutMs: number, among: Member[] = cluster.members): Promise<Member | undefined> {
+export async function findLeader(
+  cluster: FaultCluster,
+  timeoutMs: number,
+  among: Member[] = cluster.members,
+): Promise<Member | undefined> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     for (const m of among) {
@@ -51,7 +55,10 @@ export async function waitSettled(cluster: FaultCluster, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {
-    if (cluster.raftLoopFailed.size > 0) throw new Error(`the cluster cannot settle: the raft loop of ${[...cluster.raftLoopFailed].join(', ')} failed (last: ${last || 'not yet checked'})`)
+    if (cluster.raftLoopFailed.size > 0)
+      throw new Error(
+        `the cluster cannot settle: the raft loop of ${[...cluster.raftLoopFailed].join(', ')} failed (last: ${last || 'not yet checked'})`,
+      )
     try {
       const st = []
       for (const m of cluster.members) st.push(await status(m))
@@ -62,7 +69,14 @@ export async function waitSettled(cluster: FaultCluster, timeoutMs: number): Pro
         last = `leaders as seen by each member: ${st.map((s, i) => `etcd${i + 1}→${s.leader.toString(16)}`).join(', ')}`
       } else {
         const revs: number[] = []
-        for (const m of cluster.members) revs.push(await withClient(m.endpoint, async (c) => (await c.call(KVService.Range, { key: Buffer.from('settle-probe') }, 2000)).header?.revision ?? 0))
+        for (const m of cluster.members)
+          revs.push(
+            await withClient(
+              m.endpoint,
+              async (c) =>
+                (await c.call(KVService.Range, { key: Buffer.from('settle-probe') }, 2000)).header?.revision ?? 0,
+            ),
+          )
         const st2 = []
         for (const m of cluster.members) st2.push(await status(m))
         const applied = st2.map((s) => s.raftAppliedIndex)
@@ -92,7 +106,12 @@ export function describeEvent(e: HistEvent | undefined): string {
 }
 
 /** Every event under `prefix` from revision 1 to `toRevision`, as the member's own watch serves them. */
-export async function memberHistory(m: Member, prefix: string, toRevision: number, timeoutMs: number): Promise<HistEvent[]> {
+export async function memberHistory(
+  m: Member,
+  prefix: string,
+  toRevision: number,
+  timeoutMs: number,
+): Promise<HistEvent[]> {
   const client = await EtcdClient.connect({ endpoints: [m.endpoint], dialTimeoutMs: 1000 })
   const session = WatchSession.open(client, () => EtcdClient.connect({ endpoints: [m.endpoint], dialTimeoutMs: 1000 }))
   const events: HistEvent[] = []
@@ -102,12 +121,26 @@ export async function memberHistory(m: Member, prefix: string, toRevision: numbe
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
     while ((events.at(-1)?.revision ?? 0) < toRevision) {
       const r = await Promise.race([w.next(), timeout])
-      if (r === 'timeout') throw new Error(`${m.name}: watch from revision 1 delivered events up to revision ${events.at(-1)?.revision ?? 0} of ${toRevision} within ${timeoutMs} ms`)
-      if (r === undefined) throw new Error(`${m.name}: watch from revision 1 ended after revision ${events.at(-1)?.revision ?? 0}`)
-      if (r.canceled || r.compact_revision > 0) throw new Error(`${m.name}: watch from revision 1 canceled (compact revision ${r.compact_revision}, reason ${JSON.stringify(r.cancel_reason)})`)
+      if (r === 'timeout')
+        throw new Error(
+          `${m.name}: watch from revision 1 delivered events up to revision ${events.at(-1)?.revision ?? 0} of ${toRevision} within ${timeoutMs} ms`,
+        )
+      if (r === undefined)
+        throw new Error(`${m.name}: watch from revision 1 ended after revision ${events.at(-1)?.revision ?? 0}`)
+      if (r.canceled || r.compact_revision > 0)
+        throw new Error(
+          `${m.name}: watch from revision 1 canceled (compact revision ${r.compact_revision}, reason ${JSON.stringify(r.cancel_reason)})`,
+        )
       for (const e of r.events) {
         const kv = e.kv!
-        events.push({ revision: kv.mod_revision, type: e.type === 1 ? 'delete' : 'put', key: kv.key.toString(), value: kv.value.toString(), createRevision: kv.create_revision, version: kv.version })
+        events.push({
+          revision: kv.mod_revision,
+          type: e.type === 1 ? 'delete' : 'put',
+          key: kv.key.toString(),
+          value: kv.value.toString(),
+          createRevision: kv.create_revision,
+          version: kv.version,
+        })
       }
     }
     return events
@@ -127,7 +160,9 @@ export function compareHistories(names: string[], hs: HistEvent[][]): string[] {
     const n = Math.max(a.length, b.length)
     for (let j = 0; j < n; j++) {
       if (describeEvent(a[j]) !== describeEvent(b[j])) {
-        out.push(`${names[0]} and ${names[i]} differ at their event #${j}: ${names[0]} has ${describeEvent(a[j])}, ${names[i]} has ${describeEvent(b[j])} (${a.length} vs ${b.length} events)`)
+        out.push(
+          `${names[0]} and ${names[i]} differ at their event #${j}: ${names[0]} has ${describeEvent(a[j])}, ${names[i]} has ${describeEvent(b[j])} (${a.length} vs ${b.length} events)`,
+        )
         break
       }
     }
@@ -143,7 +178,10 @@ export function missingAcknowledged(name: string, ops: Operation[], events: Hist
   for (const op of ops) {
     if (!isAcknowledgedWrite(op) || op.revision === undefined) continue
     const e = at.get(`${op.revision}/${op.key}`)
-    const ok = op.input.kind === 'delete' ? e?.type === 'delete' : e?.type === 'put' && 'value' in op.input && e.value === op.input.value
+    const ok =
+      op.input.kind === 'delete'
+        ? e?.type === 'delete'
+        : e?.type === 'put' && 'value' in op.input && e.value === op.input.value
     if (!ok) out.push(`${name} lacks acknowledged ${describeOp(op)}; its history at that revision: ${describeEvent(e)}`)
   }
   return out
@@ -159,7 +197,10 @@ export function missingAcknowledged(name: string, ops: Operation[], events: Hist
  * - a delete, when every delete event of its key is explained by an acknowledged delete:
  *   dropped (a delete of an absent key changes nothing either). Otherwise it stays unknown.
  */
-export function resolveUnknown(ops: Operation[], events: HistEvent[]): { ops: Operation[]; tookEffect: number; dropped: number; open: number } {
+export function resolveUnknown(
+  ops: Operation[],
+  events: HistEvent[],
+): { ops: Operation[]; tookEffect: number; dropped: number; open: number } {
   const putAt = new Map<string, number>()
   const deletes = new Map<string, Set<number>>()
   for (const e of events) {
@@ -169,9 +210,18 @@ export function resolveUnknown(ops: Operation[], events: HistEvent[]): { ops: Op
       deletes.get(e.key)!.add(e.revision)
     }
   }
-  for (const op of ops) if (op.input.kind === 'delete' && op.output?.kind === 'delete' && op.output.deleted > 0 && op.revision !== undefined) deletes.get(op.key)?.delete(op.revision)
+  for (const op of ops)
+    if (
+      op.input.kind === 'delete' &&
+      op.output?.kind === 'delete' &&
+      op.output.deleted > 0 &&
+      op.revision !== undefined
+    )
+      deletes.get(op.key)?.delete(op.revision)
   // smallest response time among operations that answered with a revision >= r
-  const answered = ops.filter((o) => o.output !== undefined && o.revision !== undefined).sort((a, b) => b.revision! - a.revision!)
+  const answered = ops
+    .filter((o) => o.output !== undefined && o.revision !== undefined)
+    .sort((a, b) => b.revision! - a.revision!)
   const minRet: number[] = []
   for (const o of answered) minRet.push(Math.min(o.ret, minRet.at(-1) ?? Infinity))
   const retBound = (r: number): number => {

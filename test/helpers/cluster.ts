@@ -18,13 +18,23 @@ export interface ClusterMember {
 }
 
 export class TestCluster {
-  constructor(readonly dir: string, readonly members: ClusterMember[]) {}
+  constructor(
+    readonly dir: string,
+    readonly members: ClusterMember[],
+  ) {}
 
   static async create(n: number, extra: Record<string, string | number> = {}): Promise<TestCluster> {
     const dir = tmpDir('tsetcd-cluster-')
     const ports = await freePorts(2 * n)
     const members: ClusterMember[] = []
-    for (let i = 0; i < n; i++) members.push({ name: `etcd${i + 1}`, config: '', clientPort: ports[2 * i], peerPort: ports[2 * i + 1], endpoint: `127.0.0.1:${ports[2 * i]}` })
+    for (let i = 0; i < n; i++)
+      members.push({
+        name: `etcd${i + 1}`,
+        config: '',
+        clientPort: ports[2 * i],
+        peerPort: ports[2 * i + 1],
+        endpoint: `127.0.0.1:${ports[2 * i]}`,
+      })
     const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',')
     for (const m of members) {
       m.config = path.join(dir, `${m.name}_conf.yml`)
@@ -50,7 +60,12 @@ export class TestCluster {
   }
 
   async start(m: ClusterMember): Promise<ServerProc> {
-    m.proc = await startTsetcd({ args: ['--config-file', m.config], clientPort: m.clientPort, peerPort: m.peerPort, ready: false })
+    m.proc = await startTsetcd({
+      args: ['--config-file', m.config],
+      clientPort: m.clientPort,
+      peerPort: m.peerPort,
+      ready: false,
+    })
     return m.proc
   }
 
@@ -68,7 +83,10 @@ export class TestCluster {
   }
 
   /** The member that reports itself leader, waiting up to `timeoutMs` for one. */
-  async leader(timeoutMs = 10000, among: ClusterMember[] = this.members.filter((m) => m.proc && m.proc.proc.exitCode === null)): Promise<ClusterMember> {
+  async leader(
+    timeoutMs = 10000,
+    among: ClusterMember[] = this.members.filter((m) => m.proc && m.proc.proc.exitCode === null),
+  ): Promise<ClusterMember> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       for (const m of among) {

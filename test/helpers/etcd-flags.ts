@@ -10,9 +10,13 @@ const FIXTURES = path.join(REPO, 'test', 'fixtures', 'etcd-flags')
 
 /** etcd's member flags of one version: 3.4's from the installed binary's --help when there is one. */
 export function etcdFlags(version: '3.4' | '3.5' | '3.6'): string[] {
-  const listed = fs.readFileSync(path.join(FIXTURES, `${version}.txt`), 'utf8').split('\n').filter(Boolean)
+  const listed = fs
+    .readFileSync(path.join(FIXTURES, `${version}.txt`), 'utf8')
+    .split('\n')
+    .filter(Boolean)
   if (version !== '3.4' || !fs.existsSync('/usr/bin/etcd')) return listed
-  const help = spawnSync('/usr/bin/etcd', ['--help']).stdout.toString() + spawnSync('/usr/bin/etcd', ['--help']).stderr.toString()
+  const help =
+    spawnSync('/usr/bin/etcd', ['--help']).stdout.toString() + spawnSync('/usr/bin/etcd', ['--help']).stderr.toString()
   const fromHelp = [...help.matchAll(/^\s+--([a-z0-9-]+)/gm)].map((m) => m[1])
   assert.ok(fromHelp.length > 60, 'etcd --help lists its flags')
   return [...new Set([...listed, ...fromHelp])]
@@ -26,4 +30,3 @@ export function defaultArgs(names: string[]): string[] {
     return `--${n}=${def.default}`
   })
 }
-

@@ -45,9 +45,16 @@ export interface RunResult {
 }
 
 /** Runs a command to completion (async, so servers in this process keep running). */
-export function run(cmd: string, args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ETCDCTL_API: '3', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d) => out.push(d))
@@ -106,7 +113,13 @@ async function waitForPort(port: number, proc: ChildProcess, log: () => string, 
 }
 
 /** Waits until the server answers a linearizable Range (a leader exists and it applies). */
-export async function waitReady(endpoint: string, proc: ChildProcess, log: () => string, timeoutMs: number, tls?: TlsOptions): Promise<void> {
+export async function waitReady(
+  endpoint: string,
+  proc: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+  tls?: TlsOptions,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown
   while (Date.now() < deadline) {
@@ -154,23 +167,34 @@ export interface StartOptions {
 function memberArgs(o: StartOptions, clientPort: number, peerPort: number, dataDir: string): string[] {
   const name = o.name ?? 'default'
   return [
-    '--name', name,
-    '--data-dir', dataDir,
-    '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-    '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
+    '--name',
+    name,
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    `http://127.0.0.1:${clientPort}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${clientPort}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    `${name}=http://127.0.0.1:${peerPort}`,
     ...(o.extraArgs ?? []),
   ]
 }
 
 async function start(cmd: string, prefixArgs: string[], o: StartOptions): Promise<ServerProc> {
   const [cp, pp] = o.clientPort && o.peerPort ? [o.clientPort, o.peerPort] : await freePorts(2)
-  if (o.args && !(o.clientPort && o.peerPort)) throw new Error('start: with explicit args, give clientPort and peerPort')
+  if (o.args && !(o.clientPort && o.peerPort))
+    throw new Error('start: with explicit args, give clientPort and peerPort')
   const dataDir = o.dataDir ?? path.join(tmpDir('tsetcd-test-'), 'data')
   const args = o.args ?? memberArgs(o, cp, pp, dataDir)
-  const proc = spawn(cmd, [...prefixArgs, ...args], { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(cmd, [...prefixArgs, ...args], {
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const log = track(proc)
   await waitForPort(cp, proc, log, 20000)
   if (o.ready !== false) await waitReady(`127.0.0.1:${cp}`, proc, log, 20000)

@@ -25,7 +25,10 @@ Restart=on-failure
 `
 
 function execStartArgs(unit: string): string[] {
-  const line = unit.replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('ExecStart='))!
+  const line = unit
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .find((l) => l.startsWith('ExecStart='))!
   return line.slice('ExecStart='.length).trim().split(/\s+/).slice(1)
 }
 
@@ -50,7 +53,10 @@ describe('tsetcd serve with every etcd flag', function () {
       'initial-advertise-peer-urls': `http://127.0.0.1:${pp}`,
       'initial-cluster': `default=http://127.0.0.1:${pp}`,
     }
-    const args = [...defaultArgs(etcdFlags('3.4')).filter((a) => !(a.slice(2).split('=')[0] in member)), ...Object.entries(member).map(([k, v]) => `--${k}=${v}`)]
+    const args = [
+      ...defaultArgs(etcdFlags('3.4')).filter((a) => !(a.slice(2).split('=')[0] in member)),
+      ...Object.entries(member).map(([k, v]) => `--${k}=${v}`),
+    ]
     servers.push(await startTsetcd({ clientPort: cp, peerPort: pp, args }))
   })
 
@@ -58,7 +64,15 @@ describe('tsetcd serve with every etcd flag', function () {
     const dir = tmpDir('tsetcd-unit-')
     dirs.push(dir)
     const pki = path.join(dir, 'pki')
-    const init = await run(process.execPath, [TSETCD, 'cert', 'init', '--member', 'master1=127.0.0.1', '--out-dir', pki])
+    const init = await run(process.execPath, [
+      TSETCD,
+      'cert',
+      'init',
+      '--member',
+      'master1=127.0.0.1',
+      '--out-dir',
+      pki,
+    ])
     assert.equal(init.code, 0, init.stderr)
     fs.copyFileSync(path.join(pki, 'master1.pem'), path.join(pki, 'server.pem'))
     fs.copyFileSync(path.join(pki, 'master1-key.pem'), path.join(pki, 'server-key.pem'))
@@ -74,7 +88,7 @@ describe('tsetcd serve with every etcd flag', function () {
     servers.push(await startTsetcd({ clientPort: hp, peerPort: pp, args: execStartArgs(unit) }))
   })
 
-  it('--max-concurrent-streams is the client port\'s HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS', async () => {
+  it("--max-concurrent-streams is the client port's HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS", async () => {
     const s = await startTsetcd({ extraArgs: ['--max-concurrent-streams=3'] })
     servers.push(s)
     const session = http2.connect(s.clientUrl)
@@ -89,7 +103,7 @@ describe('tsetcd serve with every etcd flag', function () {
     }
   })
 
-  it('--experimental-warning-apply-duration: a slower apply logs etcd\'s warning', async () => {
+  it("--experimental-warning-apply-duration: a slower apply logs etcd's warning", async () => {
     const s = await startTsetcd({ extraArgs: ['--experimental-warning-apply-duration=1ns'] })
     servers.push(s)
     const c = await EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 2000 })
@@ -99,8 +113,12 @@ describe('tsetcd serve with every etcd flag', function () {
       c.close()
     }
     const deadline = Date.now() + 5000
-    while (!/apply request took too long/.test(s.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    const line = s.log().split('\n').find((l) => l.includes('apply request took too long'))
+    while (!/apply request took too long/.test(s.log()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
+    const line = s
+      .log()
+      .split('\n')
+      .find((l) => l.includes('apply request took too long'))
     assert.ok(line, s.log())
     assert.match(line, /"took":"[0-9.]+[nµm]?s"/)
     assert.match(line, /"expected-duration":"1ns"/)

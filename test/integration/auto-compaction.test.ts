@@ -25,7 +25,8 @@ describe('auto-compaction (--auto-compaction-mode, --auto-compaction-retention)'
 
   async function writes(s: ServerProc, n: number): Promise<EtcdClient> {
     const c = await EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 2000 })
-    for (let i = 0; i < n; i++) await c.call(KVService.Put, { key: Buffer.from(`k${i % 3}`), value: Buffer.from(String(i)) })
+    for (let i = 0; i < n; i++)
+      await c.call(KVService.Put, { key: Buffer.from(`k${i % 3}`), value: Buffer.from(String(i)) })
     return c
   }
   const rangeAt = (c: EtcdClient, revision: number) => c.call(KVService.Range, { key: Buffer.from('k0'), revision })
@@ -41,7 +42,10 @@ describe('auto-compaction (--auto-compaction-mode, --auto-compaction-retention)'
 
   it('revision mode keeps the last N revisions: older ones become compacted, the leader proposes it', async () => {
     // TSETCD_AUTO_COMPACTION_CHECK_INTERVAL: not an etcd setting; shortens etcd's 5-minute check for tests
-    const s = await startTsetcd({ extraArgs: ['--auto-compaction-mode', 'revision', '--auto-compaction-retention', '10'], env: { TSETCD_AUTO_COMPACTION_CHECK_INTERVAL: '200ms' } })
+    const s = await startTsetcd({
+      extraArgs: ['--auto-compaction-mode', 'revision', '--auto-compaction-retention', '10'],
+      env: { TSETCD_AUTO_COMPACTION_CHECK_INTERVAL: '200ms' },
+    })
     servers.push(s)
     client = await writes(s, 30) // revisions 2..31
     await waitFor(() => compactedAt(client!, 20), 10000, 'revision 20 to be compacted')
@@ -58,7 +62,10 @@ describe('auto-compaction (--auto-compaction-mode, --auto-compaction-retention)'
     assert.match(s.log(), /"msg":"completed auto periodic compaction","revision":21/)
   })
 
-  it('a malformed retention stops the member with etcd\'s message', async () => {
-    await assert.rejects(startTsetcd({ extraArgs: ['--auto-compaction-retention', 'soon'] }), /error parsing CompactionRetention: time: invalid duration "soon"/)
+  it("a malformed retention stops the member with etcd's message", async () => {
+    await assert.rejects(
+      startTsetcd({ extraArgs: ['--auto-compaction-retention', 'soon'] }),
+      /error parsing CompactionRetention: time: invalid duration "soon"/,
+    )
   })
 })

@@ -14,7 +14,18 @@ import {
   writeEtcdSnapshot,
   type MvccRecord,
 } from '../../src/bbolt/index.js'
-import { ETCD, ETCDCTL, freePorts, haveBinary, removeDir, run, startEtcd, tmpDir, userStderr, type ServerProc } from '../helpers/procs.js'
+import {
+  ETCD,
+  ETCDCTL,
+  freePorts,
+  haveBinary,
+  removeDir,
+  run,
+  startEtcd,
+  tmpDir,
+  userStderr,
+  type ServerProc,
+} from '../helpers/procs.js'
 
 const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
 
@@ -92,7 +103,12 @@ describe('bbolt files with the real etcd and etcdctl', function () {
     it(`etcd restores and serves a snapshot we wrote (page size ${pageSize})`, async () => {
       const records: MvccRecord[] = []
       let rev = 1
-      for (let i = 0; i < 1500; i++) records.push({ main: ++rev, key: `k${String(i).padStart(5, '0')}`, value: i % 300 === 0 ? 'X'.repeat(30000) : `v${i}` })
+      for (let i = 0; i < 1500; i++)
+        records.push({
+          main: ++rev,
+          key: `k${String(i).padStart(5, '0')}`,
+          value: i % 300 === 0 ? 'X'.repeat(30000) : `v${i}`,
+        })
       records.push({ main: ++rev, key: 'k00001', value: 'second', createRevision: 3, version: 2 })
       records.push({ main: ++rev, key: 'k00002', tombstone: true })
       const snap = path.join(dir, 'ours.db')
@@ -101,21 +117,44 @@ describe('bbolt files with the real etcd and etcdctl', function () {
 
       // etcdctl snapshot status opens it with the real bbolt (and runs bbolt's consistency check).
       assert.deepEqual(await ctlStatus(snap), snapshotStatusOfFile(snap))
-      assert.deepEqual(snapshotStatusOfFile(snap), { hash: snapshotStatusOfFile(snap).hash, revision: rev, totalKey: 1502 + 3, totalSize: res.size })
+      assert.deepEqual(snapshotStatusOfFile(snap), {
+        hash: snapshotStatusOfFile(snap).hash,
+        revision: rev,
+        totalKey: 1502 + 3,
+        totalSize: res.size,
+      })
 
       const [cp, pp] = await freePorts(2)
       const data = path.join(dir, 'restored')
-      await ctl(['snapshot', 'restore', snap, '--data-dir', data, '--name', 'default', '--initial-cluster', `default=http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`])
+      await ctl([
+        'snapshot',
+        'restore',
+        snap,
+        '--data-dir',
+        data,
+        '--name',
+        'default',
+        '--initial-cluster',
+        `default=http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+      ])
       const s = await startEtcd({ dataDir: data, clientPort: cp, peerPort: pp })
       servers.push(s)
 
       const first = await get(s.endpoint, 'k00000')
       assert.equal(first.header.revision, rev)
-      assert.deepEqual(first.kvs, [{ key: b64('k00000'), value: b64('X'.repeat(30000)), create_revision: 2, mod_revision: 2, version: 1 }])
-      assert.deepEqual((await get(s.endpoint, 'k00001')).kvs, [{ key: b64('k00001'), value: b64('second'), create_revision: 3, mod_revision: rev - 1, version: 2 }])
+      assert.deepEqual(first.kvs, [
+        { key: b64('k00000'), value: b64('X'.repeat(30000)), create_revision: 2, mod_revision: 2, version: 1 },
+      ])
+      assert.deepEqual((await get(s.endpoint, 'k00001')).kvs, [
+        { key: b64('k00001'), value: b64('second'), create_revision: 3, mod_revision: rev - 1, version: 2 },
+      ])
       assert.equal((await get(s.endpoint, 'k00002')).kvs, undefined)
       assert.equal((await get(s.endpoint, 'k01499')).kvs![0].value, b64('v1499'))
-      const count = JSON.parse(await ctl(['--endpoints', s.endpoint, 'get', 'k', '--prefix', '--keys-only', '-w', 'json']))
+      const count = JSON.parse(
+        await ctl(['--endpoints', s.endpoint, 'get', 'k', '--prefix', '--keys-only', '-w', 'json']),
+      )
       assert.equal(count.count, 1499)
       await ctl(['--endpoints', s.endpoint, 'put', 'after', 'restore'])
       assert.equal((await get(s.endpoint, 'after')).kvs![0].mod_revision, rev + 1)
@@ -124,12 +163,28 @@ describe('bbolt files with the real etcd and etcdctl', function () {
 
   it('etcd restores a tiny snapshot on 512-byte pages (padded to 4 KiB with listed free pages)', async () => {
     const snap = path.join(dir, 'tiny.db')
-    const res = writeEtcdSnapshot(snap, { records: [{ main: 2, key: 'only', value: 'one' }], consistentIndex: 1 }, { pageSize: 512 })
+    const res = writeEtcdSnapshot(
+      snap,
+      { records: [{ main: 2, key: 'only', value: 'one' }], consistentIndex: 1 },
+      { pageSize: 512 },
+    )
     assert.equal(res.size, 4096)
     assert.deepEqual(await ctlStatus(snap), snapshotStatusOfFile(snap))
     const [cp, pp] = await freePorts(2)
     const data = path.join(dir, 'restored')
-    await ctl(['snapshot', 'restore', snap, '--data-dir', data, '--name', 'default', '--initial-cluster', `default=http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`])
+    await ctl([
+      'snapshot',
+      'restore',
+      snap,
+      '--data-dir',
+      data,
+      '--name',
+      'default',
+      '--initial-cluster',
+      `default=http://127.0.0.1:${pp}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${pp}`,
+    ])
     const s = await startEtcd({ dataDir: data, clientPort: cp, peerPort: pp })
     servers.push(s)
     assert.equal((await get(s.endpoint, 'only')).kvs![0].value, b64('one'))
@@ -139,7 +194,11 @@ describe('bbolt files with the real etcd and etcdctl', function () {
 
   it('a damaged file: etcdctl snapshot status and ours fail with the same integrity errors', async () => {
     const snap = path.join(dir, 'damaged.db')
-    const records: MvccRecord[] = Array.from({ length: 60 }, (_, i) => ({ main: i + 2, key: `key-${i}`, value: 'v'.repeat(20) }))
+    const records: MvccRecord[] = Array.from({ length: 60 }, (_, i) => ({
+      main: i + 2,
+      key: `key-${i}`,
+      value: 'v'.repeat(20),
+    }))
     writeEtcdSnapshot(snap, { records }, { pageSize: 512 })
     const bytes = fs.readFileSync(snap)
     const db = BoltReader.fromBuffer(bytes)
@@ -152,7 +211,10 @@ describe('bbolt files with the real etcd and etcdctl', function () {
     fs.writeFileSync(snap, bytes)
 
     let ours = ''
-    assert.throws(() => snapshotStatusOfFile(snap), (err: Error) => Boolean((ours = err.message)))
+    assert.throws(
+      () => snapshotStatusOfFile(snap),
+      (err: Error) => Boolean((ours = err.message)),
+    )
     assert.match(ours, /^snapshot file integrity check failed\. \d+ errors found\.\n/)
     const r = await run(ETCDCTL, ['snapshot', 'status', snap, '-w', 'json'])
     assert.notEqual(r.code, 0)

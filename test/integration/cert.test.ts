@@ -25,7 +25,8 @@ const GUIDE_FILES: Record<string, string> = {
   }),
   'ca-csr.json': '{"CN": "etcd", "key": {"algo": "rsa", "size": 2048}}',
   'client.json': '{"CN": "client", "key": {"algo": "ecdsa", "size": 256}}',
-  'etcd.json': '{"CN": "etcd", "hosts": ["127.0.0.1", "192.168.255.131", "192.168.255.132", "192.168.255.133"], "key": {"algo": "ecdsa", "size": 256}, "names": [{"C": "CN", "L": "SH", "ST": "SH"}]}',
+  'etcd.json':
+    '{"CN": "etcd", "hosts": ["127.0.0.1", "192.168.255.131", "192.168.255.132", "192.168.255.133"], "key": {"algo": "ecdsa", "size": 256}, "names": [{"C": "CN", "L": "SH", "ST": "SH"}]}',
 }
 
 /** The guide's four commands, with cfssl's one-dash options. */
@@ -112,7 +113,7 @@ describe('tsetcd cert (the real binary)', function () {
     return dir
   }
 
-  describe('the cfssl guide\'s inputs and flags', () => {
+  describe("the cfssl guide's inputs and flags", () => {
     let dir: string
 
     before(async () => {
@@ -123,7 +124,9 @@ describe('tsetcd cert (the real binary)', function () {
 
     it('writes what cfssljson -bare writes, private keys with mode 0600', async () => {
       const made = (await readdir(dir)).filter((f) => !f.endsWith('.json')).sort()
-      const expected = ['ca', 'client', 'peer', 'server'].flatMap((n) => [`${n}-key.pem`, `${n}.csr`, `${n}.pem`]).sort()
+      const expected = ['ca', 'client', 'peer', 'server']
+        .flatMap((n) => [`${n}-key.pem`, `${n}.csr`, `${n}.pem`])
+        .sort()
       assert.deepEqual(made, expected)
       for (const file of made) {
         const mode = (await stat(join(dir, file))).mode & 0o777
@@ -151,10 +154,16 @@ describe('tsetcd cert (the real binary)', function () {
 
       for (const name of ['server', 'peer']) {
         const text = await x509Text(dir, `${name}.pem`)
-        assert.equal(extensionValue(text, 'X509v3 Subject Alternative Name'),
-          'IP Address:127.0.0.1, IP Address:192.168.255.131, IP Address:192.168.255.132, IP Address:192.168.255.133', name)
+        assert.equal(
+          extensionValue(text, 'X509v3 Subject Alternative Name'),
+          'IP Address:127.0.0.1, IP Address:192.168.255.131, IP Address:192.168.255.132, IP Address:192.168.255.133',
+          name,
+        )
         assert.equal(extensionValue(text, 'X509v3 Key Usage: critical'), 'Digital Signature, Key Encipherment')
-        assert.equal(extensionValue(text, 'X509v3 Extended Key Usage'), 'TLS Web Server Authentication, TLS Web Client Authentication')
+        assert.equal(
+          extensionValue(text, 'X509v3 Extended Key Usage'),
+          'TLS Web Server Authentication, TLS Web Client Authentication',
+        )
         assert.equal(extensionValue(text, 'X509v3 Basic Constraints: critical'), 'CA:FALSE')
         assert.equal(extensionValue(text, 'X509v3 Authority Key Identifier'), caKeyId)
         assert.match(text, /Subject: C = CN, ST = SH, L = SH, CN = etcd\n/)
@@ -192,15 +201,24 @@ describe('tsetcd cert (the real binary)', function () {
     })
     await ok(dir, 'ca', 'ca-csr.json')
     const cases: Array<[string[], RegExp]> = [
-      [['server', '-config=ca-config.json', '-profile=kubernetes', 'etcd.json'], /unknown profile "kubernetes" in ca-config\.json \(known: default, server, client, peer\)/],
+      [
+        ['server', '-config=ca-config.json', '-profile=kubernetes', 'etcd.json'],
+        /unknown profile "kubernetes" in ca-config\.json \(known: default, server, client, peer\)/,
+      ],
       [['ca', 'dsa.json', '--bare', 'x1'], /dsa\.json: unsupported key algorithm "dsa": use "rsa" or "ecdsa"/],
       [['ca', 'small.json', '--bare', 'x2'], /small\.json: unsupported rsa key size 1024: use one of 2048, 3072, 4096/],
       [['client', '--key-algo', 'ecdsa', '--key-size', '2048'], /unsupported ecdsa key size 2048/],
       [['ca', 'broken.json', '--bare', 'x3'], /broken\.json: not valid JSON/],
       [['ca', 'absent.json', '--bare', 'x4'], /cannot read CSR JSON absent\.json: no such file/],
-      [['server', '-ca=ca.pem', '-ca-key=missing-key.pem', 'etcd.json'], /cannot read CA key missing-key\.pem: no such file/],
+      [
+        ['server', '-ca=ca.pem', '-ca-key=missing-key.pem', 'etcd.json'],
+        /cannot read CA key missing-key\.pem: no such file/,
+      ],
       [['server', '--expiry', '5 years', 'etcd.json'], /invalid duration "5 years"/],
-      [['server', '-config=absent-config.json', 'etcd.json'], /cannot read signing config absent-config\.json: no such file/],
+      [
+        ['server', '-config=absent-config.json', 'etcd.json'],
+        /cannot read signing config absent-config\.json: no such file/,
+      ],
     ]
     const results = await Promise.all(cases.map(([args]) => tsetcd(dir, ...args)))
     results.forEach((result, i) => {
@@ -215,8 +233,24 @@ describe('tsetcd cert (the real binary)', function () {
     skipWithout(this, 'openssl', 'needed to read certificates with openssl x509 -text')
     const dir = await newDir('flags')
     await ok(dir, 'ca', '--cn', 'test-ca', '--key-algo', 'ecdsa', '--key-size', '384', '--out-dir', 'pki')
-    await ok(dir, 'server', '--cn', 'infra1', '--hosts', '10.0.0.1,localhost', '--names', 'C=US,O=acme,OU=db',
-      '--key-algo', 'rsa', '--key-size', '3072', '--out-dir', 'pki', '--bare', 'infra1')
+    await ok(
+      dir,
+      'server',
+      '--cn',
+      'infra1',
+      '--hosts',
+      '10.0.0.1,localhost',
+      '--names',
+      'C=US,O=acme,OU=db',
+      '--key-algo',
+      'rsa',
+      '--key-size',
+      '3072',
+      '--out-dir',
+      'pki',
+      '--bare',
+      'infra1',
+    )
     const text = await x509Text(dir, 'pki/infra1.pem')
     assert.match(text, /Subject: C = US, O = acme, OU = db, CN = infra1\n/)
     assert.match(text, /Issuer: CN = test-ca\n/)
@@ -225,8 +259,12 @@ describe('tsetcd cert (the real binary)', function () {
     assert.equal(extensionValue(text, 'X509v3 Subject Alternative Name'), 'IP Address:10.0.0.1, DNS:localhost')
     assert.equal(await openssl(dir, 'verify', '-CAfile', 'pki/ca.pem', 'pki/infra1.pem'), 'pki/infra1.pem: OK\n')
 
-    const piped = await run(process.execPath, [BIN, 'cert', 'client', '-', '--out-dir', 'pki', '--bare', 'from-stdin'], dir,
-      '{"CN": "root", "key": {"algo": "ecdsa", "size": 384}}')
+    const piped = await run(
+      process.execPath,
+      [BIN, 'cert', 'client', '-', '--out-dir', 'pki', '--bare', 'from-stdin'],
+      dir,
+      '{"CN": "root", "key": {"algo": "ecdsa", "size": 384}}',
+    )
     assert.equal(piped.code, 0, piped.stderr)
     const client = await x509Text(dir, 'pki/from-stdin.pem')
     assert.match(client, /Subject: CN = root\n/)
@@ -239,13 +277,26 @@ describe('tsetcd cert (the real binary)', function () {
 
     before(async () => {
       dir = await newDir('init')
-      output = await ok(dir, 'init', '--member', 'infra1=127.0.0.1,infra2=10.0.0.2', '--member', 'infra3=10.0.0.3',
-        '--hosts', 'etcd.example.com', '--out-dir', 'pki')
+      output = await ok(
+        dir,
+        'init',
+        '--member',
+        'infra1=127.0.0.1,infra2=10.0.0.2',
+        '--member',
+        'infra3=10.0.0.3',
+        '--hosts',
+        'etcd.example.com',
+        '--out-dir',
+        'pki',
+      )
     })
 
     it('writes the CA, one certificate per member and a client certificate, and says so', async () => {
       const names = ['ca', 'infra1', 'infra2', 'infra3', 'client']
-      assert.deepEqual((await readdir(join(dir, 'pki'))).sort(), names.flatMap((n) => [`${n}-key.pem`, `${n}.csr`, `${n}.pem`]).sort())
+      assert.deepEqual(
+        (await readdir(join(dir, 'pki'))).sort(),
+        names.flatMap((n) => [`${n}-key.pem`, `${n}.csr`, `${n}.pem`]).sort(),
+      )
       for (const name of names) {
         assert.match(output.stdout, new RegExp(`wrote pki/${name}\\.pem, pki/${name}-key\\.pem, pki/${name}\\.csr`))
         assert.equal((await stat(join(dir, 'pki', `${name}-key.pem`))).mode & 0o777, 0o600)
@@ -258,18 +309,40 @@ describe('tsetcd cert (the real binary)', function () {
       assert.match(output.stdout, /--peer-key-file=pki\/infra2-key\.pem/)
       assert.match(output.stdout, /--trusted-ca-file=pki\/ca\.pem/)
       assert.match(output.stdout, /--client-cert-auth/)
-      assert.match(output.stdout, /--initial-cluster=infra1=https:\/\/127\.0\.0\.1:2380,infra2=https:\/\/10\.0\.0\.2:2380,infra3=https:\/\/10\.0\.0\.3:2380/)
-      assert.match(output.stdout, /--endpoints=https:\/\/127\.0\.0\.1:2379,https:\/\/10\.0\.0\.2:2379,https:\/\/10\.0\.0\.3:2379 --cacert=pki\/ca\.pem --cert=pki\/client\.pem --key=pki\/client-key\.pem/)
+      assert.match(
+        output.stdout,
+        /--initial-cluster=infra1=https:\/\/127\.0\.0\.1:2380,infra2=https:\/\/10\.0\.0\.2:2380,infra3=https:\/\/10\.0\.0\.3:2380/,
+      )
+      assert.match(
+        output.stdout,
+        /--endpoints=https:\/\/127\.0\.0\.1:2379,https:\/\/10\.0\.0\.2:2379,https:\/\/10\.0\.0\.3:2379 --cacert=pki\/ca\.pem --cert=pki\/client\.pem --key=pki\/client-key\.pem/,
+      )
     })
 
     it('gives member certificates their IP, loopback, localhost, name and extra hosts, for server and peer use', async function () {
       skipWithout(this, 'openssl', 'needed to check certificates with openssl')
-      assert.equal(await openssl(dir, 'verify', '-CAfile', 'pki/ca.pem', 'pki/infra1.pem', 'pki/infra2.pem', 'pki/infra3.pem', 'pki/client.pem'),
-        'pki/infra1.pem: OK\npki/infra2.pem: OK\npki/infra3.pem: OK\npki/client.pem: OK\n')
+      assert.equal(
+        await openssl(
+          dir,
+          'verify',
+          '-CAfile',
+          'pki/ca.pem',
+          'pki/infra1.pem',
+          'pki/infra2.pem',
+          'pki/infra3.pem',
+          'pki/client.pem',
+        ),
+        'pki/infra1.pem: OK\npki/infra2.pem: OK\npki/infra3.pem: OK\npki/client.pem: OK\n',
+      )
       const infra2 = await x509Text(dir, 'pki/infra2.pem')
-      assert.equal(extensionValue(infra2, 'X509v3 Subject Alternative Name'),
-        'IP Address:10.0.0.2, IP Address:127.0.0.1, DNS:localhost, DNS:infra2, DNS:etcd.example.com')
-      assert.equal(extensionValue(infra2, 'X509v3 Extended Key Usage'), 'TLS Web Server Authentication, TLS Web Client Authentication')
+      assert.equal(
+        extensionValue(infra2, 'X509v3 Subject Alternative Name'),
+        'IP Address:10.0.0.2, IP Address:127.0.0.1, DNS:localhost, DNS:infra2, DNS:etcd.example.com',
+      )
+      assert.equal(
+        extensionValue(infra2, 'X509v3 Extended Key Usage'),
+        'TLS Web Server Authentication, TLS Web Client Authentication',
+      )
       const client = await x509Text(dir, 'pki/client.pem')
       assert.equal(extensionValue(client, 'X509v3 Extended Key Usage'), 'TLS Web Client Authentication')
     })
@@ -298,7 +371,10 @@ describe('tsetcd cert (the real binary)', function () {
       const { stdout } = await ok(dir, 'info', 'server.pem')
       assert.match(stdout, /^Subject: +C=CN, ST=SH, L=SH, CN=etcd$/m)
       assert.match(stdout, /^Issuer: +CN=etcd$/m)
-      assert.match(stdout, /^SANs: +IP:127\.0\.0\.1, IP:192\.168\.255\.131, IP:192\.168\.255\.132, IP:192\.168\.255\.133$/m)
+      assert.match(
+        stdout,
+        /^SANs: +IP:127\.0\.0\.1, IP:192\.168\.255\.131, IP:192\.168\.255\.132, IP:192\.168\.255\.133$/m,
+      )
       assert.match(stdout, /^Key usage: +digital signature, key encipherment$/m)
       assert.match(stdout, /^Ext key usage: +server auth, client auth$/m)
       assert.match(stdout, /^Key algorithm: +ECDSA P-256$/m)
@@ -306,7 +382,10 @@ describe('tsetcd cert (the real binary)', function () {
       assert.match(stdout, /^Not after: +\d{4}-\d\d-\d\dT/m)
       assert.doesNotMatch(stdout, /WARNING/)
       if (hasCommand('openssl')) {
-        const serial = (await openssl(dir, 'x509', '-in', 'server.pem', '-noout', '-serial')).trim().replace('serial=', '').toLowerCase()
+        const serial = (await openssl(dir, 'x509', '-in', 'server.pem', '-noout', '-serial'))
+          .trim()
+          .replace('serial=', '')
+          .toLowerCase()
         assert.match(stdout, new RegExp(`^Serial: +${serial}$`, 'm'))
       }
     })
@@ -320,7 +399,11 @@ describe('tsetcd cert (the real binary)', function () {
     })
 
     it('prints JSON on request and fails clearly on a file that is not a certificate', async () => {
-      const info = JSON.parse((await ok(dir, 'info', 'ca.pem', '--json')).stdout) as { isCa: boolean; keyUsage: string[]; keyAlgorithm: string }
+      const info = JSON.parse((await ok(dir, 'info', 'ca.pem', '--json')).stdout) as {
+        isCa: boolean
+        keyUsage: string[]
+        keyAlgorithm: string
+      }
       assert.equal(info.isCa, true)
       assert.deepEqual(info.keyUsage, ['cert sign', 'crl sign'])
       assert.equal(info.keyAlgorithm, 'RSA 2048')
@@ -355,24 +438,33 @@ describe('tsetcd cert (the real binary)', function () {
     }
 
     /** One connection from a client to a server that demands a client certificate from `ca`. */
-    async function connect(server: { dir: string; name: string }, client: { dir: string; name: string }, rejectUnauthorized = true): Promise<Outcome> {
+    async function connect(
+      server: { dir: string; name: string },
+      client: { dir: string; name: string },
+      rejectUnauthorized = true,
+    ): Promise<Outcome> {
       const outcome: Outcome = { received: '' }
-      const srv = tls.createServer({
-        key: await pem(server.dir, `${server.name}-key.pem`),
-        cert: await pem(server.dir, `${server.name}.pem`),
-        ca: await pem(pki, 'ca.pem'),
-        requestCert: true,
-        rejectUnauthorized,
-      }, (socket) => {
-        outcome.serverAuthorized = socket.authorized
-        if (!socket.authorized) {
-          outcome.serverAuthorizationError = String(socket.authorizationError)
-          socket.destroy()
-          return
-        }
-        socket.end(`hello ${(socket.getPeerCertificate().subject as { CN?: string }).CN ?? ''}`)
+      const srv = tls.createServer(
+        {
+          key: await pem(server.dir, `${server.name}-key.pem`),
+          cert: await pem(server.dir, `${server.name}.pem`),
+          ca: await pem(pki, 'ca.pem'),
+          requestCert: true,
+          rejectUnauthorized,
+        },
+        (socket) => {
+          outcome.serverAuthorized = socket.authorized
+          if (!socket.authorized) {
+            outcome.serverAuthorizationError = String(socket.authorizationError)
+            socket.destroy()
+            return
+          }
+          socket.end(`hello ${(socket.getPeerCertificate().subject as { CN?: string }).CN ?? ''}`)
+        },
+      )
+      srv.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+        outcome.serverError = err.code ?? err.message
       })
-      srv.on('tlsClientError', (err: NodeJS.ErrnoException) => { outcome.serverError = err.code ?? err.message })
       await new Promise<void>((done) => srv.listen(0, '127.0.0.1', done))
       try {
         await new Promise<void>((done) => {
@@ -384,8 +476,12 @@ describe('tsetcd cert (the real binary)', function () {
             cert: readFileSync(join(client.dir, `${client.name}.pem`)),
           })
           socket.setEncoding('utf8')
-          socket.on('data', (chunk: string) => { outcome.received += chunk })
-          socket.on('error', (err: NodeJS.ErrnoException) => { outcome.clientError = err.code ?? err.message })
+          socket.on('data', (chunk: string) => {
+            outcome.received += chunk
+          })
+          socket.on('error', (err: NodeJS.ErrnoException) => {
+            outcome.clientError = err.code ?? err.message
+          })
           socket.on('close', () => done())
         })
         await new Promise((done) => setTimeout(done, 50))
@@ -428,7 +524,8 @@ describe('tsetcd cert (the real binary)', function () {
     let theirs: string
 
     before(async function () {
-      for (const command of ['cfssl', 'cfssljson', 'openssl']) skipWithout(this, command, 'apt-get install golang-cfssl openssl to compare with cfssl')
+      for (const command of ['cfssl', 'cfssljson', 'openssl'])
+        skipWithout(this, command, 'apt-get install golang-cfssl openssl to compare with cfssl')
       ours = await newDir('cfssl-ours', GUIDE_FILES)
       theirs = await newDir('cfssl-theirs', GUIDE_FILES)
       await ok(ours, ...GUIDE_STEPS[0])
@@ -450,7 +547,8 @@ describe('tsetcd cert (the real binary)', function () {
 
     /** openssl's text without what must differ: key bits, signatures, key ids, serials and dates. */
     function normalise(text: string): string {
-      return text.split('\n')
+      return text
+        .split('\n')
         .filter((line) => !/^\s+([0-9a-fA-F]{2}:)*[0-9a-fA-F]{1,2}:?$/.test(line))
         .map((line) => line.replace(/(Not Before|Not After) *:.*/, '$1: <date>'))
         .join('\n')
@@ -458,35 +556,66 @@ describe('tsetcd cert (the real binary)', function () {
 
     async function lifetime(dir: string, file: string): Promise<number> {
       const dates = await openssl(dir, 'x509', '-in', file, '-noout', '-startdate', '-enddate')
-      const [start, end] = dates.trim().split('\n').map((l) => Date.parse(l.split('=')[1]))
+      const [start, end] = dates
+        .trim()
+        .split('\n')
+        .map((l) => Date.parse(l.split('=')[1]))
       return end - start
     }
 
     it('writes the same files with the same modes', async () => {
-      const listing = async (dir: string): Promise<string[]> => Promise.all((await readdir(dir)).sort()
-        .map(async (f) => `${f} ${((await stat(join(dir, f))).mode & 0o777).toString(8)}`))
+      const listing = async (dir: string): Promise<string[]> =>
+        Promise.all(
+          (await readdir(dir)).sort().map(async (f) => `${f} ${((await stat(join(dir, f))).mode & 0o777).toString(8)}`),
+        )
       assert.deepEqual(await listing(ours), await listing(theirs))
     })
 
-    it('makes certificates and CSRs that differ from cfssl\'s only in keys, serials and dates', async () => {
+    it("makes certificates and CSRs that differ from cfssl's only in keys, serials and dates", async () => {
       for (const name of ['ca', 'client', 'server', 'peer']) {
-        assert.equal(normalise(await x509Text(ours, `${name}.pem`)), normalise(await x509Text(theirs, `${name}.pem`)), `${name}.pem`)
+        assert.equal(
+          normalise(await x509Text(ours, `${name}.pem`)),
+          normalise(await x509Text(theirs, `${name}.pem`)),
+          `${name}.pem`,
+        )
         assert.equal(await lifetime(ours, `${name}.pem`), await lifetime(theirs, `${name}.pem`), `${name}.pem lifetime`)
-        const csr = async (dir: string): Promise<string> => normalise(await openssl(dir, 'req', '-in', `${name}.csr`, '-noout', '-text'))
+        const csr = async (dir: string): Promise<string> =>
+          normalise(await openssl(dir, 'req', '-in', `${name}.csr`, '-noout', '-text'))
         assert.equal(await csr(ours), await csr(theirs), `${name}.csr`)
-        const keyHead = async (dir: string): Promise<string> => (await readFile(join(dir, `${name}-key.pem`), 'utf8')).split('\n')[0]
+        const keyHead = async (dir: string): Promise<string> =>
+          (await readFile(join(dir, `${name}-key.pem`), 'utf8')).split('\n')[0]
         assert.equal(await keyHead(ours), await keyHead(theirs), `${name}-key.pem`)
       }
     })
 
     it('signs with a CA that cfssl made, and cfssl signs with ours', async () => {
-      await ok(theirs, 'server', '-ca=ca.pem', '-ca-key=ca-key.pem', '-config=ca-config.json', '-profile=server', 'etcd.json', '--bare', 'ours-by-cfssl-ca')
-      assert.equal(await openssl(theirs, 'verify', '-CAfile', 'ca.pem', 'ours-by-cfssl-ca.pem'), 'ours-by-cfssl-ca.pem: OK\n')
-      const gen = await run('cfssl', ['gencert', '-ca=ca.pem', '-ca-key=ca-key.pem', '-config=ca-config.json', '-profile=client', 'client.json'], ours)
+      await ok(
+        theirs,
+        'server',
+        '-ca=ca.pem',
+        '-ca-key=ca-key.pem',
+        '-config=ca-config.json',
+        '-profile=server',
+        'etcd.json',
+        '--bare',
+        'ours-by-cfssl-ca',
+      )
+      assert.equal(
+        await openssl(theirs, 'verify', '-CAfile', 'ca.pem', 'ours-by-cfssl-ca.pem'),
+        'ours-by-cfssl-ca.pem: OK\n',
+      )
+      const gen = await run(
+        'cfssl',
+        ['gencert', '-ca=ca.pem', '-ca-key=ca-key.pem', '-config=ca-config.json', '-profile=client', 'client.json'],
+        ours,
+      )
       assert.equal(gen.code, 0, gen.stderr)
       const split = await run('cfssljson', ['-bare', 'cfssl-by-our-ca'], ours, gen.stdout)
       assert.equal(split.code, 0, split.stderr)
-      assert.equal(await openssl(ours, 'verify', '-CAfile', 'ca.pem', 'cfssl-by-our-ca.pem'), 'cfssl-by-our-ca.pem: OK\n')
+      assert.equal(
+        await openssl(ours, 'verify', '-CAfile', 'ca.pem', 'cfssl-by-our-ca.pem'),
+        'cfssl-by-our-ca.pem: OK\n',
+      )
     })
 
     it('prints JSON that cfssljson -bare splits into the usual files', async () => {
@@ -498,4 +627,3 @@ describe('tsetcd cert (the real binary)', function () {
     })
   })
 })
-

@@ -32,7 +32,7 @@ async function putRange(c: TestCluster, m: ClusterMember, from: number, to: numb
 /** Waits until `m` serves all n keys from its own store (serializable), with their values. */
 async function hasAll(c: TestCluster, m: ClusterMember, n: number, timeoutMs = 20000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  let last = ''
+  let last: string
   for (;;) {
     const client = await c.client(m)
     try {
@@ -123,7 +123,13 @@ describe('a three-member cluster restarts around snapshots', function () {
         'x-tsetcd-to': st.header!.member_id.toString(16),
         'x-tsetcd-cluster-id': st.header!.cluster_id.toString(16),
       })
-      const msg = encodeMessage({ type: MessageType.MsgHeartbeat, to: st.header!.member_id, from: otherId, term: 2 ** 62, commit: 0 })
+      const msg = encodeMessage({
+        type: MessageType.MsgHeartbeat,
+        to: st.header!.member_id,
+        from: otherId,
+        term: 2 ** 62,
+        commit: 0,
+      })
       const w = new Writer(sizeVarint(msg.length))
       w.varint(msg.length)
       stream.write(Buffer.concat([w.finish(), msg]))

@@ -11,7 +11,11 @@ import { scanSegment } from '../../src/server/wal/segment-scan.js'
 async function serializableGet(c: TestCluster, m: ClusterMember, key: string, rangeEnd?: string) {
   const client = await c.client(m)
   try {
-    return await client.call(KVService.Range, { key: Buffer.from(key), range_end: rangeEnd ? Buffer.from(rangeEnd) : undefined, serializable: true }, 3000)
+    return await client.call(
+      KVService.Range,
+      { key: Buffer.from(key), range_end: rangeEnd ? Buffer.from(rangeEnd) : undefined, serializable: true },
+      3000,
+    )
   } finally {
     client.close()
   }
@@ -59,10 +63,19 @@ describe('a three-member cluster', function () {
       const get = await run(ETCDCTL, ['--endpoints', m.endpoint, 'get', 'key1'])
       assert.equal(get.stdout, 'key1\nzhangyi\n', `linearizable read on ${m.name}`)
     }
-    const ours = await run(process.execPath, [TSETCD, '--endpoints', c.endpoints.join(','), 'get', 'key1', '--consistency=s'])
+    const ours = await run(process.execPath, [
+      TSETCD,
+      '--endpoints',
+      c.endpoints.join(','),
+      'get',
+      'key1',
+      '--consistency=s',
+    ])
     assert.equal(ours.stdout, 'key1\nzhangyi\n')
     const status = await run(ETCDCTL, ['--endpoints', c.endpoints.join(','), 'endpoint', 'status', '-w', 'json'])
-    const rows = JSON.parse(status.stdout) as { Status: { leader: number; header: { member_id: number; cluster_id: number } } }[]
+    const rows = JSON.parse(status.stdout) as {
+      Status: { leader: number; header: { member_id: number; cluster_id: number } }
+    }[]
     assert.equal(rows.length, 3)
     assert.equal(new Set(rows.map((r) => r.Status.leader)).size, 1, 'all members agree on the leader')
     assert.equal(new Set(rows.map((r) => r.Status.header.cluster_id)).size, 1, 'one cluster ID')
@@ -74,7 +87,9 @@ describe('a three-member cluster', function () {
       const cl = await c.client(m)
       try {
         const id = (await cl.call(MaintenanceService.Status, {})).header!.member_id
-        expected.push(`${id.toString(16)}, started, ${m.name}, http://127.0.0.1:${m.peerPort}, http://127.0.0.1:${m.clientPort}, false`)
+        expected.push(
+          `${id.toString(16)}, started, ${m.name}, http://127.0.0.1:${m.peerPort}, http://127.0.0.1:${m.clientPort}, false`,
+        )
       } finally {
         cl.close()
       }
@@ -82,7 +97,12 @@ describe('a three-member cluster', function () {
     assert.deepEqual(list.stdout.trim().split('\n').sort(), expected.sort())
 
     // tsetcd's member and endpoint commands print what etcdctl prints
-    for (const args of [['member', 'list'], ['member', 'list', '-w', 'json'], ['member', 'list', '-w', 'table'], ['endpoint', 'status', '-w', 'table']]) {
+    for (const args of [
+      ['member', 'list'],
+      ['member', 'list', '-w', 'json'],
+      ['member', 'list', '-w', 'table'],
+      ['endpoint', 'status', '-w', 'table'],
+    ]) {
       // one endpoint for member list (its header names the member that answered), all for status
       const eps = args[0] === 'member' ? m2.endpoint : c.endpoints.join(',')
       const theirs = await run(ETCDCTL, ['--endpoints', eps, ...args])
@@ -92,7 +112,13 @@ describe('a three-member cluster', function () {
     }
     const health = await run(process.execPath, [TSETCD, '--endpoints', m1.endpoint, 'endpoint', 'health', '--cluster'])
     assert.equal(health.code, 0)
-    for (const m of c.members) assert.match(health.stderr, new RegExp(`http://127.0.0.1:${m.clientPort} is healthy: successfully committed proposal: took = [0-9.]+(ms|µs|s)\n`))
+    for (const m of c.members)
+      assert.match(
+        health.stderr,
+        new RegExp(
+          `http://127.0.0.1:${m.clientPort} is healthy: successfully committed proposal: took = [0-9.]+(ms|µs|s)\n`,
+        ),
+      )
   })
 
   it('elects a new leader after the leader is killed under load, and keeps every acknowledged write', async () => {
@@ -150,7 +176,11 @@ describe('a three-member cluster', function () {
     const live = c.members.filter((m) => m !== lagging)
     const cl = await c.client(live)
     try {
-      for (let i = 0; i < 400; i++) await cl.call(KVService.Put, { key: Buffer.from(`snap/${String(i).padStart(4, '0')}`), value: Buffer.from(`value-${i}`) })
+      for (let i = 0; i < 400; i++)
+        await cl.call(KVService.Put, {
+          key: Buffer.from(`snap/${String(i).padStart(4, '0')}`),
+          value: Buffer.from(`value-${i}`),
+        })
     } finally {
       cl.close()
     }
@@ -178,10 +208,16 @@ describe('a three-member cluster', function () {
       // A write cut short by the crash: a batch (never acknowledged) of which only the part up
       // to the first sector boundary reached the disk, right after the last complete write.
       const walDir = path.join(c.dataDir(victim), 'member', 'wal')
-      const last = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort().pop()!
+      const last = fs
+        .readdirSync(walDir)
+        .filter((f) => f.endsWith('.wal'))
+        .sort()
+        .pop()!
       const file = path.join(walDir, last)
       const scan = scanSegment(fs.readFileSync(file), undefined)
-      const write = encodeBatch(scan.logId!, [encodeSave(undefined, [{ index: 1_000_000, term: 1, type: 0, data: Buffer.alloc(3000, 7) }])])
+      const write = encodeBatch(scan.logId!, [
+        encodeSave(undefined, [{ index: 1_000_000, term: 1, type: 0, data: Buffer.alloc(3000, 7) }]),
+      ])
       const torn = write.subarray(0, 512 - (scan.end % 512))
       const fd = fs.openSync(file, 'r+')
       fs.writeSync(fd, torn, 0, torn.length, scan.end)
@@ -203,11 +239,22 @@ describe('a three-member cluster', function () {
     await Promise.all(c.members.map((m) => c!.ready(m)))
     const m = c.members[0]
     const other = path.join(c.dir, 'stranger.yml')
-    const text = fs.readFileSync(m.config, 'utf8').replace('etcd-cluster-1', 'another-token').replace(/data-dir: .*/, `data-dir: ${path.join(c.dir, 'stranger')}`)
+    const text = fs
+      .readFileSync(m.config, 'utf8')
+      .replace('etcd-cluster-1', 'another-token')
+      .replace(/data-dir: .*/, `data-dir: ${path.join(c.dir, 'stranger')}`)
     const ports = text.match(/listen-client-urls: http:\/\/127.0.0.1:(\d+)/)!
-    fs.writeFileSync(other, text.replace(new RegExp(ports[1], 'g'), String(Number(ports[1]) + 1)).replace(/listen-peer-urls: .*/, 'listen-peer-urls: http://127.0.0.1:0'))
+    fs.writeFileSync(
+      other,
+      text
+        .replace(new RegExp(ports[1], 'g'), String(Number(ports[1]) + 1))
+        .replace(/listen-peer-urls: .*/, 'listen-peer-urls: http://127.0.0.1:0'),
+    )
     const r = await run(process.execPath, [TSETCD, 'serve', '--config-file', other], { timeoutMs: 15000 })
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /belongs to cluster [0-9a-f]+, but --initial-cluster and --initial-cluster-token give cluster [0-9a-f]+/)
+    assert.match(
+      r.stderr,
+      /belongs to cluster [0-9a-f]+, but --initial-cluster and --initial-cluster-token give cluster [0-9a-f]+/,
+    )
   })
 })

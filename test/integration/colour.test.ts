@@ -8,7 +8,9 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** Runs tsetcd on a terminal; returns what the terminal got (stdout and stderr together). */
 async function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await run(SCRIPT, ['-qec', [process.execPath, TSETCD, ...args].map(quote).join(' '), '/dev/null'], { env: { NO_COLOR: undefined, TERM: 'xterm', ...env } })
+  const r = await run(SCRIPT, ['-qec', [process.execPath, TSETCD, ...args].map(quote).join(' '), '/dev/null'], {
+    env: { NO_COLOR: undefined, TERM: 'xterm', ...env },
+  })
   return r.stdout
 }
 
@@ -32,7 +34,16 @@ describe('colour: errors in red on a terminal only', function () {
   it('not with NO_COLOR, not with -w json, and never when piped', async () => {
     assert.equal((await onTerminal(['foo'], { NO_COLOR: '1' })).includes('\x1b['), false)
     const [dead] = await freePorts(1)
-    const json = await onTerminal(['--endpoints', `127.0.0.1:${dead}`, '--dial-timeout', '300ms', 'get', 'k', '-w', 'json'])
+    const json = await onTerminal([
+      '--endpoints',
+      `127.0.0.1:${dead}`,
+      '--dial-timeout',
+      '300ms',
+      'get',
+      'k',
+      '-w',
+      'json',
+    ])
     assert.ok(json.includes('Error: context deadline exceeded') && !json.includes('\x1b['), JSON.stringify(json))
     const piped = await run(process.execPath, [TSETCD, 'foo'], { env: { TERM: 'xterm' } })
     assert.equal(piped.stderr.includes('\x1b['), false)

@@ -32,7 +32,11 @@ describe('a raft loop failure ends the member', function () {
     const dir = path.join(root, 'wal-fs')
     if (!mountTmpfs(dir, '256k')) this.skip() // needs root with CAP_SYS_ADMIN (CI runs as root)
     walDir = dir
-    proc = await startTsetcd({ dataDir: path.join(root, 'data'), extraArgs: ['--wal-dir', path.join(dir, 'wal'), '--max-wals', '0'], env: { TSETCD_WAL_SEGMENT_BYTES: '16384' } })
+    proc = await startTsetcd({
+      dataDir: path.join(root, 'data'),
+      extraArgs: ['--wal-dir', path.join(dir, 'wal'), '--max-wals', '0'],
+      env: { TSETCD_WAL_SEGMENT_BYTES: '16384' },
+    })
     const exited = new Promise<number | null>((resolve) => proc!.proc.once('exit', (code) => resolve(code)))
     const client = await EtcdClient.connect({ endpoints: [proc.endpoint], dialTimeoutMs: 2000 })
     try {

@@ -18,7 +18,8 @@ describe('Maintenance.HashKV (etcdctl endpoint hashkv)', function () {
     c = await TestCluster.create(3)
     await Promise.all(c.members.map((m) => c!.ready(m)))
     const eps = c.members.map((m) => m.endpoint).join(',')
-    for (let i = 0; i < 10; i++) assert.equal((await run(ETCDCTL, ['--endpoints', eps, 'put', `k${i % 3}`, `v${i}`])).code, 0)
+    for (let i = 0; i < 10; i++)
+      assert.equal((await run(ETCDCTL, ['--endpoints', eps, 'put', `k${i % 3}`, `v${i}`])).code, 0)
     assert.equal((await run(ETCDCTL, ['--endpoints', eps, 'del', 'k1'])).code, 0)
     assert.equal((await run(ETCDCTL, ['--endpoints', eps, 'compaction', '5'])).code, 0)
     // A follower may not have applied revision 9 yet (a future revision there): ask again.
@@ -53,7 +54,8 @@ describe('--experimental-initial-corrupt-check', function () {
     const [, m2, m3] = c.members
     const cl = await c.client()
     try {
-      for (let i = 0; i < 10; i++) await cl.call(KVService.Put, { key: Buffer.from(`k${i % 3}`), value: Buffer.from(`v${i}`) })
+      for (let i = 0; i < 10; i++)
+        await cl.call(KVService.Put, { key: Buffer.from(`k${i % 3}`), value: Buffer.from(`v${i}`) })
     } finally {
       cl.close()
     }
@@ -77,7 +79,8 @@ describe('--experimental-initial-corrupt-check', function () {
     await c.start(m2)
     await c.ready(m2)
     const deadline = Date.now() + 10000
-    while (!/initial corruption checking passed; no corruption/.test(m2.proc!.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while (!/initial corruption checking passed; no corruption/.test(m2.proc!.log()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
     assert.match(m2.proc!.log(), /initial corruption checking passed; no corruption/)
 
     await assert.rejects(c.start(m3), (err: Error) => {

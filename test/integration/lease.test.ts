@@ -69,7 +69,11 @@ describe('leases on one member', function () {
   let client: EtcdClient | undefined
 
   const start = async (): Promise<ServerProc> => {
-    s = await startTsetcd({ dataDir: `${dir}/data`, extraArgs: ['--experimental-lease-checkpoint-interval', '1s'], ...(s ? { clientPort: Number(s.endpoint.split(':')[1]), peerPort: Number(s.peerUrl.split(':')[2]) } : {}) })
+    s = await startTsetcd({
+      dataDir: `${dir}/data`,
+      extraArgs: ['--experimental-lease-checkpoint-interval', '1s'],
+      ...(s ? { clientPort: Number(s.endpoint.split(':')[1]), peerPort: Number(s.peerUrl.split(':')[2]) } : {}),
+    })
     client?.close()
     client = await connect(s.endpoint)
     return s
@@ -97,25 +101,35 @@ describe('leases on one member', function () {
     assert.equal(last.ttl, TTL_S)
     const d = await watchDisappearance([s!.endpoint], 'ephemeral', 20000)
     const electionMs = 1000
-    assert.ok(d.goneBy >= last.sentAt + TTL_S * 1000, `gone ${d.goneBy - last.sentAt} ms after the last renewal, before the TTL`)
-    assert.ok(d.goneFrom <= last.sentAt + TTL_S * 1000 + electionMs, `still there ${d.goneFrom - last.sentAt} ms after the last renewal`)
+    assert.ok(
+      d.goneBy >= last.sentAt + TTL_S * 1000,
+      `gone ${d.goneBy - last.sentAt} ms after the last renewal, before the TTL`,
+    )
+    assert.ok(
+      d.goneFrom <= last.sentAt + TTL_S * 1000 + electionMs,
+      `still there ${d.goneFrom - last.sentAt} ms after the last renewal`,
+    )
     const ttl = await timeToLive(client!, 0x501n, false)
     assert.equal(ttl.TTL, -1, 'the lease is gone with its key')
   })
 
   it('revokes: the attached keys are deleted in one revision, other keys stay', async () => {
     await client!.call(LeaseService.LeaseGrant, { ID: 0x777n, TTL: 60 }, 5000)
-    for (const k of ['r1', 'r2', 'r3']) await client!.call(KVService.Put, { key: b(k), value: b('v'), lease: 0x777n }, 5000)
+    for (const k of ['r1', 'r2', 'r3'])
+      await client!.call(KVService.Put, { key: b(k), value: b('v'), lease: 0x777n }, 5000)
     await client!.call(KVService.Put, { key: b('r4'), value: b('v') }, 5000)
     const before = (await client!.call(KVService.Range, { key: b('r1') }, 5000)).header!.revision
     const res = await run(process.execPath, [TSETCD, '--endpoints', s!.endpoint, 'lease', 'revoke', '777'])
     assert.deepEqual([res.stdout, res.code], ['lease 0000000000000777 revoked\n', 0])
     const after = await client!.call(KVService.Range, { key: b('r'), range_end: b('s') }, 5000)
     assert.equal(after.header!.revision, before + 1)
-    assert.deepEqual(after.kvs.map((kv) => [kv.key.toString(), kv.mod_revision]), [['r4', before]])
+    assert.deepEqual(
+      after.kvs.map((kv) => [kv.key.toString(), kv.mod_revision]),
+      [['r4', before]],
+    )
   })
 
-  it('refuses a put with an unknown lease with etcd\'s error', async () => {
+  it("refuses a put with an unknown lease with etcd's error", async () => {
     const res = await run(process.execPath, [TSETCD, '--endpoints', s!.endpoint, 'put', '--lease=abc', 'k', 'v'])
     assert.deepEqual([res.stdout, res.stderr, res.code], ['', 'Error: etcdserver: requested lease not found\n', 1])
     const r = await client!.call(KVService.Range, { key: b('k') }, 5000)
@@ -159,20 +173,26 @@ describe('leases on a three-member cluster', function () {
       await leasedKey(onLeader, 0xf0n, 'kept')
       let last = await renew(onFollower, 0xf0n)
       // Three TTLs of renewals through the follower only: the leader's lessor must see them.
-      for (const until = Date.now() + 3 * TTL_S * 1000; Date.now() < until; ) {
+      for (const until = Date.now() + 3 * TTL_S * 1000; Date.now() < until;) {
         await sleep(1500)
         last = await renew(onFollower, 0xf0n)
       }
       const kept = await onLeader.call(KVService.Range, { key: b('kept') }, 5000)
       assert.equal(kept.count, 1, 'the key outlived its TTL three times over')
       const seen = await timeToLive(onFollower, 0xf0n, true)
-      assert.ok(seen.TTL >= TTL_S - 2 && seen.TTL <= TTL_S, `leader's remaining TTL ${seen.TTL}, asked through a follower`)
+      assert.ok(
+        seen.TTL >= TTL_S - 2 && seen.TTL <= TTL_S,
+        `leader's remaining TTL ${seen.TTL}, asked through a follower`,
+      )
       assert.deepEqual(seen.keys.map(String), ['kept'])
       const d = await watchDisappearance(c!.endpoints, 'kept', 20000)
       assert.ok(d.goneBy >= last.sentAt + TTL_S * 1000, `gone ${d.goneBy - last.sentAt} ms after the last renewal`)
       // This cluster's election timeout (500 ms) is as short as the leader's expiry check interval.
       const bound = TTL_S * 1000 + electionMs + EXPIRY_CHECK_MS
-      assert.ok(d.goneFrom <= last.sentAt + bound, `still there ${d.goneFrom - last.sentAt} ms after the last renewal (bound ${bound})`)
+      assert.ok(
+        d.goneFrom <= last.sentAt + bound,
+        `still there ${d.goneFrom - last.sentAt} ms after the last renewal (bound ${bound})`,
+      )
     } finally {
       onLeader.close()
       onFollower.close()
@@ -193,13 +213,20 @@ describe('leases on a three-member cluster', function () {
     // Let the leader checkpoint the remaining TTL (every second here), then kill it.
     await sleep(3500)
     await leader.proc!.kill9()
-    const d = await watchDisappearance(followers.map((m) => m.endpoint), 'survivor', 30000)
+    const d = await watchDisappearance(
+      followers.map((m) => m.endpoint),
+      'survivor',
+      30000,
+    )
     const after = d.goneBy - last.sentAt
     assert.ok(d.goneBy >= last.sentAt + TTL_S * 1000, `gone ${after} ms after the last renewal, before the TTL`)
     // New leader: elected within 2 election timeouts, then (checkpointed remaining TTL, at most
     // one interval + 1 s rounding stale) + one election timeout of grace.
     const bound = TTL_S * 1000 + 2 * electionMs + 1000 + 1000 + electionMs + 500
-    assert.ok(d.goneFrom - last.sentAt <= bound, `still there ${d.goneFrom - last.sentAt} ms after the last renewal (bound ${bound})`)
+    assert.ok(
+      d.goneFrom - last.sentAt <= bound,
+      `still there ${d.goneFrom - last.sentAt} ms after the last renewal (bound ${bound})`,
+    )
     const cl = await connect(followers[1].endpoint)
     try {
       assert.equal((await timeToLive(cl, 0xdeadn, false)).TTL, -1, 'the new leader revoked the lease')

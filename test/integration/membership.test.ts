@@ -10,7 +10,17 @@ import path from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { EtcdClient } from '../../src/client/client.js'
 import { ClusterService, KVService, MaintenanceService } from '../../src/gen/etcdserverpb.js'
-import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
+import {
+  ETCDCTL,
+  TSETCD,
+  freePorts,
+  haveBinary,
+  removeDir,
+  run,
+  startTsetcd,
+  tmpDir,
+  type ServerProc,
+} from '../helpers/procs.js'
 
 interface Host {
   name: string
@@ -58,11 +68,26 @@ describe('membership: changing a running cluster', function () {
       peerPort: h.peerPort,
       ready,
       args: [
-        '--name', h.name, '--data-dir', h.dataDir,
-        '--listen-client-urls', `http://${endpoint(h)}`, '--advertise-client-urls', `http://${endpoint(h)}`,
-        '--listen-peer-urls', peerUrl(h), '--initial-advertise-peer-urls', peerUrl(h),
-        '--initial-cluster', initialCluster, '--initial-cluster-state', state,
-        '--heartbeat-interval', '50', '--election-timeout', '500',
+        '--name',
+        h.name,
+        '--data-dir',
+        h.dataDir,
+        '--listen-client-urls',
+        `http://${endpoint(h)}`,
+        '--advertise-client-urls',
+        `http://${endpoint(h)}`,
+        '--listen-peer-urls',
+        peerUrl(h),
+        '--initial-advertise-peer-urls',
+        peerUrl(h),
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-state',
+        state,
+        '--heartbeat-interval',
+        '50',
+        '--election-timeout',
+        '500',
       ],
     })
   }
@@ -96,9 +121,18 @@ describe('membership: changing a running cluster', function () {
   /** `member add` until the cluster is healthy enough to take it (etcd waits 5 s after a peer connects). */
   async function add(tool: 'etcdctl' | 'tsetcd', via: Host, h: Host, learner = false): Promise<string> {
     return until(`member add ${h.name}`, async () => {
-      const r = await ctl(tool, [via], 'member', 'add', h.name, `--peer-urls=${peerUrl(h)}`, ...(learner ? ['--learner'] : []))
+      const r = await ctl(
+        tool,
+        [via],
+        'member',
+        'add',
+        h.name,
+        `--peer-urls=${peerUrl(h)}`,
+        ...(learner ? ['--learner'] : []),
+      )
       if (r.code === 0) return r.stdout
-      if (!/unhealthy cluster|not enough started/.test(r.stderr)) throw new Error(`member add failed for good: ${r.stderr}`)
+      if (!/unhealthy cluster|not enough started/.test(r.stderr))
+        throw new Error(`member add failed for good: ${r.stderr}`)
       return undefined
     })
   }
@@ -118,7 +152,11 @@ describe('membership: changing a running cluster', function () {
   async function checkAcked(h: Host): Promise<void> {
     const c = await client(h)
     await until(`${h.name} has every acknowledged write`, async () => {
-      const r = await c.call(KVService.Range, { key: Buffer.from('k'), range_end: Buffer.from('l'), serializable: true }, 2000)
+      const r = await c.call(
+        KVService.Range,
+        { key: Buffer.from('k'), range_end: Buffer.from('l'), serializable: true },
+        2000,
+      )
       const got = new Map(r.kvs.map((kv) => [Buffer.from(kv.key).toString(), Buffer.from(kv.value).toString()]))
       for (const [k, v] of acked) if (got.get(k) !== v) return undefined
       return true
@@ -159,7 +197,10 @@ describe('membership: changing a running cluster', function () {
     const cluster2 = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(out2)![1]
     assert.match(out2, /^Member [0-9a-f]+ added to cluster [0-9a-f]+\n\nETCD_NAME="m2"\n/)
     assert.equal(cluster2.split(',').sort().join(','), [`m1=${peerUrl(h1)}`, `m2=${peerUrl(h2)}`].sort().join(','))
-    assert.match(out2, new RegExp(`ETCD_INITIAL_ADVERTISE_PEER_URLS="${peerUrl(h2)}"\nETCD_INITIAL_CLUSTER_STATE="existing"\n$`))
+    assert.match(
+      out2,
+      new RegExp(`ETCD_INITIAL_ADVERTISE_PEER_URLS="${peerUrl(h2)}"\nETCD_INITIAL_CLUSTER_STATE="existing"\n$`),
+    )
     const unstarted = await ctl('etcdctl', [h1], 'member', 'list')
     assert.match(unstarted.stdout, new RegExp(`, unstarted, , ${peerUrl(h2)}, , false\n`))
     await launch(h2, cluster2, 'existing')
@@ -178,7 +219,8 @@ describe('membership: changing a running cluster', function () {
         const r = await ctl('etcdctl', [h], 'member', 'list')
         return r.stdout.split('\n').filter((l) => l.includes(', started, ')).length === 3 ? r.stdout : undefined
       })
-      for (const x of [h1, h2, h3]) assert.match(list, new RegExp(`, started, ${x.name}, ${peerUrl(x)}, http://${endpoint(x)}, false`))
+      for (const x of [h1, h2, h3])
+        assert.match(list, new RegExp(`, started, ${x.name}, ${peerUrl(x)}, http://${endpoint(x)}, false`))
       for (const w of ['simple', 'json', 'table', 'fields']) {
         const theirs = await ctl('etcdctl', [h], 'member', 'list', '-w', w)
         const ours = await ctl('tsetcd', [h], 'member', 'list', '-w', w)
@@ -215,7 +257,9 @@ describe('membership: changing a running cluster', function () {
     assert.equal(s4.isLearner, true)
     assert.equal(st.header?.member_id, s4.header?.member_id)
     h4.id = s4.header!.member_id
-    const json = JSON.parse((await ctl('etcdctl', [h4], 'endpoint', 'status', '-w', 'json')).stdout) as { Status: { isLearner?: boolean } }[]
+    const json = JSON.parse((await ctl('etcdctl', [h4], 'endpoint', 'status', '-w', 'json')).stdout) as {
+      Status: { isLearner?: boolean }
+    }[]
     assert.equal(json[0].Status.isLearner, true)
 
     const w = await ctl('etcdctl', [h4], 'put', 'x', 'y')
@@ -259,7 +303,10 @@ describe('membership: changing a running cluster', function () {
     const pathOurs = await ctl('tsetcd', [h1], 'member', 'add', 'bad', '--peer-urls=http://127.0.0.1:1/x')
     assert.equal(pathOurs.stderr.trim().split('\n').pop(), path.stderr.trim().split('\n').pop())
     const c = await client(h1)
-    await assert.rejects(c.call(ClusterService.MemberAdd, { peerURLs: ['not a url'], isLearner: false }, 5000), /etcdserver: given member URLs are invalid/)
+    await assert.rejects(
+      c.call(ClusterService.MemberAdd, { peerURLs: ['not a url'], isLearner: false }, 5000),
+      /etcdserver: given member URLs are invalid/,
+    )
     const voter = await ctl('etcdctl', [h1], 'member', 'promote', h2.id!.toString(16))
     assert.match(voter.stderr, /Error: etcdserver: can only promote a learner member\n$/)
     const badId = await ctl('tsetcd', [h1], 'member', 'remove', 'xyz')

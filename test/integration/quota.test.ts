@@ -19,7 +19,7 @@ describe('--quota-backend-bytes', function () {
   })
 
   it('refuses puts, txns with puts and lease grants once the backend reaches the quota; reads, deletes and compactions pass', async () => {
-    const value = Buffer.alloc(200 * 1024, "x")
+    const value = Buffer.alloc(200 * 1024, 'x')
     let refused: Error | undefined
     let i = 0
     for (; i < 40 && !refused; i++) {
@@ -34,7 +34,10 @@ describe('--quota-backend-bytes', function () {
     assert.ok(i > 2, `refused too early, after ${i} puts`)
     const status = await c.call(MaintenanceService.Status, {})
     assert.ok(Number(status.dbSize) + 200 * 1024 + 256 >= QUOTA, `dbSize ${status.dbSize}`)
-    await assert.rejects(c.call(KVService.Txn, { success: [{ request_put: { key: Buffer.from('t'), value: Buffer.from('v') } }] }), /database space exceeded/)
+    await assert.rejects(
+      c.call(KVService.Txn, { success: [{ request_put: { key: Buffer.from('t'), value: Buffer.from('v') } }] }),
+      /database space exceeded/,
+    )
     await assert.rejects(c.call(LeaseService.LeaseGrant, { TTL: 60 }), /database space exceeded/)
     if (haveBinary(ETCDCTL)) {
       const r = await run(ETCDCTL, ['--endpoints', s.endpoint, 'put', 'small', 'v'])

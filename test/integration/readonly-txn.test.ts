@@ -50,7 +50,11 @@ describe('read-only txns', function () {
       }
       assert.equal(await raftIndex(client), before, 'read-only txns made no raft entry')
 
-      const w = await client.call(KVService.Txn, { success: [{ request_put: { key: b('w'), value: b('1') } }], failure: [{ request_range: { key: b('k') } }] }, 5000)
+      const w = await client.call(
+        KVService.Txn,
+        { success: [{ request_put: { key: b('w'), value: b('1') } }], failure: [{ request_range: { key: b('k') } }] },
+        5000,
+      )
       assert.equal(w.header!.revision, rev + 1)
       assert.equal(await raftIndex(client), before + 1n, 'a txn with a write is one raft entry')
     } finally {

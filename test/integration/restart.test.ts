@@ -40,7 +40,14 @@ async function putRange(p: ServerProc, prefix: string, from: number, to: number,
 /** Every key `${prefix}${i}` for i in [0, n) has value `v${i}`, read linearizably. */
 async function checkRange(p: ServerProc, prefix: string, n: number): Promise<void> {
   await withClient(p, async (c) => {
-    const r = await c.call(KVService.Range, { key: enc(prefix), range_end: enc(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)) }, 10000)
+    const r = await c.call(
+      KVService.Range,
+      {
+        key: enc(prefix),
+        range_end: enc(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)),
+      },
+      10000,
+    )
     assert.equal(Number(r.count), n, `keys under ${prefix}`)
     const got = new Map(r.kvs.map((kv) => [kv.key.toString(), kv.value.toString()]))
     for (let i = 0; i < n; i++) assert.equal(got.get(`${prefix}${i}`), `v${i}`, `${prefix}${i}`)
@@ -73,7 +80,12 @@ describe('a member restarts at every seam', function () {
     for (const d of dirs.splice(0)) removeDir(d)
   })
 
-  async function member(dataDir: string, extraArgs: string[], env: NodeJS.ProcessEnv = {}, ports?: { clientPort: number; peerPort: number }): Promise<ServerProc> {
+  async function member(
+    dataDir: string,
+    extraArgs: string[],
+    env: NodeJS.ProcessEnv = {},
+    ports?: { clientPort: number; peerPort: number },
+  ): Promise<ServerProc> {
     const o: StartOptions = { dataDir, extraArgs, env, ...ports }
     const p = await startTsetcd(o)
     procs.push(p)
@@ -96,7 +108,13 @@ describe('a member restarts at every seam', function () {
     return { clientPort: Number(new URL(p.clientUrl).port), peerPort: Number(new URL(p.peerUrl).port) }
   }
 
-  async function restart(p: ServerProc, how: 'SIGTERM' | 'SIGKILL', dataDir: string, extraArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProc> {
+  async function restart(
+    p: ServerProc,
+    how: 'SIGTERM' | 'SIGKILL',
+    dataDir: string,
+    extraArgs: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<ServerProc> {
     if (how === 'SIGTERM') assert.equal(await p.stop(), 0, `clean stop:\n${p.log()}`)
     else await p.kill9()
     procs.splice(procs.indexOf(p), 1)
@@ -145,9 +163,16 @@ describe('a member restarts at every seam', function () {
     let p = await member(dataDir, args, env)
     await putRange(p, 'k/', 0, 800)
     const wals = walFiles(dataDir)
-    assert.ok(!wals.includes('0000000000000000-0000000000000000.wal'), `the first segment was purged: ${wals.join(' ')}`)
+    assert.ok(
+      !wals.includes('0000000000000000-0000000000000000.wal'),
+      `the first segment was purged: ${wals.join(' ')}`,
+    )
     // The purge runs right after each snapshot is saved: wait for it to settle.
-    await until(() => snapFiles(dataDir).length === 1, 10000, () => `snapshot files: ${snapFiles(dataDir).join(' ')}`)
+    await until(
+      () => snapFiles(dataDir).length === 1,
+      10000,
+      () => `snapshot files: ${snapFiles(dataDir).join(' ')}`,
+    )
     p = await restart(p, 'SIGTERM', dataDir, args, env)
     await checkRange(p, 'k/', 800)
     await putRange(p, 'k/', 800, 1000)
@@ -164,7 +189,10 @@ describe('a member restarts at every seam', function () {
     // A newer snapshot file than any the WAL knows, as a crash right after saving it leaves.
     const snaps = new Snapshotter(path.join(dataDir, 'member', 'snap'))
     const newest = (await snaps.list())[0]!
-    await snaps.save({ metadata: { index: newest.index + 1000, term: newest.term, confState: { voters: [1n], learners: [] } }, data: new Uint8Array(0) })
+    await snaps.save({
+      metadata: { index: newest.index + 1000, term: newest.term, confState: { voters: [1n], learners: [] } },
+      data: new Uint8Array(0),
+    })
     p = await member(dataDir, args, {}, portsOf(p))
     await checkRange(p, 'k/', 55)
     await putRange(p, 'k/', 55, 80)

@@ -5,7 +5,8 @@ import { EtcdClient } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
 import { TSETCD, freePorts, removeDir, run, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
 
-const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [TSETCD, 'serve', ...args], { env, timeoutMs: 15000 })
+const serve = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [TSETCD, 'serve', ...args], { env, timeoutMs: 15000 })
 
 async function client(s: ServerProc): Promise<EtcdClient> {
   return EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 2000 })
@@ -45,7 +46,12 @@ describe('tsetcd serve', function () {
       const r = await serve(['--listen-client-urls', 'http://127.0.0.1:1'])
       assert.equal(r.code, 1)
       assert.match(r.stderr, /--advertise-client-urls is required when --listen-client-urls is set explicitly/)
-      const d = await serve(['--listen-client-urls', 'http://example.com:2379', '--advertise-client-urls', 'http://example.com:2379'])
+      const d = await serve([
+        '--listen-client-urls',
+        'http://example.com:2379',
+        '--advertise-client-urls',
+        'http://example.com:2379',
+      ])
       assert.equal(d.code, 1)
       assert.match(d.stderr, /--listen-client-urls: expected IP in URL for binding \(http:\/\/example.com:2379\)/)
     })
@@ -53,13 +59,19 @@ describe('tsetcd serve', function () {
     it('refuses a flag it does not support yet given a value other than its default, naming it', async () => {
       const r = await serve(['--force-new-cluster'])
       assert.equal(r.code, 1)
-      assert.match(r.stderr, /^--force-new-cluster is not supported yet by tsetcd \(given "true"; only the default "false" is accepted\)\n/)
+      assert.match(
+        r.stderr,
+        /^--force-new-cluster is not supported yet by tsetcd \(given "true"; only the default "false" is accepted\)\n/,
+      )
     })
 
     it("checks etcd's timing rules", async () => {
       const r = await serve(['--heartbeat-interval', '300', '--election-timeout', '1000'])
       assert.equal(r.code, 1)
-      assert.match(r.stderr, /--election-timeout\[1000ms\] should be at least as 5 times as --heartbeat-interval\[300ms\]/)
+      assert.match(
+        r.stderr,
+        /--election-timeout\[1000ms\] should be at least as 5 times as --heartbeat-interval\[300ms\]/,
+      )
     })
 
     it('reports a missing or invalid config file', async () => {
@@ -96,7 +108,12 @@ describe('tsetcd serve', function () {
         '',
       ].join('\n'),
     )
-    const s = await startTsetcd({ args: ['--config-file', conf, '--max-txn-ops', '100'], clientPort: cp, peerPort: pp, env: { ETCD_NAME: 'ignored' } })
+    const s = await startTsetcd({
+      args: ['--config-file', conf, '--max-txn-ops', '100'],
+      clientPort: cp,
+      peerPort: pp,
+      env: { ETCD_NAME: 'ignored' },
+    })
     servers.push(s)
     assert.ok(fs.existsSync(`${dir}/etcd1/data/member`), 'the data dir from the file is used')
     const c = await client(s)
@@ -155,7 +172,10 @@ describe('tsetcd serve', function () {
     const c = await client(s)
     try {
       await c.call(KVService.Put, { key: Buffer.from('small'), value: Buffer.alloc(100) })
-      await assert.rejects(c.call(KVService.Put, { key: Buffer.from('big'), value: Buffer.alloc(2000) }), /etcdserver: request is too large/)
+      await assert.rejects(
+        c.call(KVService.Put, { key: Buffer.from('big'), value: Buffer.alloc(2000) }),
+        /etcdserver: request is too large/,
+      )
       const r = await c.call(KVService.Range, { key: Buffer.from('small') })
       assert.equal(r.count, 1, 'the server keeps serving after refusing a request')
     } finally {
@@ -167,11 +187,16 @@ describe('tsetcd serve', function () {
   it('stops cleanly on SIGTERM and keeps its data across restarts', async () => {
     const s = await startTsetcd()
     const c = await client(s)
-    for (let i = 0; i < 20; i++) await c.call(KVService.Put, { key: Buffer.from(`key${i}`), value: Buffer.from(`value${i}`) })
+    for (let i = 0; i < 20; i++)
+      await c.call(KVService.Put, { key: Buffer.from(`key${i}`), value: Buffer.from(`value${i}`) })
     await c.call(KVService.DeleteRange, { key: Buffer.from('key0') })
     c.close()
     assert.equal(await s.stop(), 0)
-    const again = await startTsetcd({ args: s.proc.spawnargs.slice(3), clientPort: Number(s.endpoint.split(':')[1]), peerPort: Number(s.peerUrl.split(':')[2]) })
+    const again = await startTsetcd({
+      args: s.proc.spawnargs.slice(3),
+      clientPort: Number(s.endpoint.split(':')[1]),
+      peerPort: Number(s.peerUrl.split(':')[2]),
+    })
     servers.push(again)
     const c2 = await client(again)
     try {
@@ -208,7 +233,11 @@ describe('tsetcd serve', function () {
     await Promise.all(writers)
     c.close()
     assert.ok(acked.size > 50, `enough writes were acknowledged before the kill (${acked.size})`)
-    const again = await startTsetcd({ args: s.proc.spawnargs.slice(3), clientPort: Number(s.endpoint.split(':')[1]), peerPort: Number(s.peerUrl.split(':')[2]) })
+    const again = await startTsetcd({
+      args: s.proc.spawnargs.slice(3),
+      clientPort: Number(s.endpoint.split(':')[1]),
+      peerPort: Number(s.peerUrl.split(':')[2]),
+    })
     servers.push(again)
     const c2 = await client(again)
     try {

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type ServerProc } from '../helpers/procs.js'
+import {
+  ETCDCTL,
+  TSETCD,
+  freePorts,
+  haveBinary,
+  removeDir,
+  run,
+  startTsetcd,
+  tmpDir,
+  userStderr,
+  type ServerProc,
+} from '../helpers/procs.js'
 
 /**
  * A three-member cluster secured as the etcd guides do it, with the certificates from
@@ -21,7 +32,15 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
     }
     dir = tmpDir('tsetcd-tls-cluster-')
     pki = path.join(dir, 'pki')
-    const init = await run(process.execPath, [TSETCD, 'cert', 'init', '--member', 'm1=127.0.0.1,m2=127.0.0.1,m3=127.0.0.1', '--out-dir', pki])
+    const init = await run(process.execPath, [
+      TSETCD,
+      'cert',
+      'init',
+      '--member',
+      'm1=127.0.0.1,m2=127.0.0.1,m3=127.0.0.1',
+      '--out-dir',
+      pki,
+    ])
     assert.equal(init.code, 0, init.stderr)
     const ports = await freePorts(6)
     const peer = (i: number) => `https://127.0.0.1:${ports[2 * i + 1]}`
@@ -37,12 +56,38 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
           peerPort: ports[2 * i + 1],
           ready: false,
           args: [
-            '--name', name, '--data-dir', path.join(dir, name),
-            '--listen-client-urls', `https://127.0.0.1:${cp}`, '--advertise-client-urls', `https://127.0.0.1:${cp}`,
-            '--listen-peer-urls', peer(i), '--initial-advertise-peer-urls', peer(i), '--initial-cluster', initial,
-            '--cert-file', f(`${name}.pem`), '--key-file', f(`${name}-key.pem`), '--trusted-ca-file', f('ca.pem'), '--client-cert-auth',
-            '--peer-cert-file', f(`${name}.pem`), '--peer-key-file', f(`${name}-key.pem`), '--peer-trusted-ca-file', f('ca.pem'), '--peer-client-cert-auth',
-            '--heartbeat-interval', '50', '--election-timeout', '500',
+            '--name',
+            name,
+            '--data-dir',
+            path.join(dir, name),
+            '--listen-client-urls',
+            `https://127.0.0.1:${cp}`,
+            '--advertise-client-urls',
+            `https://127.0.0.1:${cp}`,
+            '--listen-peer-urls',
+            peer(i),
+            '--initial-advertise-peer-urls',
+            peer(i),
+            '--initial-cluster',
+            initial,
+            '--cert-file',
+            f(`${name}.pem`),
+            '--key-file',
+            f(`${name}-key.pem`),
+            '--trusted-ca-file',
+            f('ca.pem'),
+            '--client-cert-auth',
+            '--peer-cert-file',
+            f(`${name}.pem`),
+            '--peer-key-file',
+            f(`${name}-key.pem`),
+            '--peer-trusted-ca-file',
+            f('ca.pem'),
+            '--peer-client-cert-auth',
+            '--heartbeat-interval',
+            '50',
+            '--election-timeout',
+            '500',
           ],
         })
         members[i] = s
@@ -55,7 +100,14 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
     if (dir) removeDir(dir)
   })
 
-  const tlsFlags = () => ['--cacert', path.join(pki, 'ca.pem'), '--cert', path.join(pki, 'client.pem'), '--key', path.join(pki, 'client-key.pem')]
+  const tlsFlags = () => [
+    '--cacert',
+    path.join(pki, 'ca.pem'),
+    '--cert',
+    path.join(pki, 'client.pem'),
+    '--key',
+    path.join(pki, 'client-key.pem'),
+  ]
 
   async function until<T>(fn: () => Promise<T>, ok: (t: T) => boolean, ms = 20000): Promise<T> {
     const deadline = Date.now() + ms
@@ -67,13 +119,25 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
   }
 
   it('replicates over mutual TLS: etcdctl with --cacert --cert --key writes on one member and reads on the others', async () => {
-    const put = await until(() => run(ETCDCTL, ['--endpoints', eps[0], ...tlsFlags(), 'put', 'secure', 'yes']), (r) => r.code === 0)
+    const put = await until(
+      () => run(ETCDCTL, ['--endpoints', eps[0], ...tlsFlags(), 'put', 'secure', 'yes']),
+      (r) => r.code === 0,
+    )
     assert.equal(put.stdout, 'OK\n', userStderr(put.stderr))
     for (const ep of eps.slice(1)) {
       const get = await run(ETCDCTL, ['--endpoints', ep, ...tlsFlags(), 'get', 'secure'])
       assert.equal(get.stdout, 'secure\nyes\n')
     }
-    const ours = await run(process.execPath, [TSETCD, '--endpoints', eps.join(','), ...tlsFlags(), 'get', 'secure', '-w', 'json'])
+    const ours = await run(process.execPath, [
+      TSETCD,
+      '--endpoints',
+      eps.join(','),
+      ...tlsFlags(),
+      'get',
+      'secure',
+      '-w',
+      'json',
+    ])
     assert.equal(JSON.parse(ours.stdout).count, 1)
   })
 
@@ -81,10 +145,34 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
     const other = path.join(dir, 'other')
     const init = await run(process.execPath, [TSETCD, 'cert', 'init', '--member', 'x=127.0.0.1', '--out-dir', other])
     assert.equal(init.code, 0)
-    const noCert = await run(process.execPath, [TSETCD, '--endpoints', eps[1], '--cacert', path.join(pki, 'ca.pem'), '--dial-timeout', '1s', 'get', 'secure'])
+    const noCert = await run(process.execPath, [
+      TSETCD,
+      '--endpoints',
+      eps[1],
+      '--cacert',
+      path.join(pki, 'ca.pem'),
+      '--dial-timeout',
+      '1s',
+      'get',
+      'secure',
+    ])
     assert.equal(noCert.code, 1)
     assert.match(noCert.stderr, /certificate required|client certificate/)
-    const foreign = await run(process.execPath, [TSETCD, '--endpoints', eps[1], '--cacert', path.join(pki, 'ca.pem'), '--cert', path.join(other, 'client.pem'), '--key', path.join(other, 'client-key.pem'), '--dial-timeout', '1s', 'get', 'secure'])
+    const foreign = await run(process.execPath, [
+      TSETCD,
+      '--endpoints',
+      eps[1],
+      '--cacert',
+      path.join(pki, 'ca.pem'),
+      '--cert',
+      path.join(other, 'client.pem'),
+      '--key',
+      path.join(other, 'client-key.pem'),
+      '--dial-timeout',
+      '1s',
+      'get',
+      'secure',
+    ])
     assert.equal(foreign.code, 1)
     assert.match(foreign.stderr, /refused client certificate|unknown authority/)
     const good = await run(ETCDCTL, ['--endpoints', eps[1], ...tlsFlags(), 'get', 'secure', '--print-value-only'])
@@ -113,10 +201,26 @@ describe('a three-member cluster with client and peer mTLS from cert init', func
     const rogue = await startTsetcd({ args, clientPort: port, peerPort, ready: false })
     members[2] = rogue
     await new Promise((r) => setTimeout(r, 3000))
-    const r = await run(ETCDCTL, ['--endpoints', eps[2], ...tlsFlags(), '--command-timeout', '2s', 'get', 'secure', '--consistency=s'])
+    const r = await run(ETCDCTL, [
+      '--endpoints',
+      eps[2],
+      ...tlsFlags(),
+      '--command-timeout',
+      '2s',
+      'get',
+      'secure',
+      '--consistency=s',
+    ])
     assert.equal(r.stdout, '', 'the rogue member holds none of the cluster data')
-    assert.match(rogue.log(), /cannot reach peer.*(self-signed certificate|unknown authority|certificate)/, 'it fails the TLS handshake with its peers')
-    assert.ok(!fs.existsSync(path.join(rogueDir, 'member', 'snap')) || fs.readdirSync(path.join(rogueDir, 'member', 'snap')).length === 0)
+    assert.match(
+      rogue.log(),
+      /cannot reach peer.*(self-signed certificate|unknown authority|certificate)/,
+      'it fails the TLS handshake with its peers',
+    )
+    assert.ok(
+      !fs.existsSync(path.join(rogueDir, 'member', 'snap')) ||
+        fs.readdirSync(path.join(rogueDir, 'member', 'snap')).length === 0,
+    )
     const good = await run(ETCDCTL, ['--endpoints', eps[0], ...tlsFlags(), 'put', 'still', 'ok'])
     assert.equal(good.stdout, 'OK\n', 'the two genuine members keep a quorum')
   })

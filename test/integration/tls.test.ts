@@ -3,14 +3,26 @@ import fs from 'node:fs'
 import path from 'node:path'
 import tls from 'node:tls'
 import { writeCrl } from '../helpers/crl.js'
-import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type RunResult, type ServerProc, waitReady } from '../helpers/procs.js'
+import {
+  ETCDCTL,
+  TSETCD,
+  freePorts,
+  haveBinary,
+  removeDir,
+  run,
+  startTsetcd,
+  tmpDir,
+  userStderr,
+  type RunResult,
+  type ServerProc,
+  waitReady,
+} from '../helpers/procs.js'
 
 /** `tsetcd cert …` in `cwd`; fails the test when it fails. */
 async function cert(cwd: string, ...args: string[]): Promise<void> {
   const r = await run(process.execPath, [TSETCD, 'cert', ...args, '--out-dir', cwd])
   assert.equal(r.code, 0, `tsetcd cert ${args.join(' ')}: ${r.stderr}`)
 }
-
 
 /** The CN of the certificate a new connection is served. */
 function servedCn(port: number): Promise<string> {
@@ -38,7 +50,8 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
   const f = (name: string) => path.join(pki, name)
   const good = () => ['--cacert', f('ca.pem'), '--cert', f('client.pem'), '--key', f('client-key.pem')]
   const https = () => `https://127.0.0.1:${httpsPort}`
-  const tsetcd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [TSETCD, '--dial-timeout', '1s', ...args], { env })
+  const tsetcd = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    run(process.execPath, [TSETCD, '--dial-timeout', '1s', ...args], { env })
   const etcdctl = (args: string[]) => run(ETCDCTL, ['--command-timeout', '2s', ...args])
 
   before(async () => {
@@ -47,11 +60,31 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
     other = path.join(dir, 'other')
     live = path.join(dir, 'live')
     await Promise.all([cert(pki, 'init', '--member', 'm1=127.0.0.1'), cert(other, 'init', '--member', 'm1=127.0.0.1')])
-    fs.writeFileSync(path.join(dir, 'server-only.json'), JSON.stringify({ signing: { default: { expiry: '1h' }, profiles: { serveronly: { usages: ['signing', 'key encipherment', 'server auth'] } } } }))
+    fs.writeFileSync(
+      path.join(dir, 'server-only.json'),
+      JSON.stringify({
+        signing: {
+          default: { expiry: '1h' },
+          profiles: { serveronly: { usages: ['signing', 'key encipherment', 'server auth'] } },
+        },
+      }),
+    )
     const ca = ['--ca', f('ca.pem'), '--ca-key', f('ca-key.pem')]
     await Promise.all([
       cert(pki, 'client', ...ca, '--cn', 'old', '--expiry', '1s', '--bare', 'expired'),
-      cert(pki, 'gencert', ...ca, '--config', path.join(dir, 'server-only.json'), '--profile', 'serveronly', '--cn', 'so', '--bare', 'serveronly'),
+      cert(
+        pki,
+        'gencert',
+        ...ca,
+        '--config',
+        path.join(dir, 'server-only.json'),
+        '--profile',
+        'serveronly',
+        '--cn',
+        'so',
+        '--bare',
+        'serveronly',
+      ),
       cert(pki, 'server', ...ca, '--cn', 'rotated', '--hosts', '127.0.0.1,localhost', '--bare', 'rotated'),
     ])
     fs.mkdirSync(live)
@@ -65,13 +98,34 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
       peerPort: pp,
       ready: false,
       args: [
-        '--name', 'm1', '--data-dir', path.join(dir, 'data'),
-        '--listen-client-urls', `https://127.0.0.1:${hp},http://127.0.0.1:${cp}`, '--advertise-client-urls', `https://127.0.0.1:${hp}`,
-        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `m1=http://127.0.0.1:${pp}`,
-        '--cert-file', path.join(live, 'server.pem'), '--key-file', path.join(live, 'server-key.pem'), '--trusted-ca-file', f('ca.pem'), '--client-cert-auth',
+        '--name',
+        'm1',
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--listen-client-urls',
+        `https://127.0.0.1:${hp},http://127.0.0.1:${cp}`,
+        '--advertise-client-urls',
+        `https://127.0.0.1:${hp}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-cluster',
+        `m1=http://127.0.0.1:${pp}`,
+        '--cert-file',
+        path.join(live, 'server.pem'),
+        '--key-file',
+        path.join(live, 'server-key.pem'),
+        '--trusted-ca-file',
+        f('ca.pem'),
+        '--client-cert-auth',
       ],
     })
-    await waitReady(https(), member.proc, member.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
+    await waitReady(https(), member.proc, member.log, 20000, {
+      caFile: f('ca.pem'),
+      certFile: f('client.pem'),
+      keyFile: f('client-key.pem'),
+    })
   })
   after(async () => {
     await Promise.all([member, ...extra].filter(Boolean).map((s) => s.kill9()))
@@ -111,21 +165,39 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
     const expect = async (flags: string[], message: string | RegExp) => {
       const r = await tsetcd([...ep, ...flags, 'get', 'k1'])
       assert.equal(r.code, 1, r.stderr)
-      if (typeof message === 'string') assert.equal(r.stderr, `Error: context deadline exceeded: ${https()}: ${message}\n`)
+      if (typeof message === 'string')
+        assert.equal(r.stderr, `Error: context deadline exceeded: ${https()}: ${message}\n`)
       else assert.match(r.stderr, message)
     }
-    await expect(['--cacert', f('ca.pem')], 'remote error: tls: certificate required (the server requires a client certificate: pass --cert and --key)')
-    await expect(['--cacert', f('ca.pem'), '--cert', path.join(other, 'client.pem'), '--key', path.join(other, 'client-key.pem')],
-      /refused client certificate \S+other\/client\.pem \(it closed the connection during the TLS handshake\): x509: certificate signed by unknown authority \(it is issued by "CN=etcd-ca" \(another CA of the same name\), not by the CA in --cacert/)
-    await expect(['--cacert', f('ca.pem'), '--cert', f('expired.pem'), '--key', f('expired-key.pem')],
-      /refused client certificate \S+expired\.pem \(.*\): x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z\n$/)
-    await expect(['--cacert', f('ca.pem'), '--cert', f('serveronly.pem'), '--key', f('serveronly-key.pem')],
-      /refused client certificate \S+serveronly\.pem \(.*\): x509: certificate specifies an incompatible key usage \(its extended key usage is server auth, not client auth\)\n$/)
-    await expect(['--cacert', path.join(other, 'ca.pem'), '--cert', f('client.pem'), '--key', f('client-key.pem')],
-      `x509: certificate signed by unknown authority (the server's certificate "CN=m1" is issued by "CN=etcd-ca", which --cacert ${path.join(other, 'ca.pem')} does not contain)`)
-    await expect(['--cert', f('client.pem'), '--key', f('client-key.pem')], /x509: certificate signed by unknown authority \(.*not among the system's trusted CAs: pass that CA with --cacert\)\n$/)
+    await expect(
+      ['--cacert', f('ca.pem')],
+      'remote error: tls: certificate required (the server requires a client certificate: pass --cert and --key)',
+    )
+    await expect(
+      ['--cacert', f('ca.pem'), '--cert', path.join(other, 'client.pem'), '--key', path.join(other, 'client-key.pem')],
+      /refused client certificate \S+other\/client\.pem \(it closed the connection during the TLS handshake\): x509: certificate signed by unknown authority \(it is issued by "CN=etcd-ca" \(another CA of the same name\), not by the CA in --cacert/,
+    )
+    await expect(
+      ['--cacert', f('ca.pem'), '--cert', f('expired.pem'), '--key', f('expired-key.pem')],
+      /refused client certificate \S+expired\.pem \(.*\): x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z\n$/,
+    )
+    await expect(
+      ['--cacert', f('ca.pem'), '--cert', f('serveronly.pem'), '--key', f('serveronly-key.pem')],
+      /refused client certificate \S+serveronly\.pem \(.*\): x509: certificate specifies an incompatible key usage \(its extended key usage is server auth, not client auth\)\n$/,
+    )
+    await expect(
+      ['--cacert', path.join(other, 'ca.pem'), '--cert', f('client.pem'), '--key', f('client-key.pem')],
+      `x509: certificate signed by unknown authority (the server's certificate "CN=m1" is issued by "CN=etcd-ca", which --cacert ${path.join(other, 'ca.pem')} does not contain)`,
+    )
+    await expect(
+      ['--cert', f('client.pem'), '--key', f('client-key.pem')],
+      /x509: certificate signed by unknown authority \(.*not among the system's trusted CAs: pass that CA with --cacert\)\n$/,
+    )
     const plain = await tsetcd(['--endpoints', `127.0.0.1:${httpsPort}`, 'get', 'k1'])
-    assert.equal(plain.stderr, `Error: context deadline exceeded: 127.0.0.1:${httpsPort}: the server expects TLS: use an https:// endpoint (with --cacert, and --cert and --key if it asks for a client certificate)\n`)
+    assert.equal(
+      plain.stderr,
+      `Error: context deadline exceeded: 127.0.0.1:${httpsPort}: the server expects TLS: use an https:// endpoint (with --cacert, and --cert and --key if it asks for a client certificate)\n`,
+    )
     const missing = await tsetcd([...ep, '--cacert', f('nope.pem'), 'get', 'k1'])
     assert.deepEqual([missing.code, missing.stderr], [128, `Error: open ${f('nope.pem')}: no such file or directory\n`])
     const ok = await tsetcd([...ep, ...good(), 'get', 'k1', '--print-value-only'])
@@ -133,7 +205,12 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
   })
 
   it('takes ETCDCTL_CACERT, ETCDCTL_CERT and ETCDCTL_KEY (TLS for scheme-less endpoints)', async () => {
-    const env = { ETCDCTL_CACERT: f('ca.pem'), ETCDCTL_CERT: f('client.pem'), ETCDCTL_KEY: f('client-key.pem'), ETCDCTL_ENDPOINTS: `127.0.0.1:${httpsPort}` }
+    const env = {
+      ETCDCTL_CACERT: f('ca.pem'),
+      ETCDCTL_CERT: f('client.pem'),
+      ETCDCTL_KEY: f('client-key.pem'),
+      ETCDCTL_ENDPOINTS: `127.0.0.1:${httpsPort}`,
+    }
     const put = await tsetcd(['put', 'env', 'yes'], env)
     assert.deepEqual([put.code, put.stdout], [0, 'OK\n'], put.stderr)
     const get = await tsetcd(['get', 'env'], env)
@@ -171,19 +248,50 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
     const data = path.join(dir, 'auto')
     const url = `https://127.0.0.1:${cp}`
     const s = await startTsetcd({
-      clientPort: cp, peerPort: pp, ready: false,
-      args: ['--name', 'a', '--data-dir', data, '--listen-client-urls', url, '--advertise-client-urls', url,
-        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `a=http://127.0.0.1:${pp}`, '--auto-tls'],
+      clientPort: cp,
+      peerPort: pp,
+      ready: false,
+      args: [
+        '--name',
+        'a',
+        '--data-dir',
+        data,
+        '--listen-client-urls',
+        url,
+        '--advertise-client-urls',
+        url,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-cluster',
+        `a=http://127.0.0.1:${pp}`,
+        '--auto-tls',
+      ],
     })
     extra.push(s)
     await waitReady(url, s.proc, s.log, 20000, { insecureSkipVerify: true })
-    assert.ok(fs.existsSync(path.join(data, 'fixtures', 'client', 'cert.pem')) && fs.existsSync(path.join(data, 'fixtures', 'client', 'key.pem')))
+    assert.ok(
+      fs.existsSync(path.join(data, 'fixtures', 'client', 'cert.pem')) &&
+        fs.existsSync(path.join(data, 'fixtures', 'client', 'key.pem')),
+    )
     const put = await tsetcd(['--endpoints', url, '--insecure-skip-tls-verify', 'put', 'auto', 'tls'])
     assert.deepEqual([put.code, put.stdout], [0, 'OK\n'], put.stderr)
     const verified = await tsetcd(['--endpoints', url, 'get', 'auto'])
-    assert.match(verified.stderr, /x509: certificate signed by unknown authority \(the server's certificate "O=etcd" is self-signed/)
+    assert.match(
+      verified.stderr,
+      /x509: certificate signed by unknown authority \(the server's certificate "O=etcd" is self-signed/,
+    )
     if (haveBinary(ETCDCTL)) {
-      const get = await etcdctl(['--endpoints', url, '--insecure-transport=false', '--insecure-skip-tls-verify', 'get', 'auto', '--print-value-only'])
+      const get = await etcdctl([
+        '--endpoints',
+        url,
+        '--insecure-transport=false',
+        '--insecure-skip-tls-verify',
+        'get',
+        'auto',
+        '--print-value-only',
+      ])
       assert.deepEqual([get.code, get.stdout], [0, 'tls\n'], get.stderr)
     }
   })
@@ -196,21 +304,71 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
     const [cp, pp] = await freePorts(2)
     const url = `https://127.0.0.1:${cp}`
     const s = await startTsetcd({
-      clientPort: cp, peerPort: pp, ready: false,
-      args: ['--name', 'c', '--data-dir', path.join(dir, 'crl'), '--listen-client-urls', url, '--advertise-client-urls', url,
-        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `c=http://127.0.0.1:${pp}`,
-        '--cert-file', f('m1.pem'), '--key-file', f('m1-key.pem'), '--client-cert-auth', '--trusted-ca-file', f('ca.pem'), '--client-crl-file', crl],
+      clientPort: cp,
+      peerPort: pp,
+      ready: false,
+      args: [
+        '--name',
+        'c',
+        '--data-dir',
+        path.join(dir, 'crl'),
+        '--listen-client-urls',
+        url,
+        '--advertise-client-urls',
+        url,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-cluster',
+        `c=http://127.0.0.1:${pp}`,
+        '--cert-file',
+        f('m1.pem'),
+        '--key-file',
+        f('m1-key.pem'),
+        '--client-cert-auth',
+        '--trusted-ca-file',
+        f('ca.pem'),
+        '--client-crl-file',
+        crl,
+      ],
     })
     extra.push(s)
-    await waitReady(url, s.proc, s.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
+    await waitReady(url, s.proc, s.log, 20000, {
+      caFile: f('ca.pem'),
+      certFile: f('client.pem'),
+      keyFile: f('client-key.pem'),
+    })
     const ok = await tsetcd(['--endpoints', url, ...good(), 'put', 'crl', 'ok'])
     assert.deepEqual([ok.code, ok.stdout], [0, 'OK\n'], ok.stderr)
-    const revoked = await tsetcd(['--endpoints', url, '--cacert', f('ca.pem'), '--cert', f('revoked.pem'), '--key', f('revoked-key.pem'), 'get', 'crl'])
+    const revoked = await tsetcd([
+      '--endpoints',
+      url,
+      '--cacert',
+      f('ca.pem'),
+      '--cert',
+      f('revoked.pem'),
+      '--key',
+      f('revoked-key.pem'),
+      'get',
+      'crl',
+    ])
     assert.notEqual(revoked.code, 0)
     assert.equal(revoked.stdout, '')
     assert.match(s.log(), /"msg":"rejected connection".*"error":"transport: certificate serial [0-9a-f]+ revoked"/)
     if (haveBinary(ETCDCTL)) {
-      const r = await etcdctl(['--endpoints', url, '--cacert', f('ca.pem'), '--cert', f('revoked.pem'), '--key', f('revoked-key.pem'), 'get', 'crl'])
+      const r = await etcdctl([
+        '--endpoints',
+        url,
+        '--cacert',
+        f('ca.pem'),
+        '--cert',
+        f('revoked.pem'),
+        '--key',
+        f('revoked-key.pem'),
+        'get',
+        'crl',
+      ])
       assert.deepEqual([r.code, errorLine(r)], [1, 'Error: context deadline exceeded'])
       const g = await etcdctl(['--endpoints', url, ...good(), 'get', 'crl', '--print-value-only'])
       assert.deepEqual([g.code, g.stdout], [0, 'ok\n'], g.stderr)
@@ -218,11 +376,36 @@ describe('TLS on the client port: tsetcd serve, etcdctl and tsetcd client', func
   })
 
   it('stops at start-up with a clear message for an https URL without a certificate, or an unknown cipher suite', async () => {
-    const serve = (args: string[]) => run(process.execPath, [TSETCD, 'serve', '--data-dir', path.join(dir, 'never'), '--listen-client-urls', 'https://127.0.0.1:1', '--advertise-client-urls', 'https://127.0.0.1:1', ...args], { timeoutMs: 15000 })
+    const serve = (args: string[]) =>
+      run(
+        process.execPath,
+        [
+          TSETCD,
+          'serve',
+          '--data-dir',
+          path.join(dir, 'never'),
+          '--listen-client-urls',
+          'https://127.0.0.1:1',
+          '--advertise-client-urls',
+          'https://127.0.0.1:1',
+          ...args,
+        ],
+        { timeoutMs: 15000 },
+      )
     const noCert = await serve([])
     assert.equal(noCert.code, 1)
-    assert.match(noCert.stderr, /tsetcd: TLS key\/cert \(--cert-file, --key-file\) must be provided for client url https:\/\/127\.0\.0\.1:1 with HTTPS scheme\n/)
-    const cipher = await serve(['--cert-file', f('m1.pem'), '--key-file', f('m1-key.pem'), '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_NOPE'])
+    assert.match(
+      noCert.stderr,
+      /tsetcd: TLS key\/cert \(--cert-file, --key-file\) must be provided for client url https:\/\/127\.0\.0\.1:1 with HTTPS scheme\n/,
+    )
+    const cipher = await serve([
+      '--cert-file',
+      f('m1.pem'),
+      '--key-file',
+      f('m1-key.pem'),
+      '--cipher-suites',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_NOPE',
+    ])
     assert.equal(cipher.code, 1)
     assert.match(cipher.stderr, /tsetcd: unexpected TLS cipher suite "TLS_NOPE"\n/)
     assert.equal(fs.existsSync(path.join(dir, 'never')), false)

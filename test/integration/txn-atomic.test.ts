@@ -39,12 +39,20 @@ describe('txn: a request that fails changes nothing (tsetcd serve)', function ()
   })
 
   it('answers "etcdserver: key not found" and leaves the revision, the keys and a watcher alone', async () => {
-    for (const [key, value] of [['p/a', '1'], ['p/b', '2'], ['p/c', '3'], ['p/d', '4']]) {
+    for (const [key, value] of [
+      ['p/a', '1'],
+      ['p/b', '2'],
+      ['p/c', '3'],
+      ['p/d', '4'],
+    ]) {
       await client.call(KVService.Put, { key: b(key), value: b(value) })
     }
     const before = await client.call(KVService.Range, ALL)
     const rev = before.header!.revision
-    assert.deepEqual(before.kvs.map((kv) => kv.key.toString()), ['p/a', 'p/b', 'p/c', 'p/d'])
+    assert.deepEqual(
+      before.kvs.map((kv) => kv.key.toString()),
+      ['p/a', 'p/b', 'p/c', 'p/d'],
+    )
 
     const responses: WatchResponse[] = []
     watch = client.duplex(WatchService.Watch)
@@ -53,7 +61,9 @@ describe('txn: a request that fails changes nothing (tsetcd serve)', function ()
     watch.write({ create_request: ALL })
     await until(() => responses.some((r) => r.created), 'the watch to be created')
 
-    const r = await run(process.execPath, [TSETCD, '--endpoints', s.endpoint, 'txn'], { input: '\ndel p/a --from-key\nput p/d --ignore-value\n\n\n' })
+    const r = await run(process.execPath, [TSETCD, '--endpoints', s.endpoint, 'txn'], {
+      input: '\ndel p/a --from-key\nput p/d --ignore-value\n\n\n',
+    })
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /etcdserver: key not found/)
     assert.equal(r.stdout, '')

@@ -28,7 +28,7 @@ async function until<T>(what: string, fn: () => Promise<T>, timeoutMs = 20000): 
     try {
       return await fn()
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`)
+      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`, { cause: err })
       await new Promise((r) => setTimeout(r, 100))
     }
   }
@@ -41,11 +41,16 @@ describe('unix socket URLs', function () {
   const logs: string[] = []
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') console.log(logs.join('\n---\n'))
-    await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve()
-      p.once('exit', () => resolve())
-      p.kill('SIGKILL')
-    })))
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve()
+            p.once('exit', () => resolve())
+            p.kill('SIGKILL')
+          }),
+      ),
+    )
     removeDir(dir)
   })
 
@@ -58,12 +63,32 @@ describe('unix socket URLs', function () {
     const clientUrl = (n: string) => `unix://${sock(`${n}-client.sock`)}`
     const initial = names.flatMap((n, i) => peerUrls[i].map((u) => `${n}=${u}`)).join(',')
     names.forEach((n, i) => {
-      const p = spawn(process.execPath, [TSETCD, 'serve',
-        '--name', n, '--data-dir', path.join(dir, n),
-        '--listen-client-urls', clientUrl(n), '--advertise-client-urls', clientUrl(n),
-        '--listen-peer-urls', peerUrls[i].join(','), '--initial-advertise-peer-urls', peerUrls[i].join(','),
-        '--initial-cluster', initial, '--heartbeat-interval', '50', '--election-timeout', '500',
-      ], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const p = spawn(
+        process.execPath,
+        [
+          TSETCD,
+          'serve',
+          '--name',
+          n,
+          '--data-dir',
+          path.join(dir, n),
+          '--listen-client-urls',
+          clientUrl(n),
+          '--advertise-client-urls',
+          clientUrl(n),
+          '--listen-peer-urls',
+          peerUrls[i].join(','),
+          '--initial-advertise-peer-urls',
+          peerUrls[i].join(','),
+          '--initial-cluster',
+          initial,
+          '--heartbeat-interval',
+          '50',
+          '--election-timeout',
+          '500',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
       logs[i] = ''
       p.stdout!.on('data', (d) => (logs[i] += d))
       p.stderr!.on('data', (d) => (logs[i] += d))
@@ -71,13 +96,19 @@ describe('unix socket URLs', function () {
     })
 
     // The members are still starting: their client sockets appear when they listen.
-    const put = await until('connect to etcd1', () => EtcdClient.connect({ endpoints: [clientUrl('etcd1')], dialTimeoutMs: 3000 }))
+    const put = await until('connect to etcd1', () =>
+      EtcdClient.connect({ endpoints: [clientUrl('etcd1')], dialTimeoutMs: 3000 }),
+    )
     try {
-      await until('put on etcd1', () => put.call(KVService.Put, { key: Buffer.from('k'), value: Buffer.from('over unix') }, 2000))
+      await until('put on etcd1', () =>
+        put.call(KVService.Put, { key: Buffer.from('k'), value: Buffer.from('over unix') }, 2000),
+      )
     } finally {
       put.close()
     }
-    const get = await until('connect to etcd3', () => EtcdClient.connect({ endpoints: [clientUrl('etcd3')], dialTimeoutMs: 3000 }))
+    const get = await until('connect to etcd3', () =>
+      EtcdClient.connect({ endpoints: [clientUrl('etcd3')], dialTimeoutMs: 3000 }),
+    )
     try {
       const r = await until('get on etcd3', () => get.call(KVService.Range, { key: Buffer.from('k') }, 2000))
       assert.equal(r.kvs[0]?.value.toString(), 'over unix')

@@ -8,7 +8,13 @@ import { spawn } from 'node:child_process'
 import type * as grpc from '@grpc/grpc-js'
 import { EtcdClient } from '../../src/client/client.js'
 import { WatchSession } from '../../src/client/watch.js'
-import { KVService, WatchService, sizeWatchResponse, type WatchRequestInit, type WatchResponse } from '../../src/gen/etcdserverpb.js'
+import {
+  KVService,
+  WatchService,
+  sizeWatchResponse,
+  type WatchRequestInit,
+  type WatchResponse,
+} from '../../src/gen/etcdserverpb.js'
 import { TSETCD, removeDir, startTsetcd, type ServerProc } from '../helpers/procs.js'
 import { TestCluster } from '../helpers/cluster.js'
 
@@ -41,7 +47,12 @@ async function until(cond: () => boolean, what: string, timeoutMs = 30000): Prom
  * comes in one response and exactly once, and every revision in [from, to] is there (every
  * write of these tests is under the watched prefix). Returns the events in order.
  */
-function checkStream(responses: WatchResponse[], from: number, to: number, eventsPerRev?: Map<number, number>): WatchResponse['events'] {
+function checkStream(
+  responses: WatchResponse[],
+  from: number,
+  to: number,
+  eventsPerRev?: Map<number, number>,
+): WatchResponse['events'] {
   const events = responses.filter((r) => !r.created).flatMap((r) => r.events)
   let last = from - 1
   const seenIn = new Map<number, number>()
@@ -57,7 +68,9 @@ function checkStream(responses: WatchResponse[], from: number, to: number, event
   const revs = [...new Set(events.map((e) => e.kv!.mod_revision))]
   assert.equal(revs.length, to - from + 1, `revisions ${from}..${to} all there once`)
   revs.forEach((r, i) => assert.equal(r, from + i, 'no gap'))
-  if (eventsPerRev) for (const [rev, n] of eventsPerRev) assert.equal(events.filter((e) => e.kv!.mod_revision === rev).length, n, `all ${n} events of revision ${rev}`)
+  if (eventsPerRev)
+    for (const [rev, n] of eventsPerRev)
+      assert.equal(events.filter((e) => e.kv!.mod_revision === rev).length, n, `all ${n} events of revision ${rev}`)
   return events
 }
 
@@ -75,7 +88,9 @@ describe('watch over gRPC (tsetcd serve)', function () {
   })
 
   async function member(args?: { dataDir?: string; clientPort?: number; peerPort?: number }): Promise<ServerProc> {
-    const s = await startTsetcd(args?.clientPort ? { dataDir: args.dataDir, clientPort: args.clientPort, peerPort: args.peerPort } : {})
+    const s = await startTsetcd(
+      args?.clientPort ? { dataDir: args.dataDir, clientPort: args.clientPort, peerPort: args.peerPort } : {},
+    )
     servers.push(s)
     return s
   }
@@ -106,7 +121,9 @@ describe('watch over gRPC (tsetcd serve)', function () {
           for (let i = 0; i < 150; i++) {
             if (i % 5 === 0) {
               const keys = [0, 1, 2].map((j) => b(`${PREFIX}t${c}-${i}-${j}`))
-              const r = await writer.call(KVService.Txn, { success: keys.map((key) => ({ request_put: { key, value: b(`${i}`) } })) })
+              const r = await writer.call(KVService.Txn, {
+                success: keys.map((key) => ({ request_put: { key, value: b(`${i}`) } })),
+              })
               txnRevs.set(r.header!.revision, 3)
             } else {
               await writer.call(KVService.Put, { key: b(`${PREFIX}${c}-${i % 7}`), value: b(`${i}`) })
@@ -120,7 +137,9 @@ describe('watch over gRPC (tsetcd serve)', function () {
     await until(() => w.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)), 'the last revision')
     const events = checkStream(w.responses, start, end, txnRevs)
     assert.equal(events.length, 8 * 150 + 8 * 30 * 2)
-    assert.ok(w.responses.every((r) => r.watch_id === 0 && r.header!.revision >= (r.events.at(-1)?.kv!.mod_revision ?? 0)))
+    assert.ok(
+      w.responses.every((r) => r.watch_id === 0 && r.header!.revision >= (r.events.at(-1)?.kv!.mod_revision ?? 0)),
+    )
     w.call.cancel()
   })
 
@@ -129,14 +148,18 @@ describe('watch over gRPC (tsetcd serve)', function () {
     const [cp, pp] = [Number(s.endpoint.split(':')[1]), Number(s.peerUrl.split(':')[2])]
     const first = await connect(s)
     const start = (await revision(first)) + 1
-    const session = WatchSession.open(await connect(s), () => EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 1000 }))
+    const session = WatchSession.open(await connect(s), () =>
+      EtcdClient.connect({ endpoints: [s.endpoint], dialTimeoutMs: 1000 }),
+    )
     const watch = session.watch({ key: b(PREFIX), rangeEnd: b(PREFIX_END) })
     const got: WatchResponse[] = []
     const reading = (async () => {
       for await (const r of watch) got.push(r)
     })()
     // The command-line watcher too: its output must hold each put exactly once.
-    const cli = spawn(process.execPath, [TSETCD, '--endpoints', s.endpoint, 'watch', PREFIX, '--prefix'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const cli = spawn(process.execPath, [TSETCD, '--endpoints', s.endpoint, 'watch', PREFIX, '--prefix'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let cliOut = ''
     cli.stdout.on('data', (d) => (cliOut += d))
     await new Promise((r) => setTimeout(r, 1000))
@@ -158,7 +181,10 @@ describe('watch over gRPC (tsetcd serve)', function () {
     const end = await revision(second)
     await until(() => got.flatMap((r) => r.events).length === 400, 'every event after the restart')
     checkStream(got, start, end)
-    assert.deepEqual(got.flatMap((r) => r.events.map((e) => e.kv!.value.toString())), acked)
+    assert.deepEqual(
+      got.flatMap((r) => r.events.map((e) => e.kv!.value.toString())),
+      acked,
+    )
 
     // A new watcher from a past revision gets the history, also across the restart.
     const past = rawWatch(second, start + 150)
@@ -182,7 +208,11 @@ describe('watch over gRPC (tsetcd serve)', function () {
       const start = (await revision(writer)) + 1
       const perMember = await Promise.all(cluster.members.map(async (m) => rawWatch(await connect(m.endpoint), start)))
       // The command, with every endpoint; it starts on the first that answers.
-      const cli = spawn(process.execPath, [TSETCD, '--endpoints', cluster.endpoints.join(','), 'watch', PREFIX, '--prefix', '--rev', String(start)], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const cli = spawn(
+        process.execPath,
+        [TSETCD, '--endpoints', cluster.endpoints.join(','), 'watch', PREFIX, '--prefix', '--rev', String(start)],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
       let cliOut = ''
       cli.stdout.on('data', (d) => (cliOut += d))
       const printed = () => cliOut.split('\n').filter((l) => l === 'PUT').length
@@ -195,8 +225,11 @@ describe('watch over gRPC (tsetcd serve)', function () {
       }
       await putSome(writer, 0, 100)
       const end = await revision(writer)
-      for (const w of perMember) await until(() => w.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)), 'every member')
-      const seen = perMember.map((w) => checkStream(w.responses, start, end).map((e) => `${e.kv!.mod_revision}:${e.kv!.value}`))
+      for (const w of perMember)
+        await until(() => w.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)), 'every member')
+      const seen = perMember.map((w) =>
+        checkStream(w.responses, start, end).map((e) => `${e.kv!.mod_revision}:${e.kv!.value}`),
+      )
       assert.deepEqual(seen[1], seen[0])
       assert.deepEqual(seen[2], seen[0])
       for (const w of perMember) w.call.cancel()
@@ -214,7 +247,10 @@ describe('watch over gRPC (tsetcd serve)', function () {
         await cluster.start(victim)
         await cluster.ready(victim)
       }
-      assert.deepEqual(cliOut.split('\n').filter((_, i) => i % 3 === 2), acked)
+      assert.deepEqual(
+        cliOut.split('\n').filter((_, i) => i % 3 === 2),
+        acked,
+      )
       cli.kill('SIGKILL')
     } finally {
       await cluster.stopAll()
@@ -223,7 +259,9 @@ describe('watch over gRPC (tsetcd serve)', function () {
   })
 
   it('fragments a large response for a watcher that asked, sends progress notifications, and ends streams with UNAVAILABLE on shutdown', async () => {
-    const s = await startTsetcd({ extraArgs: ['--max-request-bytes', '500000', '--experimental-watch-progress-notify-interval', '200ms'] })
+    const s = await startTsetcd({
+      extraArgs: ['--max-request-bytes', '500000', '--experimental-watch-progress-notify-interval', '200ms'],
+    })
     servers.push(s)
     const c = await connect(s)
     const start = (await revision(c)) + 1
@@ -237,27 +275,48 @@ describe('watch over gRPC (tsetcd serve)', function () {
     whole.on('data', (r: WatchResponse) => got.whole.push(r))
     const errors: grpc.ServiceError[] = []
     for (const call of [frag, whole]) call.on('error', (e: grpc.ServiceError) => errors.push(e))
-    frag.write({ create_request: { key: b(PREFIX), range_end: b(PREFIX_END), start_revision: start, fragment: true, progress_notify: true } })
+    frag.write({
+      create_request: {
+        key: b(PREFIX),
+        range_end: b(PREFIX_END),
+        start_revision: start,
+        fragment: true,
+        progress_notify: true,
+      },
+    })
     whole.write({ create_request: { key: b(PREFIX), range_end: b(PREFIX_END), start_revision: start } })
     const keys = (rs: WatchResponse[]) => rs.flatMap((r) => r.events.map((e) => e.kv!.key.toString()))
     await until(() => keys(got.frag).length === 4 && keys(got.whole).length === 4, 'the big values')
     const parts = got.frag.filter((r) => r.events.length > 0)
     assert.deepEqual(keys(parts), ['w/big0', 'w/big1', 'w/big2', 'w/big3'])
-    assert.ok(parts.some((r) => r.fragment), 'fragmented')
+    assert.ok(
+      parts.some((r) => r.fragment),
+      'fragmented',
+    )
     assert.equal(parts.at(-1)!.fragment, false, 'the last fragment ends the response')
     for (const r of parts) assert.ok(sizeWatchResponse(r) < 500000 + 512 * 1024, 'each fragment under the limit')
     const wholeParts = got.whole.filter((r) => r.events.length > 0)
-    assert.ok(wholeParts.every((r) => !r.fragment) && wholeParts.some((r) => sizeWatchResponse(r) >= 500000 + 512 * 1024), 'unfragmented without `fragment`')
+    assert.ok(
+      wholeParts.every((r) => !r.fragment) && wholeParts.some((r) => sizeWatchResponse(r) >= 500000 + 512 * 1024),
+      'unfragmented without `fragment`',
+    )
     // Idle now: periodic progress notifications for the watcher that asked, none for the other.
     await until(() => got.frag.filter((r) => r.events.length === 0 && !r.created).length >= 2, 'progress notifications')
-    assert.ok(got.frag.filter((r) => r.events.length === 0 && !r.created).every((r) => r.watch_id === 0 && r.header!.revision === start + 3))
+    assert.ok(
+      got.frag
+        .filter((r) => r.events.length === 0 && !r.created)
+        .every((r) => r.watch_id === 0 && r.header!.revision === start + 3),
+    )
     assert.equal(got.whole.filter((r) => r.events.length === 0 && !r.created).length, 0)
 
     const t0 = Date.now()
     assert.equal(await s.stop(), 0)
     assert.ok(Date.now() - t0 < 2000, 'open watch streams do not hold up the shutdown')
     await until(() => errors.length === 2, 'both streams to end')
-    assert.deepEqual(errors.map((e) => e.code), [14, 14])
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      [14, 14],
+    )
   })
 
   it('a watcher that stops reading under heavy writes gets everything, in order, when it reads again', async () => {
@@ -283,9 +342,16 @@ describe('watch over gRPC (tsetcd serve)', function () {
     const end = await revision(writer)
     // The other watcher is served while this one is stuck.
     await until(() => fast.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)), 'the fast watcher')
-    assert.ok(slow.responses.flatMap((r) => r.events).length < end - start + 1, 'the slow watcher did not read everything yet')
+    assert.ok(
+      slow.responses.flatMap((r) => r.events).length < end - start + 1,
+      'the slow watcher did not read everything yet',
+    )
     slow.call.resume()
-    await until(() => slow.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)), 'the slow watcher to catch up', 60000)
+    await until(
+      () => slow.responses.some((r) => r.events.some((e) => e.kv!.mod_revision === end)),
+      'the slow watcher to catch up',
+      60000,
+    )
     checkStream(slow.responses, start, end)
     checkStream(fast.responses, start, end)
     slow.call.cancel()

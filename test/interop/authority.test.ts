@@ -6,7 +6,19 @@
  */
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { ETCDCTL, TSETCD, freePorts, haveBinary, removeDir, run, startTsetcd, tmpDir, userStderr, type RunResult, type ServerProc } from '../helpers/procs.js'
+import {
+  ETCDCTL,
+  TSETCD,
+  freePorts,
+  haveBinary,
+  removeDir,
+  run,
+  startTsetcd,
+  tmpDir,
+  userStderr,
+  type RunResult,
+  type ServerProc,
+} from '../helpers/procs.js'
 
 describe('etcdctl with URL endpoints (":authority: http://host:port") against tsetcd', function () {
   this.timeout(120_000)
@@ -22,7 +34,15 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
       this.skip()
     }
     dir = tmpDir('tsetcd-authority-')
-    const init = await run(process.execPath, [TSETCD, 'cert', 'init', '--member', 'default=127.0.0.1', '--out-dir', path.join(dir, 'pki')])
+    const init = await run(process.execPath, [
+      TSETCD,
+      'cert',
+      'init',
+      '--member',
+      'default=127.0.0.1',
+      '--out-dir',
+      path.join(dir, 'pki'),
+    ])
     assert.equal(init.code, 0, init.stderr)
     const [cp, hp, pp] = await freePorts(3)
     httpUrl = `http://127.0.0.1:${cp}`
@@ -31,9 +51,26 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
     member = await startTsetcd({
       clientPort: cp,
       peerPort: pp,
-      args: ['--name', 'default', '--data-dir', path.join(dir, 'data'), '--listen-client-urls', urls, '--advertise-client-urls', urls,
-        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `default=http://127.0.0.1:${pp}`,
-        '--cert-file', path.join(dir, 'pki', 'default.pem'), '--key-file', path.join(dir, 'pki', 'default-key.pem')],
+      args: [
+        '--name',
+        'default',
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--listen-client-urls',
+        urls,
+        '--advertise-client-urls',
+        urls,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-cluster',
+        `default=http://127.0.0.1:${pp}`,
+        '--cert-file',
+        path.join(dir, 'pki', 'default.pem'),
+        '--key-file',
+        path.join(dir, 'pki', 'default-key.pem'),
+      ],
     })
   })
   after(async () => {
@@ -41,7 +78,8 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
     if (dir) removeDir(dir)
   })
 
-  const etcdctl = (endpoint: string, ...args: string[]): Promise<RunResult> => run(ETCDCTL, ['--endpoints', endpoint, ...tlsFlags(), '--command-timeout', '10s', ...args])
+  const etcdctl = (endpoint: string, ...args: string[]): Promise<RunResult> =>
+    run(ETCDCTL, ['--endpoints', endpoint, ...tlsFlags(), '--command-timeout', '10s', ...args])
 
   function noProtocolError(r: RunResult): void {
     assert.doesNotMatch(r.stdout + r.stderr, /PROTOCOL_ERROR|RST_STREAM/, `${r.stdout}\n${userStderr(r.stderr)}`)
@@ -54,7 +92,11 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
     ['https://', httpsUrl],
   ]
 
-  for (const [label, idx] of [['http://', 0], ['bare host:port', 1], ['https://', 2]] as const) {
+  for (const [label, idx] of [
+    ['http://', 0],
+    ['bare host:port', 1],
+    ['https://', 2],
+  ] as const) {
     it(`${label} endpoint: endpoint status, status --cluster, health --cluster, member list`, async () => {
       const ep = endpoints()[idx]![1]
       const status = await etcdctl(ep, 'endpoint', 'status')
@@ -71,7 +113,8 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
       const health = await etcdctl(ep, 'endpoint', 'health', '--cluster')
       noProtocolError(health)
       assert.equal(health.code, 0, userStderr(health.stderr))
-      for (const u of [httpUrl, httpsUrl]) assert.match(health.stdout + health.stderr, new RegExp(`${u.replace(/[.]/g, '\\.')} is healthy`))
+      for (const u of [httpUrl, httpsUrl])
+        assert.match(health.stdout + health.stderr, new RegExp(`${u.replace(/[.]/g, '\\.')} is healthy`))
 
       const members = await etcdctl(ep, 'member', 'list')
       noProtocolError(members)
@@ -79,17 +122,30 @@ describe('etcdctl with URL endpoints (":authority: http://host:port") against ts
     })
   }
 
-  for (const [label, idx] of [['http://', 0], ['https://', 2]] as const) {
+  for (const [label, idx] of [
+    ['http://', 0],
+    ['https://', 2],
+  ] as const) {
     it(`${label} endpoint: Maintenance calls answer (defrag, hashkv, alarm list, move-leader, snapshot save), implemented or Unimplemented`, async () => {
       const ep = endpoints()[idx]![1]
       const defrag = await etcdctl(ep, 'defrag')
       noProtocolError(defrag)
       assert.equal(defrag.code, 0, userStderr(defrag.stderr))
       assert.match(defrag.stdout, /Finished defragmenting etcd member/)
-      for (const args of [['endpoint', 'hashkv'], ['alarm', 'list'], ['move-leader', '1234'], ['snapshot', 'save', path.join(dir, `snap-${idx}.db`)]]) {
+      for (const args of [
+        ['endpoint', 'hashkv'],
+        ['alarm', 'list'],
+        ['move-leader', '1234'],
+        ['snapshot', 'save', path.join(dir, `snap-${idx}.db`)],
+      ]) {
         const r = await etcdctl(ep, ...args)
         noProtocolError(r)
-        if (r.code !== 0) assert.match(r.stderr, /code = (Unimplemented|FailedPrecondition|NotFound|InvalidArgument)/, `${args.join(' ')}: ${userStderr(r.stderr)}`)
+        if (r.code !== 0)
+          assert.match(
+            r.stderr,
+            /code = (Unimplemented|FailedPrecondition|NotFound|InvalidArgument)/,
+            `${args.join(' ')}: ${userStderr(r.stderr)}`,
+          )
       }
     })
   }

@@ -17,7 +17,15 @@ describe('cluster-health and the old TLS flag names: tsetcd prints what etcdctl 
   before(async function () {
     skipWithoutEtcd(this)
     dir = tmpDir('tsetcd-cluster-health-')
-    const init = await run(process.execPath, [TSETCD, 'cert', 'init', '--member', 'etcd=127.0.0.1', '--out-dir', path.join(dir, 'pki')])
+    const init = await run(process.execPath, [
+      TSETCD,
+      'cert',
+      'init',
+      '--member',
+      'etcd=127.0.0.1',
+      '--out-dir',
+      path.join(dir, 'pki'),
+    ])
     assert.equal(init.code, 0, init.stderr)
   })
   after(async () => {
@@ -30,7 +38,10 @@ describe('cluster-health and the old TLS flag names: tsetcd prints what etcdctl 
     servers.push(etcd)
     const { theirs, ours } = await sideBySide(['--endpoints', etcd.clientUrl, 'cluster-health'], V2)
     assert.equal(theirs.code, 0, theirs.stderr)
-    assert.match(theirs.stdout, /^member [0-9a-f]+ is healthy: got healthy result from http:\/\/127\.0\.0\.1:\d+\ncluster is healthy\n$/)
+    assert.match(
+      theirs.stdout,
+      /^member [0-9a-f]+ is healthy: got healthy result from http:\/\/127\.0\.0\.1:\d+\ncluster is healthy\n$/,
+    )
     assert.deepEqual(ours, theirs)
   })
 
@@ -48,19 +59,62 @@ describe('cluster-health and the old TLS flag names: tsetcd prints what etcdctl 
     const [cp, pp] = await freePorts(2)
     const url = `https://127.0.0.1:${cp}`
     const etcd = await startEtcd({
-      clientPort: cp, peerPort: pp, ready: false,
-      args: ['--name', 'default', '--data-dir', path.join(dir, 'tls-data'), '--listen-client-urls', url, '--advertise-client-urls', url,
-        '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `default=http://127.0.0.1:${pp}`,
-        '--cert-file', f('etcd.pem'), '--key-file', f('etcd-key.pem'), '--trusted-ca-file', f('ca.pem'), '--client-cert-auth', '--enable-v2'],
+      clientPort: cp,
+      peerPort: pp,
+      ready: false,
+      args: [
+        '--name',
+        'default',
+        '--data-dir',
+        path.join(dir, 'tls-data'),
+        '--listen-client-urls',
+        url,
+        '--advertise-client-urls',
+        url,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${pp}`,
+        '--initial-cluster',
+        `default=http://127.0.0.1:${pp}`,
+        '--cert-file',
+        f('etcd.pem'),
+        '--key-file',
+        f('etcd-key.pem'),
+        '--trusted-ca-file',
+        f('ca.pem'),
+        '--client-cert-auth',
+        '--enable-v2',
+      ],
     })
     servers.push(etcd)
-    await waitReady(url, etcd.proc, etcd.log, 20000, { caFile: f('ca.pem'), certFile: f('client.pem'), keyFile: f('client-key.pem') })
-    const old = [`--ca-file=${f('ca.pem')}`, `--cert-file=${f('client.pem')}`, '--key-file', f('client-key.pem'), `--endpoints=${url}`]
+    await waitReady(url, etcd.proc, etcd.log, 20000, {
+      caFile: f('ca.pem'),
+      certFile: f('client.pem'),
+      keyFile: f('client-key.pem'),
+    })
+    const old = [
+      `--ca-file=${f('ca.pem')}`,
+      `--cert-file=${f('client.pem')}`,
+      '--key-file',
+      f('client-key.pem'),
+      `--endpoints=${url}`,
+    ]
     const health = await sideBySide([...old, 'cluster-health'], V2)
     assert.equal(health.theirs.code, 0, health.theirs.stderr)
     assert.deepEqual(health.ours, health.theirs)
 
-    const v3 = await sideBySide(['--cacert', f('ca.pem'), '--cert', f('client.pem'), '--key', f('client-key.pem'), `--endpoints=${url}`, 'member', 'list'])
+    const v3 = await sideBySide([
+      '--cacert',
+      f('ca.pem'),
+      '--cert',
+      f('client.pem'),
+      '--key',
+      f('client-key.pem'),
+      `--endpoints=${url}`,
+      'member',
+      'list',
+    ])
     const ours = await run(process.execPath, [TSETCD, ...old, 'member', 'list'])
     assert.equal(v3.theirs.code, 0, v3.theirs.stderr)
     assert.deepEqual({ stdout: ours.stdout, code: ours.code }, { stdout: v3.theirs.stdout, code: 0 })

@@ -18,7 +18,17 @@ describe('command prefixes: tsetcd accepts what etcdctl accepts', function () {
   })
   after(() => etcd?.kill9())
 
-  for (const args of [['mem', 'li'], ['g', 'pk'], ['ge', 'pk', '-w', 'json'], ['le', 'li'], ['foo'], ['foo', 'bar'], ['COMPACT', '5'], ['compact'], ['lea', 'g']]) {
+  for (const args of [
+    ['mem', 'li'],
+    ['g', 'pk'],
+    ['ge', 'pk', '-w', 'json'],
+    ['le', 'li'],
+    ['foo'],
+    ['foo', 'bar'],
+    ['COMPACT', '5'],
+    ['compact'],
+    ['lea', 'g'],
+  ]) {
     it(`etcdctl ${args.join(' ')}`, async () => {
       const { theirs, ours } = await both(etcd!.endpoint, args)
       assert.deepEqual(ours, theirs)
@@ -28,17 +38,21 @@ describe('command prefixes: tsetcd accepts what etcdctl accepts', function () {
   it('compact <rev> is compaction', async () => {
     const { theirs, ours } = await both(etcd!.endpoint, ['compact', '1'])
     assert.deepEqual(theirs, { stdout: 'compacted revision 1\n', stderr: '', code: 0 })
-    assert.deepEqual(ours, { stdout: '', stderr: 'Error: etcdserver: mvcc: required revision has been compacted', code: 1 })
+    assert.deepEqual(ours, {
+      stdout: '',
+      stderr: 'Error: etcdserver: mvcc: required revision has been compacted',
+      code: 1,
+    })
   })
 
-  it('an ambiguous prefix is an unknown command (same first line and exit status; suggestions name tsetcd\'s commands)', async () => {
+  it("an ambiguous prefix is an unknown command (same first line and exit status; suggestions name tsetcd's commands)", async () => {
     const { theirs, ours } = await both(etcd!.endpoint, ['m'])
     assert.equal(ours.code, theirs.code)
     assert.equal(ours.stderr.split('\n')[0], theirs.stderr.split('\n')[0])
     assert.match(ours.stderr, /Did you mean this\?\n\tmember\n/)
   })
 
-  it('an unknown subcommand shows the group\'s help with exit status 0', async () => {
+  it("an unknown subcommand shows the group's help with exit status 0", async () => {
     const { theirs, ours } = await both(etcd!.endpoint, ['member', 'foo'])
     assert.equal(theirs.code, 0)
     assert.equal(ours.code, 0)

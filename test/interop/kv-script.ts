@@ -71,9 +71,12 @@ export const KV_SCRIPT: Step[] = [
   { args: ['put', 'missing', '--ignore-value'] },
   { args: ['put', 'foo', '--ignore-value'] },
   { args: ['put', 'foo', 'x', '--ignore-value'] },
-  { args: ['put', ''] , input: 'v' },
+  { args: ['put', ''], input: 'v' },
   { args: ['txn', '-w', 'json'], input: 'value("foo") = "again"\n\nput foo txn1\nget foo\n\nput foo nope\n\n' },
-  { args: ['txn'], input: 'mod("foo") > "1000"\n\nput foo nope\n\nget foo\ndel zoo\nput "quoted key" "quoted value"\n\n' },
+  {
+    args: ['txn'],
+    input: 'mod("foo") > "1000"\n\nput foo nope\n\nget foo\ndel zoo\nput "quoted key" "quoted value"\n\n',
+  },
   { args: ['txn', '-i'], input: 'version("foo") != "0"\ncreate("foo") < "100"\n\nget foo --prefix\n\n\n' },
   { args: ['txn'], input: 'value("foo") = "x"\n\n\n' },
   { args: ['txn'], input: 'bogus compare\n\n\n' },
@@ -98,13 +101,22 @@ export interface StepResult {
   code: number | null
 }
 
-export async function runScript(client: (args: string[]) => [string, string[]], endpoint: string, steps: Step[]): Promise<StepResult[]> {
+export async function runScript(
+  client: (args: string[]) => [string, string[]],
+  endpoint: string,
+  steps: Step[],
+): Promise<StepResult[]> {
   const out: StepResult[] = []
   for (const s of steps) {
     const [cmd, args] = client(['--endpoints', endpoint, ...s.args])
     const r: RunResult = await run(cmd, args, { input: s.input })
     if (process.env.KV_SCRIPT_DEBUG) console.log(r.code, s.args.join(' ').slice(0, 60), r.stderr.slice(0, 400))
-    out.push({ args: s.args.join(' ').slice(0, 80), stdout: r.stdoutBytes.toString('latin1'), stderr: userStderr(r.stderr), code: r.code })
+    out.push({
+      args: s.args.join(' ').slice(0, 80),
+      stdout: r.stdoutBytes.toString('latin1'),
+      stderr: userStderr(r.stderr),
+      code: r.code,
+    })
   }
   return out
 }

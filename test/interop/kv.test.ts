@@ -17,10 +17,12 @@ describe('KV interop: etcdctl and tsetcd, against etcd and tsetcd', function () 
   this.timeout(180000)
   const servers = interopSuite()
 
-
   it('etcdctl prints the same against tsetcd as against etcd, and tsetcd prints what etcdctl prints', async () => {
     const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
-    const [reference, etcdctlOnOurs] = await Promise.all([runScript(etcdctl, etcdA.endpoint, KV_SCRIPT), runScript(etcdctl, ours.endpoint, KV_SCRIPT)])
+    const [reference, etcdctlOnOurs] = await Promise.all([
+      runScript(etcdctl, etcdA.endpoint, KV_SCRIPT),
+      runScript(etcdctl, ours.endpoint, KV_SCRIPT),
+    ])
     await etcdA.kill9()
     const etcdB = await servers().start(startEtcd, true)
     const oursOnEtcd = await runScript(tsetcdClient, etcdB.endpoint, KV_SCRIPT)

@@ -92,7 +92,8 @@ export async function grantFixedLeases(endpoint: string): Promise<void> {
   try {
     for (const [id, ttl, keys] of FIXED_LEASES) {
       await c.call(LeaseService.LeaseGrant, { ID: id, TTL: ttl }, 5000)
-      for (const k of keys) await c.call(KVService.Put, { key: Buffer.from(k), value: Buffer.from('v'), lease: id }, 5000)
+      for (const k of keys)
+        await c.call(KVService.Put, { key: Buffer.from(k), value: Buffer.from('v'), lease: id }, 5000)
     }
   } finally {
     c.close()
@@ -114,7 +115,11 @@ function captureId(stdout: string): bigint | undefined {
 function normalizeIds(text: string, ids: bigint[]): string {
   let out = text
   ids.forEach((id, i) => {
-    out = out.split(id.toString(16).padStart(16, '0')).join(`<id${i + 1}>`).split(id.toString()).join(`<id${i + 1}>`)
+    out = out
+      .split(id.toString(16).padStart(16, '0'))
+      .join(`<id${i + 1}>`)
+      .split(id.toString())
+      .join(`<id${i + 1}>`)
   })
   return out
 }
@@ -124,14 +129,19 @@ function normalizeTtls(text: string, granted: number): string {
   for (const re of TTL_FORMS) {
     out = out.replace(re, (whole, n: string) => {
       const v = Number(n)
-      if (v > granted || v < granted - TTL_SLACK_S) throw new Error(`remaining TTL ${v} out of range for a ${granted}s lease: ${text}`)
+      if (v > granted || v < granted - TTL_SLACK_S)
+        throw new Error(`remaining TTL ${v} out of range for a ${granted}s lease: ${text}`)
       return whole.replace(n, '<ttl>')
     })
   }
   return out
 }
 
-export async function runLeaseScript(client: (args: string[]) => [string, string[]], endpoint: string, steps: LeaseStep[]): Promise<LeaseStepResult[]> {
+export async function runLeaseScript(
+  client: (args: string[]) => [string, string[]],
+  endpoint: string,
+  steps: LeaseStep[],
+): Promise<LeaseStepResult[]> {
   const ids: bigint[] = []
   const out: LeaseStepResult[] = []
   for (const s of steps) {
@@ -146,7 +156,12 @@ export async function runLeaseScript(client: (args: string[]) => [string, string
       ids.push(id)
     }
     if (s.ttl !== undefined) stdout = normalizeTtls(stdout, s.ttl)
-    out.push({ args: s.args.join(' '), stdout: normalizeIds(stdout, ids), stderr: normalizeIds(userStderr(r.stderr), ids), code: r.code })
+    out.push({
+      args: s.args.join(' '),
+      stdout: normalizeIds(stdout, ids),
+      stderr: normalizeIds(userStderr(r.stderr), ids),
+      code: r.code,
+    })
   }
   return out
 }

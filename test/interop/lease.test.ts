@@ -18,7 +18,10 @@ function compare(expected: LeaseStepResult[], actual: LeaseStepResult[]): void {
  * `lease keep-alive <id>` until the lease is revoked under it: its stdout (one renewal, then
  * the "expired or revoked" line) and exit code.
  */
-function keepAliveUntilRevoked(client: (args: string[]) => [string, string[]], endpoint: string): Promise<{ stdout: string; code: number | null }> {
+function keepAliveUntilRevoked(
+  client: (args: string[]) => [string, string[]],
+  endpoint: string,
+): Promise<{ stdout: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const [cmd, args] = client(['--endpoints', endpoint, 'lease', 'keep-alive', '4000'])
     const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'ignore'] })
@@ -55,11 +58,13 @@ describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function 
   this.timeout(300000)
   const servers = interopSuite()
 
-
   it('etcdctl prints the same against tsetcd as against etcd, and tsetcd prints what etcdctl prints', async () => {
     const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
     await Promise.all([grantFixedLeases(etcdA.endpoint), grantFixedLeases(ours.endpoint)])
-    const [reference, etcdctlOnOurs] = await Promise.all([runLeaseScript(etcdctl, etcdA.endpoint, LEASE_SCRIPT), runLeaseScript(etcdctl, ours.endpoint, LEASE_SCRIPT)])
+    const [reference, etcdctlOnOurs] = await Promise.all([
+      runLeaseScript(etcdctl, etcdA.endpoint, LEASE_SCRIPT),
+      runLeaseScript(etcdctl, ours.endpoint, LEASE_SCRIPT),
+    ])
     await etcdA.kill9()
     const etcdB = await servers().start(startEtcd, true)
     await grantFixedLeases(etcdB.endpoint)
@@ -72,10 +77,16 @@ describe('lease interop: etcdctl and tsetcd, against etcd and tsetcd', function 
   it('lease keep-alive renews until the lease is revoked, then says so and exits 0, alike on both sides', async () => {
     const [etcd, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
     await Promise.all([grantShortLease(etcd.endpoint), grantShortLease(ours.endpoint)])
-    const runs = await Promise.all([keepAliveUntilRevoked(etcdctl, etcd.endpoint), keepAliveUntilRevoked(etcdctl, ours.endpoint)])
+    const runs = await Promise.all([
+      keepAliveUntilRevoked(etcdctl, etcd.endpoint),
+      keepAliveUntilRevoked(etcdctl, ours.endpoint),
+    ])
     await Promise.all([grantShortLease(etcd.endpoint).catch(() => {}), grantShortLease(ours.endpoint).catch(() => {})])
     const oursOnEtcd = await keepAliveUntilRevoked(tsetcdClient, etcd.endpoint)
-    const expected = { stdout: 'lease 0000000000004000 keepalived with TTL(6)\nlease 0000000000004000 expired or revoked.\n', code: 0 }
+    const expected = {
+      stdout: 'lease 0000000000004000 keepalived with TTL(6)\nlease 0000000000004000 expired or revoked.\n',
+      code: 0,
+    }
     assert.deepEqual(runs[0], expected, 'etcdctl against etcd')
     assert.deepEqual(runs[1], expected, 'etcdctl against tsetcd')
     assert.deepEqual(oursOnEtcd, expected, 'tsetcd against etcd')

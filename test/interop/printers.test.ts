@@ -88,30 +88,56 @@ class Twin {
   clients: Record<string, grpc.Client & Record<string, any>> = {}
   readonly endpoint: string
 
-  constructor(readonly name: string, readonly clientPort: number, readonly peerPort: number, readonly dir: string) {
+  constructor(
+    readonly name: string,
+    readonly clientPort: number,
+    readonly peerPort: number,
+    readonly dir: string,
+  ) {
     this.endpoint = `127.0.0.1:${clientPort}`
   }
 
   start(advClient: string, advPeer: string): void {
-    this.proc = spawn(ETCD, [
-      '--name', 'ref', '--data-dir', join(this.dir, this.name),
-      '--listen-client-urls', `http://${this.endpoint}`, '--advertise-client-urls', advClient,
-      '--listen-peer-urls', `http://127.0.0.1:${this.peerPort}`, '--initial-advertise-peer-urls', advPeer,
-      '--initial-cluster', `ref=${advPeer}`,
-    ], { stdio: 'ignore' })
+    this.proc = spawn(
+      ETCD,
+      [
+        '--name',
+        'ref',
+        '--data-dir',
+        join(this.dir, this.name),
+        '--listen-client-urls',
+        `http://${this.endpoint}`,
+        '--advertise-client-urls',
+        advClient,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${this.peerPort}`,
+        '--initial-advertise-peer-urls',
+        advPeer,
+        '--initial-cluster',
+        `ref=${advPeer}`,
+      ],
+      { stdio: 'ignore' },
+    )
     const services: Record<string, object> = {
-      KV: pb.KVService, Lease: pb.LeaseService, Cluster: pb.ClusterService,
-      Maintenance: pb.MaintenanceService, Auth: pb.AuthService, Watch: pb.WatchService,
+      KV: pb.KVService,
+      Lease: pb.LeaseService,
+      Cluster: pb.ClusterService,
+      Maintenance: pb.MaintenanceService,
+      Auth: pb.AuthService,
+      Watch: pb.WatchService,
     }
     for (const [name, def] of Object.entries(services)) {
       const Ctor = grpc.makeGenericClientConstructor(def as grpc.ServiceDefinition, name)
-      this.clients[name] = new Ctor(this.endpoint, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>
+      this.clients[name] = new Ctor(this.endpoint, grpc.credentials.createInsecure()) as grpc.Client &
+        Record<string, any>
     }
   }
 
   call<T = any>(service: string, method: string, req: unknown): Promise<T> {
     const c = this.clients[service]
-    return new Promise((resolve, reject) => (c[method] as Unary).call(c, req, (e, r) => (e ? reject(e) : resolve(r as T))))
+    return new Promise((resolve, reject) =>
+      (c[method] as Unary).call(c, req, (e, r) => (e ? reject(e) : resolve(r as T))),
+    )
   }
 
   async ready(): Promise<void> {
@@ -177,7 +203,11 @@ describe('interop: printers against the real etcdctl', function () {
   })
 
   /** A read on B by us and by etcdctl. */
-  async function sameRead(args: string[], render: (format: string) => Promise<Result>, formats: readonly string[] = FORMATS): Promise<void> {
+  async function sameRead(
+    args: string[],
+    render: (format: string) => Promise<Result>,
+    formats: readonly string[] = FORMATS,
+  ): Promise<void> {
     for (const f of formats) {
       const got = await render(f)
       assertSame(got, await ctl([...args, '-w', f]), `${args.join(' ')} -w ${f}`)
@@ -201,7 +231,12 @@ describe('interop: printers against the real etcdctl', function () {
         }
         await sameRead(args, (f) => render(f))
         assertSame(await render('simple', true), await ctl([...args, '--hex']), `${args.join(' ')} --hex`)
-        for (const f of ['simple', 'json']) assertSame(await render(f, false, true), await ctl([...args, '--print-value-only', '-w', f]), `${args.join(' ')} --print-value-only -w ${f}`)
+        for (const f of ['simple', 'json'])
+          assertSame(
+            await render(f, false, true),
+            await ctl([...args, '--print-value-only', '-w', f]),
+            `${args.join(' ')} --print-value-only -w ${f}`,
+          )
       })
     }
 
@@ -245,19 +280,24 @@ describe('interop: printers against the real etcdctl', function () {
       })
     })
 
-    it('endpoint health (the duration is etcdctl\'s own)', async () => {
+    it("endpoint health (the duration is etcdctl's own)", async () => {
       const started = process.hrtime.bigint()
       await b.call('KV', 'Range', { key: B('health') })
       const took = formatDuration(process.hrtime.bigint() - started)
       assert.match(took, /^\d+(\.\d+)?(ns|µs|ms|s)$/)
       const tookIn: Record<string, RegExp> = {
-        simple: /took = (\S+)\n/, json: /"took":"([^"]+)"/, fields: /"Took" : (\S+)\n/, table: /\| +true \| +(\S+) \|/,
+        simple: /took = (\S+)\n/,
+        json: /"took":"([^"]+)"/,
+        fields: /"Took" : (\S+)\n/,
+        table: /\| +true \| +(\S+) \|/,
       }
       for (const f of FORMATS) {
         const want = await ctl(['endpoint', 'health', '-w', f])
         const m = tookIn[f]?.exec(f === 'simple' ? want.stderr : want.stdout.toString('utf8'))
         if (f !== 'protobuf') assert.ok(m, `took in ${f}: ${want.stdout}${want.stderr}`)
-        const got = ours(() => newPrinter(f).endpointHealth([{ endpoint: b.endpoint, health: true, took: m?.[1] ?? took }]))
+        const got = ours(() =>
+          newPrinter(f).endpointHealth([{ endpoint: b.endpoint, health: true, took: m?.[1] ?? took }]),
+        )
         assertSame(got, want, `endpoint health -w ${f}`)
       }
     })
@@ -283,33 +323,57 @@ describe('interop: printers against the real etcdctl', function () {
         const list = await a.call<pb.AlarmResponse>('Maintenance', 'Alarm', { action: pb.AlarmRequest_AlarmAction.GET })
         const alarms: pb.AlarmMember[] = []
         for (const m of list.alarms) {
-          const r = await a.call<pb.AlarmResponse>('Maintenance', 'Alarm', { action: pb.AlarmRequest_AlarmAction.DEACTIVATE, memberID: m.memberID, alarm: m.alarm })
+          const r = await a.call<pb.AlarmResponse>('Maintenance', 'Alarm', {
+            action: pb.AlarmRequest_AlarmAction.DEACTIVATE,
+            memberID: m.memberID,
+            alarm: m.alarm,
+          })
           alarms.push(...r.alarms)
         }
         const got = ours(() => newPrinter(f).alarm({ alarms }))
         assertSame(got, await ctl(['alarm', 'disarm', '-w', f]), `alarm disarm -w ${f}`)
         await both('Maintenance', 'Alarm', activate)
       }
-      await both('Maintenance', 'Alarm', { action: pb.AlarmRequest_AlarmAction.DEACTIVATE, memberID: memberId, alarm: pb.AlarmType.NOSPACE })
+      await both('Maintenance', 'Alarm', {
+        action: pb.AlarmRequest_AlarmAction.DEACTIVATE,
+        memberID: memberId,
+        alarm: pb.AlarmType.NOSPACE,
+      })
     })
 
-    it('snapshot status (values from etcdctl\'s json)', async () => {
+    it("snapshot status (values from etcdctl's json)", async () => {
       const file = join(dir, 'snap.db')
       const saved = await ctl(['snapshot', 'save', file])
       assert.equal(saved.code, 0, saved.stderr)
       assert.equal(saved.stdout.toString(), `Snapshot saved at ${file}\n`)
       const json = await run(ETCDCTL, ['snapshot', 'status', file, '-w', 'json'])
-      const s = JSON.parse(json.stdout.toString()) as { hash: number; revision: number; totalKey: number; totalSize: number }
-      for (const f of FORMATS) assertSame(ours(() => newPrinter(f).dbStatus(s)), await run(ETCDCTL, ['snapshot', 'status', file, '-w', f]), `snapshot status -w ${f}`)
+      const s = JSON.parse(json.stdout.toString()) as {
+        hash: number
+        revision: number
+        totalKey: number
+        totalSize: number
+      }
+      for (const f of FORMATS)
+        assertSame(
+          ours(() => newPrinter(f).dbStatus(s)),
+          await run(ETCDCTL, ['snapshot', 'status', file, '-w', f]),
+          `snapshot status -w ${f}`,
+        )
     })
   })
 
   describe('auth reads', () => {
     before(async () => {
       await both('Auth', 'RoleAdd', { name: 'reader' })
-      await both('Auth', 'RoleGrantPermission', { name: 'reader', perm: { permType: 0, key: B('foo'), range_end: B('fop') } })
+      await both('Auth', 'RoleGrantPermission', {
+        name: 'reader',
+        perm: { permType: 0, key: B('foo'), range_end: B('fop') },
+      })
       await both('Auth', 'RoleGrantPermission', { name: 'reader', perm: { permType: 2, key: B('one') } })
-      await both('Auth', 'RoleGrantPermission', { name: 'reader', perm: { permType: 1, key: B('from'), range_end: Buffer.from([0]) } })
+      await both('Auth', 'RoleGrantPermission', {
+        name: 'reader',
+        perm: { permType: 1, key: B('from'), range_end: Buffer.from([0]) },
+      })
       await both('Auth', 'UserAdd', { name: 'alice', password: 'pw', options: {} })
       await both('Auth', 'UserGrantRole', { user: 'alice', role: 'reader' })
     })
@@ -339,15 +403,31 @@ describe('interop: printers against the real etcdctl', function () {
       it(`put, put --prev-kv, del, del --prefix --prev-kv -w ${f}`, async () => {
         const k = `w-${f}`
         let r = await a.call('KV', 'Put', { key: B(k), value: B('v1') })
-        assertSame(ours(() => newPrinter(f).put(r)), await ctl(['put', k, 'v1', '-w', f]), 'put')
+        assertSame(
+          ours(() => newPrinter(f).put(r)),
+          await ctl(['put', k, 'v1', '-w', f]),
+          'put',
+        )
         r = await a.call('KV', 'Put', { key: B(k), value: B('v 2'), prev_kv: true })
-        assertSame(ours(() => newPrinter(f).put(r)), await ctl(['put', k, 'v 2', '--prev-kv', '-w', f]), 'put --prev-kv')
+        assertSame(
+          ours(() => newPrinter(f).put(r)),
+          await ctl(['put', k, 'v 2', '--prev-kv', '-w', f]),
+          'put --prev-kv',
+        )
         r = await a.call('KV', 'DeleteRange', { key: B(k) })
-        assertSame(ours(() => newPrinter(f).del(r)), await ctl(['del', k, '-w', f]), 'del')
+        assertSame(
+          ours(() => newPrinter(f).del(r)),
+          await ctl(['del', k, '-w', f]),
+          'del',
+        )
         await both('KV', 'Put', { key: B(`${k}/1`), value: B('x') })
         await both('KV', 'Put', { key: B(`${k}/2`), value: Buffer.from([0xff]) })
         r = await a.call('KV', 'DeleteRange', { key: B(`${k}/`), range_end: B(`${k}0`), prev_kv: true })
-        assertSame(ours(() => newPrinter(f).del(r)), await ctl(['del', `${k}/`, '--prefix', '--prev-kv', '-w', f]), 'del --prefix --prev-kv')
+        assertSame(
+          ours(() => newPrinter(f).del(r)),
+          await ctl(['del', `${k}/`, '--prefix', '--prev-kv', '-w', f]),
+          'del --prefix --prev-kv',
+        )
       })
 
       it(`txn (our grammar, our printer) -w ${f}`, async () => {
@@ -357,19 +437,34 @@ describe('interop: printers against the real etcdctl', function () {
           `value("${k}") = "nope"\nversion("${k}") > "0"\n\nput ${k} x\n\nput ${k} "y z" --prev-kv\ndel ${k}/ --prefix\nget ${k} --keys-only\n\n`,
         ]) {
           const r = await a.call('KV', 'Txn', parseTxn(input))
-          assertSame(ours(() => newPrinter(f).txn(r)), await ctl(['txn', '-w', f], input), `txn ${JSON.stringify(input)}`)
+          assertSame(
+            ours(() => newPrinter(f).txn(r)),
+            await ctl(['txn', '-w', f], input),
+            `txn ${JSON.stringify(input)}`,
+          )
         }
       })
 
       it(`lease grant, keep-alive --once, revoke -w ${f}`, async () => {
         const want = await ctl(['lease', 'grant', '600', '-w', f])
-        const before = new Set((await a.call<pb.LeaseLeasesResponse>('Lease', 'LeaseLeases', {})).leases.map((l) => l.ID))
-        const id = (await b.call<pb.LeaseLeasesResponse>('Lease', 'LeaseLeases', {})).leases.map((l) => l.ID).find((x) => !before.has(x))
+        const before = new Set(
+          (await a.call<pb.LeaseLeasesResponse>('Lease', 'LeaseLeases', {})).leases.map((l) => l.ID),
+        )
+        const id = (await b.call<pb.LeaseLeasesResponse>('Lease', 'LeaseLeases', {})).leases
+          .map((l) => l.ID)
+          .find((x) => !before.has(x))
         assert.ok(id !== undefined, 'etcdctl granted a lease')
         const g = await a.call('Lease', 'LeaseGrant', { ID: id, TTL: 600 })
-        assertSame(ours(() => newPrinter(f).grant(g)), want, 'lease grant')
+        assertSame(
+          ours(() => newPrinter(f).grant(g)),
+          want,
+          'lease grant',
+        )
 
-        const stream = b.clients.Lease.LeaseKeepAlive() as grpc.ClientDuplexStream<pb.LeaseKeepAliveRequestInit, pb.LeaseKeepAliveResponse>
+        const stream = b.clients.Lease.LeaseKeepAlive() as grpc.ClientDuplexStream<
+          pb.LeaseKeepAliveRequestInit,
+          pb.LeaseKeepAliveResponse
+        >
         const ka = await new Promise<pb.LeaseKeepAliveResponse>((resolve, reject) => {
           stream.once('data', resolve)
           stream.once('error', reject)
@@ -377,10 +472,18 @@ describe('interop: printers against the real etcdctl', function () {
         })
         stream.cancel()
         stream.on('error', () => {})
-        assertSame(ours(() => newPrinter(f).keepAlive(ka)), await ctl(['lease', 'keep-alive', '--once', id!.toString(16), '-w', f]), 'keep-alive --once')
+        assertSame(
+          ours(() => newPrinter(f).keepAlive(ka)),
+          await ctl(['lease', 'keep-alive', '--once', id!.toString(16), '-w', f]),
+          'keep-alive --once',
+        )
 
         const rv = await a.call('Lease', 'LeaseRevoke', { ID: id })
-        assertSame(ours(() => newPrinter(f).revoke(id!, rv)), await ctl(['lease', 'revoke', id!.toString(16), '-w', f]), 'lease revoke')
+        assertSame(
+          ours(() => newPrinter(f).revoke(id!, rv)),
+          await ctl(['lease', 'revoke', id!.toString(16), '-w', f]),
+          'lease revoke',
+        )
       })
 
       it(`role and user changes -w ${f}`, async () => {
@@ -389,15 +492,50 @@ describe('interop: printers against the real etcdctl', function () {
         const p = newPrinter(f)
         const steps: Array<[string[], () => Promise<Output>, string?]> = [
           [['role', 'add', role], async () => p.roleAdd(role, await a.call('Auth', 'RoleAdd', { name: role }))],
-          [['role', 'grant-permission', role, 'readwrite', 'pre/', '--prefix'],
-            async () => p.roleGrantPermission(role, await a.call('Auth', 'RoleGrantPermission', { name: role, perm: { permType: 2, key: B('pre/'), range_end: B('pre0') } }))],
-          [['role', 'revoke-permission', role, 'pre/', 'pre0'],
-            async () => p.roleRevokePermission(role, 'pre/', 'pre0', await a.call('Auth', 'RoleRevokePermission', { role, key: B('pre/'), range_end: B('pre0') }))],
-          [['user', 'add', `${user}:secret`], async () => p.userAdd(user, await a.call('Auth', 'UserAdd', { name: user, password: 'secret', options: {} }))],
-          [['user', 'passwd', user, '--interactive=false'], async () => p.userChangePassword(await a.call('Auth', 'UserChangePassword', { name: user, password: 'other' })), 'other\n'],
-          [['user', 'grant-role', user, role], async () => p.userGrantRole(user, role, await a.call('Auth', 'UserGrantRole', { user, role }))],
-          [['user', 'revoke-role', user, role], async () => p.userRevokeRole(user, role, await a.call('Auth', 'UserRevokeRole', { name: user, role }))],
-          [['user', 'delete', user], async () => p.userDelete(user, await a.call('Auth', 'UserDelete', { name: user }))],
+          [
+            ['role', 'grant-permission', role, 'readwrite', 'pre/', '--prefix'],
+            async () =>
+              p.roleGrantPermission(
+                role,
+                await a.call('Auth', 'RoleGrantPermission', {
+                  name: role,
+                  perm: { permType: 2, key: B('pre/'), range_end: B('pre0') },
+                }),
+              ),
+          ],
+          [
+            ['role', 'revoke-permission', role, 'pre/', 'pre0'],
+            async () =>
+              p.roleRevokePermission(
+                role,
+                'pre/',
+                'pre0',
+                await a.call('Auth', 'RoleRevokePermission', { role, key: B('pre/'), range_end: B('pre0') }),
+              ),
+          ],
+          [
+            ['user', 'add', `${user}:secret`],
+            async () =>
+              p.userAdd(user, await a.call('Auth', 'UserAdd', { name: user, password: 'secret', options: {} })),
+          ],
+          [
+            ['user', 'passwd', user, '--interactive=false'],
+            async () =>
+              p.userChangePassword(await a.call('Auth', 'UserChangePassword', { name: user, password: 'other' })),
+            'other\n',
+          ],
+          [
+            ['user', 'grant-role', user, role],
+            async () => p.userGrantRole(user, role, await a.call('Auth', 'UserGrantRole', { user, role })),
+          ],
+          [
+            ['user', 'revoke-role', user, role],
+            async () => p.userRevokeRole(user, role, await a.call('Auth', 'UserRevokeRole', { name: user, role })),
+          ],
+          [
+            ['user', 'delete', user],
+            async () => p.userDelete(user, await a.call('Auth', 'UserDelete', { name: user })),
+          ],
           [['role', 'delete', role], async () => p.roleDelete(role, await a.call('Auth', 'RoleDelete', { role }))],
         ]
         for (const [args, render, input] of steps) {
@@ -416,15 +554,34 @@ describe('interop: printers against the real etcdctl', function () {
       it(`member update (same peer URLs) -w ${f}`, async () => {
         const peerURLs = (await a.call<pb.MemberListResponse>('Cluster', 'MemberList', {})).members[0].peerURLs
         const r = await a.call('Cluster', 'MemberUpdate', { ID: memberId, peerURLs })
-        assertSame(ours(() => newPrinter(f).memberUpdate(memberId, r)),
-          await ctl(['member', 'update', memberId.toString(16), `--peer-urls=${peerURLs.join(',')}`, '-w', f]), 'member update')
+        assertSame(
+          ours(() => newPrinter(f).memberUpdate(memberId, r)),
+          await ctl(['member', 'update', memberId.toString(16), `--peer-urls=${peerURLs.join(',')}`, '-w', f]),
+          'member update',
+        )
       })
     }
 
     it('watch --prev-kv in every format, and --hex', async () => {
-      const formats: Array<[string, boolean]> = [['simple', false], ['simple', true], ['json', false], ['fields', false], ['protobuf', false]]
+      const formats: Array<[string, boolean]> = [
+        ['simple', false],
+        ['simple', true],
+        ['json', false],
+        ['fields', false],
+        ['protobuf', false],
+      ]
       const watchers = formats.map(([f, hex]) => {
-        const p = spawn(ETCDCTL, ['--endpoints', b.endpoint, 'watch', 'wk', '--prefix', '--prev-kv', '-w', f, ...(hex ? ['--hex'] : [])])
+        const p = spawn(ETCDCTL, [
+          '--endpoints',
+          b.endpoint,
+          'watch',
+          'wk',
+          '--prefix',
+          '--prev-kv',
+          '-w',
+          f,
+          ...(hex ? ['--hex'] : []),
+        ])
         const out: Buffer[] = []
         p.stdout.on('data', (d: Buffer) => out.push(d))
         return { p, out }
@@ -446,18 +603,29 @@ describe('interop: printers against the real etcdctl', function () {
         for (const w of watchers) w.p.kill('SIGKILL')
       }
       const events = responses.filter((r) => r.events.length > 0)
-      assert.deepEqual(events.map((r) => r.events.length), [1, 1, 1, 2])
+      assert.deepEqual(
+        events.map((r) => r.events.length),
+        [1, 1, 1, 2],
+      )
       formats.forEach(([f, hex], i) => {
         const p = newPrinter(f, { isHex: hex })
         const got = Buffer.concat(events.map((r) => p.watch(r).stdout))
-        assert.equal(got.toString('latin1'), Buffer.concat(watchers[i].out).toString('latin1'), `watch -w ${f}${hex ? ' --hex' : ''}`)
+        assert.equal(
+          got.toString('latin1'),
+          Buffer.concat(watchers[i].out).toString('latin1'),
+          `watch -w ${f}${hex ? ' --hex' : ''}`,
+        )
       })
     })
 
     it('compaction and defrag messages', async () => {
       const rev = (await a.call<pb.RangeResponse>('KV', 'Range', { key: B('foo') })).header!.revision - 2
       await a.call('KV', 'Compact', { revision: rev })
-      assertSame({ code: 0, stdout: B(compactedMessage(rev)), stderr: '' }, await ctl(['compaction', String(rev)]), 'compaction')
+      assertSame(
+        { code: 0, stdout: B(compactedMessage(rev)), stderr: '' },
+        await ctl(['compaction', String(rev)]),
+        'compaction',
+      )
       assertSame({ code: 0, stdout: B(defragOkMessage(b.endpoint)), stderr: '' }, await ctl(['defrag']), 'defrag')
     })
   })

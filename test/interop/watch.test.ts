@@ -52,9 +52,12 @@ interface CaseResult {
 }
 
 const put = (k: string, v: string): Step => ({ write: (c) => c.call(KVService.Put, { key: b(k), value: b(v) }) })
-const del = (k: string, end?: string): Step => ({ write: (c) => c.call(KVService.DeleteRange, { key: b(k), range_end: end === undefined ? undefined : b(end) }) })
+const del = (k: string, end?: string): Step => ({
+  write: (c) => c.call(KVService.DeleteRange, { key: b(k), range_end: end === undefined ? undefined : b(end) }),
+})
 const txnPuts = (pairs: [string, string][]): Step => ({
-  write: (c) => c.call(KVService.Txn, { success: pairs.map(([k, v]) => ({ request_put: { key: b(k), value: b(v) } })) }),
+  write: (c) =>
+    c.call(KVService.Txn, { success: pairs.map(([k, v]) => ({ request_put: { key: b(k), value: b(v) } })) }),
 })
 const compactAtCurrent: Step = {
   write: async (c) => {
@@ -65,7 +68,12 @@ const compactAtCurrent: Step = {
 const sleep = (ms: number): Step => ({ sleepMs: ms })
 /** A first write a `--rev` watcher gets either way; once printed, the watcher is live. */
 const probe = (k: string): Step[] => [put(k, 'probe'), { waitFor: 'probe' }]
-const EXEC = ['--', 'sh', '-c', 'echo "[$ETCD_WATCH_REVISION $ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE]"']
+const EXEC = [
+  '--',
+  'sh',
+  '-c',
+  'echo "[$ETCD_WATCH_REVISION $ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE]"',
+]
 
 const WATCH_CASES: WatchCase[] = [
   {
@@ -77,7 +85,17 @@ const WATCH_CASES: WatchCase[] = [
   {
     name: '--prefix, a txn and a range delete',
     args: (rev) => ['watch', 'p/', '--prefix', '--rev', String(rev + 1)],
-    steps: [...probe('p/0'), put('p/a', '1'), txnPuts([['p/b', '2'], ['p/c', '3'], ['q', 'no']]), del('p/', 'p0'), put('p/z', 'END2')],
+    steps: [
+      ...probe('p/0'),
+      put('p/a', '1'),
+      txnPuts([
+        ['p/b', '2'],
+        ['p/c', '3'],
+        ['q', 'no'],
+      ]),
+      del('p/', 'p0'),
+      put('p/z', 'END2'),
+    ],
     marker: 'END2',
   },
   {
@@ -166,12 +184,17 @@ async function runCase(client: Client, endpoint: string, api: EtcdClient, c: Wat
   if (c.name === 'a compacted start revision') await compactAtCurrent.write!(api)
   const rev = (await api.call(KVService.Range, { key: b('x') })).header!.revision
   const [cmd, args] = client(['--endpoints', endpoint, ...c.args(rev)])
-  const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3', ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ETCDCTL_API: '3', ...c.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
-  const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])))
+  const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (code, signal) => resolve([code, signal])),
+  )
   let done = false
   void ended.then(() => (done = true))
   const waitFor = async (text: string): Promise<void> => {
@@ -222,16 +245,21 @@ describe('watch interop: etcdctl and tsetcd, against etcd and tsetcd', function 
   this.timeout(240000)
   const servers = interopSuite()
 
-
   it('etcdctl watch prints the same against tsetcd as against etcd, and tsetcd watch prints what etcdctl prints', async () => {
     const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
-    const [reference, etcdctlOnOurs] = await Promise.all([runAll(etcdctl, etcdA.endpoint), runAll(etcdctl, ours.endpoint)])
+    const [reference, etcdctlOnOurs] = await Promise.all([
+      runAll(etcdctl, etcdA.endpoint),
+      runAll(etcdctl, ours.endpoint),
+    ])
     await etcdA.kill9()
     const etcdB = await servers().start(startEtcd, true)
     const oursOnEtcd = await runAll(tsetcdClient, etcdB.endpoint)
     // The reference itself shows what each case is about.
     assert.match(reference[0].stdout, /^PUT\nk1\na\nPUT\nk1\nb\nDELETE\nk1\n\nPUT\nk1\nEND1\n$/)
-    assert.match(reference.at(-1)!.stderr, /watch was canceled \(etcdserver: mvcc: required revision has been compacted\)\nError: watch is canceled by the server/)
+    assert.match(
+      reference.at(-1)!.stderr,
+      /watch was canceled \(etcdserver: mvcc: required revision has been compacted\)\nError: watch is canceled by the server/,
+    )
     assert.equal(reference.at(-1)!.code, 5)
     assert.match(reference[7].stdout, /progress notify: \d+\nprogress notify: \d+\n/)
     compare(reference, etcdctlOnOurs, 'etcdctl against tsetcd')

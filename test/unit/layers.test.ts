@@ -23,7 +23,13 @@ function parseLayers(markdown: string): Layers {
   for (const line of markdown.split('\n')) {
     const m = /^\| `([^`]+)` \| (.*) \|$/.exec(line.trim())
     if (!m) continue
-    const allowed = m[2].trim() === '—' ? [] : m[2].split(',').map((s) => s.trim()).filter(Boolean)
+    const allowed =
+      m[2].trim() === '—'
+        ? []
+        : m[2]
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
     layers.set(m[1], new Set(allowed))
   }
   return layers
@@ -31,12 +37,16 @@ function parseLayers(markdown: string): Layers {
 
 /** The module a src file belongs to: src/<dir>, src/server/<dir>, or a file at either level. */
 function moduleOf(file: string): string {
-  const parts = file.replace(/^src\//, '').replace(/\.ts$/, '').split('/')
+  const parts = file
+    .replace(/^src\//, '')
+    .replace(/\.ts$/, '')
+    .split('/')
   if (parts[0] === 'server' && parts.length > 1) return `server/${parts[1]}`
   return parts[0]
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g
 
 function importsOf(f: SourceFile): string[] {
   const out: string[] = []
@@ -80,7 +90,12 @@ function cycleIn(layers: Layers): string[] | undefined {
     state.set(m, 'open')
     stack.push(m)
     for (const t of layers.get(m) ?? []) {
-      const c = visit(t.split('/').slice(0, t.startsWith('server/') ? 2 : 1).join('/'))
+      const c = visit(
+        t
+          .split('/')
+          .slice(0, t.startsWith('server/') ? 2 : 1)
+          .join('/'),
+      )
       if (c) return c
     }
     stack.pop()
@@ -111,7 +126,8 @@ describe('layers: imports follow docs/layers.md', () => {
     assert.ok(layers.size > 20, `only ${layers.size} modules in docs/layers.md`)
     assert.equal(cycleIn(layers), undefined)
     for (const [m, allowed] of layers) {
-      for (const t of allowed) assert.ok(layers.has(t) || layers.has(moduleOf(`src/${t}.ts`)), `${m} names unknown ${t}`)
+      for (const t of allowed)
+        assert.ok(layers.has(t) || layers.has(moduleOf(`src/${t}.ts`)), `${m} names unknown ${t}`)
     }
   })
 
@@ -126,7 +142,10 @@ describe('layers: imports follow docs/layers.md', () => {
       [
         { path: 'src/raft/raft.ts', text: "import { EtcdServer } from '../server/etcdserver/server.js'\n" },
         { path: 'src/server/mvcc/store.ts', text: "import type { Applier } from '../apply/applier.js'\n" },
-        { path: 'src/server/api/kv-service.ts', text: "import type { Core } from '../etcdserver/core.js'\nimport { EtcdServer } from '../etcdserver/server.js'\n" },
+        {
+          path: 'src/server/api/kv-service.ts',
+          text: "import type { Core } from '../etcdserver/core.js'\nimport { EtcdServer } from '../etcdserver/server.js'\n",
+        },
         { path: 'src/client/client.ts', text: "const m = await import('../server/embed/member.js')\n" },
         { path: 'src/nowhere/x.ts', text: '' },
       ],

@@ -6,14 +6,19 @@ import { emitBundle, expiryFrom, outputFlags, requestFlags, requestFrom } from '
 
 export default class Ca extends Command {
   static override summary = 'Make a new self-signed CA (cfssl gencert -initca)'
-  static override description = 'Writes ca.pem, ca-key.pem (mode 0600) and ca.csr unless --bare names them otherwise. The CA has basicConstraints CA:TRUE, key usage cert sign + crl sign, and lives 43800h (5 years) unless the CSR\'s "ca": {"expiry"} or --expiry says otherwise.'
+  static override description =
+    'Writes ca.pem, ca-key.pem (mode 0600) and ca.csr unless --bare names them otherwise. The CA has basicConstraints CA:TRUE, key usage cert sign + crl sign, and lives 43800h (5 years) unless the CSR\'s "ca": {"expiry"} or --expiry says otherwise.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> ca-csr.json',
     '<%= config.bin %> <%= command.id %> --cn etcd-ca --key-algo rsa --key-size 2048 --out-dir certs',
   ]
 
   static override args = {
-    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false, ignoreStdin: true }),
+    csr: Args.string({
+      description: 'cfssl CSR JSON file (- for stdin); flags override its values',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {

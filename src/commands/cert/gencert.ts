@@ -31,7 +31,10 @@ export const requestFlags = {
 export const outputFlags = {
   'out-dir': Flags.string({ summary: 'Directory to write the files to.', default: '.' }),
   force: Flags.boolean({ summary: 'Replace an existing private key file.', default: false }),
-  json: Flags.boolean({ summary: 'Print cfssl\'s JSON ({"cert","csr","key"}) instead of writing files.', default: false }),
+  json: Flags.boolean({
+    summary: 'Print cfssl\'s JSON ({"cert","csr","key"}) instead of writing files.',
+    default: false,
+  }),
 }
 
 interface RequestFlagValues {
@@ -43,10 +46,17 @@ interface RequestFlagValues {
 }
 
 /** The request from the CSR JSON argument (a file, or - for stdin) with the flags applied. */
-export async function requestFrom(file: string | undefined, flags: RequestFlagValues, defaultCn: string): Promise<CsrRequest> {
-  const base = file === undefined
-    ? emptyCsrRequest(defaultCn)
-    : file === '-' ? parseCsrRequest(readFileSync(0, 'utf8'), 'stdin') : await readCsrRequestFile(file)
+export async function requestFrom(
+  file: string | undefined,
+  flags: RequestFlagValues,
+  defaultCn: string,
+): Promise<CsrRequest> {
+  const base =
+    file === undefined
+      ? emptyCsrRequest(defaultCn)
+      : file === '-'
+        ? parseCsrRequest(readFileSync(0, 'utf8'), 'stdin')
+        : await readCsrRequestFile(file)
   return applyOverrides(base, {
     cn: flags.cn,
     hosts: flags.hosts === undefined ? undefined : splitHosts(flags.hosts),
@@ -57,7 +67,13 @@ export async function requestFrom(file: string | undefined, flags: RequestFlagVa
 }
 
 /** Writes the bundle as NAME.pem, NAME-key.pem and NAME.csr, or prints cfssl's JSON. Returns the report lines. */
-export async function emitBundle(bundle: CertBundle, outDir: string, bare: string, json: boolean, force: boolean): Promise<string[]> {
+export async function emitBundle(
+  bundle: CertBundle,
+  outDir: string,
+  bare: string,
+  json: boolean,
+  force: boolean,
+): Promise<string[]> {
   if (json) return [cfsslJson(bundle)]
   const written = await writeBare(barePaths(outDir, bare), bundle, force)
   return written.map((path) => `wrote ${path}`)
@@ -70,7 +86,8 @@ export function expiryFrom(text: string | undefined): number | undefined {
 /** Makes a key and a certificate signed by the CA under a signing profile (cfssl gencert -ca -ca-key -config -profile). */
 export default class Gencert extends Command {
   static override summary = 'Make a key and a CA-signed certificate from a cfssl CSR JSON file or flags'
-  static override description = 'Like `cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME csr.json | cfssljson -bare NAME`: writes NAME.pem, NAME-key.pem (mode 0600) and NAME.csr. cfssl\'s one-dash options (-ca=, -ca-key=, -config=, -profile=, -hostname=) are accepted.'
+  static override description =
+    "Like `cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=NAME csr.json | cfssljson -bare NAME`: writes NAME.pem, NAME-key.pem (mode 0600) and NAME.csr. cfssl's one-dash options (-ca=, -ca-key=, -config=, -profile=, -hostname=) are accepted."
   static override examples = [
     '<%= config.bin %> cert gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=server etcd.json',
   ]
@@ -79,7 +96,11 @@ export default class Gencert extends Command {
   static defaultProfile: string | undefined = undefined
 
   static override args = {
-    csr: Args.string({ description: 'cfssl CSR JSON file (- for stdin); flags override its values', required: false, ignoreStdin: true }),
+    csr: Args.string({
+      description: 'cfssl CSR JSON file (- for stdin); flags override its values',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {
@@ -87,7 +108,9 @@ export default class Gencert extends Command {
     'ca-key': Flags.string({ summary: 'CA private key (default: ca-key.pem in --out-dir).' }),
     config: Flags.string({ summary: 'cfssl ca-config.json with signing.default and signing.profiles.' }),
     profile: Flags.string({ summary: 'Signing profile name (server, peer, client or one from --config).' }),
-    bare: Flags.string({ summary: 'Base name of the files (NAME.pem, NAME-key.pem, NAME.csr); default: the profile name.' }),
+    bare: Flags.string({
+      summary: 'Base name of the files (NAME.pem, NAME-key.pem, NAME.csr); default: the profile name.',
+    }),
     ...requestFlags,
     ...outputFlags,
   }
@@ -99,7 +122,10 @@ export default class Gencert extends Command {
     try {
       const request = await requestFrom(args.csr, flags, profileName ?? 'cert')
       const config = flags.config === undefined ? BUILTIN_CONFIG : await readSigningConfigFile(flags.config)
-      const issuer = await readIssuerFiles(flags.ca ?? join(flags['out-dir'], 'ca.pem'), flags['ca-key'] ?? join(flags['out-dir'], 'ca-key.pem'))
+      const issuer = await readIssuerFiles(
+        flags.ca ?? join(flags['out-dir'], 'ca.pem'),
+        flags['ca-key'] ?? join(flags['out-dir'], 'ca-key.pem'),
+      )
       const bare = flags.bare ?? (profileName === undefined || profileName === 'default' ? 'cert' : profileName)
       if (!flags.json) await checkKeysWritable([barePaths(flags['out-dir'], bare)], flags.force)
       const bundle = await makeLeaf(request, issuer, config, profileName, { expiryMs: expiryFrom(flags.expiry) })

@@ -5,7 +5,8 @@ import { readInputFile } from '../../pki/input-files.js'
 
 export default class Info extends Command {
   static override summary = 'Show a certificate: subject, SANs, usages, issuer, serial, validity, key'
-  static override description = 'Prints a warning line when the certificate has expired or expires within --warn-days (30) days. A file with several certificates (a bundle) shows each.'
+  static override description =
+    'Prints a warning line when the certificate has expired or expires within --warn-days (30) days. A file with several certificates (a bundle) shows each.'
   static override examples = ['<%= config.bin %> <%= command.id %> server.pem']
 
   static override args = {
@@ -13,7 +14,11 @@ export default class Info extends Command {
   }
 
   static override flags = {
-    'warn-days': Flags.integer({ summary: 'Warn when the certificate expires within this many days.', default: DEFAULT_WARN_DAYS, min: 0 }),
+    'warn-days': Flags.integer({
+      summary: 'Warn when the certificate expires within this many days.',
+      default: DEFAULT_WARN_DAYS,
+      min: 0,
+    }),
     json: Flags.boolean({ summary: 'Print the details as JSON.', default: false }),
   }
 

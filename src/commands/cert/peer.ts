@@ -1,8 +1,10 @@
 import Gencert from './gencert.js'
 
 export default class Peer extends Gencert {
-  static override summary = 'Make a peer certificate for member-to-member traffic (usages: signing, key encipherment, server auth, client auth)'
-  static override description = 'Signs with the "peer" profile (of --config when given, else the built-in one) and writes peer.pem, peer-key.pem (mode 0600) and peer.csr unless --bare names them otherwise. Takes a cfssl CSR JSON file and cfssl\'s -ca=, -ca-key=, -config=, -profile= options.'
+  static override summary =
+    'Make a peer certificate for member-to-member traffic (usages: signing, key encipherment, server auth, client auth)'
+  static override description =
+    'Signs with the "peer" profile (of --config when given, else the built-in one) and writes peer.pem, peer-key.pem (mode 0600) and peer.csr unless --bare names them otherwise. Takes a cfssl CSR JSON file and cfssl\'s -ca=, -ca-key=, -config=, -profile= options.'
   static override args = Gencert.args
   static override flags = Gencert.flags
   static override defaultProfile = 'peer'

@@ -10,7 +10,7 @@ export default class LeaseGrant extends ClientCommand {
   static override usage = 'lease grant <ttl>'
   static override examples = [
     '<%= config.bin %> lease grant 60',
-    '<%= config.bin %> put --lease=$(<%= config.bin %> lease grant 60 | cut -d\' \' -f2) foo bar',
+    "<%= config.bin %> put --lease=$(<%= config.bin %> lease grant 60 | cut -d' ' -f2) foo bar",
   ]
   static override strict = false
   static override args = { ttl: Args.string({ ignoreStdin: true }) }

@@ -38,7 +38,9 @@ export default class LeaseKeepAlive extends ClientCommand {
       return
     }
     const firstTimeoutMs = durationFlag('dial-timeout', g['dial-timeout']) + 1000
-    await keepAlive(client, id.id, (r) => this.emit(printer.keepAlive(r)), { firstTimeoutMs: firstTimeoutMs === 1000 ? 5000 : firstTimeoutMs })
+    await keepAlive(client, id.id, (r) => this.emit(printer.keepAlive(r)), {
+      firstTimeoutMs: firstTimeoutMs === 1000 ? 5000 : firstTimeoutMs,
+    })
     if (g['write-out'] === 'simple') process.stdout.write(leaseExpiredMessage(id.id))
   }
 }

@@ -6,10 +6,7 @@ import { leases } from '../../client/lease.js'
 export default class LeaseList extends ClientCommand {
   static override summary = 'List all active leases'
   static override usage = 'lease list'
-  static override examples = [
-    '<%= config.bin %> lease list',
-    '<%= config.bin %> lease list -w json',
-  ]
+  static override examples = ['<%= config.bin %> lease list', '<%= config.bin %> lease list -w json']
   static override strict = false
 
   async run(): Promise<void> {

@@ -8,9 +8,7 @@ import { parseLeaseId } from '../../ctl/lease-args.js'
 export default class LeaseRevoke extends ClientCommand {
   static override summary = 'Revokes leases'
   static override usage = 'lease revoke <leaseID>'
-  static override examples = [
-    '<%= config.bin %> lease revoke 32695410dcc0ca06',
-  ]
+  static override examples = ['<%= config.bin %> lease revoke 32695410dcc0ca06']
   static override strict = false
   static override args = { leaseID: Args.string({ ignoreStdin: true }) }
 

@@ -33,7 +33,11 @@ export default class MemberAdd extends ClientCommand {
     const urls = checkPeerUrls(flags['peer-urls'])
     if ('error' in urls) throw exitWithError(ExitCode.Error, urls.error)
     const client = await this.connect(g)
-    const res = await client.call(ClusterService.MemberAdd, { peerURLs: urls.urls, isLearner: flags.learner }, this.commandTimeout(g))
+    const res = await client.call(
+      ClusterService.MemberAdd,
+      { peerURLs: urls.urls, isLearner: flags.learner },
+      this.commandTimeout(g),
+    )
     this.emit(printer.memberAdd(res, args[0], flags['peer-urls']))
   }
 }

@@ -7,9 +7,7 @@ import { memberIdArgument } from '../../ctl/member-args.js'
 export default class MemberPromote extends ClientCommand {
   static override summary = 'Promotes a non-voting member in the cluster'
   static override usage = 'member promote <memberID>'
-  static override examples = [
-    '<%= config.bin %> member promote 8e9e05c52164694d',
-  ]
+  static override examples = ['<%= config.bin %> member promote 8e9e05c52164694d']
   static override strict = false
   static override args = { memberID: Args.string({ ignoreStdin: true }) }
 

@@ -7,9 +7,7 @@ import { memberIdArgument } from '../../ctl/member-args.js'
 export default class MemberRemove extends ClientCommand {
   static override summary = 'Removes a member from the cluster'
   static override usage = 'member remove <memberID>'
-  static override examples = [
-    '<%= config.bin %> member remove 8e9e05c52164694d',
-  ]
+  static override examples = ['<%= config.bin %> member remove 8e9e05c52164694d']
   static override strict = false
   static override args = { memberID: Args.string({ ignoreStdin: true }) }
 

@@ -7,9 +7,7 @@ import { checkPeerUrls, memberIdArgument } from '../../ctl/member-args.js'
 export default class MemberUpdate extends ClientCommand {
   static override summary = 'Updates a member in the cluster'
   static override usage = 'member update <memberID> [options]'
-  static override examples = [
-    '<%= config.bin %> member update 8e9e05c52164694d --peer-urls=http://10.0.0.5:2380',
-  ]
+  static override examples = ['<%= config.bin %> member update 8e9e05c52164694d --peer-urls=http://10.0.0.5:2380']
   static override strict = false
   static override args = { memberID: Args.string({ ignoreStdin: true }) }
   static override flags = {

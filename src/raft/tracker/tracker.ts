@@ -3,20 +3,20 @@
  * configuration, one Progress per member, and the votes of the current
  * election.
  */
-import { committedIndex, hasQuorum, voteResult, type VoteResult } from '../quorum.js';
-import { confStateOf, EMPTY_CONFIG, type MembershipConfig } from '../conf-change.js';
-import type { ConfState, NodeId } from '../types.js';
-import { Progress } from './progress.js';
+import { committedIndex, hasQuorum, voteResult, type VoteResult } from '../quorum.js'
+import { confStateOf, EMPTY_CONFIG, type MembershipConfig } from '../conf-change.js'
+import type { ConfState, NodeId } from '../types.js'
+import { Progress } from './progress.js'
 
 export interface TrackerLimits {
-  maxInflight: number;
-  maxInflightBytes?: number;
+  maxInflight: number
+  maxInflightBytes?: number
 }
 
 export class ProgressTracker {
-  config: MembershipConfig = EMPTY_CONFIG;
-  readonly progress = new Map<NodeId, Progress>();
-  readonly votes = new Map<NodeId, boolean>();
+  config: MembershipConfig = EMPTY_CONFIG
+  readonly progress = new Map<NodeId, Progress>()
+  readonly votes = new Map<NodeId, boolean>()
 
   constructor(private readonly limits: TrackerLimits) {}
 
@@ -27,7 +27,7 @@ export class ProgressTracker {
       isLearner,
       maxInflight: this.limits.maxInflight,
       maxInflightBytes: this.limits.maxInflightBytes,
-    });
+    })
   }
 
   /**
@@ -36,12 +36,12 @@ export class ProgressTracker {
    * flags are updated.
    */
   setConfig(cfg: MembershipConfig, nextIndex: number): void {
-    this.config = cfg;
+    this.config = cfg
     for (const id of [...this.progress.keys()]) {
-      if (!cfg.voters.has(id) && !cfg.learners.has(id)) this.progress.delete(id);
+      if (!cfg.voters.has(id) && !cfg.learners.has(id)) this.progress.delete(id)
     }
-    for (const id of cfg.voters) this.ensure(id, false, nextIndex);
-    for (const id of cfg.learners) this.ensure(id, true, nextIndex);
+    for (const id of cfg.voters) this.ensure(id, false, nextIndex)
+    for (const id of cfg.learners) this.ensure(id, true, nextIndex)
   }
 
   /**
@@ -49,54 +49,54 @@ export class ProgressTracker {
    * CheckQuorum round to show up, and may be sent a snapshot at once.
    */
   private ensure(id: NodeId, isLearner: boolean, nextIndex: number): void {
-    const pr = this.progress.get(id);
+    const pr = this.progress.get(id)
     if (pr) {
-      pr.isLearner = isLearner;
-      return;
+      pr.isLearner = isLearner
+      return
     }
-    const fresh = this.newProgress(0, nextIndex, isLearner);
-    fresh.recentActive = true;
-    this.progress.set(id, fresh);
+    const fresh = this.newProgress(0, nextIndex, isLearner)
+    fresh.recentActive = true
+    this.progress.set(id, fresh)
   }
 
   isVoter(id: NodeId): boolean {
-    return this.config.voters.has(id);
+    return this.config.voters.has(id)
   }
 
   isSingleton(): boolean {
-    return this.config.voters.size === 1;
+    return this.config.voters.size === 1
   }
 
   confState(): ConfState {
-    return confStateOf(this.config);
+    return confStateOf(this.config)
   }
 
   /** Highest index persisted on a majority of voters. */
   committed(): number {
-    return committedIndex(this.config.voters, (id) => this.progress.get(id)?.match);
+    return committedIndex(this.config.voters, (id) => this.progress.get(id)?.match)
   }
 
   /** Whether a majority of voters was recently active (`self` always is). */
   quorumActive(self: NodeId): boolean {
-    return hasQuorum(this.config.voters, (id) => id === self || this.progress.get(id)?.recentActive === true);
+    return hasQuorum(this.config.voters, (id) => id === self || this.progress.get(id)?.recentActive === true)
   }
 
   resetVotes(): void {
-    this.votes.clear();
+    this.votes.clear()
   }
 
   recordVote(id: NodeId, granted: boolean): void {
-    if (!this.votes.has(id)) this.votes.set(id, granted);
+    if (!this.votes.has(id)) this.votes.set(id, granted)
   }
 
   tallyVotes(): { granted: number; rejected: number; result: VoteResult } {
-    let granted = 0;
-    let rejected = 0;
+    let granted = 0
+    let rejected = 0
     for (const id of this.config.voters) {
-      const v = this.votes.get(id);
-      if (v === true) granted++;
-      else if (v === false) rejected++;
+      const v = this.votes.get(id)
+      if (v === true) granted++
+      else if (v === false) rejected++
     }
-    return { granted, rejected, result: voteResult(this.config.voters, this.votes) };
+    return { granted, rejected, result: voteResult(this.config.voters, this.votes) }
   }
 }

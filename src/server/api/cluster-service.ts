@@ -5,7 +5,11 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 import type { CoreCluster, CoreHeader } from '../etcdserver/core.js'
 import type {
-  MemberAddRequest, MemberListRequest, MemberPromoteRequest, MemberRemoveRequest, MemberUpdateRequest,
+  MemberAddRequest,
+  MemberListRequest,
+  MemberPromoteRequest,
+  MemberRemoveRequest,
+  MemberUpdateRequest,
 } from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'

@@ -55,7 +55,7 @@ export class ClientServer {
       try {
         await this.server.listen(u, { tls: tlsFor(u) })
       } catch (err) {
-        throw new Error(`listen ${u.href}: ${(err as Error).message}`)
+        throw new Error(`listen ${u.href}: ${(err as Error).message}`, { cause: err })
       }
     }
   }

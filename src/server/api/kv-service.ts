@@ -5,32 +5,54 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { CoreKv } from '../etcdserver/core.js'
-import type { PutRequest, RangeRequest, DeleteRangeRequest, TxnRequest, CompactionRequest } from '../../gen/etcdserverpb.js'
+import type {
+  PutRequest,
+  RangeRequest,
+  DeleteRangeRequest,
+  TxnRequest,
+  CompactionRequest,
+} from '../../gen/etcdserverpb.js'
 import { checkTxnRequest } from './txn-check.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 
 export function kvService(core: CoreKv, limits: Limits): UntypedServiceImplementation {
   return {
-    Range: unary(limits, async (req: RangeRequest, ctx) => {
-      if (req.key.length === 0) throw Errors.EmptyKey
-      const res = await core.range(req, ctx)
-      return res
-    }, core),
-    Put: unary(limits, async (req: PutRequest, ctx) => {
-      if (req.key.length === 0) throw Errors.EmptyKey
-      if (req.ignore_value && req.value.length !== 0) throw Errors.ValueProvided
-      if (req.ignore_lease && req.lease !== 0n) throw Errors.LeaseProvided
-      return core.put(req, ctx)
-    }, core),
-    DeleteRange: unary(limits, async (req: DeleteRangeRequest, ctx) => {
-      if (req.key.length === 0) throw Errors.EmptyKey
-      return core.deleteRange(req, ctx)
-    }, core),
-    Txn: unary(limits, async (req: TxnRequest, ctx) => {
-      checkTxnRequest(req, limits.maxTxnOps)
-      return core.txn(req, ctx)
-    }, core),
+    Range: unary(
+      limits,
+      async (req: RangeRequest, ctx) => {
+        if (req.key.length === 0) throw Errors.EmptyKey
+        const res = await core.range(req, ctx)
+        return res
+      },
+      core,
+    ),
+    Put: unary(
+      limits,
+      async (req: PutRequest, ctx) => {
+        if (req.key.length === 0) throw Errors.EmptyKey
+        if (req.ignore_value && req.value.length !== 0) throw Errors.ValueProvided
+        if (req.ignore_lease && req.lease !== 0n) throw Errors.LeaseProvided
+        return core.put(req, ctx)
+      },
+      core,
+    ),
+    DeleteRange: unary(
+      limits,
+      async (req: DeleteRangeRequest, ctx) => {
+        if (req.key.length === 0) throw Errors.EmptyKey
+        return core.deleteRange(req, ctx)
+      },
+      core,
+    ),
+    Txn: unary(
+      limits,
+      async (req: TxnRequest, ctx) => {
+        checkTxnRequest(req, limits.maxTxnOps)
+        return core.txn(req, ctx)
+      },
+      core,
+    ),
     Compact: unary(limits, async (req: CompactionRequest, ctx) => core.compact(req, ctx), core),
   }
 }

@@ -6,7 +6,11 @@
  */
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js'
 import type {
-  LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit, LeaseRevokeRequest, LeaseTimeToLiveRequest,
+  LeaseGrantRequest,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponseInit,
+  LeaseRevokeRequest,
+  LeaseTimeToLiveRequest,
 } from '../../gen/etcdserverpb.js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { CoreLease } from '../etcdserver/core.js'
@@ -20,14 +24,18 @@ export function leaseService(core: CoreLease, limits: Limits): UntypedServiceImp
   return {
     LeaseGrant: unary(limits, (req: LeaseGrantRequest, ctx) => core.leaseGrant(req, ctx), core),
     LeaseRevoke: unary(limits, (req: LeaseRevokeRequest, ctx) => core.leaseRevoke(req, ctx), core),
-    LeaseTimeToLive: unary(limits, async (req: LeaseTimeToLiveRequest, ctx) => {
-      try {
-        return await core.leaseTimeToLive(req, ctx)
-      } catch (err) {
-        if (err === Errors.LeaseNotFound) return { ID: req.ID, TTL: -1 }
-        throw err
-      }
-    }, core),
+    LeaseTimeToLive: unary(
+      limits,
+      async (req: LeaseTimeToLiveRequest, ctx) => {
+        try {
+          return await core.leaseTimeToLive(req, ctx)
+        } catch (err) {
+          if (err === Errors.LeaseNotFound) return { ID: req.ID, TTL: -1 }
+          throw err
+        }
+      },
+      core,
+    ),
     LeaseLeases: unary(limits, () => core.leaseLeases(), core),
     LeaseKeepAlive: (call: KeepAliveCall) => keepAlive(call, core),
   }

@@ -1,7 +1,14 @@
 /** etcdserverpb.Maintenance: status, alarms and defragmentation. */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 import type { CoreMaintenance } from '../etcdserver/core.js'
-import type { HashKVRequest, AlarmRequest, AlarmResponseInit, DefragmentRequest, DefragmentResponseInit, StatusRequest } from '../../gen/etcdserverpb.js'
+import type {
+  HashKVRequest,
+  AlarmRequest,
+  AlarmResponseInit,
+  DefragmentRequest,
+  DefragmentResponseInit,
+  StatusRequest,
+} from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 

@@ -39,7 +39,8 @@ export function serviceDefinition(table: MethodTable): ServiceDefinition {
       requestStream: m.requestStream,
       responseStream: m.responseStream,
       requestSerialize: m.requestSerialize,
-      requestDeserialize: (b: Buffer) => (m.requestStream ? m.requestDeserialize(b) : { req: m.requestDeserialize(b), size: b.length }),
+      requestDeserialize: (b: Buffer) =>
+        m.requestStream ? m.requestDeserialize(b) : { req: m.requestDeserialize(b), size: b.length },
       responseSerialize: m.responseSerialize,
       responseDeserialize: m.responseDeserialize,
       originalName: name,
@@ -68,15 +69,17 @@ export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
       callback(toGrpcError(ctx.signal.reason))
       return
     }
-    handler(req, ctx).finally(ctx.done).then(
-      (res) => {
-        const header = core.header()
-        // The core's result knows the revision it was computed at; the rest is the member's.
-        if (res.header?.revision) header.revision = res.header.revision
-        res.header = header
-        callback(null, res)
-      },
-      (err) => callback(toGrpcError(err)),
-    )
+    handler(req, ctx)
+      .finally(ctx.done)
+      .then(
+        (res) => {
+          const header = core.header()
+          // The core's result knows the revision it was computed at; the rest is the member's.
+          if (res.header?.revision) header.revision = res.header.revision
+          res.header = header
+          callback(null, res)
+        },
+        (err) => callback(toGrpcError(err)),
+      )
   }
 }

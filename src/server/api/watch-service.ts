@@ -41,11 +41,15 @@ interface MessageSender {
 function writeQueuedTogether(call: WatchCall): void {
   const inner = (call as unknown as { call?: MessageSender }).call
   if (inner === undefined || typeof inner.sendMessage !== 'function') return
-  ;(call as unknown as { _writev: unknown })._writev = (chunks: { chunk: unknown }[], done: (err?: Error | null) => void) => {
+  ;(call as unknown as { _writev: unknown })._writev = (
+    chunks: { chunk: unknown }[],
+    done: (err?: Error | null) => void,
+  ) => {
     let left = chunks.length
-    for (const c of chunks) inner.sendMessage(c.chunk, () => {
-      if (--left === 0) done()
-    })
+    for (const c of chunks)
+      inner.sendMessage(c.chunk, () => {
+        if (--left === 0) done()
+      })
   }
 }
 

@@ -6,13 +6,20 @@
  */
 import type { KvHash } from '../mvcc/hash.js'
 import type { EtcdError } from '../../errors/rpctypes.js'
-import type { RangeRequest, RangeResponseInit, ResponseHeaderInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
+import type {
+  RangeRequest,
+  RangeResponseInit,
+  ResponseHeaderInit,
+  TxnRequest,
+  TxnResponseInit,
+} from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { StoreBatch } from '../mvcc/batch.js'
 import type { BackendWriteBatch } from '../backend/backend.js'
 
 /** The result of applying one request: a response body, or the error it failed with. */
-export type Applied = { ok: true; res: { header?: ResponseHeaderInit }; done?: Promise<void> } | { ok: false; err: EtcdError }
+export type Applied =
+  { ok: true; res: { header?: ResponseHeaderInit }; done?: Promise<void> } | { ok: false; err: EtcdError }
 
 /** What the core needs from the applied state (the MVCC store and its appliers). */
 export interface StateMachine {

@@ -3,7 +3,11 @@
  * When no key exists, VERSION / CREATE / MOD / LEASE compare against 0 and VALUE fails
  * (a missing value cannot be told from an empty one).
  */
-import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type Compare } from '../../gen/etcdserverpb.js'
+import {
+  Compare_CompareResult as Result,
+  Compare_CompareTarget as Target,
+  type Compare,
+} from '../../gen/etcdserverpb.js'
 import type { KeyValue } from '../../gen/mvccpb.js'
 import { EMPTY } from '../../proto/wire.js'
 import type { StoreTxn } from '../mvcc/txn.js'

@@ -23,7 +23,10 @@ export class KvStateMachine implements StateMachine {
   /** The KV and compaction appliers until the member sets its whole stack. */
   private applier: Applier = dispatcher([kvApplier(), compactionApplier])
 
-  constructor(private store: MvccStore, private backend: Backend) {}
+  constructor(
+    private store: MvccStore,
+    private backend: Backend,
+  ) {}
 
   /** Watchers and the lessor learn about committed changes here. */
   onCommit(listener: CommitListener): void {
@@ -118,7 +121,8 @@ export class KvStateMachine implements StateMachine {
         // A failed request left nothing in the batch (the appliers abort its transaction);
         // anything else is a bug, and the batch must not be committed.
         if (!(err instanceof EtcdError)) throw err
-        if (b.changes.length !== from) throw new Error(`apply: a failed request left changes behind (${err.message})`)
+        if (b.changes.length !== from)
+          throw new Error(`apply: a failed request left changes behind (${err.message})`, { cause: err })
         out.push({ ok: false, err })
       }
     }

@@ -101,7 +101,10 @@ export function applyReadOnlyTxn(store: MvccStore, req: TxnRequest): TxnResponse
  * Compaction: throws Errors.Compacted / Errors.FutureRev. `physical` resolves when the old
  * records are gone (for `physical: true`); nothing has to wait for it.
  */
-export function applyCompaction(batch: StoreBatch, req: CompactionRequest): { response: CompactionResponse; physical: Promise<void> } {
+export function applyCompaction(
+  batch: StoreBatch,
+  req: CompactionRequest,
+): { response: CompactionResponse; physical: Promise<void> } {
   const physical = batch.compact(req.revision)
   return { response: { header: responseHeader(batch.revision) }, physical }
 }

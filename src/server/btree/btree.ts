@@ -139,7 +139,12 @@ export class BTreeMap<V> {
     this.scanNode(this.root, from, to, fn)
   }
 
-  private scanNode(n: Node<V>, from: string, to: string | undefined, fn: (key: string, val: V) => boolean | void): boolean {
+  private scanNode(
+    n: Node<V>,
+    from: string,
+    to: string | undefined,
+    fn: (key: string, val: V) => boolean | void,
+  ): boolean {
     if (n instanceof Leaf) {
       const { keys, vals } = n
       // Bound the loop by binary search rather than comparing every key with `to`.

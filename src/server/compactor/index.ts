@@ -22,7 +22,12 @@ export interface CompactionTarget {
 }
 
 /** The compactor the configuration asks for, started paused; undefined when retention is 0. */
-export function autoCompactor(cfg: Pick<ServerConfig, 'autoCompactionMode' | 'autoCompactionRetention' | 'autoCompactionCheckIntervalMs'>, target: CompactionTarget, log: Logger, clock: Clock = realClock): Compactor | undefined {
+export function autoCompactor(
+  cfg: Pick<ServerConfig, 'autoCompactionMode' | 'autoCompactionRetention' | 'autoCompactionCheckIntervalMs'>,
+  target: CompactionTarget,
+  log: Logger,
+  clock: Clock = realClock,
+): Compactor | undefined {
   if (cfg.autoCompactionRetention === 0) return undefined
   const deps: CompactorDeps = {
     revision: () => target.revision(),
@@ -31,7 +36,11 @@ export function autoCompactor(cfg: Pick<ServerConfig, 'autoCompactionMode' | 'au
     log,
     clock,
   }
-  log.info('enabled auto compaction', { 'auto-compaction-mode': cfg.autoCompactionMode, 'auto-compaction-retention': cfg.autoCompactionMode === 'periodic' ? `${cfg.autoCompactionRetention}ms` : cfg.autoCompactionRetention })
+  log.info('enabled auto compaction', {
+    'auto-compaction-mode': cfg.autoCompactionMode,
+    'auto-compaction-retention':
+      cfg.autoCompactionMode === 'periodic' ? `${cfg.autoCompactionRetention}ms` : cfg.autoCompactionRetention,
+  })
   return cfg.autoCompactionMode === 'periodic'
     ? new PeriodicCompactor(cfg.autoCompactionRetention, deps)
     : new RevisionCompactor(cfg.autoCompactionRetention, deps, cfg.autoCompactionCheckIntervalMs)

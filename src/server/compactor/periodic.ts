@@ -21,7 +21,10 @@ export class PeriodicCompactor implements Compactor {
   private stopped = false
   private cancel: () => void = () => {}
 
-  constructor(private readonly periodMs: number, private readonly d: CompactorDeps) {
+  constructor(
+    private readonly periodMs: number,
+    private readonly d: CompactorDeps,
+  ) {
     this.compactMs = Math.min(periodMs, HOUR_MS)
     this.retryMs = this.compactMs / RETRY_DIVISOR
     this.retentions = Math.floor(periodMs / this.retryMs) + 1
@@ -49,14 +52,24 @@ export class PeriodicCompactor implements Compactor {
       this.done(rev, period)
     } catch (err) {
       if (this.d.isCompacted(err)) this.done(rev, period)
-      else this.d.log.warn('failed auto periodic compaction', { revision: rev, 'compact-period': period, 'retry-interval': `${this.retryMs}ms`, error: (err as Error).message })
+      else
+        this.d.log.warn('failed auto periodic compaction', {
+          revision: rev,
+          'compact-period': period,
+          'retry-interval': `${this.retryMs}ms`,
+          error: (err as Error).message,
+        })
     }
     this.sample()
   }
 
   private done(rev: number, period: string): void {
     const now = this.d.clock.now()
-    this.d.log.info('completed auto periodic compaction', { revision: rev, 'compact-period': period, took: `${now - this.lastSuccess}ms` })
+    this.d.log.info('completed auto periodic compaction', {
+      revision: rev,
+      'compact-period': period,
+      took: `${now - this.lastSuccess}ms`,
+    })
     this.lastSuccess = now
   }
 

@@ -13,7 +13,11 @@ export class RevisionCompactor implements Compactor {
   private stopped = false
   private cancel: () => void = () => {}
 
-  constructor(private readonly retention: number, private readonly d: CompactorDeps, private readonly intervalMs = REVISION_CHECK_INTERVAL_MS) {
+  constructor(
+    private readonly retention: number,
+    private readonly d: CompactorDeps,
+    private readonly intervalMs = REVISION_CHECK_INTERVAL_MS,
+  ) {
     this.schedule()
   }
 
@@ -26,14 +30,27 @@ export class RevisionCompactor implements Compactor {
     const rev = this.d.revision() - this.retention
     if (this.paused || rev <= 0 || rev === this.prev) return this.schedule()
     const started = this.d.clock.now()
-    this.d.log.info('starting auto revision compaction', { revision: rev, 'revision-compaction-retention': this.retention })
+    this.d.log.info('starting auto revision compaction', {
+      revision: rev,
+      'revision-compaction-retention': this.retention,
+    })
     try {
       await this.d.compact(rev)
       this.prev = rev
-      this.d.log.info('completed auto revision compaction', { revision: rev, 'revision-compaction-retention': this.retention, took: `${this.d.clock.now() - started}ms` })
+      this.d.log.info('completed auto revision compaction', {
+        revision: rev,
+        'revision-compaction-retention': this.retention,
+        took: `${this.d.clock.now() - started}ms`,
+      })
     } catch (err) {
       if (this.d.isCompacted(err)) this.prev = rev
-      else this.d.log.warn('failed auto revision compaction', { revision: rev, 'revision-compaction-retention': this.retention, 'retry-interval': `${this.intervalMs}ms`, error: (err as Error).message })
+      else
+        this.d.log.warn('failed auto revision compaction', {
+          revision: rev,
+          'revision-compaction-retention': this.retention,
+          'retry-interval': `${this.intervalMs}ms`,
+          error: (err as Error).message,
+        })
     }
     this.schedule()
   }

@@ -13,7 +13,8 @@ export function parseCompactionRetention(mode: 'periodic' | 'revision', retentio
     return mode === 'revision' ? n : n * 3_600_000
   }
   const ms = parseGoDuration(retention)
-  if (ms === undefined) throw new ConfigError(`error parsing CompactionRetention: time: invalid duration ${JSON.stringify(retention)}`)
+  if (ms === undefined)
+    throw new ConfigError(`error parsing CompactionRetention: time: invalid duration ${JSON.stringify(retention)}`)
   if (ms < 0) throw new ConfigError(`--auto-compaction-retention must not be negative (set to ${retention})`)
   return mode === 'revision' ? Math.round(ms * 1e6) : ms
 }

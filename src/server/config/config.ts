@@ -101,13 +101,19 @@ function parseUrls(flag: string, text: string): URL[] {
     try {
       u = new URL(s.trim())
     } catch {
-      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: parse ${s.trim()}: invalid URL. See 'tsetcd serve --help'.`)
+      throw new ConfigError(
+        `error verifying flags, invalid value "${text}" for flag -${flag}: parse ${s.trim()}: invalid URL. See 'tsetcd serve --help'.`,
+      )
     }
     if (!['http:', 'https:', 'unix:', 'unixs:'].includes(u.protocol)) {
-      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: URL scheme must be http, https, unix, or unixs: ${s.trim()}. See 'tsetcd serve --help'.`)
+      throw new ConfigError(
+        `error verifying flags, invalid value "${text}" for flag -${flag}: URL scheme must be http, https, unix, or unixs: ${s.trim()}. See 'tsetcd serve --help'.`,
+      )
     }
     if (u.port === '' && (u.protocol === 'http:' || u.protocol === 'https:')) {
-      throw new ConfigError(`error verifying flags, invalid value "${text}" for flag -${flag}: URL address does not have the form "host:port": ${s.trim()}. See 'tsetcd serve --help'.`)
+      throw new ConfigError(
+        `error verifying flags, invalid value "${text}" for flag -${flag}: URL address does not have the form "host:port": ${s.trim()}. See 'tsetcd serve --help'.`,
+      )
     }
     return u
   })
@@ -122,11 +128,15 @@ function checkBindUrls(flag: string, urls: URL[]): void {
   for (const u of urls) {
     if (u.protocol === 'unix:' || u.protocol === 'unixs:') continue
     if (u.hostname === 'localhost') continue
-    if (!isIp(u.hostname)) throw new ConfigError(`--${flag}: expected IP in URL for binding (${u.toString().replace(/\/$/, '')})`)
+    if (!isIp(u.hostname))
+      throw new ConfigError(`--${flag}: expected IP in URL for binding (${u.toString().replace(/\/$/, '')})`)
   }
 }
 
-export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig & { help: boolean; version: boolean } {
+export function buildConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig & { help: boolean; version: boolean } {
   const parsed = readSettings(argv, env)
   const raw: RawValues = parsed.values
   checkDefaultOnly(raw)
@@ -154,52 +164,84 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   checkBindUrls('listen-peer-urls', listenPeerUrls)
 
   if (parsed.explicit.has('listen-client-urls') && !parsed.explicit.has('advertise-client-urls')) {
-    throw new ConfigError("error verifying flags, --advertise-client-urls is required when --listen-client-urls is set explicitly. See 'tsetcd serve --help'.")
+    throw new ConfigError(
+      "error verifying flags, --advertise-client-urls is required when --listen-client-urls is set explicitly. See 'tsetcd serve --help'.",
+    )
   }
   const state = get('initial-cluster-state')
-  if (state !== 'new' && state !== 'existing') throw new ConfigError(`error verifying flags, invalid value "${state}" for flag -initial-cluster-state: valid values are new, existing. See 'tsetcd serve --help'.`)
+  if (state !== 'new' && state !== 'existing')
+    throw new ConfigError(
+      `error verifying flags, invalid value "${state}" for flag -initial-cluster-state: valid values are new, existing. See 'tsetcd serve --help'.`,
+    )
   const mode = get('auto-compaction-mode')
   if (mode !== 'periodic' && mode !== 'revision') throw new ConfigError(`unknown auto-compaction-mode "${mode}"`)
   const heartbeatMs = num('heartbeat-interval')
   const electionMs = num('election-timeout')
   if (heartbeatMs <= 0) throw new ConfigError(`--heartbeat-interval must be >0 (set to ${heartbeatMs}ms)`)
   if (electionMs <= 0) throw new ConfigError(`--election-timeout must be >0 (set to ${electionMs}ms)`)
-  if (5 * heartbeatMs > electionMs) throw new ConfigError(`--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`)
-  if (electionMs > MAX_ELECTION_MS) throw new ConfigError(`--election-timeout[${electionMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`)
+  if (5 * heartbeatMs > electionMs)
+    throw new ConfigError(
+      `--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`,
+    )
+  if (electionMs > MAX_ELECTION_MS)
+    throw new ConfigError(
+      `--election-timeout[${electionMs}ms] is too long, and should be set less than ${MAX_ELECTION_MS}ms`,
+    )
   const maxRequestBytes = num('max-request-bytes')
   if (maxRequestBytes <= 0) throw new ConfigError('--max-request-bytes must be >0')
   const v2Stage = get('v2-deprecation')
-  if (!['not-yet', 'write-only', 'write-only-drop-data', 'gone'].includes(v2Stage)) throw new ConfigError(`error verifying flags, invalid value "${v2Stage}" for flag -v2-deprecation: valid values are not-yet, write-only, write-only-drop-data, gone. See 'tsetcd serve --help'.`)
+  if (!['not-yet', 'write-only', 'write-only-drop-data', 'gone'].includes(v2Stage))
+    throw new ConfigError(
+      `error verifying flags, invalid value "${v2Stage}" for flag -v2-deprecation: valid values are not-yet, write-only, write-only-drop-data, gone. See 'tsetcd serve --help'.`,
+    )
   const maxConcurrentStreams = num('max-concurrent-streams')
-  if (maxConcurrentStreams > 4294967295) throw new ConfigError(`error verifying flags, invalid value "${maxConcurrentStreams}" for flag -max-concurrent-streams: value out of range. See 'tsetcd serve --help'.`)
+  if (maxConcurrentStreams > 4294967295)
+    throw new ConfigError(
+      `error verifying flags, invalid value "${maxConcurrentStreams}" for flag -max-concurrent-streams: value out of range. See 'tsetcd serve --help'.`,
+    )
   const compactionBatchLimit = num('experimental-compaction-batch-limit')
   const maxTxnOps = num('max-txn-ops')
   if (maxTxnOps <= 0) throw new ConfigError('--max-txn-ops must be >0')
   const quota = num('quota-backend-bytes')
   for (const level of [get('log-level')]) {
-    if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(level)) throw new ConfigError(`unknown log-level "${level}"`)
+    if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(level))
+      throw new ConfigError(`unknown log-level "${level}"`)
   }
-  const logOutputs = get('log-outputs').split(',').map((o) => o.trim()).filter(Boolean)
-  if (logOutputs.length > 1 && logOutputs.includes('default')) throw new ConfigError('multi logoutput for "default" is not supported yet')
+  const logOutputs = get('log-outputs')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+  if (logOutputs.length > 1 && logOutputs.includes('default'))
+    throw new ConfigError('multi logoutput for "default" is not supported yet')
   if (logOutputs.includes('systemd/journal')) throw notSupported('log-outputs', get('log-outputs'), 'default')
   const minTls = get('tls-min-version')
-  if (!['TLS1.2', 'TLS1.3'].includes(minTls)) throw new ConfigError(`error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`)
+  if (!['TLS1.2', 'TLS1.3'].includes(minTls))
+    throw new ConfigError(
+      `error verifying flags, invalid value "${minTls}" for flag -tls-min-version: unsupported TLS version. See 'tsetcd serve --help'.`,
+    )
 
   const maxTls = get('tls-max-version')
-  if (!['', 'TLS1.2', 'TLS1.3'].includes(maxTls)) throw new ConfigError(`error verifying flags, invalid value "${maxTls}" for flag -tls-max-version: unsupported TLS version. See 'tsetcd serve --help'.`)
-  if (maxTls !== '' && minTls > maxTls) throw new ConfigError(`min version (${minTls}) is greater than max version (${maxTls})`)
+  if (!['', 'TLS1.2', 'TLS1.3'].includes(maxTls))
+    throw new ConfigError(
+      `error verifying flags, invalid value "${maxTls}" for flag -tls-max-version: unsupported TLS version. See 'tsetcd serve --help'.`,
+    )
+  if (maxTls !== '' && minTls > maxTls)
+    throw new ConfigError(`min version (${minTls}) is greater than max version (${maxTls})`)
 
   const autoCompactionRetention = parseCompactionRetention(mode, get('auto-compaction-retention') || '0')
   const checkEnv = env.TSETCD_AUTO_COMPACTION_CHECK_INTERVAL
   const autoCompactionCheckIntervalMs = checkEnv === undefined ? undefined : parseGoDuration(checkEnv)
-  if (checkEnv !== undefined && !(autoCompactionCheckIntervalMs! > 0)) throw new ConfigError(`TSETCD_AUTO_COMPACTION_CHECK_INTERVAL must be a positive duration, got "${checkEnv}"`)
+  if (checkEnv !== undefined && !(autoCompactionCheckIntervalMs! > 0))
+    throw new ConfigError(`TSETCD_AUTO_COMPACTION_CHECK_INTERVAL must be a positive duration, got "${checkEnv}"`)
 
   const segEnv = env.TSETCD_WAL_SEGMENT_BYTES
   const walSegmentBytes = segEnv ? Number(segEnv) : undefined
   if (walSegmentBytes !== undefined && (!Number.isSafeInteger(walSegmentBytes) || walSegmentBytes < 1024)) {
     throw new ConfigError(`TSETCD_WAL_SEGMENT_BYTES must be an integer of at least 1024, got "${segEnv}"`)
   }
-  const initialCluster = get('initial-cluster') || initialAdvertisePeerUrls.map((u) => `${name}=${u.toString().replace(/\/$/, '')}`).join(',')
+  const initialCluster =
+    get('initial-cluster') ||
+    initialAdvertisePeerUrls.map((u) => `${name}=${u.toString().replace(/\/$/, '')}`).join(',')
 
   return {
     help: parsed.help,
@@ -263,6 +305,12 @@ export function buildConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     initialElectionTickAdvance: bool('initial-election-tick-advance'),
     selfSignedCertValidity: num('self-signed-cert-validity') || 1,
     explicit: parsed.explicit,
-    warnings: quota > MAX_QUOTA_BYTES ? [...parsed.warnings, `quota exceeds the maximum value (quota-size-bytes ${quota}, quota-maximum-size-bytes ${MAX_QUOTA_BYTES})`] : parsed.warnings,
+    warnings:
+      quota > MAX_QUOTA_BYTES
+        ? [
+            ...parsed.warnings,
+            `quota exceeds the maximum value (quota-size-bytes ${quota}, quota-maximum-size-bytes ${MAX_QUOTA_BYTES})`,
+          ]
+        : parsed.warnings,
   }
 }

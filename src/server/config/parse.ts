@@ -13,7 +13,10 @@ import { parseGoDuration } from '../../go/duration.js'
 
 export class ConfigError extends Error {
   /** Exit status: 2 for command-line syntax errors (as Go's flag package), 1 otherwise. */
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message)
     this.name = 'ConfigError'
   }
@@ -98,14 +101,36 @@ export function readEnv(env: NodeJS.ProcessEnv, values: RawValues, warnings: str
       warnings.push(`recognized environment variable ${k}, but unused: shadowed by corresponding flag`)
       continue
     }
-    checkValue(def, v, (x) => `error verifying flags, invalid value "${x}" for ${k}: parse error. See 'tsetcd serve --help'.`, 1)
+    checkValue(
+      def,
+      v,
+      (x) => `error verifying flags, invalid value "${x}" for ${k}: parse error. See 'tsetcd serve --help'.`,
+      1,
+    )
     values.set(name, v)
   }
 }
 
 const TRANSPORT_KEYS: Record<string, Record<string, string>> = {
-  'client-transport-security': { 'cert-file': 'cert-file', 'key-file': 'key-file', 'client-cert-auth': 'client-cert-auth', 'trusted-ca-file': 'trusted-ca-file', 'auto-tls': 'auto-tls', 'client-crl-file': 'client-crl-file', 'allowed-hostname': 'client-cert-allowed-hostname' },
-  'peer-transport-security': { 'cert-file': 'peer-cert-file', 'key-file': 'peer-key-file', 'client-cert-auth': 'peer-client-cert-auth', 'trusted-ca-file': 'peer-trusted-ca-file', 'auto-tls': 'peer-auto-tls', 'crl-file': 'peer-crl-file', 'allowed-cn': 'peer-cert-allowed-cn', 'allowed-hostname': 'peer-cert-allowed-hostname' },
+  'client-transport-security': {
+    'cert-file': 'cert-file',
+    'key-file': 'key-file',
+    'client-cert-auth': 'client-cert-auth',
+    'trusted-ca-file': 'trusted-ca-file',
+    'auto-tls': 'auto-tls',
+    'client-crl-file': 'client-crl-file',
+    'allowed-hostname': 'client-cert-allowed-hostname',
+  },
+  'peer-transport-security': {
+    'cert-file': 'peer-cert-file',
+    'key-file': 'peer-key-file',
+    'client-cert-auth': 'peer-client-cert-auth',
+    'trusted-ca-file': 'peer-trusted-ca-file',
+    'auto-tls': 'peer-auto-tls',
+    'crl-file': 'peer-crl-file',
+    'allowed-cn': 'peer-cert-allowed-cn',
+    'allowed-hostname': 'peer-cert-allowed-hostname',
+  },
 }
 
 /** etcd's YAML config file: the same keys as the flags, TLS settings nested per transport. */
@@ -114,31 +139,44 @@ export function readConfigFile(path: string, values: RawValues): void {
   try {
     text = fs.readFileSync(path, 'utf8')
   } catch (err) {
-    throw new ConfigError(`error verifying flags, open ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}. See 'tsetcd serve --help'.`)
+    throw new ConfigError(
+      `error verifying flags, open ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}. See 'tsetcd serve --help'.`,
+    )
   }
   let doc: unknown
   try {
     doc = YAML.parse(text)
   } catch (err) {
-    throw new ConfigError(`error verifying flags, ${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}. See 'tsetcd serve --help'.`)
+    throw new ConfigError(
+      `error verifying flags, ${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}. See 'tsetcd serve --help'.`,
+    )
   }
   if (doc === null || doc === undefined) return
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`error verifying flags, ${path}: expected a mapping of settings. See 'tsetcd serve --help'.`)
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`error verifying flags, ${path}: expected a mapping of settings. See 'tsetcd serve --help'.`)
   const set = (name: string, raw: unknown, where: string): void => {
     const def = FLAG_BY_NAME.get(name)
     if (!def) return
     let v: string
     if (Array.isArray(raw)) v = raw.map(String).join(',')
     else if (raw === null || raw === undefined) return
-    else if (def.type === 'duration' && typeof raw === 'number') v = `${raw}ns` // Go marshals durations as nanoseconds
+    else if (def.type === 'duration' && typeof raw === 'number')
+      v = `${raw}ns` // Go marshals durations as nanoseconds
     else v = String(raw)
-    checkValue(def, v, (x) => `error verifying flags, invalid value "${x}" for ${where} in ${path}. See 'tsetcd serve --help'.`, 1)
+    checkValue(
+      def,
+      v,
+      (x) => `error verifying flags, invalid value "${x}" for ${where} in ${path}. See 'tsetcd serve --help'.`,
+      1,
+    )
     values.set(name, v)
   }
   for (const [key, raw] of Object.entries(doc as Record<string, unknown>)) {
     const nested = TRANSPORT_KEYS[key]
     if (nested) {
-      if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (nested[k]) set(nested[k], v, `${key}.${k}`)
+      if (raw && typeof raw === 'object')
+        for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+          if (nested[k]) set(nested[k], v, `${key}.${k}`)
       continue
     }
     if (key === 'log-output') set('log-outputs', raw, key)

@@ -28,7 +28,9 @@ export function isDefault(def: FlagDef, value: string): boolean {
 }
 
 export function notSupported(flag: string, value: string, def: string): ConfigError {
-  return new ConfigError(`--${flag} is not supported yet by tsetcd (given "${value}"; only the default "${def}" is accepted)`)
+  return new ConfigError(
+    `--${flag} is not supported yet by tsetcd (given "${value}"; only the default "${def}" is accepted)`,
+  )
 }
 
 /** Throws for the first default-only flag given another value. */

@@ -61,13 +61,28 @@ export class MemberRemovedError extends Error {}
 async function identityFor(cfg: ServerConfig, log: Logger, peerTls: PeerTlsOptions | undefined): Promise<Identity> {
   const stored = await readIdentity(cfg.dataDir)
   if (stored) {
-    log.info('restarting member', { name: stored.name, 'member-id': stored.memberId, 'cluster-id': stored.clusterId, 'data-dir': cfg.dataDir })
-    if (stored.name !== cfg.name) log.warn('member name differs from the one in the data dir; using the data dir', { name: cfg.name, 'stored-name': stored.name })
+    log.info('restarting member', {
+      name: stored.name,
+      'member-id': stored.memberId,
+      'cluster-id': stored.clusterId,
+      'data-dir': cfg.dataDir,
+    })
+    if (stored.name !== cfg.name)
+      log.warn('member name differs from the one in the data dir; using the data dir', {
+        name: cfg.name,
+        'stored-name': stored.name,
+      })
     return stored
   }
   const identity = await bootstrapMember(cfg, log, peerTls)
   await writeIdentity(cfg.dataDir, identity)
-  log.info('bootstrapped new member', { name: identity.name, 'member-id': identity.memberId, 'cluster-id': identity.clusterId, 'data-dir': cfg.dataDir, members: identity.members.map((m) => m.name) })
+  log.info('bootstrapped new member', {
+    name: identity.name,
+    'member-id': identity.memberId,
+    'cluster-id': identity.clusterId,
+    'data-dir': cfg.dataDir,
+    members: identity.members.map((m) => m.name),
+  })
   return identity
 }
 
@@ -85,7 +100,9 @@ async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSn
   if (applied < snap.index) {
     await backend.close()
     if (!(await received.has(snap))) {
-      throw new Error(`the database in ${dir} is at applied index ${applied}, behind the raft snapshot at ${snap.index}, and the database received with that snapshot (${received.stagedDir(snap)}) is missing`)
+      throw new Error(
+        `the database in ${dir} is at applied index ${applied}, behind the raft snapshot at ${snap.index}, and the database received with that snapshot (${received.stagedDir(snap)}) is missing`,
+      )
     }
     await received.install(snap)
     backend = await RocksBackend.open(dir)
@@ -95,7 +112,9 @@ async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSn
   const walEnd = disk.storage.lastIndex()
   if (applied > walEnd) {
     await backend.close()
-    throw new Error(`the database in ${dir} has applied raft index ${applied}, but the WAL ends at index ${walEnd}: the WAL lost entries this member acknowledged; refusing to start`)
+    throw new Error(
+      `the database in ${dir} has applied raft index ${applied}, but the WAL ends at index ${walEnd}: the WAL lost entries this member acknowledged; refusing to start`,
+    )
   }
   return backend
 }
@@ -108,7 +127,15 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const selfClientUrls = cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, ''))
   const seed = (id: bigint): StoredMember | undefined => {
     const m = identity.members.find((x) => x.id === id)
-    return m && { id: m.id, name: m.name, peerURLs: [...m.peerUrls].sort(), clientURLs: m.id === identity.memberId ? selfClientUrls : [], isLearner: false }
+    return (
+      m && {
+        id: m.id,
+        name: m.name,
+        peerURLs: [...m.peerUrls].sort(),
+        clientURLs: m.id === identity.memberId ? selfClientUrls : [],
+        isLearner: false,
+      }
+    )
   }
 
   const disk = await openRaftDisk({
@@ -116,7 +143,9 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     walDir: cfg.walDir,
     memberId: identity.memberId,
     clusterId: identity.clusterId,
-    bootstrap: identity.joined ? undefined : { voters: identity.members.map((m) => m.id), context: (id) => encodeConfContext({ member: seed(id) }) },
+    bootstrap: identity.joined
+      ? undefined
+      : { voters: identity.members.map((m) => m.id), context: (id) => encodeConfContext({ member: seed(id) }) },
     logger: log.named('raft'),
     segmentBytes: cfg.walSegmentBytes,
     unsafeNoFsync: cfg.unsafeNoFsync,
@@ -145,15 +174,33 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       for (const m of identity.members) memberStore.apply({ type: 'addNode', nodeId: m.id }, {}, wb, seed(m.id))
     })
   }
-  const server = new EtcdServer(kv, identity, { requestTimeoutMs: 5000 + 2 * cfg.electionMs, logger: log.named('etcdserver'), quotaBackendBytes: cfg.quotaBackendBytes, warningApplyDurationMs: cfg.warningApplyDurationMs })
-  const leases = await openLeases(store, backend, server, {
-    heartbeatMs: cfg.heartbeatMs, electionMs: cfg.electionMs, requestTimeoutMs: 5000 + 2 * cfg.electionMs,
-    checkpointIntervalMs: cfg.leaseCheckpointIntervalMs, peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
-  }, log.named('lessor'))
+  const server = new EtcdServer(kv, identity, {
+    requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+    logger: log.named('etcdserver'),
+    quotaBackendBytes: cfg.quotaBackendBytes,
+    warningApplyDurationMs: cfg.warningApplyDurationMs,
+  })
+  const leases = await openLeases(
+    store,
+    backend,
+    server,
+    {
+      heartbeatMs: cfg.heartbeatMs,
+      electionMs: cfg.electionMs,
+      requestTimeoutMs: 5000 + 2 * cfg.electionMs,
+      checkpointIntervalMs: cfg.leaseCheckpointIntervalMs,
+      peers: { post: (member, path, body, ms) => transport.post(member, path, body, ms) },
+    },
+    log.named('lessor'),
+  )
   kv.setApplier(applierStack(leases.lessor))
   kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))
   kv.onRestore(() => memberStore.reload(kv.currentBackend))
-  const memberList = new MemberList(memberStore, { id: identity.memberId, name: cfg.name, clientURLs: selfClientUrls }, peerTls)
+  const memberList = new MemberList(
+    memberStore,
+    { id: identity.memberId, name: cfg.name, clientURLs: selfClientUrls },
+    peerTls,
+  )
   const stopRemoved = () => {
     if (opts.onRemoved) opts.onRemoved()
     else {
@@ -163,13 +210,17 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   }
   let removedNoticed = false
 
-  let node: RaftNode | undefined
+  let node: RaftNode | undefined // eslint-disable-line prefer-const -- assigned once below, read by closures built before it
   const transport: PeerTransport = new PeerTransport({
     memberId: identity.memberId,
     clusterId: identity.clusterId,
     listenUrls: cfg.listenPeerUrls.map((u) => u.href.replace(/\/$/, '')),
     tls: peerTls,
-    postRoutes: new Map([...leases.core.peerRoutes(), [PATH_PROMOTE, (body: unknown) => answerPromote(reconfig, body)], [PATH_HASHKV, hashKVRoute(identity.memberId, (rev) => kv.hashKV(rev))]]),
+    postRoutes: new Map([
+      ...leases.core.peerRoutes(),
+      [PATH_PROMOTE, (body: unknown) => answerPromote(reconfig, body)],
+      [PATH_HASHKV, hashKVRoute(identity.memberId, (rev) => kv.hashKV(rev))],
+    ]),
     isRemoved: (id) => memberStore.isRemoved(id),
     onRemoved: () => {
       if (removedNoticed) return
@@ -190,12 +241,21 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     members: () => memberList.known(),
     logger: log.named('rafthttp'),
   })
-  const initialPeers = memberStore.empty ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls })) : memberStore.members()
+  const initialPeers = memberStore.empty
+    ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls }))
+    : memberStore.members()
   for (const m of initialPeers) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerURLs)
   await transport.start()
   if (cfg.initialCorruptCheck && kv.appliedIndex > 0) {
     const peers = identity.members.map((m) => m.id).filter((id) => id !== identity.memberId)
-    await checkInitialHashKV({ memberId: identity.memberId, peers, local: () => kv.hashKV(0), post: (m, p, b, ms) => transport.post(m, p, b, ms), timeoutMs: 5000 + 2 * cfg.electionMs, log: log.named('etcdserver') }).catch(async (err) => {
+    await checkInitialHashKV({
+      memberId: identity.memberId,
+      peers,
+      local: () => kv.hashKV(0),
+      post: (m, p, b, ms) => transport.post(m, p, b, ms),
+      timeoutMs: 5000 + 2 * cfg.electionMs,
+      log: log.named('etcdserver'),
+    }).catch(async (err) => {
       leases.stop()
       await transport.stop()
       await Promise.all([disk.wal.close(), kv.currentStore.close().then(() => kv.currentBackend.close())])
@@ -230,12 +290,16 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
 
   const app: RaftApplication = {
     applyEntries: (entries, n) => server.applyEntries(entries, n),
-    restore: (snap) => kv.replaceDatabase(cfg.dataDir, () => received.install({ index: snap.metadata.index, term: snap.metadata.term })),
+    restore: (snap) =>
+      kv.replaceDatabase(cfg.dataDir, () => received.install({ index: snap.metadata.index, term: snap.metadata.term })),
     syncApplied: () => kv.syncApplied(),
     snapshotBody: () => ({ index: kv.appliedIndex, body: snapshotBodyNow(kv.currentBackend) }),
     readStates: (rs) => server.readStates(rs),
     softState: (ss) => {
-      log.info(ss.lead === 0n ? 'lost leader' : `elected leader ${ss.lead.toString(16)}`, { 'member-id': identity.memberId, role: ss.role })
+      log.info(ss.lead === 0n ? 'lost leader' : `elected leader ${ss.lead.toString(16)}`, {
+        'member-id': identity.memberId,
+        role: ss.role,
+      })
       server.softState(ss)
     },
   }
@@ -269,15 +333,29 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   })
   server.attach(node)
   reconfig.attach(node)
-  const compactor = autoCompactor(cfg, { revision: () => kv.revision, compact: (revision) => server.compact({ revision, physical: false }) }, log.named('compactor'))
+  const compactor = autoCompactor(
+    cfg,
+    { revision: () => kv.revision, compact: (revision) => server.compact({ revision, physical: false }) },
+    log.named('compactor'),
+  )
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
   reconfig.publish()
 
-  const watch = new WatchHub(store, { progressIntervalMs: cfg.watchProgressNotifyIntervalMs, onError: (err) => log.warn('watch: background read failed', { error: String(err) }) })
+  const watch = new WatchHub(store, {
+    progressIntervalMs: cfg.watchProgressNotifyIntervalMs,
+    onError: (err) => log.warn('watch: background read failed', { error: String(err) }),
+  })
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
-  const core = new MemberCore({ server, leases: leases.core, members: memberList, reconfig, watches: watch, watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES })
+  const core = new MemberCore({
+    server,
+    leases: leases.core,
+    members: memberList,
+    reconfig,
+    watches: watch,
+    watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+  })
   const clients = new ClientServer(core, {
     maxConcurrentStreams: cfg.maxConcurrentStreams,
     maxRequestBytes: cfg.maxRequestBytes,
@@ -285,11 +363,16 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
-    httpHandler: httpEndpoints(() => (node?.failure ? 'RAFT LOOP FAILED' : node !== undefined && node.leader !== 0n ? undefined : 'RAFT NO LEADER')),
+    httpHandler: httpEndpoints(() =>
+      node?.failure ? 'RAFT LOOP FAILED' : node !== undefined && node.leader !== 0n ? undefined : 'RAFT NO LEADER',
+    ),
   })
   clientTls.onReload((o) => clients.setSecureContext(o))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
-  log.info('ready to serve client requests', { 'listen-client-urls': cfg.listenClientUrls.map((u) => u.href), 'listen-peer-urls': transport.urls })
+  log.info('ready to serve client requests', {
+    'listen-client-urls': cfg.listenClientUrls.map((u) => u.href),
+    'listen-peer-urls': transport.urls,
+  })
 
   let stopping: Promise<void> | undefined
   return {

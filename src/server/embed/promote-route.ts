@@ -11,7 +11,8 @@ export const PATH_PROMOTE = '/members/promote'
 
 export async function answerPromote(reconfig: Reconfig, body: unknown): Promise<{ status: number; value: unknown }> {
   const id = (body as { id?: unknown } | null)?.id
-  if (typeof id !== 'string' || !/^[0-9a-f]{1,16}$/.test(id)) return { status: 400, value: { error: 'malformed member ID' } }
+  if (typeof id !== 'string' || !/^[0-9a-f]{1,16}$/.test(id))
+    return { status: 400, value: { error: 'malformed member ID' } }
   try {
     await reconfig.promoteHere(BigInt('0x' + id))
     return { status: 200, value: {} }
@@ -22,7 +23,12 @@ export async function answerPromote(reconfig: Reconfig, body: unknown): Promise<
 
 const byMessage = new Map<string, EtcdError>(Object.values(Errors).map((e) => [e.message, e]))
 
-export async function forwardPromote(transport: PeerTransport, leader: bigint, id: bigint, timeoutMs: number): Promise<void> {
+export async function forwardPromote(
+  transport: PeerTransport,
+  leader: bigint,
+  id: bigint,
+  timeoutMs: number,
+): Promise<void> {
   let answer
   try {
     answer = await transport.post(leader, PATH_PROMOTE, { id: id.toString(16) }, timeoutMs)

@@ -11,7 +11,12 @@ import type { KvHash } from '../mvcc/hash.js'
 export const PATH_HASHKV = '/members/hashkv'
 
 /** The peer request API (the peer transport's `post`). */
-export type PostToPeer = (member: bigint, path: string, body: unknown, timeoutMs: number) => Promise<{ status: number; value: unknown }>
+export type PostToPeer = (
+  member: bigint,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+) => Promise<{ status: number; value: unknown }>
 
 interface PeerHash {
   member_id: string
@@ -51,13 +56,21 @@ export async function checkInitialHashKV(o: InitialCheck): Promise<void> {
   let mismatch = 0
   await Promise.all(
     o.peers.map(async (peer) => {
-      const fields = { 'local-member-id': id, 'local-member-revision': local.revision, 'local-member-compact-revision': local.compactRevision, 'local-member-hash': local.hash, 'remote-peer-id': peer.toString(16) }
+      const fields = {
+        'local-member-id': id,
+        'local-member-revision': local.revision,
+        'local-member-compact-revision': local.compactRevision,
+        'local-member-hash': local.hash,
+        'remote-peer-id': peer.toString(16),
+      }
       const answer = await askPeer(o, peer, local.revision)
       if (answer === undefined) return o.log.warn('failed hash kv request', fields)
       if (answer.status !== 200) {
         const error = String((answer.value as { error?: unknown })?.error ?? answer.value)
-        if (/future revision/.test(error)) return o.log.warn('cannot fetch hash from slow remote peer', { ...fields, error })
-        if (/compacted/.test(error)) return o.log.warn('cannot fetch hash from remote peer; local member is behind', { ...fields, error })
+        if (/future revision/.test(error))
+          return o.log.warn('cannot fetch hash from slow remote peer', { ...fields, error })
+        if (/compacted/.test(error))
+          return o.log.warn('cannot fetch hash from remote peer; local member is behind', { ...fields, error })
         return o.log.warn('failed hash kv request', { ...fields, error })
       }
       const p = answer.value as PeerHash
@@ -74,7 +87,11 @@ export async function checkInitialHashKV(o: InitialCheck): Promise<void> {
 }
 
 /** Asks until the peer is connected and answers, or the time is up (undefined). */
-async function askPeer(o: InitialCheck, peer: bigint, revision: number): Promise<{ status: number; value: unknown } | undefined> {
+async function askPeer(
+  o: InitialCheck,
+  peer: bigint,
+  revision: number,
+): Promise<{ status: number; value: unknown } | undefined> {
   const deadline = Date.now() + o.timeoutMs
   for (;;) {
     const left = deadline - Date.now()

@@ -14,7 +14,8 @@ const LEASE_OVERHEAD = 64
 const KV_OVERHEAD = 256
 
 const costPut = (r: PutRequest): number => KV_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0)
-const costOps = (ops: RequestOp[] | undefined): number => (ops ?? []).reduce((n, op) => n + (op.request_put ? costPut(op.request_put) : 0), 0)
+const costOps = (ops: RequestOp[] | undefined): number =>
+  (ops ?? []).reduce((n, op) => n + (op.request_put ? costPut(op.request_put) : 0), 0)
 const costTxn = (r: TxnRequest): number => Math.max(costOps(r.success), costOps(r.failure))
 
 /** What a request adds to the backend, as etcd estimates it; 0 for requests the quota lets through. */
@@ -28,7 +29,10 @@ export function requestCost(r: InternalRequest): number {
 export class BackendQuota {
   private readonly maxBytes: number
 
-  constructor(quotaBytes: number, private readonly size: () => number) {
+  constructor(
+    quotaBytes: number,
+    private readonly size: () => number,
+  ) {
     this.maxBytes = quotaBytes === 0 ? DEFAULT_QUOTA_BYTES : quotaBytes
   }
 

@@ -15,10 +15,21 @@
 import { createHash } from 'node:crypto'
 import { Errors, EtcdError } from '../../errors/rpctypes.js'
 import type {
-  MemberAddRequest, MemberAddResponseInit, MemberInit, MemberPromoteResponseInit, MemberRemoveResponseInit,
-  MemberUpdateRequest, MemberUpdateResponseInit,
+  MemberAddRequest,
+  MemberAddResponseInit,
+  MemberInit,
+  MemberPromoteResponseInit,
+  MemberRemoveResponseInit,
+  MemberUpdateRequest,
+  MemberUpdateResponseInit,
 } from '../../gen/etcdserverpb.js'
-import { decodeConfChange, ErrInvalidConfChange, ErrProposalDropped, type ConfChange, type Entry } from '../../raft/index.js'
+import {
+  decodeConfChange,
+  ErrInvalidConfChange,
+  ErrProposalDropped,
+  type ConfChange,
+  type Entry,
+} from '../../raft/index.js'
 import { decodeConfContext, encodeConfContext, type ConfContext, type Member } from '../membership/member.js'
 import { parsePeerUrls } from '../membership/peer-urls.js'
 import type { MemberChange, MemberStore } from '../membership/store.js'
@@ -69,7 +80,9 @@ interface Waiter {
 
 /** etcd's NewMember for MemberAdd: SHA-1 over the sorted peer URLs, the (empty) cluster name and the time in seconds. */
 export function newMemberId(sortedPeerUrls: readonly string[], nowSeconds: number): bigint {
-  const h = createHash('sha1').update(sortedPeerUrls.join('') + String(nowSeconds)).digest()
+  const h = createHash('sha1')
+    .update(sortedPeerUrls.join('') + String(nowSeconds))
+    .digest()
   return h.readBigUInt64BE(0)
 }
 
@@ -123,7 +136,11 @@ export class Reconfig {
     let change: MemberChange | undefined
     if (err !== undefined) {
       this.o.sm.applyRecords(e.index, (wb) => this.o.store.markRefused(e.index, wb))
-      this.o.logger.info('refused membership change', { type: cc.type, 'member-id': cc.nodeId.toString(16), error: err.message })
+      this.o.logger.info('refused membership change', {
+        type: cc.type,
+        'member-id': cc.nodeId.toString(16),
+        error: err.message,
+      })
     } else {
       this.o.sm.applyRecords(e.index, (wb) => (change = this.o.store.apply(cc, ctx, wb, this.o.seed(cc.nodeId))))
       node.applyConfChange(e.data)
@@ -135,7 +152,10 @@ export class Reconfig {
   private changed(change: MemberChange): void {
     if (change.type !== 'updated' || change.peerURLsChanged) {
       const id = change.type === 'removed' ? change.id : change.member.id
-      this.o.logger.info(`${change.type} member`, { 'member-id': id.toString(16), 'peer-urls': change.member?.peerURLs })
+      this.o.logger.info(`${change.type} member`, {
+        'member-id': id.toString(16),
+        'peer-urls': change.member?.peerURLs,
+      })
     }
     this.o.hooks.changed(change)
     if (change.type === 'removed' && change.id === this.o.memberId && !this.removedSelf) {
@@ -156,7 +176,11 @@ export class Reconfig {
 
   // ---- proposing ----
 
-  private configure(cc: ConfChange, ctx: Omit<ConfContext, 'request'>, timeoutMs = this.o.requestTimeoutMs): Promise<void> {
+  private configure(
+    cc: ConfChange,
+    ctx: Omit<ConfContext, 'request'>,
+    timeoutMs = this.o.requestTimeoutMs,
+  ): Promise<void> {
     const run = async (): Promise<void> => {
       if (this.stopped) throw Errors.Stopped
       const pre = this.o.store.validate(cc, ctx)
@@ -182,7 +206,14 @@ export class Reconfig {
         } catch (err) {
           // No leader yet, or another change still in flight: try again until the deadline.
           if (!(err instanceof ErrProposalDropped) || Date.now() > deadline) {
-            this.settle(request, err instanceof ErrInvalidConfChange ? Errors.MemberNotFound : err instanceof EtcdError ? err : Errors.Timeout)
+            this.settle(
+              request,
+              err instanceof ErrInvalidConfChange
+                ? Errors.MemberNotFound
+                : err instanceof EtcdError
+                  ? err
+                  : Errors.Timeout,
+            )
             break
           }
           await sleep(50)
@@ -215,12 +246,19 @@ export class Reconfig {
   async memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit> {
     const urls = parsePeerUrls(req.peerURLs)
     if (urls === undefined) throw Errors.MemberBadURLs
-    const m: Member = { id: newMemberId(urls, Math.floor(Date.now() / 1000)), name: '', peerURLs: urls, clientURLs: [], isLearner: req.isLearner }
+    const m: Member = {
+      id: newMemberId(urls, Math.floor(Date.now() / 1000)),
+      name: '',
+      peerURLs: urls,
+      clientURLs: [],
+      isLearner: req.isLearner,
+    }
     if (this.o.strictReconfigCheck && !m.isLearner) {
       const voters = this.o.store.voters()
       const nmembers = voters.length + 1
       const nstarted = voters.filter((v) => this.started(v)).length
-      if (!(nstarted === 1 && nmembers === 2) && nstarted < Math.floor(nmembers / 2) + 1) throw Errors.MemberNotEnoughStarted
+      if (!(nstarted === 1 && nmembers === 2) && nstarted < Math.floor(nmembers / 2) + 1)
+        throw Errors.MemberNotEnoughStarted
       const now = Date.now()
       if (!voters.every((v) => this.activeLongEnough(v.id, now))) throw Errors.Unhealthy
     }
@@ -233,14 +271,16 @@ export class Reconfig {
     if (this.o.strictReconfigCheck && target !== undefined && !target.isLearner) {
       const voters = this.o.store.voters()
       const rest = voters.filter((v) => v.id !== id)
-      if (rest.filter((v) => this.started(v)).length < Math.floor(rest.length / 2) + 1) throw Errors.MemberNotEnoughStarted
+      if (rest.filter((v) => this.started(v)).length < Math.floor(rest.length / 2) + 1)
+        throw Errors.MemberNotEnoughStarted
       if (id === this.o.memberId || this.o.hooks.activeSince(id) !== undefined) {
         const now = Date.now()
         const active = voters.filter((v) => this.activeLongEnough(v.id, now)).length
         if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw Errors.MemberNotEnoughStarted
       }
     }
-    if (target !== undefined && id === this.o.memberId && this.node.leader === this.o.memberId) await this.handOverLeadership()
+    if (target !== undefined && id === this.o.memberId && this.node.leader === this.o.memberId)
+      await this.handOverLeadership()
     await this.configure({ type: 'removeNode', nodeId: id }, {})
     return { members: this.memberList() }
   }
@@ -310,14 +350,26 @@ export class Reconfig {
     void (async () => {
       while (!this.stopped && !this.removedSelf) {
         const me = this.o.store.get(this.o.memberId)
-        if (me !== undefined && me.name === this.o.self.name && me.clientURLs.join(',') === this.o.self.clientURLs.join(',')) break
+        if (
+          me !== undefined &&
+          me.name === this.o.self.name &&
+          me.clientURLs.join(',') === this.o.self.clientURLs.join(',')
+        )
+          break
         if (me === undefined || this.node.leader === 0n) {
           await sleep(100)
           continue
         }
         try {
-          await this.configure({ type: 'updateNode', nodeId: me.id }, { kind: 'publish', member: { ...me, name: this.o.self.name, clientURLs: this.o.self.clientURLs } }, 1000 + Math.floor(Math.random() * 500))
-          this.o.logger.info('published local member to cluster through raft', { name: this.o.self.name, 'client-urls': this.o.self.clientURLs })
+          await this.configure(
+            { type: 'updateNode', nodeId: me.id },
+            { kind: 'publish', member: { ...me, name: this.o.self.name, clientURLs: this.o.self.clientURLs } },
+            1000 + Math.floor(Math.random() * 500),
+          )
+          this.o.logger.info('published local member to cluster through raft', {
+            name: this.o.self.name,
+            'client-urls': this.o.self.clientURLs,
+          })
         } catch (err) {
           this.o.logger.debug('publish failed; retrying', { error: (err as Error).message })
         }

@@ -16,8 +16,20 @@ import { formatDuration } from '../../go/duration.js'
 import { randomBytes } from 'node:crypto'
 import { Errors } from '../../errors/rpctypes.js'
 import type {
-  CompactionRequest, CompactionResponseInit, DeleteRangeRequest, DeleteRangeResponseInit, PutRequest, PutResponseInit,
-  RangeRequest, RangeResponseInit, ResponseHeaderInit, StatusResponseInit, HashKVRequest, HashKVResponseInit, TxnRequest, TxnResponseInit,
+  CompactionRequest,
+  CompactionResponseInit,
+  DeleteRangeRequest,
+  DeleteRangeResponseInit,
+  PutRequest,
+  PutResponseInit,
+  RangeRequest,
+  RangeResponseInit,
+  ResponseHeaderInit,
+  StatusResponseInit,
+  HashKVRequest,
+  HashKVResponseInit,
+  TxnRequest,
+  TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Entry, ReadState, SoftState } from '../../raft/index.js'
@@ -82,7 +94,11 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   private readonly quota: BackendQuota
   private confApplier?: (e: Entry, node: RaftNode) => void
 
-  constructor(private readonly sm: StateMachine, private readonly id: ServerIdentity, private readonly o: EtcdServerOptions) {
+  constructor(
+    private readonly sm: StateMachine,
+    private readonly id: ServerIdentity,
+    private readonly o: EtcdServerOptions,
+  ) {
     // Request IDs: 16 bits from the member ID, the rest from a random start, as unique as etcd's.
     this.idBase = ((id.memberId & 0xffffn) << 48n) | (BigInt(randomBytes(6).readUIntBE(0, 6)) & 0xffffff000000n)
     this.readCtxBase = Buffer.alloc(24)
@@ -101,7 +117,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   }
 
   header(): ResponseHeaderInit {
-    return { cluster_id: this.id.clusterId, member_id: this.id.memberId, revision: this.sm.revision, raft_term: BigInt(this.node.currentTerm) }
+    return {
+      cluster_id: this.id.clusterId,
+      member_id: this.id.memberId,
+      revision: this.sm.revision,
+      raft_term: BigInt(this.node.currentTerm),
+    }
   }
 
   // ---- writes ----
@@ -244,7 +265,13 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
         continue
       }
       runEnd = e.index
-      if (e.data.length === 0 && e.index > this.sm.appliedIndex && e.term === node.currentTerm && node.leader === this.id.memberId) leading = true
+      if (
+        e.data.length === 0 &&
+        e.index > this.sm.appliedIndex &&
+        e.term === node.currentTerm &&
+        node.leader === this.id.memberId
+      )
+        leading = true
       // Entries already in the backend (replayed after a restart or a snapshot) are skipped.
       if (e.index <= this.sm.appliedIndex || e.data.length === 0) continue
       run.push(decodeInternalRequest(e.data))
@@ -396,5 +423,10 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 function warnIfSlow(log: Logger, tookNs: bigint, expectedMs: number, requests: number): void {
   const expectedNs = BigInt(Math.round(expectedMs * 1e6))
   if (tookNs <= expectedNs) return
-  log.warn('apply request took too long', { took: formatDuration(tookNs), 'expected-duration': formatDuration(expectedNs), prefix: '', requests })
+  log.warn('apply request took too long', {
+    took: formatDuration(tookNs),
+    'expected-duration': formatDuration(expectedNs),
+    prefix: '',
+    requests,
+  })
 }

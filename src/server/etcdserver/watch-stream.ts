@@ -23,7 +23,12 @@ export class HeaderBytes {
     const h = this.core.header()
     h.revision = revision
     const l = this.last
-    if (h.revision !== l.revision || h.raft_term !== l.raft_term || h.member_id !== l.member_id || h.cluster_id !== l.cluster_id) {
+    if (
+      h.revision !== l.revision ||
+      h.raft_term !== l.raft_term ||
+      h.member_id !== l.member_id ||
+      h.cluster_id !== l.cluster_id
+    ) {
       this.last = h
       this.bytes = encodeResponseHeader(h)
     }
@@ -52,7 +57,12 @@ class EncodingSink implements WatchSink {
   }
 }
 
-export function openWatchStream(hub: WatchHub, headers: HeaderBytes, fragmentLimit: number, sink: WatchResponseSink): WatchStreamHandle {
+export function openWatchStream(
+  hub: WatchHub,
+  headers: HeaderBytes,
+  fragmentLimit: number,
+  sink: WatchResponseSink,
+): WatchStreamHandle {
   const stream = hub.openStream(new EncodingSink(sink, headers, fragmentLimit))
   return {
     request(req: WatchRequest) {

@@ -6,8 +6,14 @@
  * - Leases: this member's applied state.
  */
 import type {
-  LeaseCheckpoint, LeaseGrantRequest, LeaseGrantResponseInit, LeaseLeasesResponseInit, LeaseRevokeRequest,
-  LeaseRevokeResponseInit, LeaseTimeToLiveRequest, LeaseTimeToLiveResponseInit,
+  LeaseCheckpoint,
+  LeaseGrantRequest,
+  LeaseGrantResponseInit,
+  LeaseLeasesResponseInit,
+  LeaseRevokeRequest,
+  LeaseRevokeResponseInit,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import { Errors } from '../../errors/rpctypes.js'
@@ -109,7 +115,8 @@ export class LeaseCore implements LeaseProposer {
     return this.onLeader(
       ctx?.signal,
       (deadline) => this.renewHere(id, deadline, ctx?.signal),
-      async (leader, ms) => (await this.askLeader(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms) as { TTL: number }).TTL,
+      async (leader, ms) =>
+        ((await this.askLeader(leader, PATH_LEASE_RENEW, { ID: String(id) }, ms)) as { TTL: number }).TTL,
     )
   }
 
@@ -118,7 +125,10 @@ export class LeaseCore implements LeaseProposer {
     return this.onLeader(
       ctx?.signal,
       (deadline) => this.timeToLiveHere(req.ID, req.keys, deadline, ctx?.signal),
-      async (leader, ms) => fromTtlJson(await this.askLeader(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms) as TtlJson),
+      async (leader, ms) =>
+        fromTtlJson(
+          (await this.askLeader(leader, PATH_LEASE_TTL, { ID: String(req.ID), keys: req.keys }, ms)) as TtlJson,
+        ),
     )
   }
 
@@ -138,7 +148,12 @@ export class LeaseCore implements LeaseProposer {
     return r.ttl
   }
 
-  async timeToLiveHere(id: bigint, keys: boolean, deadline = Date.now() + this.o.requestTimeoutMs, signal?: AbortSignal): Promise<LeaseTimeToLiveResponseInit> {
+  async timeToLiveHere(
+    id: bigint,
+    keys: boolean,
+    deadline = Date.now() + this.o.requestTimeoutMs,
+    signal?: AbortSignal,
+  ): Promise<LeaseTimeToLiveResponseInit> {
     await this.primaryHere(deadline, signal)
     const v = this.lessor.view(id, keys)
     if (v === undefined) throw Errors.LeaseNotFound
@@ -156,11 +171,17 @@ export class LeaseCore implements LeaseProposer {
       }
     }
     return new Map([
-      [PATH_LEASE_RENEW, (body: unknown) => answer(async () => ({ TTL: await this.renewHere(BigInt((body as { ID: string }).ID)) }))],
-      [PATH_LEASE_TTL, (body: unknown) => {
-        const b = body as { ID: string; keys?: boolean }
-        return answer(async () => toTtlJson(await this.timeToLiveHere(BigInt(b.ID), b.keys === true)))
-      }],
+      [
+        PATH_LEASE_RENEW,
+        (body: unknown) => answer(async () => ({ TTL: await this.renewHere(BigInt((body as { ID: string }).ID)) })),
+      ],
+      [
+        PATH_LEASE_TTL,
+        (body: unknown) => {
+          const b = body as { ID: string; keys?: boolean }
+          return answer(async () => toTtlJson(await this.timeToLiveHere(BigInt(b.ID), b.keys === true)))
+        },
+      ],
     ])
   }
 
@@ -191,7 +212,11 @@ export class LeaseCore implements LeaseProposer {
    * Runs `here` when this member leads, else `remote` on the leader, retrying until the
    * timeout; stops with the signal's reason when `signal` aborts.
    */
-  private async onLeader<T>(signal: AbortSignal | undefined, here: (deadline: number) => Promise<T>, remote: (leader: bigint, ms: number) => Promise<T>): Promise<T> {
+  private async onLeader<T>(
+    signal: AbortSignal | undefined,
+    here: (deadline: number) => Promise<T>,
+    remote: (leader: bigint, ms: number) => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + this.o.requestTimeoutMs
     for (;;) {
       if (signal?.aborted) throw signal.reason
@@ -210,7 +235,12 @@ export class LeaseCore implements LeaseProposer {
 }
 
 function toTtlJson(r: LeaseTimeToLiveResponseInit): TtlJson {
-  return { ID: String(r.ID ?? 0n), TTL: r.TTL ?? 0, grantedTTL: r.grantedTTL ?? 0, keys: (r.keys ?? []).map((k) => Buffer.from(k).toString('base64')) }
+  return {
+    ID: String(r.ID ?? 0n),
+    TTL: r.TTL ?? 0,
+    grantedTTL: r.grantedTTL ?? 0,
+    keys: (r.keys ?? []).map((k) => Buffer.from(k).toString('base64')),
+  }
 }
 
 function fromTtlJson(j: TtlJson): LeaseTimeToLiveResponseInit {

@@ -306,7 +306,8 @@ export class Lessor {
   }
 
   private scheduleCheckpoint(l: Lease): void {
-    if (l.refreshTTL * 1000 > this.o.checkpointIntervalMs) this.checkpoints.set(l.id, this.now() + this.o.checkpointIntervalMs)
+    if (l.refreshTTL * 1000 > this.o.checkpointIntervalMs)
+      this.checkpoints.set(l.id, this.now() + this.o.checkpointIntervalMs)
   }
 
   // ---- reads ----

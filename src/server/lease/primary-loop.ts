@@ -40,10 +40,14 @@ export class PrimaryLoop {
     if (!this.lessor.isPrimary) return
     for (const id of this.lessor.expired(REVOKES_PER_TURN)) {
       this.proposer.revoke(id).catch((err: Error) => {
-        if (err !== Errors.LeaseNotFound) this.log.warn('failed to revoke expired lease', { 'lease-id': id.toString(16), error: err.message })
+        if (err !== Errors.LeaseNotFound)
+          this.log.warn('failed to revoke expired lease', { 'lease-id': id.toString(16), error: err.message })
       })
     }
     const cps = this.lessor.dueCheckpoints(CHECKPOINTS_PER_ENTRY)
-    if (cps.length > 0) this.proposer.checkpoint(cps).catch((err: Error) => this.log.warn('failed to checkpoint leases', { error: err.message }))
+    if (cps.length > 0)
+      this.proposer
+        .checkpoint(cps)
+        .catch((err: Error) => this.log.warn('failed to checkpoint leases', { error: err.message }))
   }
 }

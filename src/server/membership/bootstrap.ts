@@ -20,7 +20,12 @@ const sameUrls = (a: readonly string[], b: readonly string[]) => [...a].sort().j
 
 export async function bootstrapMember(cfg: ServerConfig, log: Logger, tls?: PeerTlsOptions): Promise<Identity> {
   if (cfg.initialClusterState === 'existing') return joinExisting(cfg, log, tls)
-  const identity = bootstrapIdentity(cfg.name, cfg.initialCluster, cfg.initialClusterToken, cfg.initialAdvertisePeerUrls.map((u) => u.href))
+  const identity = bootstrapIdentity(
+    cfg.name,
+    cfg.initialCluster,
+    cfg.initialClusterToken,
+    cfg.initialAdvertisePeerUrls.map((u) => u.href),
+  )
   const peers = identity.members.filter((m) => m.id !== identity.memberId)
   for (const p of peers) {
     let remote
@@ -45,7 +50,8 @@ async function joinExisting(cfg: ServerConfig, log: Logger, tls: PeerTlsOptions 
   const self = local.find((m) => m.name === cfg.name)
   if (!self) throw new BootstrapError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`)
   const peerUrls = local.flatMap((m) => m.peerUrls).filter((u) => !own.includes(u))
-  if (peerUrls.length === 0) throw new BootstrapError('cannot fetch cluster info from peer urls: --initial-cluster names no other member')
+  if (peerUrls.length === 0)
+    throw new BootstrapError('cannot fetch cluster info from peer urls: --initial-cluster names no other member')
   let remote: ClusterMembers
   try {
     remote = await fetchMembers(peerUrls, tls, { timeoutMs: 2000 })
@@ -53,16 +59,34 @@ async function joinExisting(cfg: ServerConfig, log: Logger, tls: PeerTlsOptions 
     throw new BootstrapError(`cannot fetch cluster info from peer urls: ${(err as Error).message}`)
   }
   if (remote.members.length !== local.length) {
-    throw new BootstrapError(`error validating peerURLs ${JSON.stringify(remote.members.map((m) => m.peerURLs))}: member count is unequal`)
+    throw new BootstrapError(
+      `error validating peerURLs ${JSON.stringify(remote.members.map((m) => m.peerURLs))}: member count is unequal`,
+    )
   }
   const members: Identity['members'] = []
   for (const l of local) {
     const r = remote.members.find((m) => sameUrls(m.peerURLs, l.peerUrls))
-    if (!r) throw new BootstrapError(`error validating peerURLs: unmatched member while checking PeerURLs (${JSON.stringify(l.peerUrls)} of ${l.name} is not a member's peer URLs in the running cluster)`)
+    if (!r)
+      throw new BootstrapError(
+        `error validating peerURLs: unmatched member while checking PeerURLs (${JSON.stringify(l.peerUrls)} of ${l.name} is not a member's peer URLs in the running cluster)`,
+      )
     members.push({ id: r.id, name: r.name || l.name, peerUrls: r.peerURLs })
   }
   const me = members.find((m) => sameUrls(m.peerUrls, own))
-  if (!me) throw new BootstrapError(`--initial-advertise-peer-urls=${own.join(',')} is not the peer URLs of a member of the running cluster: add it with \`member add\` first`)
-  log.info('joining existing cluster', { 'member-id': me.id.toString(16), 'cluster-id': remote.clusterId.toString(16), members: members.map((m) => m.id.toString(16)) })
-  return { name: cfg.name, memberId: me.id, clusterId: remote.clusterId, members: members.map((m) => (m.id === me.id ? { ...m, name: cfg.name } : m)), joined: true }
+  if (!me)
+    throw new BootstrapError(
+      `--initial-advertise-peer-urls=${own.join(',')} is not the peer URLs of a member of the running cluster: add it with \`member add\` first`,
+    )
+  log.info('joining existing cluster', {
+    'member-id': me.id.toString(16),
+    'cluster-id': remote.clusterId.toString(16),
+    members: members.map((m) => m.id.toString(16)),
+  })
+  return {
+    name: cfg.name,
+    memberId: me.id,
+    clusterId: remote.clusterId,
+    members: members.map((m) => (m.id === me.id ? { ...m, name: cfg.name } : m)),
+    joined: true,
+  }
 }

@@ -51,7 +51,12 @@ export async function readIdentity(dataDir: string): Promise<Identity | undefine
 }
 
 /** Computes the identity of a new member from the bootstrap flags. */
-export function bootstrapIdentity(name: string, initialCluster: string, token: string, advertisePeerUrls: string[]): Identity {
+export function bootstrapIdentity(
+  name: string,
+  initialCluster: string,
+  token: string,
+  advertisePeerUrls: string[],
+): Identity {
   const initial: InitialMember[] = parseInitialCluster(initialCluster)
   const self = initial.find((m) => m.name === name)
   if (!self) {
@@ -60,7 +65,9 @@ export function bootstrapIdentity(name: string, initialCluster: string, token: s
   const adv = advertisePeerUrls.map((u) => u.replace(/\/$/, '')).sort()
   const listed = [...self.peerUrls].sort()
   if (adv.join(',') !== listed.join(',')) {
-    throw new BootstrapError(`--initial-cluster has ${name}=${listed.join(',')} but missing from --initial-advertise-peer-urls=${adv.join(',')} ("${listed.join(',')}"(resolved from "${listed.join(',')}") != "${adv.join(',')}"(resolved from "${adv.join(',')}"))`)
+    throw new BootstrapError(
+      `--initial-cluster has ${name}=${listed.join(',')} but missing from --initial-advertise-peer-urls=${adv.join(',')} ("${listed.join(',')}"(resolved from "${listed.join(',')}") != "${adv.join(',')}"(resolved from "${adv.join(',')}"))`,
+    )
   }
   const members = initial.map((m) => ({ id: computeMemberId(m.peerUrls, token), name: m.name, peerUrls: m.peerUrls }))
   const memberId = members.find((m) => m.name === name)!.id

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto'
 
 export function computeMemberId(peerUrls: string[], clusterToken: string): bigint {
   const sorted = [...peerUrls].sort()
-  const h = createHash('sha1').update(sorted.join('') + clusterToken).digest()
+  const h = createHash('sha1')
+    .update(sorted.join('') + clusterToken)
+    .digest()
   return h.readBigUInt64BE(0)
 }
 
@@ -33,7 +35,10 @@ export interface InitialMember {
 /** Parses `--initial-cluster`: `name=url,name=url2,other=url3` (a name may repeat for several URLs). */
 export function parseInitialCluster(text: string): InitialMember[] {
   const byName = new Map<string, string[]>()
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=')
     if (eq <= 0) throw new Error(`error verifying flags, --initial-cluster: "${part}" is not a name=url pair`)
     const name = part.slice(0, eq)

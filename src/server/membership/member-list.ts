@@ -36,13 +36,16 @@ export class MemberList {
 
   async list(): Promise<MemberInit[]> {
     const members = this.store.members()
-    const unknown = members.filter((m) => m.id !== this.self.id && m.clientURLs.length === 0 && !this.announced.has(m.id))
+    const unknown = members.filter(
+      (m) => m.id !== this.self.id && m.clientURLs.length === 0 && !this.announced.has(m.id),
+    )
     await Promise.all(
       unknown.map(async (m) => {
         try {
           const remote = await fetchMembers(m.peerURLs, this.tls, { timeoutMs: 500 })
           const self = remote.members.find((x) => x.id === m.id)
-          if (self && self.clientURLs.length > 0) this.announced.set(m.id, { name: self.name, clientURLs: self.clientURLs })
+          if (self && self.clientURLs.length > 0)
+            this.announced.set(m.id, { name: self.name, clientURLs: self.clientURLs })
         } catch {
           // unreachable now: listed as the store has it
         }

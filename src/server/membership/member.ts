@@ -36,11 +36,18 @@ interface MemberJson {
 }
 
 export function memberToJson(m: Member): MemberJson {
-  return { id: m.id.toString(16), name: m.name, peerURLs: [...m.peerURLs], clientURLs: [...m.clientURLs], isLearner: m.isLearner }
+  return {
+    id: m.id.toString(16),
+    name: m.name,
+    peerURLs: [...m.peerURLs],
+    clientURLs: [...m.clientURLs],
+    isLearner: m.isLearner,
+  }
 }
 
 function hexId(v: unknown, what: string): bigint {
-  if (typeof v !== 'string' || !/^[0-9a-f]{1,16}$/.test(v)) throw new Error(`member record: malformed ${what} ${JSON.stringify(v)}`)
+  if (typeof v !== 'string' || !/^[0-9a-f]{1,16}$/.test(v))
+    throw new Error(`member record: malformed ${what} ${JSON.stringify(v)}`)
   return BigInt('0x' + v)
 }
 

@@ -71,7 +71,9 @@ export class MemberStore {
 
   /** Members in ID order (copies). */
   members(): Member[] {
-    return [...this.byId.values()].sort(byId).map((m) => ({ ...m, peerURLs: [...m.peerURLs], clientURLs: [...m.clientURLs] }))
+    return [...this.byId.values()]
+      .sort(byId)
+      .map((m) => ({ ...m, peerURLs: [...m.peerURLs], clientURLs: [...m.clientURLs] }))
   }
 
   get(id: bigint): Member | undefined {
@@ -108,7 +110,8 @@ export class MemberStore {
         if (ctx.member === undefined) return undefined // an old bootstrap entry: the member is seeded
         const urls = new Set([...this.byId.values()].flatMap((m) => m.peerURLs))
         if (ctx.member.peerURLs.some((u) => urls.has(u))) return Errors.PeerURLExist
-        if (cc.type === 'addLearner' && [...this.byId.values()].filter((m) => m.isLearner).length + 1 > MAX_LEARNERS) return Errors.TooManyLearners
+        if (cc.type === 'addLearner' && [...this.byId.values()].filter((m) => m.isLearner).length + 1 > MAX_LEARNERS)
+          return Errors.TooManyLearners
         return undefined
       }
       case 'promoteLearner':

@@ -38,7 +38,12 @@ const SCAN_CHUNK = 256
  * The changes with from <= revision < to, in order. Stops early at a revision boundary
  * (never inside a revision) when a limit is reached; `next` says where to go on.
  */
-export async function readHistory(store: MvccStore, from: number, to: number, limits: HistoryLimits): Promise<HistoryChunk> {
+export async function readHistory(
+  store: MvccStore,
+  from: number,
+  to: number,
+  limits: HistoryLimits,
+): Promise<HistoryChunk> {
   const events: HistoryEvent[] = []
   from = Math.max(from, 1)
   if (from >= to) return { events, next: to }
@@ -68,7 +73,11 @@ export async function readHistory(store: MvccStore, from: number, to: number, li
 }
 
 /** The records at (mains[i], subs[i]), read together; undefined where gone (compacted). */
-export async function readRecords(store: MvccStore, mains: readonly number[], subs: readonly number[]): Promise<(KeyValue | undefined)[]> {
+export async function readRecords(
+  store: MvccStore,
+  mains: readonly number[],
+  subs: readonly number[],
+): Promise<(KeyValue | undefined)[]> {
   const keys = mains.map((m, i) => revKey(m, subs[i], false))
   const values = await store.backend.get(keys)
   return values.map((v) => (v === undefined ? undefined : decodeKeyValue(v)))

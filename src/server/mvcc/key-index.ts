@@ -248,7 +248,9 @@ export class KeyIndex {
   private checkOrder(main: number, sub: number): void {
     const lm = this.lastMain
     if (main < lm || (main === lm && sub <= this.lastSub)) {
-      throw new Error(`mvcc: revision ${main}.${sub} not above ${lm}.${this.lastSub} on key ${JSON.stringify(this.skey)}`)
+      throw new Error(
+        `mvcc: revision ${main}.${sub} not above ${lm}.${this.lastSub} on key ${JSON.stringify(this.skey)}`,
+      )
     }
   }
 }

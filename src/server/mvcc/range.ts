@@ -13,7 +13,11 @@
  *   requested historical revision).
  */
 import type { KeyValue } from '../../gen/mvccpb.js'
-import { RangeRequest_SortOrder as Order, RangeRequest_SortTarget as Target, type RangeResponse } from '../../gen/etcdserverpb.js'
+import {
+  RangeRequest_SortOrder as Order,
+  RangeRequest_SortTarget as Target,
+  type RangeResponse,
+} from '../../gen/etcdserverpb.js'
 import { EMPTY } from '../../proto/wire.js'
 import { Errors } from '../../errors/rpctypes.js'
 import { RevLookup, type KeyIndex } from './key-index.js'
@@ -69,7 +73,12 @@ export function isFromKey(rangeEnd: Buffer): boolean {
  * Visits the keys selected by (key, rangeEnd): none, one or a scan. fn gets each KeyIndex
  * and returns false to stop.
  */
-export function visitRange(index: TreeIndex, key: Buffer, rangeEnd: Buffer, fn: (ki: KeyIndex) => boolean | void): void {
+export function visitRange(
+  index: TreeIndex,
+  key: Buffer,
+  rangeEnd: Buffer,
+  fn: (ki: KeyIndex) => boolean | void,
+): void {
   const from = key.toString('latin1')
   if (rangeEnd.length === 0) {
     const ki = index.get(from)
@@ -110,7 +119,8 @@ export function planRange(index: TreeIndex, q: RangeQuery, atRev: number): Range
   // key order) are fetched, and a sort on another target orders just those.
   const cap = (natural || (q.sort_order === Order.NONE && !filtered)) && limit > 0 ? limit + 1 : Infinity
   const countOnly = q.count_only
-  const sortKeys: number[] | null = !natural && (target === Target.VERSION || target === Target.CREATE || target === Target.MOD) ? [] : null
+  const sortKeys: number[] | null =
+    !natural && (target === Target.VERSION || target === Target.CREATE || target === Target.MOD) ? [] : null
   const { mains, subs } = plan
 
   visitRange(index, q.key, q.range_end, (ki) => {
@@ -125,7 +135,8 @@ export function planRange(index: TreeIndex, q: RangeQuery, atRev: number): Range
     }
     mains.push(look.main)
     subs.push(look.sub)
-    if (sortKeys !== null) sortKeys.push(target === Target.VERSION ? look.version : target === Target.CREATE ? look.created : look.main)
+    if (sortKeys !== null)
+      sortKeys.push(target === Target.VERSION ? look.version : target === Target.CREATE ? look.created : look.main)
   })
 
   if (natural || countOnly) {
@@ -177,7 +188,14 @@ export function finishRange(plan: RangePlan, read: KeyValue[], q: RangeQuery, he
     }
   }
   if (q.keys_only) {
-    kvs = kvs.map((kv) => ({ key: kv.key, create_revision: kv.create_revision, mod_revision: kv.mod_revision, version: kv.version, value: EMPTY, lease: kv.lease }))
+    kvs = kvs.map((kv) => ({
+      key: kv.key,
+      create_revision: kv.create_revision,
+      mod_revision: kv.mod_revision,
+      version: kv.version,
+      value: EMPTY,
+      lease: kv.lease,
+    }))
   }
   return { header: responseHeader(headerRevision), kvs, more, count: plan.count }
 }

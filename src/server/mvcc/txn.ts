@@ -85,7 +85,11 @@ export class StoreTxn {
    * (key, rangeEnd), in key order, until fn returns false; reads only the index.
    * Returns how many keys were visited.
    */
-  forEachRevision(key: Buffer, rangeEnd: Buffer, fn: (created: number, modified: number, version: number) => boolean | void): number {
+  forEachRevision(
+    key: Buffer,
+    rangeEnd: Buffer,
+    fn: (created: number, modified: number, version: number) => boolean | void,
+  ): number {
     this.checkOpen()
     const atRev = this.revision
     let n = 0
@@ -160,7 +164,14 @@ export class StoreTxn {
       const prevLease = ki.lease
       ki.tombstone(main, sub)
       this.addPending(sub, kv)
-      this.changes.push({ type: Event_EventType.DELETE, kv, prevMain: mains[i], prevSub: subs[i], prevLease, prev: prevKvs?.[i] })
+      this.changes.push({
+        type: Event_EventType.DELETE,
+        kv,
+        prevMain: mains[i],
+        prevSub: subs[i],
+        prevLease,
+        prev: prevKvs?.[i],
+      })
     }
     return { deleted: found.length, prevKvs }
   }

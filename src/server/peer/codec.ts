@@ -93,7 +93,8 @@ export function messageToPb(m: Message): pb.MessageInit {
 export class UnrepresentableMessageError extends RangeError {}
 
 function checkSafe(what: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new UnrepresentableMessageError(`raftpb: ${what} ${n} is beyond what tsetcd represents exactly (2^53)`)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UnrepresentableMessageError(`raftpb: ${what} ${n} is beyond what tsetcd represents exactly (2^53)`)
 }
 
 function checkMessage(p: pb.Message): void {
@@ -191,7 +192,11 @@ export function approxMessageSize(m: Message): number {
   let n = 48
   const es = m.entries
   for (let i = 0; i < es.length; i++) n += es[i].data.byteLength + 24
-  if (m.snapshot !== undefined) n += m.snapshot.data.byteLength + 32 + 10 * (m.snapshot.metadata.confState.voters.length + m.snapshot.metadata.confState.learners.length)
+  if (m.snapshot !== undefined)
+    n +=
+      m.snapshot.data.byteLength +
+      32 +
+      10 * (m.snapshot.metadata.confState.voters.length + m.snapshot.metadata.confState.learners.length)
   if (m.context !== undefined) n += m.context.byteLength + 2
   return n
 }

@@ -49,7 +49,8 @@ export class FrameDecoder {
           this.prefix = Buffer.from(buf.subarray(pos))
           return
         }
-        if (len > this.maxFrameBytes) throw new FrameTooLargeError(`peer stream: frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}`)
+        if (len > this.maxFrameBytes)
+          throw new FrameTooLargeError(`peer stream: frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes}`)
         pos = p
         if (len === 0) {
           emit(buf.subarray(pos, pos))

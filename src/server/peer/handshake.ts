@@ -57,19 +57,35 @@ export type HandshakeResult = { ok: true; from: NodeId } | { ok: false; status: 
 export function checkHandshake(h: IncomingHttpHeaders, local: LocalIdentity): HandshakeResult {
   const version = h[HEADER_PROTOCOL]
   if (version !== PROTOCOL_VERSION) {
-    return { ok: false, status: 400, reason: `unsupported peer protocol version ${JSON.stringify(version ?? '')} (this member speaks ${PROTOCOL_VERSION})` }
+    return {
+      ok: false,
+      status: 400,
+      reason: `unsupported peer protocol version ${JSON.stringify(version ?? '')} (this member speaks ${PROTOCOL_VERSION})`,
+    }
   }
   const from = parseIdHex(h[HEADER_FROM])
   const to = parseIdHex(h[HEADER_TO])
   const cluster = parseIdHex(h[HEADER_CLUSTER_ID])
   if (from === undefined || to === undefined || cluster === undefined) {
-    return { ok: false, status: 400, reason: `missing or malformed ${HEADER_FROM}, ${HEADER_TO} or ${HEADER_CLUSTER_ID} header` }
+    return {
+      ok: false,
+      status: 400,
+      reason: `missing or malformed ${HEADER_FROM}, ${HEADER_TO} or ${HEADER_CLUSTER_ID} header`,
+    }
   }
   if (cluster !== local.clusterId) {
-    return { ok: false, status: 412, reason: `cluster ID mismatch (local ${idHex(local.clusterId)}, remote ${idHex(cluster)})` }
+    return {
+      ok: false,
+      status: 412,
+      reason: `cluster ID mismatch (local ${idHex(local.clusterId)}, remote ${idHex(cluster)})`,
+    }
   }
   if (to !== local.memberId) {
-    return { ok: false, status: 412, reason: `member ID mismatch (this member is ${idHex(local.memberId)}, remote ${idHex(from)} expected ${idHex(to)})` }
+    return {
+      ok: false,
+      status: 412,
+      reason: `member ID mismatch (this member is ${idHex(local.memberId)}, remote ${idHex(from)} expected ${idHex(to)})`,
+    }
   }
   if (local.removed?.(from)) return { ok: false, status: STATUS_REMOVED, reason: REMOVED_REASON }
   if (!local.accepts(from)) {
@@ -85,7 +101,8 @@ export function checkHandshake(h: IncomingHttpHeaders, local: LocalIdentity): Ha
  */
 export function describeRejection(status: number, h: IncomingHttpHeaders, localClusterId: NodeId): string {
   const theirs = parseIdHex(h[HEADER_CLUSTER_ID])
-  if (theirs !== undefined && theirs !== localClusterId) return `cluster ID mismatch (local ${idHex(localClusterId)}, remote ${idHex(theirs)})`
+  if (theirs !== undefined && theirs !== localClusterId)
+    return `cluster ID mismatch (local ${idHex(localClusterId)}, remote ${idHex(theirs)})`
   const reason = h[HEADER_REJECT_REASON]
   return typeof reason === 'string' ? reason : `HTTP status ${status}`
 }

@@ -41,7 +41,13 @@ export type PostRoutes = ReadonlyMap<string, PostHandler>
 const MAX_POST_BYTES = 64 << 10
 
 /** Reads a POST route's body, runs its handler and hands the answer to `respond`. */
-export async function answerPost(body: Readable, clusterHeader: unknown, handler: PostHandler, clusterId: NodeId, respond: (r: ApiResponse) => void): Promise<void> {
+export async function answerPost(
+  body: Readable,
+  clusterHeader: unknown,
+  handler: PostHandler,
+  clusterId: NodeId,
+  respond: (r: ApiResponse) => void,
+): Promise<void> {
   try {
     if (parseIdHex(clusterHeader as string | undefined) !== clusterId) return respond(text(412, 'cluster ID mismatch'))
     let raw = ''
@@ -63,9 +69,20 @@ export interface PostAnswer {
 }
 
 /** POSTs `body` as JSON to `path` on an open session, with the cluster ID; rejects when nothing came back within `timeoutMs`. */
-export function postJson(session: http2.ClientHttp2Session, clusterId: NodeId, path: string, body: unknown, timeoutMs: number): Promise<PostAnswer> {
+export function postJson(
+  session: http2.ClientHttp2Session,
+  clusterId: NodeId,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', [HEADER_CLUSTER_ID]: idHex(clusterId) })
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/json',
+      [HEADER_CLUSTER_ID]: idHex(clusterId),
+    })
     const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), Math.max(1, timeoutMs))
     let status = 0
     let text = ''
@@ -117,7 +134,9 @@ export function apiResponse(method: string, path: string, ctx: ApiContext): ApiR
   if (method !== 'GET' && method !== 'HEAD') return text(405, `method ${method} not allowed`)
   if (route === PATH_VERSION) return json(200, ctx.clusterId, ctx.version())
   if (ctx.members === undefined) return text(503, 'membership not available')
-  const list: MemberJson[] = ctx.members().map((m) => ({ id: idHex(m.id), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }))
+  const list: MemberJson[] = ctx
+    .members()
+    .map((m) => ({ id: idHex(m.id), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }))
   return json(200, ctx.clusterId, list)
 }
 
@@ -139,7 +158,12 @@ function parseMembers(body: string): MemberInfo[] {
 }
 
 /** GET `path` from the member at peer URL `base` (http, https, unix or unixs). */
-function get(base: URL, path: string, tls: TlsMaterial | undefined, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  base: URL,
+  path: string,
+  tls: TlsMaterial | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const opts: https.RequestOptions = { method: 'GET', timeout: timeoutMs, agent: false }
     const tlsOpts = tls === undefined ? {} : clientTlsOptions(tls)
@@ -161,7 +185,9 @@ function get(base: URL, path: string, tls: TlsMaterial | undefined, timeoutMs: n
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('error', reject)
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      )
     })
     req.end()
   })

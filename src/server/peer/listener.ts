@@ -42,11 +42,18 @@ export class PeerListener {
     return this.boundUrl
   }
 
-  static async listen(rawUrl: string, tls: TlsMaterial | undefined, handlers: ListenerHandlers, log: TransportLogger): Promise<PeerListener> {
+  static async listen(
+    rawUrl: string,
+    tls: TlsMaterial | undefined,
+    handlers: ListenerHandlers,
+    log: TransportLogger,
+  ): Promise<PeerListener> {
     const url = new URL(rawUrl)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isUnixUrl(url)) throw new Error(`listen-peer-urls: unsupported scheme in ${rawUrl}`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isUnixUrl(url))
+      throw new Error(`listen-peer-urls: unsupported scheme in ${rawUrl}`)
     const secure = isSecureUrl(url)
-    if (secure && tls === undefined) throw new Error(`listen-peer-urls: ${rawUrl} needs the peer TLS certificate and key`)
+    if (secure && tls === undefined)
+      throw new Error(`listen-peer-urls: ${rawUrl} needs the peer TLS certificate and key`)
     const settings = { initialWindowSize: STREAM_WINDOW_BYTES }
     const onSession = (s: http2.ServerHttp2Session): void => {
       listener.sessions.add(s)
@@ -127,7 +134,8 @@ function sniff(sock: net.Socket, h2: http2.Http2Server, h1: http.Server): void {
   sock.on('error', onError)
   const onReadable = (): void => {
     let chunk: Buffer | null
-    while ((chunk = sock.read() as Buffer | null) !== null) head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
+    while ((chunk = sock.read() as Buffer | null) !== null)
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
     if (head.length < H2_PREFACE.length && !sock.readableEnded) return
     sock.off('readable', onReadable)
     sock.off('error', onError)

@@ -74,7 +74,9 @@ export class Peer {
     if (urls.length === 0) throw new Error(`peer ${idHex(id)} has no URLs`)
     this.urls = [...urls]
     this.backoff = new Backoff(ctx.backoff)
-    this.writer = new StreamWriter(ctx.limits, ctx.maxBatchBytes, (err) => ctx.log.warn('failed to encode raft messages', { peer: idHex(id), error: err.message }))
+    this.writer = new StreamWriter(ctx.limits, ctx.maxBatchBytes, (err) =>
+      ctx.log.warn('failed to encode raft messages', { peer: idHex(id), error: err.message }),
+    )
   }
 
   start(): void {
@@ -147,7 +149,8 @@ export class Peer {
     let u: URL
     try {
       u = new URL(url)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:' && !isUnixUrl(u)) throw new Error(`unsupported peer URL scheme in ${url}`)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:' && !isUnixUrl(u))
+        throw new Error(`unsupported peer URL scheme in ${url}`)
       if (isSecureUrl(u) && this.ctx.tls === undefined) throw new Error(`peer URL ${url} needs the peer TLS settings`)
       const tlsOpts = isSecureUrl(u) ? clientTlsOptions(this.ctx.tls!) : {}
       session = connectPeer(u, tlsOpts, { settings: { initialWindowSize: STREAM_WINDOW_BYTES, enablePush: false } })
@@ -157,14 +160,17 @@ export class Peer {
       return
     }
     this.session = session
-    this.dialTimer = setTimeout(() => this.fail(session, new Error(`timed out after ${this.ctx.dialTimeoutMs} ms`)), this.ctx.dialTimeoutMs)
+    this.dialTimer = setTimeout(
+      () => this.fail(session, new Error(`timed out after ${this.ctx.dialTimeoutMs} ms`)),
+      this.ctx.dialTimeoutMs,
+    )
     session.on('error', (err) => this.fail(session, err))
     session.on('close', () => {
       const why =
         this.state !== 'connecting'
           ? 'connection closed'
           : isSecureUrl(u)
-            ? 'peer closed the connection before answering the stream handshake (does it trust this member\'s client certificate?)'
+            ? "peer closed the connection before answering the stream handshake (does it trust this member's client certificate?)"
             : 'peer closed the connection before answering the stream handshake'
       this.fail(session, new Error(why))
     })
@@ -176,7 +182,9 @@ export class Peer {
         // closing already
       }
     })
-    const req = session.request(handshakeHeaders(PATH_STREAM, this.ctx.memberId, this.id, this.ctx.clusterId), { endStream: false })
+    const req = session.request(handshakeHeaders(PATH_STREAM, this.ctx.memberId, this.id, this.ctx.clusterId), {
+      endStream: false,
+    })
     req.on('error', (err) => this.fail(session, err))
     // a connection-level error (TLS alert, reset) explains a closed stream better; let it come first
     req.on('close', () => setImmediate(() => this.fail(session, new Error('stream closed by peer'))))
@@ -247,7 +255,8 @@ export class Peer {
     this.since = undefined
     const fields = { peer: idHex(this.id), url, error: err.message }
     if (err instanceof RejectedError) {
-      if (err.message !== this.lastRejection) this.ctx.log.warn('peer rejected the stream', { ...fields, error: `rejected: ${err.message}` })
+      if (err.message !== this.lastRejection)
+        this.ctx.log.warn('peer rejected the stream', { ...fields, error: `rejected: ${err.message}` })
       else this.ctx.log.debug('peer rejected the stream', fields)
       this.lastRejection = err.message
       this.failureLogged = true

@@ -91,8 +91,10 @@ export class SnapshotReader {
   async readMessage(): Promise<Message> {
     const h = await this.r.readExact(FRAME_HEADER_BYTES)
     const len = h.readUInt32BE(1)
-    if (h[0] !== FRAME_META) throw new SnapshotStreamError(`snapshot stream: expected the message first, got frame kind ${h[0]}`)
-    if (len > this.maxMetaBytes) throw new SnapshotStreamError(`snapshot stream: message of ${len} bytes exceeds ${this.maxMetaBytes}`)
+    if (h[0] !== FRAME_META)
+      throw new SnapshotStreamError(`snapshot stream: expected the message first, got frame kind ${h[0]}`)
+    if (len > this.maxMetaBytes)
+      throw new SnapshotStreamError(`snapshot stream: message of ${len} bytes exceeds ${this.maxMetaBytes}`)
     return decodeMessage(await this.r.readExact(len))
   }
 
@@ -119,8 +121,10 @@ export class SnapshotReader {
         if (left !== END_PAYLOAD_BYTES) throw new SnapshotStreamError('snapshot stream: malformed end frame')
         const p = await this.r.readExact(left)
         const want = Number(p.readBigUInt64BE(0))
-        if (want !== size) throw new SnapshotStreamError(`snapshot stream: received ${size} bytes of data, sender sent ${want}`)
-        if (!hash.digest().equals(p.subarray(8, 40))) throw new SnapshotStreamError('snapshot stream: SHA-256 mismatch, the data was corrupted')
+        if (want !== size)
+          throw new SnapshotStreamError(`snapshot stream: received ${size} bytes of data, sender sent ${want}`)
+        if (!hash.digest().equals(p.subarray(8, 40)))
+          throw new SnapshotStreamError('snapshot stream: SHA-256 mismatch, the data was corrupted')
         if (!(await this.r.atEnd())) throw new SnapshotStreamError('snapshot stream: data after the end frame')
         this.verified = true
         return
@@ -135,11 +139,17 @@ export class SnapshotReader {
  * Reads a whole snapshot request from `from`: the data goes to `handler.onSnapshot` (or into
  * the message, without one). Resolves with the MsgSnap to step, once the data is verified.
  */
-export async function receiveSnapshot(source: AsyncIterable<Buffer>, from: NodeId, handler: RaftHandler): Promise<Message> {
+export async function receiveSnapshot(
+  source: AsyncIterable<Buffer>,
+  from: NodeId,
+  handler: RaftHandler,
+): Promise<Message> {
   const reader = new SnapshotReader(source)
   const msg = await reader.readMessage()
-  if (msg.type !== 'MsgSnap' || msg.snapshot === undefined) throw new SnapshotStreamError(`snapshot stream carried a ${msg.type}, not a MsgSnap with a snapshot`)
-  if (msg.from !== from) throw new SnapshotStreamError(`snapshot from ${idHex(msg.from)} arrived on a stream from ${idHex(from)}`)
+  if (msg.type !== 'MsgSnap' || msg.snapshot === undefined)
+    throw new SnapshotStreamError(`snapshot stream carried a ${msg.type}, not a MsgSnap with a snapshot`)
+  if (msg.from !== from)
+    throw new SnapshotStreamError(`snapshot from ${idHex(msg.from)} arrived on a stream from ${idHex(from)}`)
   if (handler.onSnapshot !== undefined) {
     await handler.onSnapshot(msg, reader.body())
     if (!reader.complete) throw new SnapshotStreamError('the snapshot data was not read to its end')

@@ -32,7 +32,11 @@ export function readMessageStream(
     try {
       onMessage(m)
     } catch (err) {
-      log.warn('raft handler failed on a peer message', { peer: idHex(from), type: m.type, error: (err as Error).message })
+      log.warn('raft handler failed on a peer message', {
+        peer: idHex(from),
+        type: m.type,
+        error: (err as Error).message,
+      })
     }
   }
   stream.on('data', (chunk: Buffer) => {

@@ -39,7 +39,16 @@ export async function loadTls(o: PeerTlsOptions, log: Logger = silentLogger): Pr
   if (o.crlFile) checks.crl = await RevocationList.open(o.crlFile, log)
   if (o.allowedCN) checks.allowedCN = o.allowedCN
   if (o.allowedHostname) checks.allowedHostname = o.allowedHostname
-  return { cert, key, ca, clientCertAuth: o.clientCertAuth ?? false, allowedCN: o.allowedCN, checks, insecureSkipVerify: o.insecureSkipVerify ?? false, versions }
+  return {
+    cert,
+    key,
+    ca,
+    clientCertAuth: o.clientCertAuth ?? false,
+    allowedCN: o.allowedCN,
+    checks,
+    insecureSkipVerify: o.insecureSkipVerify ?? false,
+    versions,
+  }
 }
 
 export function serverTlsOptions(m: TlsMaterial) {
@@ -64,7 +73,8 @@ export function clientTlsOptions(m: TlsMaterial) {
     ...(m.checks.allowedCN || m.checks.allowedHostname
       ? {
           checkServerIdentity: (host: string, cert: PeerCertificate) =>
-            tls.checkServerIdentity(host, cert) ?? (allowedIdentity(m.checks, cert) ? undefined : new Error('client certificate authentication failed')),
+            tls.checkServerIdentity(host, cert) ??
+            (allowedIdentity(m.checks, cert) ? undefined : new Error('client certificate authentication failed')),
         }
       : {}),
   }

@@ -142,7 +142,8 @@ export class PeerTransport {
       onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res),
     }
     try {
-      for (const u of this.opts.listenUrls) this.listeners.push(await PeerListener.listen(u, this.ctx.tls, handlers, this.log))
+      for (const u of this.opts.listenUrls)
+        this.listeners.push(await PeerListener.listen(u, this.ctx.tls, handlers, this.log))
     } catch (err) {
       await Promise.all(this.listeners.map((l) => l.close()))
       this.listeners = []
@@ -210,11 +211,20 @@ export class PeerTransport {
         body,
         this.opts.snapshotIdleTimeoutMs ?? 30_000,
       )
-      this.log.info('sent snapshot', { peer: idHex(to), index: msg.snapshot.metadata.index, bytes: r.bytes, ms: Date.now() - started })
+      this.log.info('sent snapshot', {
+        peer: idHex(to),
+        index: msg.snapshot.metadata.index,
+        bytes: r.bytes,
+        ms: Date.now() - started,
+      })
       this.reportSnapshot(to, true)
       return true
     } catch (err) {
-      this.log.warn('failed to send snapshot', { peer: idHex(to), index: msg.snapshot.metadata.index, error: (err as Error).message })
+      this.log.warn('failed to send snapshot', {
+        peer: idHex(to),
+        index: msg.snapshot.metadata.index,
+        error: (err as Error).message,
+      })
       this.reportSnapshot(to, false)
       return false
     } finally {
@@ -325,10 +335,16 @@ export class PeerTransport {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const post = req.method === 'POST' ? this.opts.postRoutes?.get(req.url ?? '') : undefined
     if (post !== undefined) {
-      void answerPost(req, req.headers[HEADER_CLUSTER_ID], post, this.opts.clusterId, (r) => res.writeHead(r.status, r.headers).end(r.body))
+      void answerPost(req, req.headers[HEADER_CLUSTER_ID], post, this.opts.clusterId, (r) =>
+        res.writeHead(r.status, r.headers).end(r.body),
+      )
       return
     }
-    const r = apiResponse(req.method ?? 'GET', req.url ?? '/', this.api) ?? { status: 404, headers: {}, body: 'not found\n' }
+    const r = apiResponse(req.method ?? 'GET', req.url ?? '/', this.api) ?? {
+      status: 404,
+      headers: {},
+      body: 'not found\n',
+    }
     res.writeHead(r.status, r.headers)
     res.end(req.method === 'HEAD' ? undefined : r.body)
   }
@@ -405,7 +421,11 @@ export class PeerTransport {
     receiveSnapshot(stream, from, this.handler).then(
       (msg) => {
         if (this.stopped) return
-        this.log.info('received snapshot', { peer: idHex(from), index: msg.snapshot?.metadata.index, ms: Date.now() - started })
+        this.log.info('received snapshot', {
+          peer: idHex(from),
+          index: msg.snapshot?.metadata.index,
+          ms: Date.now() - started,
+        })
         this.callHandler(() => this.handler.onMessage(msg))
         if (!stream.destroyed && !stream.headersSent) {
           stream.respond({ ':status': 200 })
@@ -422,10 +442,20 @@ export class PeerTransport {
 }
 
 /** Answers with an error status and reason, then resets the stream so the sender stops writing. */
-function refuse(stream: http2.ServerHttp2Stream, status: number, reason: string, extra: http2.OutgoingHttpHeaders = {}): void {
+function refuse(
+  stream: http2.ServerHttp2Stream,
+  status: number,
+  reason: string,
+  extra: http2.OutgoingHttpHeaders = {},
+): void {
   if (stream.destroyed || stream.closed) return
   if (!stream.headersSent) {
-    stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8', [HEADER_REJECT_REASON]: headerSafe(reason), ...extra })
+    stream.respond({
+      ':status': status,
+      'content-type': 'text/plain; charset=utf-8',
+      [HEADER_REJECT_REASON]: headerSafe(reason),
+      ...extra,
+    })
     stream.end(reason + '\n')
   }
   stream.close(http2.constants.NGHTTP2_NO_ERROR)

@@ -57,13 +57,18 @@ async function removeStaleSocket(path: string): Promise<void> {
  * An HTTP/2 session to a peer URL: TCP for http:, TLS for https:, a unix socket for unix:
  * (with TLS for unixs:). `tlsOptions` are the client TLS settings for secure URLs.
  */
-export function connectPeer(u: URL, tlsOptions: tls.ConnectionOptions, options: http2.ClientSessionOptions): http2.ClientHttp2Session {
+export function connectPeer(
+  u: URL,
+  tlsOptions: tls.ConnectionOptions,
+  options: http2.ClientSessionOptions,
+): http2.ClientHttp2Session {
   if (!isUnixUrl(u)) return http2.connect(u.origin, { ...tlsOptions, ...options })
   const path = unixSocketPath(u)
   const secure = u.protocol === 'unixs:'
   const servername = net.isIP(u.hostname) === 0 && u.hostname !== '' ? u.hostname : undefined
   return http2.connect(secure ? 'https://localhost' : 'http://localhost', {
     ...options,
-    createConnection: () => (secure ? tls.connect({ ...tlsOptions, path, servername, ALPNProtocols: ['h2'] }) : net.connect(path)),
+    createConnection: () =>
+      secure ? tls.connect({ ...tlsOptions, path, servername, ALPNProtocols: ['h2'] }) : net.connect(path),
   })
 }

@@ -10,7 +10,7 @@
  *
  *   member/db                         the live database
  *   member/db.snap-<term>-<index>     a complete received copy (checked, fsynced)
- *   member/db.snap-…​.partial          a copy being received (removed at start-up)
+ *   member/db.snap-….partial          a copy being received (removed at start-up)
  *   member/db.old                     the previous live database during a swap
  *
  * Order of an install (etcd's): the raft snapshot file and its WAL marker (with the hard
@@ -190,7 +190,8 @@ export class ReceivedSnapshots {
   install(id: SnapshotId): Promise<void> {
     return this.serial(async () => {
       const staged = this.stagedDir(id)
-      if (!(await exists(staged))) throw new Error(`the database received with snapshot ${id.index} (term ${id.term}) is missing: ${staged}`)
+      if (!(await exists(staged)))
+        throw new Error(`the database received with snapshot ${id.index} (term ${id.term}) is missing: ${staged}`)
       const old = this.live + '.old'
       await fs.rm(old, { recursive: true, force: true })
       if (await exists(this.live)) await fs.rename(this.live, old)
@@ -226,7 +227,9 @@ export class ReceivedSnapshots {
 
   /** Removes received copies other than the one of snapshot `keep` (none: all). */
   dropAllBut(keep?: SnapshotId): Promise<void> {
-    return this.serial(() => this.removeStaged((s) => keep === undefined || s.partial || s.index !== keep.index || s.term !== keep.term))
+    return this.serial(() =>
+      this.removeStaged((s) => keep === undefined || s.partial || s.index !== keep.index || s.term !== keep.term),
+    )
   }
 
   private async removeStaged(which: (s: SnapshotId & { partial: boolean }) => boolean): Promise<void> {

@@ -20,8 +20,18 @@
  * nothing.
  */
 import {
-  RawNode, MemoryStorage, isEmptySnapshot, decodeConfChange,
-  type ConfChange, type ConfState, type Entry, type HardState, type Message, type ReadState, type Snapshot, type SoftState,
+  RawNode,
+  MemoryStorage,
+  isEmptySnapshot,
+  decodeConfChange,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type ReadState,
+  type Snapshot,
+  type SoftState,
 } from '../../raft/index.js'
 import type { Wal, WalEntry } from '../wal/index.js'
 import type { Snapshotter } from '../snap/index.js'
@@ -231,7 +241,10 @@ export class RaftNode {
       this.failed = err as Error
       this.stopped = true
       if (this.ticker) clearInterval(this.ticker)
-      this.o.logger.error('raft loop failed; the member stops', { error: (err as Error).message, stack: (err as Error).stack })
+      this.o.logger.error('raft loop failed; the member stops', {
+        error: (err as Error).message,
+        stack: (err as Error).stack,
+      })
       this.o.onFatal?.(err as Error)
     } finally {
       this.turning = false
@@ -322,10 +335,20 @@ export class RaftNode {
       await closeBody(body)
       this.raw.reportSnapshot(m.to, 'failure')
       this.kick()
-      this.o.logger.info('snapshot to member postponed: applied state not settled', { to: m.to, applied: this.appliedIndex, state: index })
+      this.o.logger.info('snapshot to member postponed: applied state not settled', {
+        to: m.to,
+        applied: this.appliedIndex,
+        state: index,
+      })
       return
     }
-    const msg: Message = { ...m, snapshot: { metadata: { index, term: this.storage.term(index), confState: this.confState }, data: new Uint8Array(0) } }
+    const msg: Message = {
+      ...m,
+      snapshot: {
+        metadata: { index, term: this.storage.term(index), confState: this.confState },
+        data: new Uint8Array(0),
+      },
+    }
     const ok = await this.o.transport.sendSnapshot(msg, body)
     this.o.logger.info('sent snapshot to member', { to: m.to, index, ok })
   }
@@ -351,7 +374,12 @@ export class RaftNode {
     this.o.wal.releaseTo(index)
     const purgedWals = await this.o.wal.purge(this.o.maxWals)
     const purgedSnaps = await this.o.snapshotter.purge(this.o.maxSnapshots)
-    this.o.logger.info('saved snapshot', { 'snapshot-index': index, 'compacted-to': Math.max(0, index - catchUp), 'purged-wals': purgedWals.length, 'purged-snapshots': purgedSnaps.length })
+    this.o.logger.info('saved snapshot', {
+      'snapshot-index': index,
+      'compacted-to': Math.max(0, index - catchUp),
+      'purged-wals': purgedWals.length,
+      'purged-snapshots': purgedSnaps.length,
+    })
   }
 
   async stop(): Promise<void> {

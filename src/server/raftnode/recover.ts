@@ -74,10 +74,16 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   const walDir = walDirOf(o.dataDir, o.walDir)
   const snapDir = snapDirOf(o.dataDir)
   await mkdirDurable(nodeFs, path.resolve(snapDir))
-  const snapshotter = new Snapshotter(snapDir, { unsafeNoFsync: o.unsafeNoFsync, onBroken: (file) => o.logger.warn('found broken snapshot file; renamed it', { file }) })
+  const snapshotter = new Snapshotter(snapDir, {
+    unsafeNoFsync: o.unsafeNoFsync,
+    onBroken: (file) => o.logger.warn('found broken snapshot file; renamed it', { file }),
+  })
   await snapshotter.removeTemporaries()
   const storage = new MemoryStorage()
-  const walOpts = { unsafeNoFsync: o.unsafeNoFsync, ...(o.segmentBytes !== undefined ? { segmentSize: o.segmentBytes } : {}) }
+  const walOpts = {
+    unsafeNoFsync: o.unsafeNoFsync,
+    ...(o.segmentBytes !== undefined ? { segmentSize: o.segmentBytes } : {}),
+  }
 
   if (!(await walExists(walDir))) {
     await mkdirDurable(nodeFs, path.resolve(path.dirname(walDir)))
@@ -95,12 +101,19 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   const at = snap ? { index: snap.metadata.index, term: snap.metadata.term } : { index: 0, term: 0 }
   const opened = await Wal.open(walDir, at, walOpts)
   if (opened.repair) {
-    o.logger.warn('repaired torn WAL tail', { file: opened.repair.file, offset: opened.repair.offset, 'discarded-bytes': opened.repair.discardedBytes, reason: opened.repair.reason })
+    o.logger.warn('repaired torn WAL tail', {
+      file: opened.repair.file,
+      offset: opened.repair.offset,
+      'discarded-bytes': opened.repair.discardedBytes,
+      reason: opened.repair.reason,
+    })
   }
   const meta = decodeMetadata(opened.metadata)
   if (meta.memberId !== o.memberId || meta.clusterId !== o.clusterId) {
     await opened.wal.close()
-    throw new Error(`WAL in ${walDir} belongs to member ${meta.memberId.toString(16)} of cluster ${meta.clusterId.toString(16)}, not member ${o.memberId.toString(16)} of cluster ${o.clusterId.toString(16)}`)
+    throw new Error(
+      `WAL in ${walDir} belongs to member ${meta.memberId.toString(16)} of cluster ${meta.clusterId.toString(16)}, not member ${o.memberId.toString(16)} of cluster ${o.clusterId.toString(16)}`,
+    )
   }
   if (snap) storage.applySnapshot({ metadata: snap.metadata, data: snap.data })
   if (opened.entries.length > 0) storage.append(opened.entries.map(fromWal))

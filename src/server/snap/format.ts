@@ -32,14 +32,20 @@ export class SnapshotFormatError extends Error {
 }
 
 function checkU64(what: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`snap: ${what} must be a non-negative safe integer, got ${n}`)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`snap: ${what} must be a non-negative safe integer, got ${n}`)
 }
 
 export function encodeSnapshotFile(s: RaftSnapshot): Buffer {
   const m = s.metadata
   checkU64('index', m.index)
   checkU64('term', m.term)
-  const lists = [m.confState.voters, m.confState.learners, m.confState.votersOutgoing ?? [], m.confState.learnersNext ?? []]
+  const lists = [
+    m.confState.voters,
+    m.confState.learners,
+    m.confState.votersOutgoing ?? [],
+    m.confState.learnersNext ?? [],
+  ]
   const bodyLen = 16 + lists.reduce((n, l) => n + 4 + 8 * l.length, 0) + 1 + 8 + s.data.length
   const buf = Buffer.allocUnsafe(HEAD + bodyLen)
   let off = HEAD
@@ -72,7 +78,8 @@ export function decodeSnapshotFile(buf: Buffer): RaftSnapshot {
   if (buf.length < HEAD) throw new SnapshotFormatError(`file of ${buf.length} bytes is too short`)
   if (buf.readUInt32LE(0) !== MAGIC) throw new SnapshotFormatError('bad magic')
   if (buf.readUInt32LE(4) !== VERSION) throw new SnapshotFormatError(`unknown format version ${buf.readUInt32LE(4)}`)
-  if (buf.readUInt32LE(12) !== buf.length - HEAD) throw new SnapshotFormatError(`body length ${buf.readUInt32LE(12)} does not match the file size ${buf.length}`)
+  if (buf.readUInt32LE(12) !== buf.length - HEAD)
+    throw new SnapshotFormatError(`body length ${buf.readUInt32LE(12)} does not match the file size ${buf.length}`)
   if (crc32(buf.subarray(HEAD)) !== buf.readUInt32LE(8)) throw new SnapshotFormatError('CRC mismatch')
   let off = HEAD
   const need = (n: number) => {

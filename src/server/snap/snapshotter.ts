@@ -38,7 +38,10 @@ export function snapshotName(term: number, index: number): string {
 export class Snapshotter {
   private readonly fs: FileSystem
 
-  constructor(readonly dir: string, private readonly opts: SnapshotterOptions = {}) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: SnapshotterOptions = {},
+  ) {
     const fs = opts.fs ?? nodeFs
     this.fs = opts.unsafeNoFsync ? withoutSync(fs) : fs
   }

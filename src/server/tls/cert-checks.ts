@@ -41,7 +41,11 @@ export class RevocationList {
   private stamp = ''
   private reloading = false
 
-  private constructor(readonly file: string, private revoked: Set<string>, private readonly log: Logger) {}
+  private constructor(
+    readonly file: string,
+    private revoked: Set<string>,
+    private readonly log: Logger,
+  ) {}
 
   /** Reads the file; an unreadable or malformed one stops start-up naming it. */
   static async open(file: string, log: Logger): Promise<RevocationList> {
@@ -66,7 +70,10 @@ export class RevocationList {
       this.stamp = stamp
       this.log.info('reloaded certificate revocation list', { 'crl-file': this.file, revoked: this.revoked.size })
     } catch (err) {
-      this.log.warn('certificate revocation list changed but cannot be read; still using the previous one', { 'crl-file': this.file, error: (err as Error).message })
+      this.log.warn('certificate revocation list changed but cannot be read; still using the previous one', {
+        'crl-file': this.file,
+        error: (err as Error).message,
+      })
     } finally {
       this.reloading = false
     }
@@ -90,7 +97,10 @@ export interface PeerCertPolicy {
 
 /** etcd: "AllowedCN and AllowedHostname are mutually exclusive". */
 export function checkAllowedFlags(cn: string, hostname: string, flags: string): void {
-  if (cn !== '' && hostname !== '') throw new TlsConfigError(`${flags}: AllowedCN and AllowedHostname are mutually exclusive (cn=${JSON.stringify(cn)}, hostname=${JSON.stringify(hostname)})`)
+  if (cn !== '' && hostname !== '')
+    throw new TlsConfigError(
+      `${flags}: AllowedCN and AllowedHostname are mutually exclusive (cn=${JSON.stringify(cn)}, hostname=${JSON.stringify(hostname)})`,
+    )
 }
 
 function canonicalIp(ip: string): string {
@@ -127,14 +137,20 @@ export function allowedIdentity(policy: PeerCertPolicy, cert: PeerCertificate): 
 export function checkPeerCertificate(policy: PeerCertPolicy, socket: TLSSocket): string | undefined {
   if (policy.crl) {
     const seen = new Set<string>()
-    for (let c = socket.getPeerCertificate(true); c && c.serialNumber && !seen.has(c.serialNumber); c = c.issuerCertificate) {
+    for (
+      let c = socket.getPeerCertificate(true);
+      c && c.serialNumber && !seen.has(c.serialNumber);
+      c = c.issuerCertificate
+    ) {
       seen.add(c.serialNumber)
-      if (policy.crl.isRevoked(c.serialNumber)) return `transport: certificate serial ${serialKey(c.serialNumber)} revoked`
+      if (policy.crl.isRevoked(c.serialNumber))
+        return `transport: certificate serial ${serialKey(c.serialNumber)} revoked`
     }
   }
   if (policy.allowedCN || policy.allowedHostname) {
     const cert = socket.getPeerCertificate()
-    if (!socket.authorized || !cert?.subject || !allowedIdentity(policy, cert)) return 'client certificate authentication failed'
+    if (!socket.authorized || !cert?.subject || !allowedIdentity(policy, cert))
+      return 'client certificate authentication failed'
   }
   return undefined
 }

@@ -34,7 +34,11 @@ export const TLS12_SUITES: Readonly<Record<string, string>> = {
 }
 
 /** TLS 1.3 suites: the same names in Go and OpenSSL; accepted in the list, always enabled. */
-export const TLS13_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']
+export const TLS13_SUITES: readonly string[] = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+]
 
 /** Node's name for etcd's --tls-min-version / --tls-max-version value ('' : TLS 1.2 as a minimum). */
 export function nodeTlsVersion(etcdVersion: string): 'TLSv1.2' | 'TLSv1.3' {
@@ -48,16 +52,21 @@ export function nodeTlsVersion(etcdVersion: string): 'TLSv1.2' | 'TLSv1.3' {
  * an empty one (OpenSSL's defaults). An unknown name stops start-up naming it, as etcd does.
  */
 export function opensslCiphers(list: string, minVersion: string): string | undefined {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean)
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (names.length === 0) return undefined
-  if (minVersion === 'TLS1.3') throw new TlsConfigError('cipher suites cannot be configured when only TLS1.3 is enabled')
+  if (minVersion === 'TLS1.3')
+    throw new TlsConfigError('cipher suites cannot be configured when only TLS1.3 is enabled')
   const available = new Set(tls.getCiphers().map((c) => c.toUpperCase()))
   const tls12: string[] = []
   for (const name of names) {
     if (TLS13_SUITES.includes(name)) continue
     const openssl = TLS12_SUITES[name]
     if (openssl === undefined) throw new TlsConfigError(`unexpected TLS cipher suite "${name}"`)
-    if (!available.has(openssl)) throw new TlsConfigError(`TLS cipher suite "${name}" (OpenSSL ${openssl}) is not available in this Node.js build`)
+    if (!available.has(openssl))
+      throw new TlsConfigError(`TLS cipher suite "${name}" (OpenSSL ${openssl}) is not available in this Node.js build`)
     if (!tls12.includes(openssl)) tls12.push(openssl)
   }
   return [...tls12, ...TLS13_SUITES].join(':')

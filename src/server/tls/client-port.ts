@@ -14,7 +14,12 @@ import { TlsConfigError } from './errors.js'
 import { FileWatcher, stamps } from './file-watch.js'
 import { loadKeyPair, type KeyPair, type TlsFiles } from './key-pair.js'
 import { selfCert, urlHosts } from './self-cert.js'
-import { listenOptions, secureContextOptions, type ServerTlsOptions, type ServerTlsPolicy } from './server-credentials.js'
+import {
+  listenOptions,
+  secureContextOptions,
+  type ServerTlsOptions,
+  type ServerTlsPolicy,
+} from './server-credentials.js'
 
 export interface ClientPortSecurity {
   /** TLS settings for one --listen-client-urls entry: for https:// and unixs://; undefined (plain) otherwise. */
@@ -31,13 +36,18 @@ export interface ClientPortOptions {
 
 export const isSecureUrl = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 'unixs:'
 const urlText = (u: URL): string => u.href.replace(/\/$/, '')
-const describeCert = (p: KeyPair) => ({ subject: p.leaf.subject.replace(/\n/g, ','), 'not-after': new Date(p.leaf.validTo).toISOString() })
+const describeCert = (p: KeyPair) => ({
+  subject: p.leaf.subject.replace(/\n/g, ','),
+  'not-after': new Date(p.leaf.validTo).toISOString(),
+})
 
 /** The certificate files to serve, making the --auto-tls ones when that is what is asked. */
 async function certificateFiles(cfg: ServerConfig, log: Logger, secure: URL[]): Promise<TlsFiles | undefined> {
   const t = cfg.tls
   if ((t.certFile === '') !== (t.keyFile === '')) {
-    throw new TlsConfigError(`--cert-file and --key-file must be given together (cert-file "${t.certFile}", key-file "${t.keyFile}")`)
+    throw new TlsConfigError(
+      `--cert-file and --key-file must be given together (cert-file "${t.certFile}", key-file "${t.keyFile}")`,
+    )
   }
   const caFile = t.trustedCaFile === '' ? undefined : t.trustedCaFile
   if (t.certFile !== '') {
@@ -46,8 +56,14 @@ async function certificateFiles(cfg: ServerConfig, log: Logger, secure: URL[]): 
   }
   if (!t.autoTls || secure.length === 0) return undefined
   const dir = path.join(cfg.dataDir, 'fixtures', 'client')
-  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), { clientAuth: false, validityYears: cfg.selfSignedCertValidity })
-  log.info(made.created ? 'generated self-signed client TLS certificate' : 'using existing self-signed client TLS certificate', { 'cert-file': made.certFile })
+  const made = await selfCert(dir, urlHosts(cfg.listenClientUrls), {
+    clientAuth: false,
+    validityYears: cfg.selfSignedCertValidity,
+  })
+  log.info(
+    made.created ? 'generated self-signed client TLS certificate' : 'using existing self-signed client TLS certificate',
+    { 'cert-file': made.certFile },
+  )
   return { certFile: made.certFile, keyFile: made.keyFile, caFile }
 }
 
@@ -58,7 +74,8 @@ function policyOf(cfg: ServerConfig, checks: PeerCertPolicy, log: Logger): Serve
       ? {
           checkPeer: (socket) => {
             const reason = checkPeerCertificate(checks, socket)
-            if (reason !== undefined) log.warn('rejected connection', { 'remote-addr': socket.remoteAddress, error: reason })
+            if (reason !== undefined)
+              log.warn('rejected connection', { 'remote-addr': socket.remoteAddress, error: reason })
             return reason
           },
         }
@@ -72,7 +89,11 @@ function policyOf(cfg: ServerConfig, checks: PeerCertPolicy, log: Logger): Serve
 }
 
 /** Loads and checks the client port's TLS settings; any problem stops start-up with a message naming it. */
-export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: ClientPortOptions = {}): Promise<ClientPortSecurity> {
+export async function clientPortSecurity(
+  cfg: ServerConfig,
+  log: Logger,
+  opts: ClientPortOptions = {},
+): Promise<ClientPortSecurity> {
   const secure = cfg.listenClientUrls.filter(isSecureUrl)
   const checks: PeerCertPolicy = {}
   if (cfg.tls.clientCrlFile !== '') checks.crl = await RevocationList.open(cfg.tls.clientCrlFile, log)
@@ -81,10 +102,14 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
   const files = await certificateFiles(cfg, log, secure)
   for (const u of cfg.listenClientUrls) {
     if (isSecureUrl(u) && files === undefined) {
-      throw new TlsConfigError(`TLS key/cert (--cert-file, --key-file) must be provided for client url ${urlText(u)} with HTTPS scheme`)
+      throw new TlsConfigError(
+        `TLS key/cert (--cert-file, --key-file) must be provided for client url ${urlText(u)} with HTTPS scheme`,
+      )
     }
     if (!isSecureUrl(u) && files !== undefined && cfg.tls.certFile !== '') {
-      log.warn('scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'client-url': urlText(u) })
+      log.warn('scheme is HTTP while key and cert files are present; ignoring key and cert files', {
+        'client-url': urlText(u),
+      })
     }
   }
   if (files === undefined || secure.length === 0) return { tlsFor: () => undefined, onReload() {}, close() {} }
@@ -95,22 +120,41 @@ export async function clientPortSecurity(cfg: ServerConfig, log: Logger, opts: C
   } catch (err) {
     throw new TlsConfigError(`client TLS (${files.certFile}): ${(err as Error).message}`)
   }
-  log.info('client TLS', { 'cert-file': files.certFile, 'key-file': files.keyFile, 'trusted-ca-file': files.caFile ?? '', 'client-cert-auth': policy.requireClientCert, 'min-version': policy.minVersion, 'max-version': policy.maxVersion ?? '', ...describeCert(pair) })
-  if (new Date(pair.leaf.validTo) < new Date()) log.warn('client TLS certificate has expired; clients will refuse it', { 'cert-file': files.certFile, ...describeCert(pair) })
+  log.info('client TLS', {
+    'cert-file': files.certFile,
+    'key-file': files.keyFile,
+    'trusted-ca-file': files.caFile ?? '',
+    'client-cert-auth': policy.requireClientCert,
+    'min-version': policy.minVersion,
+    'max-version': policy.maxVersion ?? '',
+    ...describeCert(pair),
+  })
+  if (new Date(pair.leaf.validTo) < new Date())
+    log.warn('client TLS certificate has expired; clients will refuse it', {
+      'cert-file': files.certFile,
+      ...describeCert(pair),
+    })
   let current = listenOptions(pair, policy)
   const listeners: ((o: ServerTlsOptions) => void)[] = []
   const watched = [files.certFile, files.keyFile, ...(files.caFile ? [files.caFile] : [])]
-  const watcher = new FileWatcher(watched, await stamps(watched), async () => {
-    try {
-      const next = await loadKeyPair(files)
-      tls.createSecureContext(secureContextOptions(next, policy))
-      current = listenOptions(next, policy)
-      for (const l of listeners) l(current)
-      log.info('reloaded client TLS certificate', { 'cert-file': files.certFile, ...describeCert(next) })
-    } catch (err) {
-      log.warn('client TLS files changed but cannot be used; still serving the previous certificate', { error: (err as Error).message })
-    }
-  }, opts.reloadIntervalMs ?? 1000)
+  const watcher = new FileWatcher(
+    watched,
+    await stamps(watched),
+    async () => {
+      try {
+        const next = await loadKeyPair(files)
+        tls.createSecureContext(secureContextOptions(next, policy))
+        current = listenOptions(next, policy)
+        for (const l of listeners) l(current)
+        log.info('reloaded client TLS certificate', { 'cert-file': files.certFile, ...describeCert(next) })
+      } catch (err) {
+        log.warn('client TLS files changed but cannot be used; still serving the previous certificate', {
+          error: (err as Error).message,
+        })
+      }
+    },
+    opts.reloadIntervalMs ?? 1000,
+  )
   return {
     tlsFor: (u) => (isSecureUrl(u) ? current : undefined),
     onReload: (l) => listeners.push(l),

@@ -34,17 +34,22 @@ export async function readFileGo(file: string): Promise<Buffer> {
 
 export function goErrno(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'ENOENT': return 'no such file or directory'
-    case 'EACCES': return 'permission denied'
-    case 'EISDIR': return 'is a directory'
-    default: return err.message
+    case 'ENOENT':
+      return 'no such file or directory'
+    case 'EACCES':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'is a directory'
+    default:
+      return err.message
   }
 }
 
 /** The certificates of a PEM bundle; `what` names the file in errors. */
 export function parseCertificates(pem: Buffer, what: string): X509Certificate[] {
   const blocks = pem.toString('latin1').match(CERT_BLOCK) ?? []
-  if (blocks.length === 0) throw new TlsConfigError(`${what}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`)
+  if (blocks.length === 0)
+    throw new TlsConfigError(`${what}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`)
   return blocks.map((b) => {
     try {
       return new X509Certificate(b)
@@ -55,7 +60,8 @@ export function parseCertificates(pem: Buffer, what: string): X509Certificate[] 
 }
 
 export function parsePrivateKey(pem: Buffer, what: string): KeyObject {
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem.toString('latin1'))) throw new TlsConfigError(`${what}: tls: failed to find any PEM data in key input`)
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem.toString('latin1')))
+    throw new TlsConfigError(`${what}: tls: failed to find any PEM data in key input`)
   try {
     return createPrivateKey(pem)
   } catch (err) {
@@ -72,7 +78,8 @@ export async function loadKeyPair(files: TlsFiles): Promise<KeyPair> {
   ])
   const leaf = parseCertificates(cert, files.certFile)[0]
   const privateKey = parsePrivateKey(key, files.keyFile)
-  if (!leaf.checkPrivateKey(privateKey)) throw new TlsConfigError(`${files.keyFile}: tls: private key does not match public key (of ${files.certFile})`)
+  if (!leaf.checkPrivateKey(privateKey))
+    throw new TlsConfigError(`${files.keyFile}: tls: private key does not match public key (of ${files.certFile})`)
   if (ca !== undefined) parseCertificates(ca, files.caFile!)
   return { cert, key, ca, leaf }
 }

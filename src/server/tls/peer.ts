@@ -18,7 +18,9 @@ const isSecure = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 
 export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<PeerTlsOptions | undefined> {
   const t = cfg.tls
   if ((t.peerCertFile === '') !== (t.peerKeyFile === '')) {
-    throw new TlsConfigError(`--peer-cert-file and --peer-key-file must be given together (peer-cert-file "${t.peerCertFile}", peer-key-file "${t.peerKeyFile}")`)
+    throw new TlsConfigError(
+      `--peer-cert-file and --peer-key-file must be given together (peer-cert-file "${t.peerCertFile}", peer-key-file "${t.peerKeyFile}")`,
+    )
   }
   let options: PeerTlsOptions | undefined
   if (t.peerCertFile !== '') {
@@ -30,18 +32,30 @@ export async function peerTlsOptions(cfg: ServerConfig, log: Logger): Promise<Pe
       clientCertAuth: t.peerClientCertAuth || t.peerTrustedCaFile !== '',
     }
   } else if (t.peerAutoTls && cfg.listenPeerUrls.some(isSecure)) {
-    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), { clientAuth: true, validityYears: cfg.selfSignedCertValidity })
-    log.info(made.created ? 'generated self-signed peer TLS certificate' : 'using existing self-signed peer TLS certificate', { 'cert-file': made.certFile })
+    const made = await selfCert(path.join(cfg.dataDir, 'fixtures', 'peer'), urlHosts(cfg.listenPeerUrls), {
+      clientAuth: true,
+      validityYears: cfg.selfSignedCertValidity,
+    })
+    log.info(
+      made.created ? 'generated self-signed peer TLS certificate' : 'using existing self-signed peer TLS certificate',
+      { 'cert-file': made.certFile },
+    )
     options = { certFile: made.certFile, keyFile: made.keyFile, insecureSkipVerify: true }
   }
   const unsecured = options === undefined ? cfg.listenPeerUrls.find(isSecure) : undefined
   if (unsecured) {
-    throw new TlsConfigError(`TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url ${unsecured.href.replace(/\/$/, '')} with HTTPS scheme`)
+    throw new TlsConfigError(
+      `TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url ${unsecured.href.replace(/\/$/, '')} with HTTPS scheme`,
+    )
   }
   if (options === undefined) return undefined
   // --tls-min-version, --tls-max-version and --cipher-suites apply to both ports, as in etcd.
   const ciphers = opensslCiphers(t.cipherSuites, t.minVersion)
-  checkAllowedFlags(t.peerCertAllowedCn, t.peerCertAllowedHostname, '--peer-cert-allowed-cn, --peer-cert-allowed-hostname')
+  checkAllowedFlags(
+    t.peerCertAllowedCn,
+    t.peerCertAllowedHostname,
+    '--peer-cert-allowed-cn, --peer-cert-allowed-hostname',
+  )
   return {
     ...options,
     ...(t.peerCrlFile !== '' ? { crlFile: t.peerCrlFile } : {}),

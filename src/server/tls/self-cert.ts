@@ -39,7 +39,10 @@ export function urlHosts(urls: readonly URL[]): string[] {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false)
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  )
 }
 
 export async function selfCert(dir: string, hosts: readonly string[], opts: SelfCertOptions): Promise<SelfCertFiles> {
@@ -50,7 +53,9 @@ export async function selfCert(dir: string, hosts: readonly string[], opts: Self
   const key = await generateKey(request.key)
   const policy: CertificatePolicy = {
     keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
-    extKeyUsages: opts.clientAuth ? [EXT_KEY_USAGES['server auth'], EXT_KEY_USAGES['client auth']] : [EXT_KEY_USAGES['server auth']],
+    extKeyUsages: opts.clientAuth
+      ? [EXT_KEY_USAGES['server auth'], EXT_KEY_USAGES['client auth']]
+      : [EXT_KEY_USAGES['server auth']],
     isCa: false,
     expiryMs: (opts.validityYears ?? 1) * YEAR_MS,
   }

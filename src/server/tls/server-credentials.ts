@@ -30,10 +30,18 @@ export function secureContextOptions(pair: KeyPair, policy: ServerTlsPolicy): Se
 }
 
 /** Everything a TLS listener needs: the secure context and how clients are verified. */
-export type ServerTlsOptions = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean; checkPeer?: (socket: TLSSocket) => string | undefined }
+export type ServerTlsOptions = SecureContextOptions & {
+  requestCert: boolean
+  rejectUnauthorized: boolean
+  checkPeer?: (socket: TLSSocket) => string | undefined
+}
 
 export function listenOptions(pair: KeyPair, policy: ServerTlsPolicy): ServerTlsOptions {
-  const o: ServerTlsOptions = { ...secureContextOptions(pair, policy), requestCert: policy.requireClientCert, rejectUnauthorized: policy.requireClientCert }
+  const o: ServerTlsOptions = {
+    ...secureContextOptions(pair, policy),
+    requestCert: policy.requireClientCert,
+    rejectUnauthorized: policy.requireClientCert,
+  }
   if (policy.checkPeer) o.checkPeer = policy.checkPeer
   return o
 }

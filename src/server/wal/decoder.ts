@@ -1,6 +1,16 @@
 /** Decodes records from a segment held in memory (format in doc.ts). */
 import { crc32 } from 'node:zlib'
-import { BATCH_FRAME, BATCH_PAYLOAD, ENTRY_HEAD, HEADER_SIZE, RecordType, fixedPayload, frameSize, getU64, isRecordType } from './record.js'
+import {
+  BATCH_FRAME,
+  BATCH_PAYLOAD,
+  ENTRY_HEAD,
+  HEADER_SIZE,
+  RecordType,
+  fixedPayload,
+  frameSize,
+  getU64,
+  isRecordType,
+} from './record.js'
 import type { HardState, WalEntry, WalSnapshot } from './types.js'
 
 export type Frame =
@@ -20,18 +30,23 @@ export function readFrame(buf: Buffer, off: number, limit: number = buf.length):
   }
   const n = buf.readUInt32LE(off)
   const type = buf[off + 4]!
-  if (n === 0 && type === 0 && isZero(buf, off, off + HEADER_SIZE)) return { ok: false, zero: true, reason: 'zeros where a record was expected' }
+  if (n === 0 && type === 0 && isZero(buf, off, off + HEADER_SIZE))
+    return { ok: false, zero: true, reason: 'zeros where a record was expected' }
   if (!isRecordType(type)) return { ok: false, zero: false, reason: `unknown record type ${type}` }
-  if (buf[off + 6] !== 0 || buf[off + 7] !== 0) return { ok: false, zero: false, reason: 'reserved header bytes are not zero' }
+  if (buf[off + 6] !== 0 || buf[off + 7] !== 0)
+    return { ok: false, zero: false, reason: 'reserved header bytes are not zero' }
   const fixed = fixedPayload(type)
-  if (fixed !== undefined && n !== fixed) return { ok: false, zero: false, reason: `record type ${type} with payload length ${n}` }
-  if (type === RecordType.Entry && n < ENTRY_HEAD) return { ok: false, zero: false, reason: `entry record with payload length ${n}` }
+  if (fixed !== undefined && n !== fixed)
+    return { ok: false, zero: false, reason: `record type ${type} with payload length ${n}` }
+  if (type === RecordType.Entry && n < ENTRY_HEAD)
+    return { ok: false, zero: false, reason: `entry record with payload length ${n}` }
   const size = frameSize(n)
   if (buf[off + 5] !== size - HEADER_SIZE - n) return { ok: false, zero: false, reason: 'bad padding length' }
   if (off + size > limit) return { ok: false, zero: false, reason: `record of ${size} bytes runs past the end` }
   const payload = buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + n)
   const want = buf.readUInt32LE(off + 8)
-  if (crc32(payload, crc32(buf.subarray(off, off + 8))) !== want) return { ok: false, zero: false, reason: 'CRC mismatch' }
+  if (crc32(payload, crc32(buf.subarray(off, off + 8))) !== want)
+    return { ok: false, zero: false, reason: 'CRC mismatch' }
   if (!isZero(buf, off + HEADER_SIZE + n, off + size)) return { ok: false, zero: false, reason: 'non-zero padding' }
   return { ok: true, type, payload, next: off + size }
 }
@@ -45,7 +60,8 @@ export function findBatchRecord(buf: Buffer, from: number, logId: bigint | undef
   for (let off = Math.ceil(from / 8) * 8; off + BATCH_FRAME <= buf.length; off += 8) {
     if (buf[off + 4] !== RecordType.Batch || buf[off] !== BATCH_PAYLOAD) continue
     const f = readFrame(buf, off)
-    if (f.ok && f.type === RecordType.Batch && (logId === undefined || decodeBatch(f.payload).logId === logId)) return off
+    if (f.ok && f.type === RecordType.Batch && (logId === undefined || decodeBatch(f.payload).logId === logId))
+      return off
   }
   return -1
 }

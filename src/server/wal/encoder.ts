@@ -3,7 +3,18 @@
  * whole, padded, CRC'ed records, ready to be concatenated into a write.
  */
 import { crc32 } from 'node:zlib'
-import { BATCH_FRAME, BATCH_PAYLOAD, ENTRY_HEAD, HARD_STATE_PAYLOAD, HEADER_SIZE, RecordType, SEGMENT_PAYLOAD, SNAPSHOT_PAYLOAD, frameSize, putU64 } from './record.js'
+import {
+  BATCH_FRAME,
+  BATCH_PAYLOAD,
+  ENTRY_HEAD,
+  HARD_STATE_PAYLOAD,
+  HEADER_SIZE,
+  RecordType,
+  SEGMENT_PAYLOAD,
+  SNAPSHOT_PAYLOAD,
+  frameSize,
+  putU64,
+} from './record.js'
 import type { EntryKind, HardState, WalEntry, WalSnapshot } from './types.js'
 
 /** Fills in the header, padding and CRC of a record whose payload is already in place. */
@@ -21,13 +32,15 @@ function seal(buf: Buffer, off: number, type: RecordType, n: number): number {
 }
 
 function checkIndex(what: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`wal: ${what} must be a non-negative safe integer, got ${n}`)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`wal: ${what} must be a non-negative safe integer, got ${n}`)
 }
 
 export function entryTypeCode(type: EntryKind): number {
   if (type === 'normal') return 0
   if (type === 'confChange') return 1
-  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 255) throw new RangeError(`wal: bad entry type ${String(type)}`)
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 255)
+    throw new RangeError(`wal: bad entry type ${String(type)}`)
   return type
 }
 
@@ -73,7 +86,12 @@ export function encodeSnapshotMarker(s: WalSnapshot): Buffer {
 }
 
 /** The records that start every segment: segment, metadata, and the current hard state. */
-export function encodeSegmentHead(seq: number, firstIndex: number, metadata: Uint8Array, hardState: HardState | undefined): Buffer {
+export function encodeSegmentHead(
+  seq: number,
+  firstIndex: number,
+  metadata: Uint8Array,
+  hardState: HardState | undefined,
+): Buffer {
   checkIndex('segment sequence', seq)
   checkIndex('segment first index', firstIndex)
   const size = frameSize(SEGMENT_PAYLOAD) + frameSize(metadata.length) + (hardState ? frameSize(HARD_STATE_PAYLOAD) : 0)

@@ -9,7 +9,11 @@ export class WalError extends Error {
 
 /** Damage that is not a torn tail: data that had been made durable is unreadable. */
 export class WalCorruptError extends WalError {
-  constructor(readonly file: string, readonly offset: number, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
     super(`wal: corrupt log in ${file} at offset ${offset}: ${reason}`)
     this.name = 'WalCorruptError'
   }
@@ -17,7 +21,10 @@ export class WalCorruptError extends WalError {
 
 /** Another live process (or another WAL instance in this one) holds the WAL directory. */
 export class WalLockedError extends WalError {
-  constructor(readonly dir: string, readonly holder: string) {
+  constructor(
+    readonly dir: string,
+    readonly holder: string,
+  ) {
     super(`wal: ${dir} is locked by ${holder}`)
     this.name = 'WalLockedError'
   }

@@ -21,7 +21,11 @@ export class FilePipeline {
   /** How many times `take()` had to wait for the preallocation to finish. */
   waits = 0
 
-  constructor(private readonly fs: FileSystem, private readonly dir: string, private readonly size: number) {
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private readonly size: number,
+  ) {
     this.prepareNext()
   }
 

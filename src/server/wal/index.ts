@@ -4,7 +4,15 @@
  */
 export type { HardState, EntryKind, WalEntry, WalSnapshot, RepairReport } from './types.js'
 export { EMPTY_HARD_STATE } from './types.js'
-export { WalError, WalCorruptError, WalLockedError, WalSnapshotNotFoundError, WalExistsError, WalNotFoundError, WalFailedError } from './errors.js'
+export {
+  WalError,
+  WalCorruptError,
+  WalLockedError,
+  WalSnapshotNotFoundError,
+  WalExistsError,
+  WalNotFoundError,
+  WalFailedError,
+} from './errors.js'
 export type { FileSystem, StoredFile } from './fs.js'
 export { nodeFs, mkdirDurable } from './fs.js'
 export type { WalContents } from './reader.js'

@@ -67,7 +67,11 @@ class LogBuilder {
   lastIndex: number
   private lastMarker = -1
 
-  constructor(private readonly snap: WalSnapshot, firstIndex: number, private readonly markersOnly: boolean) {
+  constructor(
+    private readonly snap: WalSnapshot,
+    firstIndex: number,
+    private readonly markersOnly: boolean,
+  ) {
     this.lastIndex = Math.max(0, firstIndex - 1)
   }
 
@@ -78,7 +82,8 @@ class LogBuilder {
     const [head, meta] = records
     if (head!.type !== RecordType.Segment) throw bad(head!, 'segment does not start with a segment record')
     const s = decodeSegment(head!.payload)
-    if (!s || s.seq !== seg.seq || s.firstIndex !== seg.firstIndex) throw bad(head!, `segment record (${s?.seq}, ${s?.firstIndex}) does not match the file name`)
+    if (!s || s.seq !== seg.seq || s.firstIndex !== seg.firstIndex)
+      throw bad(head!, `segment record (${s?.seq}, ${s?.firstIndex}) does not match the file name`)
     if (meta?.type !== RecordType.Metadata) throw bad(meta ?? head!, 'no metadata record after the segment record')
     if (this.metadata === undefined) this.metadata = new Uint8Array(meta.payload)
     else if (!meta.payload.equals(this.metadata)) throw bad(meta, 'metadata differs from the previous segments')
@@ -100,7 +105,10 @@ class LogBuilder {
           if (!m) throw bad(r, 'snapshot marker out of range')
           this.snapshots.push(m)
           if (m.index === this.snap.index) {
-            if (m.term !== this.snap.term) throw new WalSnapshotNotFoundError(`snapshot marker at index ${m.index} has term ${m.term}, not ${this.snap.term}`)
+            if (m.term !== this.snap.term)
+              throw new WalSnapshotNotFoundError(
+                `snapshot marker at index ${m.index} has term ${m.term}, not ${this.snap.term}`,
+              )
             this.matched = true
           }
           this.lastMarker = m.index
@@ -123,7 +131,9 @@ class LogBuilder {
     const next = list.length > 0 ? list[list.length - 1]!.index + 1 : this.snap.index + 1
     if (index > next) {
       if (this.lastMarker + 1 === index && this.lastMarker > this.snap.index) {
-        throw new WalSnapshotNotFoundError(`the log continues from the snapshot at index ${this.lastMarker}; open at that snapshot, not at ${this.snap.index}`)
+        throw new WalSnapshotNotFoundError(
+          `the log continues from the snapshot at index ${this.lastMarker}; open at that snapshot, not at ${this.snap.index}`,
+        )
       }
       throw bad(r, `entry ${index} follows entry ${next - 1}: the indexes have a gap`)
     }
@@ -139,13 +149,20 @@ function decodeEntryIndex(payload: Buffer): number | undefined {
   return hi > 0x1fffff ? undefined : hi * 4294967296 + payload.readUInt32LE(0)
 }
 
-export async function readWalDir(fs: FileSystem, dir: string, snap: WalSnapshot, opts: ReadOptions = {}): Promise<WalContents & { tail: WalTail }> {
+export async function readWalDir(
+  fs: FileSystem,
+  dir: string,
+  snap: WalSnapshot,
+  opts: ReadOptions = {},
+): Promise<WalContents & { tail: WalTail }> {
   const segments = await listSegments(fs, dir)
   if (segments.length === 0) throw new WalNotFoundError(dir)
   if (opts.markersOnly) snap = { index: 0, term: 0 }
   const start = opts.markersOnly ? 0 : segmentForIndex(segments, snap.index)
   if (start < 0) {
-    throw new WalSnapshotNotFoundError(`segments holding index ${snap.index} were purged; the oldest segment starts at index ${segments[0]!.firstIndex}`)
+    throw new WalSnapshotNotFoundError(
+      `segments holding index ${snap.index} were purged; the oldest segment starts at index ${segments[0]!.firstIndex}`,
+    )
   }
   return readFrom(fs, dir, segments, start, snap, opts)
 }
@@ -169,14 +186,24 @@ async function readFrom(
     const file = segmentPath(dir, seg)
     const isLast = i === segments.length - 1
     if (i > start && seg.seq !== segments[i - 1]!.seq + 1) {
-      throw new WalCorruptError(file, 0, `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`)
+      throw new WalCorruptError(
+        file,
+        0,
+        `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`,
+      )
     }
     const scan = scanSegment(await fs.readFile(file), logId)
     const d = scan.damage
     if (d) {
       if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
-      if (d.laterBatch >= 0) throw new WalCorruptError(file, d.at, `${d.reason}; a valid write follows at offset ${d.laterBatch}`)
-      if (!d.torn) throw new WalCorruptError(file, d.at, `${d.reason} in the last write, which spans no zeroed sector: not a torn write`)
+      if (d.laterBatch >= 0)
+        throw new WalCorruptError(file, d.at, `${d.reason}; a valid write follows at offset ${d.laterBatch}`)
+      if (!d.torn)
+        throw new WalCorruptError(
+          file,
+          d.at,
+          `${d.reason} in the last write, which spans no zeroed sector: not a torn write`,
+        )
       repair = { file, offset: scan.end, detectedAt: d.at, discardedBytes: scan.dirtyEnd - scan.end, reason: d.reason }
     }
     if (scan.records.length === 0) {
@@ -189,11 +216,14 @@ async function readFrom(
     dirtyEnd = scan.dirtyEnd
   }
   if (snap.index !== 0 && !log.matched) {
-    throw new WalSnapshotNotFoundError(`no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`)
+    throw new WalSnapshotNotFoundError(
+      `no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`,
+    )
   }
   // Only the last segment can lack its head (its first write was torn), and a segment before
   // it was read, unless it is the only one: which create() makes durable before it exists.
-  if (log.metadata === undefined || logId === undefined) throw new WalCorruptError(segmentPath(dir, segments[start]!), 0, 'no segment with valid head records')
+  if (log.metadata === undefined || logId === undefined)
+    throw new WalCorruptError(segmentPath(dir, segments[start]!), 0, 'no segment with valid head records')
   return {
     metadata: log.metadata,
     hardState: log.hardState,

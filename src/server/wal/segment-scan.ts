@@ -50,7 +50,7 @@ const MIN_WRITE = BATCH_FRAME + frameSize(0)
  */
 export function looksTorn(buf: Buffer, from: number, to: number): boolean {
   if (to > buf.length) return true
-  for (let lo = from; lo < to; ) {
+  for (let lo = from; lo < to;) {
     const hi = Math.min(to, (Math.floor(lo / SECTOR) + 1) * SECTOR)
     if (nonZeroEnd(buf.subarray(0, hi), lo) === lo) return true
     lo = hi
@@ -88,7 +88,8 @@ export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan
     const head = readFrame(buf, off)
     if (!head.ok) {
       // All zeros from here on is the normal end of data in a preallocated segment.
-      if (!(head.zero && nonZeroEnd(buf, off) === off)) damage = { at: off, reason: head.zero ? 'non-zero bytes after the end of data' : head.reason }
+      if (!(head.zero && nonZeroEnd(buf, off) === off))
+        damage = { at: off, reason: head.zero ? 'non-zero bytes after the end of data' : head.reason }
       break
     }
     if (head.type !== RecordType.Batch) {

@@ -177,7 +177,11 @@ export class Wal {
       const file = await fs.open(tmp, 'w+')
       try {
         await writeZeros(file, 0, size)
-        await writeFully(file, encodeBatch(randomBytes(8).readBigUInt64LE(), [encodeSegmentHead(0, 0, metadata, undefined)]), 0)
+        await writeFully(
+          file,
+          encodeBatch(randomBytes(8).readBigUInt64LE(), [encodeSegmentHead(0, 0, metadata, undefined)]),
+          0,
+        )
         await file.sync()
       } finally {
         await file.close()
@@ -203,7 +207,13 @@ export class Wal {
     return Wal.openLocked(fs, dir, snap, opts, await WalLock.acquire(fs, dir))
   }
 
-  private static async openLocked(fs: FileSystem, dir: string, snap: WalSnapshot, opts: WalOptions, lock: WalLock): Promise<OpenedWal> {
+  private static async openLocked(
+    fs: FileSystem,
+    dir: string,
+    snap: WalSnapshot,
+    opts: WalOptions,
+    lock: WalLock,
+  ): Promise<OpenedWal> {
     let file: StoredFile | undefined
     try {
       await removeLeftovers(fs, dir)
@@ -271,7 +281,9 @@ export class Wal {
     let buf: Buffer
     try {
       if (hardState && hardState.commit < snap.index) {
-        throw new RangeError(`wal: snapshot marker at index ${snap.index} saved with a hard state committed only to ${hardState.commit}`)
+        throw new RangeError(
+          `wal: snapshot marker at index ${snap.index} saved with a hard state committed only to ${hardState.commit}`,
+        )
       }
       buf = encodeSnapshotMarker(snap)
       if (hardState) buf = Buffer.concat([buf, encodeSave(hardState, [])])
@@ -359,7 +371,9 @@ export class Wal {
   private async write(batch: Batch): Promise<void> {
     if (this.tail.offset >= this.segmentSize) await this.cut()
     const t = this.tail
-    const parts = t.needsHead ? [encodeSegmentHead(t.seg.seq, t.seg.firstIndex, this.metadata, this.durableHardState), ...batch.parts] : batch.parts
+    const parts = t.needsHead
+      ? [encodeSegmentHead(t.seg.seq, t.seg.firstIndex, this.metadata, this.durableHardState), ...batch.parts]
+      : batch.parts
     const buf = encodeBatch(this.logId, parts)
     await writeFully(t.file, buf, t.offset)
     this.stats.writes++
@@ -382,7 +396,11 @@ export class Wal {
   private async cut(): Promise<void> {
     const prepared = await this.pipeline.take()
     this.stats.cutWaits = this.pipeline.waits
-    const seg: SegmentInfo = { seq: this.tail.seg.seq + 1, firstIndex: this.lastIndex + 1, name: segmentName(this.tail.seg.seq + 1, this.lastIndex + 1) }
+    const seg: SegmentInfo = {
+      seq: this.tail.seg.seq + 1,
+      firstIndex: this.lastIndex + 1,
+      name: segmentName(this.tail.seg.seq + 1, this.lastIndex + 1),
+    }
     try {
       await this.fs.rename(prepared.path, segmentPath(this.dir, seg))
     } catch (err) {
@@ -413,7 +431,11 @@ export class Wal {
   private async purgeNow(maxWals: number): Promise<string[]> {
     const removed: string[] = []
     if (maxWals <= 0) return removed
-    while (this.segments.length > maxWals && this.segments[0]!.seq < this.releasedSeq && this.segments[0] !== this.tail.seg) {
+    while (
+      this.segments.length > maxWals &&
+      this.segments[0]!.seq < this.releasedSeq &&
+      this.segments[0] !== this.tail.seg
+    ) {
       const seg = this.segments[0]!
       await this.fs.unlink(segmentPath(this.dir, seg))
       this.segments.shift()
@@ -429,7 +451,8 @@ export class Wal {
  */
 function checkContiguous(entries: readonly WalEntry[], lastIndex: number): void {
   let prev = entries.length > 0 ? entries[0]!.index - 1 : 0
-  if (entries.length > 0 && prev > lastIndex) throw new RangeError(`wal: entry ${prev + 1} would leave a gap after ${lastIndex}`)
+  if (entries.length > 0 && prev > lastIndex)
+    throw new RangeError(`wal: entry ${prev + 1} would leave a gap after ${lastIndex}`)
   for (const e of entries) {
     if (e.index !== prev + 1) throw new RangeError(`wal: entry ${e.index} follows entry ${prev} in one save`)
     prev = e.index
@@ -438,11 +461,13 @@ function checkContiguous(entries: readonly WalEntry[], lastIndex: number): void 
 
 function segmentSizeOf(opts: WalOptions): number {
   const size = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE
-  if (!Number.isSafeInteger(size) || size < 1024) throw new RangeError(`wal: segment size must be an integer >= 1024, got ${size}`)
+  if (!Number.isSafeInteger(size) || size < 1024)
+    throw new RangeError(`wal: segment size must be an integer >= 1024, got ${size}`)
   return size
 }
 
 /** Removes what a crash can leave behind: pipeline files, lock temporaries. */
 async function removeLeftovers(fs: FileSystem, dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) if (isLeftover(name)) await fs.unlink(path.join(dir, name)).catch(() => undefined)
+  for (const name of await fs.readdir(dir))
+    if (isLeftover(name)) await fs.unlink(path.join(dir, name)).catch(() => undefined)
 }

@@ -21,7 +21,8 @@ export class WatchEvent {
   ) {
     this.prev = prev
     // A create has nothing before it (etcd does not look one up either).
-    this.prevKnown = prevKnown || prev !== undefined || (type === Event_EventType.PUT && kv.create_revision === kv.mod_revision)
+    this.prevKnown =
+      prevKnown || prev !== undefined || (type === Event_EventType.PUT && kv.create_revision === kv.mod_revision)
     this.skeyCache = skey
   }
 

@@ -173,7 +173,13 @@ export class WatchHub implements WatchHost {
       const batch = w.held!
       stream.held.delete(w)
       w.held = undefined
-      sink.send({ watchId: w.id, revision: batch.revision, events: batch.events, withPrev: w.prevKv, fragment: w.fragment })
+      sink.send({
+        watchId: w.id,
+        revision: batch.revision,
+        events: batch.events,
+        withPrev: w.prevKv,
+        fragment: w.fragment,
+      })
       w.sentSinceTick = true
       this.place(w)
     }
@@ -266,7 +272,8 @@ export class WatchHub implements WatchHost {
       return
     }
     // As in etcd, a periodic notification is skipped rather than queued behind events.
-    if (d.watcher.state === WatcherState.Synced && s.sink.writable) s.sink.send({ watchId: d.watcher.id, revision: d.revision })
+    if (d.watcher.state === WatcherState.Synced && s.sink.writable)
+      s.sink.send({ watchId: d.watcher.id, revision: d.revision })
   }
 
   private checkDeferredProgress(stream: WatchStream): void {

@@ -16,7 +16,11 @@ export interface PrevRef {
 
 /** Fills the prev of live events with one backend read. */
 export async function resolveLivePrevs(store: MvccStore, refs: readonly PrevRef[]): Promise<void> {
-  const read = await readRecords(store, refs.map((r) => r.main), refs.map((r) => r.sub))
+  const read = await readRecords(
+    store,
+    refs.map((r) => r.main),
+    refs.map((r) => r.sub),
+  )
   for (let i = 0; i < refs.length; i++) {
     refs[i].ev.prev = read[i]
     refs[i].ev.prevKnown = true
@@ -28,7 +32,11 @@ export async function resolveLivePrevs(store: MvccStore, refs: readonly PrevRef[
  * from an earlier event on the same key in the read when there is one, else from the
  * store at the event's revision - 1 (those reads share backend calls).
  */
-export async function resolveHistoryPrevs(store: MvccStore, events: readonly WatchEvent[], wanted: ReadonlySet<WatchEvent>): Promise<void> {
+export async function resolveHistoryPrevs(
+  store: MvccStore,
+  events: readonly WatchEvent[],
+  wanted: ReadonlySet<WatchEvent>,
+): Promise<void> {
   const last = new Map<string, WatchEvent>()
   const reads: Promise<void>[] = []
   for (const ev of events) {

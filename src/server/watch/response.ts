@@ -20,7 +20,15 @@ function fieldSize(b: Buffer): number {
   return 1 + sizeVarint(b.length) + b.length
 }
 
-function write(header: Buffer, base: WatchResponseInit, baseSize: number, events: readonly Buffer[], from: number, to: number, eventsSize: number): Buffer {
+function write(
+  header: Buffer,
+  base: WatchResponseInit,
+  baseSize: number,
+  events: readonly Buffer[],
+  from: number,
+  to: number,
+  eventsSize: number,
+): Buffer {
   const w = new Writer(baseSize + eventsSize)
   // Field order as the generated encoder writes it: header, the scalars, events.
   w.varint(HEADER_TAG)
@@ -49,7 +57,8 @@ export function encodeWatchOut(out: WatchOut, header: Buffer, limit: number): Bu
   const bufs = evs.map((e) => e.bytes(includePrev))
   let total = 0
   for (const b of bufs) total += fieldSize(b)
-  if (!out.fragment || baseSize + total < limit || bufs.length < 2) return [write(header, base, baseSize, bufs, 0, bufs.length, total)]
+  if (!out.fragment || baseSize + total < limit || bufs.length < 2)
+    return [write(header, base, baseSize, bufs, 0, bufs.length, total)]
 
   const parts: Buffer[] = []
   const fragBase: WatchResponseInit = { ...base, fragment: true }
@@ -65,7 +74,11 @@ export function encodeWatchOut(out: WatchOut, header: Buffer, limit: number): Bu
       i++
     }
     const last = i === bufs.length
-    parts.push(last ? write(header, base, baseSize, bufs, start, i, size) : write(header, fragBase, fragSize, bufs, start, i, size))
+    parts.push(
+      last
+        ? write(header, base, baseSize, bufs, start, i, size)
+        : write(header, fragBase, fragSize, bufs, start, i, size),
+    )
   }
   return parts
 }

@@ -76,7 +76,18 @@ export class WatchStream {
     }
     const start = req.start_revision
     const synced = start === 0 || start > rev
-    const w = new Watcher(id, this, { range: range!, filters: req.filters, prevKv: req.prev_kv, progressNotify: req.progress_notify, fragment: req.fragment }, synced ? Math.max(rev + 1, start) : start)
+    const w = new Watcher(
+      id,
+      this,
+      {
+        range: range!,
+        filters: req.filters,
+        prevKv: req.prev_kv,
+        progressNotify: req.progress_notify,
+        fragment: req.fragment,
+      },
+      synced ? Math.max(rev + 1, start) : start,
+    )
     this.watchers.set(id, w)
     this.sink.send({ watchId: id, revision: rev, created: true })
     this.host.register(w)

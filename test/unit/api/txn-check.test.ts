@@ -5,9 +5,13 @@ import { checkTxnRequest } from '../../../src/server/api/txn-check.js'
 import { b, txnReq } from '../apply/requests.js'
 
 const put = (key: string): RequestOpInit => ({ request_put: { key: b(key), value: b('v') } })
-const del = (key: string, end?: string | Buffer): RequestOpInit => ({ request_delete_range: { key: b(key), range_end: typeof end === 'string' ? b(end) : end } })
+const del = (key: string, end?: string | Buffer): RequestOpInit => ({
+  request_delete_range: { key: b(key), range_end: typeof end === 'string' ? b(end) : end },
+})
 const get = (key: string): RequestOpInit => ({ request_range: { key: b(key) } })
-const sub = (success: RequestOpInit[], failure: RequestOpInit[] = []): RequestOpInit => ({ request_txn: { success, failure } })
+const sub = (success: RequestOpInit[], failure: RequestOpInit[] = []): RequestOpInit => ({
+  request_txn: { success, failure },
+})
 
 function check(success: RequestOpInit[], failure: RequestOpInit[] = [], maxTxnOps = 128): unknown {
   try {
@@ -27,11 +31,17 @@ describe('apply: checkTxnRequest', () => {
     assert.equal(check([sub(ops(2))], [], 3), 'ok')
     assert.equal(check([sub(ops(3))], [], 3), Errors.TooManyOps)
     const compares = Array.from({ length: 4 }, () => ({ key: b('c') }))
-    assert.throws(() => checkTxnRequest(txnReq({ compare: compares }), 3), (e) => e === Errors.TooManyOps)
+    assert.throws(
+      () => checkTxnRequest(txnReq({ compare: compares }), 3),
+      (e) => e === Errors.TooManyOps,
+    )
   })
 
   it('rejects empty keys, provided values or leases with ignore flags, and empty ops', () => {
-    assert.throws(() => checkTxnRequest(txnReq({ compare: [{ key: b('') }] }), 128), (e) => e === Errors.EmptyKey)
+    assert.throws(
+      () => checkTxnRequest(txnReq({ compare: [{ key: b('') }] }), 128),
+      (e) => e === Errors.EmptyKey,
+    )
     assert.equal(check([get('')]), Errors.EmptyKey)
     assert.equal(check([del('')]), Errors.EmptyKey)
     assert.equal(check([{ request_put: { key: b('') } }]), Errors.EmptyKey)

@@ -5,7 +5,12 @@
  * them.
  */
 import { decodeWatchCreateRequest, encodeWatchCreateRequest } from '../../../src/gen/etcdserverpb.js'
-import { decodeInternalRequest, encodeInternalRequest, type InternalRequest, type InternalRequestInit } from '../../../src/gen/tsetcdpb.js'
+import {
+  decodeInternalRequest,
+  encodeInternalRequest,
+  type InternalRequest,
+  type InternalRequestInit,
+} from '../../../src/gen/tsetcdpb.js'
 import { KvStateMachine } from '../../../src/server/apply/kv-state.js'
 import type { Applied } from '../../../src/server/apply/applier.js'
 import { applierStack } from '../../../src/server/apply/lease.js'
@@ -47,12 +52,18 @@ export class AppliedState {
   static async open(kind: 'memory' | 'rocks'): Promise<AppliedState> {
     const f = await StoreFixture.open(kind)
     const kv = new KvStateMachine(f.store, f.backend)
-    const lessor = await Lessor.open(f.backend, f.store, { minTTL: 1, checkpointIntervalMs: 5000, expiredRetryMs: 3000, now: () => 1_000_000 })
+    const lessor = await Lessor.open(f.backend, f.store, {
+      minTTL: 1,
+      checkpointIntervalMs: 5000,
+      expiredRetryMs: 3000,
+      now: () => 1_000_000,
+    })
     kv.setApplier(applierStack(lessor))
     const hub = new WatchHub(f.store)
     const s = new AppliedState(f, kv, lessor, hub)
     kv.onCommit((changes) => {
-      for (const c of changes) s.commits.push(`${c.type === 0 ? 'PUT' : 'DELETE'} ${c.kv.key.toString('latin1')}@${c.kv.mod_revision}`)
+      for (const c of changes)
+        s.commits.push(`${c.type === 0 ? 'PUT' : 'DELETE'} ${c.kv.key.toString('latin1')}@${c.kv.mod_revision}`)
     })
     kv.onCommit(hub.onCommit)
     const stream = hub.openStream(s.sink)
@@ -89,7 +100,12 @@ export class AppliedState {
       kvs: all.kvs.map(kvt),
       records: await recordRevisions(this.f.backend),
       indexedKeys: store.indexedKeys,
-      leases: [...this.lessor.list()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => ({ id, keys: (this.lessor.view(id, true)?.keys ?? []).map((key) => key.toString('latin1')).sort() })),
+      leases: [...this.lessor.list()]
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .map((id) => ({
+          id,
+          keys: (this.lessor.view(id, true)?.keys ?? []).map((key) => key.toString('latin1')).sort(),
+        })),
       commits: [...this.commits],
     }
   }

@@ -4,7 +4,12 @@
  * still apply. Checked through KvStateMachine.applyBatch on both backends.
  */
 import assert from 'node:assert/strict'
-import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type RequestOpInit, type TxnRequestInit } from '../../../src/gen/etcdserverpb.js'
+import {
+  Compare_CompareResult as Result,
+  Compare_CompareTarget as Target,
+  type RequestOpInit,
+  type TxnRequestInit,
+} from '../../../src/gen/etcdserverpb.js'
 import { Errors } from '../../../src/errors/rpctypes.js'
 import { settle } from '../watch/harness.js'
 import { AppliedState, type Snapshot } from './applied-state.js'
@@ -14,7 +19,11 @@ import { b } from './requests.js'
 const FROM_KEY = Buffer.from([0])
 const LEASE = 5n
 
-const put = (key: string, value = '', o: { lease?: bigint; ignore_value?: boolean; ignore_lease?: boolean } = {}): RequestOpInit => ({
+const put = (
+  key: string,
+  value = '',
+  o: { lease?: bigint; ignore_value?: boolean; ignore_lease?: boolean } = {},
+): RequestOpInit => ({
   request_put: { key: b(key), value: b(value), ...o },
 })
 const delFrom = (key: string): RequestOpInit => ({ request_delete_range: { key: b(key), range_end: FROM_KEY } })
@@ -83,16 +92,34 @@ for (const kind of ['memory', 'rocks'] as const) {
     it('follows nested txns: a delete in a nested txn hides the key from a later put, and the reverse', async () => {
       const exists = { key: b('p/a'), target: Target.VERSION, result: Result.GREATER, version: 0 }
       await expectNoChange(
-        { success: [txn({ compare: [exists], success: [delFrom('p/a')], failure: [put('z')] }), put('p/c', '', { ignore_value: true })] },
+        {
+          success: [
+            txn({ compare: [exists], success: [delFrom('p/a')], failure: [put('z')] }),
+            put('p/c', '', { ignore_value: true }),
+          ],
+        },
         Errors.KeyNotFound,
       )
-      await expectNoChange({ failure: [delFrom('p/b'), txn({ success: [put('p/c', '', { ignore_lease: true })] })], compare: [{ ...exists, result: Result.LESS }] }, Errors.KeyNotFound)
+      await expectNoChange(
+        {
+          failure: [delFrom('p/b'), txn({ success: [put('p/c', '', { ignore_lease: true })] })],
+          compare: [{ ...exists, result: Result.LESS }],
+        },
+        Errors.KeyNotFound,
+      )
     })
 
     it('lets a put with ignore_value through when an earlier op of the same txn created the key', async () => {
-      const [r] = s.apply({ txn: { success: [put('new', 'v', { lease: LEASE }), put('new', '', { ignore_value: true, ignore_lease: true })] } })
+      const [r] = s.apply({
+        txn: {
+          success: [put('new', 'v', { lease: LEASE }), put('new', '', { ignore_value: true, ignore_lease: true })],
+        },
+      })
       assert.equal(r.ok, true)
-      assert.deepEqual((await s.snapshot()).kvs.find((kv) => kv?.[0] === 'new'), ['new', 'v', 6, 6, 2, LEASE])
+      assert.deepEqual(
+        (await s.snapshot()).kvs.find((kv) => kv?.[0] === 'new'),
+        ['new', 'v', 6, 6, 2, LEASE],
+      )
     })
 
     it('refuses a put with an unknown lease after a delete in the same txn: lease not found', async () => {
@@ -104,7 +131,10 @@ for (const kind of ['memory', 'rocks'] as const) {
       const refused: [TxnRequestInit, Error][] = [
         [{ success: [delFrom('p/a'), put('p/d', '', { ignore_value: true })] }, Errors.KeyNotFound],
         [{ success: [delFrom('p/a'), put('p/b', 'new', { ignore_lease: true })] }, Errors.KeyNotFound],
-        [{ success: [txn({ compare: [exists], success: [delFrom('p/a')] }), put('p/c', '', { ignore_value: true })] }, Errors.KeyNotFound],
+        [
+          { success: [txn({ compare: [exists], success: [delFrom('p/a')] }), put('p/c', '', { ignore_value: true })] },
+          Errors.KeyNotFound,
+        ],
         [{ success: [delFrom('p/a'), txn({ success: [put('p/c', '', { ignore_lease: true })] })] }, Errors.KeyNotFound],
         [{ success: [delFrom('p/a'), put('n', 'v', { lease: 999n })] }, Errors.LeaseNotFound],
         [{ success: [put('n', 'v'), { request_range: { key: b('n'), revision: 100 } }] }, Errors.FutureRev],
@@ -112,7 +142,10 @@ for (const kind of ['memory', 'rocks'] as const) {
       const restore = plantWriteFailure(0, new Error('a write was attempted'))
       try {
         for (const [req, err] of refused) assert.deepEqual(s.one({ txn: req }), { ok: false, err })
-        assert.deepEqual(s.one({ put: { key: b('n'), value: b('v'), lease: 999n } }), { ok: false, err: Errors.LeaseNotFound })
+        assert.deepEqual(s.one({ put: { key: b('n'), value: b('v'), lease: 999n } }), {
+          ok: false,
+          err: Errors.LeaseNotFound,
+        })
         assert.deepEqual(s.one({ put: { key: b('n'), ignore_value: true } }), { ok: false, err: Errors.KeyNotFound })
       } finally {
         restore()
@@ -131,7 +164,13 @@ for (const kind of ['memory', 'rocks'] as const) {
     it('rolls back puts and deletes of a txn that created, changed and removed keys', async () => {
       const restore = plantWriteFailure(4, Errors.KeyNotFound)
       try {
-        const ops = [put('new/1', 'a', { lease: LEASE }), put('p/a', 'x', { lease: LEASE }), delFrom('new/'), put('new/1', 'again'), put('p/b', 'y')]
+        const ops = [
+          put('new/1', 'a', { lease: LEASE }),
+          put('p/a', 'x', { lease: LEASE }),
+          delFrom('new/'),
+          put('new/1', 'again'),
+          put('p/b', 'y'),
+        ]
         await expectNoChange({ success: ops }, Errors.KeyNotFound)
       } finally {
         restore()
@@ -142,7 +181,14 @@ for (const kind of ['memory', 'rocks'] as const) {
       const bug = new Error('planted bug')
       const restore = plantWriteFailure(2, bug)
       try {
-        assert.throws(() => s.apply({ put: { key: b('p/a'), value: b('first') } }, { txn: { success: [put('new', 'y'), put('p/c', 'x')] } }), (e) => e === bug)
+        assert.throws(
+          () =>
+            s.apply(
+              { put: { key: b('p/a'), value: b('first') } },
+              { txn: { success: [put('new', 'y'), put('p/c', 'x')] } },
+            ),
+          (e) => e === bug,
+        )
       } finally {
         restore()
       }

@@ -4,8 +4,11 @@ import { applyCompaction, applyDeleteRange, applyPut, applyRange } from '../../.
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { b, compactReq, delReq, inBatch, memoryStore, putReq, rangeReq } from './requests.js'
 
-const kv = (x: { key: Buffer; value: Buffer; create_revision: number; mod_revision: number; version: number; lease: bigint } | undefined): unknown =>
-  x && [x.key.toString(), x.value.toString(), x.create_revision, x.mod_revision, x.version, x.lease]
+const kv = (
+  x:
+    | { key: Buffer; value: Buffer; create_revision: number; mod_revision: number; version: number; lease: bigint }
+    | undefined,
+): unknown => x && [x.key.toString(), x.value.toString(), x.create_revision, x.mod_revision, x.version, x.lease]
 
 describe('apply: Put, DeleteRange, Range, Compaction', () => {
   let store: MvccStore
@@ -34,11 +37,17 @@ describe('apply: Put, DeleteRange, Range, Compaction', () => {
   })
 
   it('compacts a new store at revision 1 once, as etcd does; 2 is a future revision there', async () => {
-    assert.throws(() => inBatch(store, (batch) => applyCompaction(batch, compactReq(2))), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => inBatch(store, (batch) => applyCompaction(batch, compactReq(2))),
+      (e) => e === Errors.FutureRev,
+    )
     const { response, physical } = inBatch(store, (batch) => applyCompaction(batch, compactReq(1, true)))
     assert.equal(response.header?.revision, 1)
     await physical
-    assert.throws(() => inBatch(store, (batch) => applyCompaction(batch, compactReq(1))), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => inBatch(store, (batch) => applyCompaction(batch, compactReq(1))),
+      (e) => e === Errors.Compacted,
+    )
     const at1 = await applyRange(store, rangeReq({ key: b('k'), revision: 1 }))
     assert.deepEqual([at1.header?.revision, at1.count], [1, 0])
     assert.equal(put({ key: b('k'), value: b('v') }).header?.revision, 2)
@@ -68,8 +77,14 @@ describe('apply: Put, DeleteRange, Range, Compaction', () => {
   })
 
   it('fails ignore_value / ignore_lease on a missing key with KeyNotFound, using no revision', () => {
-    assert.throws(() => put({ key: b('nope'), ignore_value: true }), (e) => e === Errors.KeyNotFound)
-    assert.throws(() => put({ key: b('nope'), value: b('x'), ignore_lease: true }), (e) => e === Errors.KeyNotFound)
+    assert.throws(
+      () => put({ key: b('nope'), ignore_value: true }),
+      (e) => e === Errors.KeyNotFound,
+    )
+    assert.throws(
+      () => put({ key: b('nope'), value: b('x'), ignore_lease: true }),
+      (e) => e === Errors.KeyNotFound,
+    )
     assert.equal(store.currentRevision, 1)
   })
 
@@ -79,7 +94,10 @@ describe('apply: Put, DeleteRange, Range, Compaction', () => {
       asked.push(id)
       return id === 7n
     }
-    assert.throws(() => put({ key: b('k'), value: b('v'), lease: 8n }, exists), (e) => e === Errors.LeaseNotFound)
+    assert.throws(
+      () => put({ key: b('k'), value: b('v'), lease: 8n }, exists),
+      (e) => e === Errors.LeaseNotFound,
+    )
     assert.equal(store.currentRevision, 1)
     put({ key: b('k'), value: b('v'), lease: 7n }, exists)
     put({ key: b('k'), value: b('v') }, exists)
@@ -92,21 +110,27 @@ describe('apply: Put, DeleteRange, Range, Compaction', () => {
     for (const key of ['a', 'b', 'c', 'd']) put({ key: b(key), value: b(key.toUpperCase()) })
     const one = inBatch(store, (batch) => applyDeleteRange(batch, delReq({ key: b('a') })))
     assert.deepEqual([one.header?.revision, one.deleted, one.prev_kvs], [6, 1, []])
-    const range = inBatch(store, (batch) => applyDeleteRange(batch, delReq({ key: b('b'), range_end: b('d'), prev_kv: true })))
+    const range = inBatch(store, (batch) =>
+      applyDeleteRange(batch, delReq({ key: b('b'), range_end: b('d'), prev_kv: true })),
+    )
     assert.equal(range.header?.revision, 7)
     assert.equal(range.deleted, 2)
     assert.deepEqual(range.prev_kvs.map(kv), [
       ['b', 'B', 3, 3, 1, 0n],
       ['c', 'C', 4, 4, 1, 0n],
     ])
-    const fromKey = inBatch(store, (batch) => applyDeleteRange(batch, delReq({ key: b('a'), range_end: Buffer.from([0]) })))
+    const fromKey = inBatch(store, (batch) =>
+      applyDeleteRange(batch, delReq({ key: b('a'), range_end: Buffer.from([0]) })),
+    )
     assert.deepEqual([fromKey.header?.revision, fromKey.deleted], [8, 1])
     assert.equal((await applyRange(store, rangeReq({ key: b('a'), range_end: Buffer.from([0]) }))).count, 0)
   })
 
   it('uses no revision when a delete finds nothing', () => {
     put({ key: b('a'), value: b('1') })
-    const r = inBatch(store, (batch) => applyDeleteRange(batch, delReq({ key: b('x'), range_end: b('z'), prev_kv: true })))
+    const r = inBatch(store, (batch) =>
+      applyDeleteRange(batch, delReq({ key: b('x'), range_end: b('z'), prev_kv: true })),
+    )
     assert.deepEqual([r.header?.revision, r.deleted, r.prev_kvs], [2, 0, []])
     assert.equal(store.currentRevision, 2)
   })
@@ -120,7 +144,13 @@ describe('apply: Put, DeleteRange, Range, Compaction', () => {
     await physical
     await assert.rejects(applyRange(store, rangeReq({ key: b('a'), revision: 2 })), (e) => e === Errors.Compacted)
     assert.equal((await applyRange(store, rangeReq({ key: b('a'), revision: 3 }))).kvs[0].value.toString(), '2')
-    assert.throws(() => inBatch(store, (batch) => applyCompaction(batch, compactReq(3))), (e) => e === Errors.Compacted)
-    assert.throws(() => inBatch(store, (batch) => applyCompaction(batch, compactReq(5))), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => inBatch(store, (batch) => applyCompaction(batch, compactReq(3))),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => inBatch(store, (batch) => applyCompaction(batch, compactReq(5))),
+      (e) => e === Errors.FutureRev,
+    )
   })
 })

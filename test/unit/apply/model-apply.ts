@@ -105,13 +105,15 @@ export class ModelApplier {
   private pathOf(req: TxnRequest): Path {
     const succeeded = req.compare.every((c) => this.holds(c))
     const nested: Path[] = []
-    for (const op of succeeded ? req.success : req.failure) if (op.request_txn !== undefined) nested.push(this.pathOf(op.request_txn))
+    for (const op of succeeded ? req.success : req.failure)
+      if (op.request_txn !== undefined) nested.push(this.pathOf(op.request_txn))
     return { succeeded, nested }
   }
 
   /** The compares the randomized test makes: VERSION of one key, EQUAL or GREATER than 0. */
   private holds(c: Compare): boolean {
-    if (c.target !== Target.VERSION || c.range_end.length !== 0 || (c.version ?? 0) !== 0) throw new Error('model: unsupported compare')
+    if (c.target !== Target.VERSION || c.range_end.length !== 0 || (c.version ?? 0) !== 0)
+      throw new Error('model: unsupported compare')
     const version = this.m.cur.get(c.key.toString('latin1'))?.version ?? 0
     if (c.result === Result.EQUAL) return version === 0
     if (c.result === Result.GREATER) return version > 0

@@ -27,9 +27,11 @@ export const b = (s: string): Buffer => Buffer.from(s)
 
 export const putReq = (m: PutRequestInit): PutRequest => decodePutRequest(encodePutRequest(m))
 export const rangeReq = (m: RangeRequestInit): RangeRequest => decodeRangeRequest(encodeRangeRequest(m))
-export const delReq = (m: DeleteRangeRequestInit): DeleteRangeRequest => decodeDeleteRangeRequest(encodeDeleteRangeRequest(m))
+export const delReq = (m: DeleteRangeRequestInit): DeleteRangeRequest =>
+  decodeDeleteRangeRequest(encodeDeleteRangeRequest(m))
 export const txnReq = (m: TxnRequestInit): TxnRequest => decodeTxnRequest(encodeTxnRequest(m))
-export const compactReq = (revision: number, physical = false): CompactionRequest => decodeCompactionRequest(encodeCompactionRequest({ revision, physical }))
+export const compactReq = (revision: number, physical = false): CompactionRequest =>
+  decodeCompactionRequest(encodeCompactionRequest({ revision, physical }))
 
 export function memoryStore(): Promise<MvccStore> {
   return MvccStore.open(new MemoryBackend())

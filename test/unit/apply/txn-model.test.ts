@@ -54,7 +54,11 @@ class Gen {
   }
 
   del(): DeleteRangeRequestInit {
-    return { key: this.key(), range_end: this.rng.pick([EMPTY, EMPTY, FROM_KEY, k(this.rng.pick(KEYS))]), prev_kv: this.rng.int(2) === 0 }
+    return {
+      key: this.key(),
+      range_end: this.rng.pick([EMPTY, EMPTY, FROM_KEY, k(this.rng.pick(KEYS))]),
+      prev_kv: this.rng.int(2) === 0,
+    }
   }
 
   /** A revision around the valid ones: some compacted, some in the future. */
@@ -67,14 +71,26 @@ class Gen {
     const what = this.rng.int(depth < 2 ? 20 : 17)
     if (what < 8) return { request_put: this.put() }
     if (what < 13) return { request_delete_range: this.del() }
-    if (what < 17) return { request_range: { key: this.key(), range_end: this.rng.pick([EMPTY, FROM_KEY]), revision: this.rng.int(3) === 0 ? this.revision() : 0 } }
+    if (what < 17)
+      return {
+        request_range: {
+          key: this.key(),
+          range_end: this.rng.pick([EMPTY, FROM_KEY]),
+          revision: this.rng.int(3) === 0 ? this.revision() : 0,
+        },
+      }
     return { request_txn: this.txn(depth + 1) }
   }
 
   txn(depth: number): TxnRequestInit {
     const r = this.rng
     const ops = (): RequestOpInit[] => Array.from({ length: r.int(4) }, () => this.op(depth))
-    const compare = Array.from({ length: r.int(3) }, () => ({ key: this.key(), target: Target.VERSION, result: r.pick([Result.EQUAL, Result.GREATER]), version: 0 }))
+    const compare = Array.from({ length: r.int(3) }, () => ({
+      key: this.key(),
+      target: Target.VERSION,
+      result: r.pick([Result.EQUAL, Result.GREATER]),
+      version: 0,
+    }))
     return { compare, success: ops(), failure: ops() }
   }
 
@@ -87,7 +103,8 @@ class Gen {
   }
 }
 
-const show = (r: ModelResult): unknown => (r.ok ? { revision: r.revision, succeeded: r.succeeded } : { err: r.err.message })
+const show = (r: ModelResult): unknown =>
+  r.ok ? { revision: r.revision, succeeded: r.succeeded } : { err: r.err.message }
 
 /** Keys the index holds: those with a record that compaction keeps (see Model.expectedRecords). */
 function indexedKeys(m: Model): number {
@@ -145,7 +162,11 @@ async function run(kind: 'memory' | 'rocks', seed: number, steps: number): Promi
         KEYS.map((key) => model.cur.get(key)?.lease ?? 0n),
         'lease attachments',
       )
-      assert.deepEqual(s.commits, model.recs.map((r) => `${r.value === null ? 'DELETE' : 'PUT'} ${r.key}@${r.main}`), 'commit notifications')
+      assert.deepEqual(
+        s.commits,
+        model.recs.map((r) => `${r.value === null ? 'DELETE' : 'PUT'} ${r.key}@${r.main}`),
+        'commit notifications',
+      )
       if (step % 25 === 24) {
         for (let rev = Math.max(1, model.compacted); rev <= model.rev; rev++) {
           const q = query(Buffer.from([0]), FROM_KEY, { revision: rev })
@@ -158,7 +179,10 @@ async function run(kind: 'memory' | 'rocks', seed: number, steps: number): Promi
     }
     await settle()
     assert.deepEqual(s.watched(), s.commits, 'the watcher saw every commit and nothing else')
-    assert.ok(counts.ok > steps && counts.failed > steps / 10 && counts.planted > steps / 20, `the run covered enough: ${JSON.stringify(counts)}`)
+    assert.ok(
+      counts.ok > steps && counts.failed > steps / 10 && counts.planted > steps / 20,
+      `the run covered enough: ${JSON.stringify(counts)}`,
+    )
   } catch (err) {
     console.error(`txn model: failed at seed ${seed} step ${step} (${kind} backend)`)
     if (err instanceof Error) err.message = `seed ${seed} step ${step}: ${err.message}`

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict'
-import { Compare_CompareResult as Result, Compare_CompareTarget as Target, type CompareInit, type TxnResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  Compare_CompareResult as Result,
+  Compare_CompareTarget as Target,
+  type CompareInit,
+  type TxnResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { Errors } from '../../../src/errors/rpctypes.js'
 import { applyPut, applyReadOnlyTxn, applyTxn, isTxnReadOnly, applyRange } from '../../../src/server/apply/kv.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { b, inBatch, memoryStore, putReq, rangeReq, txnReq } from './requests.js'
 
 const sign = (x: number | bigint | Buffer, y: number | bigint | Buffer): number =>
-  Buffer.isBuffer(x) ? Buffer.compare(x, y as Buffer) : (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0
+  Buffer.isBuffer(x)
+    ? Buffer.compare(x, y as Buffer)
+    : (x as number) < (y as number)
+      ? -1
+      : (x as number) > (y as number)
+        ? 1
+        : 0
 
 function holds(result: number, cmp: number): boolean {
   return [cmp === 0, cmp > 0, cmp < 0, cmp !== 0][result]
@@ -21,7 +32,8 @@ describe('apply: Txn', () => {
 
   afterEach(() => store.close())
 
-  const put = (key: string, value: string, lease = 0n) => inBatch(store, (batch) => applyPut(batch, putReq({ key: b(key), value: b(value), lease })))
+  const put = (key: string, value: string, lease = 0n) =>
+    inBatch(store, (batch) => applyPut(batch, putReq({ key: b(key), value: b(value), lease })))
   const txn = (m: Parameters<typeof txnReq>[0], leaseExists?: (id: bigint) => boolean): TxnResponse =>
     inBatch(store, (batch) => applyTxn(batch, txnReq(m), leaseExists && { leaseExists }))
   const succeeds = (...compare: CompareInit[]): boolean => txn({ compare }).succeeded
@@ -31,7 +43,13 @@ describe('apply: Txn', () => {
     put('k', 'x', 0n) // 2
     put('other', 'o') // 3
     put('k', 'm', 7n) // 4: k has create 2, mod 4, version 2, value "m", lease 7
-    const actual = { [Target.VERSION]: 2, [Target.CREATE]: 2, [Target.MOD]: 4, [Target.VALUE]: b('m'), [Target.LEASE]: 7n }
+    const actual = {
+      [Target.VERSION]: 2,
+      [Target.CREATE]: 2,
+      [Target.MOD]: 4,
+      [Target.VALUE]: b('m'),
+      [Target.LEASE]: 7n,
+    }
     const probes: [target: number, field: keyof CompareInit, values: (number | bigint | Buffer)[]][] = [
       [Target.VERSION, 'version', [1, 2, 3]],
       [Target.CREATE, 'create_revision', [1, 2, 3]],
@@ -44,7 +62,11 @@ describe('apply: Txn', () => {
       for (const v of values) {
         for (const result of [Result.EQUAL, Result.GREATER, Result.LESS, Result.NOT_EQUAL]) {
           const expected = holds(result, sign(actual[target as keyof typeof actual], v))
-          assert.equal(succeeds({ key: b('k'), target, result, [field]: v }), expected, `target ${target} result ${result} vs ${String(v)}`)
+          assert.equal(
+            succeeds({ key: b('k'), target, result, [field]: v }),
+            expected,
+            `target ${target} result ${result} vs ${String(v)}`,
+          )
           checked++
         }
       }
@@ -72,10 +94,34 @@ describe('apply: Txn', () => {
     assert.equal(succeeds({ ...range, target: Target.VERSION, result: Result.EQUAL, version: 1 }), false)
     assert.equal(succeeds({ ...range, target: Target.VALUE, result: Result.LESS, value: b('3') }), true)
     assert.equal(succeeds({ ...range, target: Target.VALUE, result: Result.EQUAL, value: b('1') }), false)
-    assert.equal(succeeds({ key: b('p/'), range_end: Buffer.from([0]), target: Target.CREATE, result: Result.LESS, create_revision: 4 }), true)
-    assert.equal(succeeds({ key: b('p/'), range_end: Buffer.from([0]), target: Target.CREATE, result: Result.LESS, create_revision: 3 }), false)
-    assert.equal(succeeds({ key: b('q/'), range_end: b('q0'), target: Target.CREATE, result: Result.EQUAL, create_revision: 0 }), true)
-    assert.equal(succeeds({ key: b('q/'), range_end: b('q0'), target: Target.VALUE, result: Result.NOT_EQUAL, value: b('') }), false)
+    assert.equal(
+      succeeds({
+        key: b('p/'),
+        range_end: Buffer.from([0]),
+        target: Target.CREATE,
+        result: Result.LESS,
+        create_revision: 4,
+      }),
+      true,
+    )
+    assert.equal(
+      succeeds({
+        key: b('p/'),
+        range_end: Buffer.from([0]),
+        target: Target.CREATE,
+        result: Result.LESS,
+        create_revision: 3,
+      }),
+      false,
+    )
+    assert.equal(
+      succeeds({ key: b('q/'), range_end: b('q0'), target: Target.CREATE, result: Result.EQUAL, create_revision: 0 }),
+      true,
+    )
+    assert.equal(
+      succeeds({ key: b('q/'), range_end: b('q0'), target: Target.VALUE, result: Result.NOT_EQUAL, value: b('') }),
+      false,
+    )
   })
 
   it('runs the chosen branch under one main revision, reading its own writes, with per-op responses', async () => {
@@ -103,7 +149,10 @@ describe('apply: Txn', () => {
     assert.equal(r1.response_range?.header?.revision, 3)
     assert.equal(p2.response_put?.header?.revision, 3)
     assert.deepEqual([d1.response_delete_range?.deleted, d1.response_delete_range?.header?.revision], [0, 3])
-    assert.deepEqual(r2.response_range?.kvs.map((kv) => kv.value.toString()), ['a0'])
+    assert.deepEqual(
+      r2.response_range?.kvs.map((kv) => kv.value.toString()),
+      ['a0'],
+    )
     assert.equal(r2.response_range?.header?.revision, 3)
     assert.equal(store.currentRevision, 3)
     const changes = await applyRange(store, rangeReq({ key: b('a'), range_end: b('c') }))
@@ -162,16 +211,52 @@ describe('apply: Txn', () => {
   it('checks the whole chosen path before writing anything', async () => {
     put('a', '1') // 2
     const cases: [Parameters<typeof txnReq>[0], unknown][] = [
-      [{ success: [{ request_put: { key: b('new'), value: b('x') } }, { request_put: { key: b('ghost'), ignore_value: true } }] }, Errors.KeyNotFound],
-      [{ success: [{ request_put: { key: b('new'), value: b('x') } }, { request_txn: { success: [{ request_put: { key: b('ghost'), ignore_lease: true, value: b('v') } }] } }] }, Errors.KeyNotFound],
-      [{ success: [{ request_put: { key: b('new'), value: b('x') } }, { request_range: { key: b('a'), revision: 3 } }] }, Errors.FutureRev],
-      [{ success: [{ request_put: { key: b('new'), value: b('x') } }, { request_put: { key: b('l'), value: b('x'), lease: 99n } }] }, Errors.LeaseNotFound],
+      [
+        {
+          success: [
+            { request_put: { key: b('new'), value: b('x') } },
+            { request_put: { key: b('ghost'), ignore_value: true } },
+          ],
+        },
+        Errors.KeyNotFound,
+      ],
+      [
+        {
+          success: [
+            { request_put: { key: b('new'), value: b('x') } },
+            { request_txn: { success: [{ request_put: { key: b('ghost'), ignore_lease: true, value: b('v') } }] } },
+          ],
+        },
+        Errors.KeyNotFound,
+      ],
+      [
+        {
+          success: [{ request_put: { key: b('new'), value: b('x') } }, { request_range: { key: b('a'), revision: 3 } }],
+        },
+        Errors.FutureRev,
+      ],
+      [
+        {
+          success: [
+            { request_put: { key: b('new'), value: b('x') } },
+            { request_put: { key: b('l'), value: b('x'), lease: 99n } },
+          ],
+        },
+        Errors.LeaseNotFound,
+      ],
     ]
-    for (const [req, err] of cases) assert.throws(() => txn(req, (id) => id !== 99n), (e) => e === err)
+    for (const [req, err] of cases)
+      assert.throws(
+        () => txn(req, (id) => id !== 99n),
+        (e) => e === err,
+      )
     assert.equal(store.currentRevision, 2)
     assert.equal(await value('new'), undefined)
     // the failure branch is not checked when the success branch runs
-    const ok = txn({ success: [{ request_put: { key: b('a'), ignore_value: true, lease: 3n } }], failure: [{ request_put: { key: b('ghost'), ignore_value: true } }] })
+    const ok = txn({
+      success: [{ request_put: { key: b('a'), ignore_value: true, lease: 3n } }],
+      failure: [{ request_put: { key: b('ghost'), ignore_value: true } }],
+    })
     assert.equal(ok.header?.revision, 3)
   })
 
@@ -189,12 +274,30 @@ describe('apply: Txn', () => {
     const r = applyReadOnlyTxn(store, req)
     assert.equal(r.succeeded, true)
     assert.equal(r.header?.revision, 3)
-    assert.deepEqual(r.responses[0].response_range?.kvs.map((kv) => kv.value.toString()), ['1', '2'])
-    assert.deepEqual(inBatch(store, (batch) => applyTxn(batch, req)), r)
-    assert.throws(() => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: 4 } }] })), (e) => e === Errors.FutureRev)
-    assert.throws(() => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: 1 } }] })), (e) => e === Errors.Compacted)
-    assert.throws(() => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: -1 } }] })), (e) => e === Errors.Compacted)
-    assert.throws(() => applyReadOnlyTxn(store, txnReq({ success: [{ request_put: { key: b('a') } }] })), /write operations/)
+    assert.deepEqual(
+      r.responses[0].response_range?.kvs.map((kv) => kv.value.toString()),
+      ['1', '2'],
+    )
+    assert.deepEqual(
+      inBatch(store, (batch) => applyTxn(batch, req)),
+      r,
+    )
+    assert.throws(
+      () => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: 4 } }] })),
+      (e) => e === Errors.FutureRev,
+    )
+    assert.throws(
+      () => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: 1 } }] })),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => applyReadOnlyTxn(store, txnReq({ success: [{ request_range: { key: b('a'), revision: -1 } }] })),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => applyReadOnlyTxn(store, txnReq({ success: [{ request_put: { key: b('a') } }] })),
+      /write operations/,
+    )
     assert.equal(store.currentRevision, 3)
   })
 })

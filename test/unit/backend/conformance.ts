@@ -14,7 +14,12 @@ export interface BackendHarness {
 const b = (...bytes: number[]): Buffer => Buffer.from(bytes)
 const s = (text: string): Buffer => Buffer.from(text)
 
-async function collect(backend: Backend, gte: Buffer, lt: Buffer, chunkSize?: number): Promise<{ chunks: number[]; entries: [string, string][] }> {
+async function collect(
+  backend: Backend,
+  gte: Buffer,
+  lt: Buffer,
+  chunkSize?: number,
+): Promise<{ chunks: number[]; entries: [string, string][] }> {
   const chunks: number[] = []
   const entries: [string, string][] = []
   for await (const chunk of backend.iterate(gte, lt, { chunkSize })) {
@@ -54,9 +59,15 @@ export function backendConformance(name: string, harness: () => BackendHarness):
       assert.deepEqual(db.getSync([s('a')]), [undefined], 'nothing visible before write()')
       w.write({ sync: true })
       const sync = db.getSync([s('c'), s('b'), s('a'), s('zz')])
-      assert.deepEqual(sync.map((v) => v?.toString()), ['3', undefined, '1', undefined])
+      assert.deepEqual(
+        sync.map((v) => v?.toString()),
+        ['3', undefined, '1', undefined],
+      )
       const async = await db.get([s('c'), s('b'), s('a')])
-      assert.deepEqual(async.map((v) => v?.toString()), ['3', undefined, '1'])
+      assert.deepEqual(
+        async.map((v) => v?.toString()),
+        ['3', undefined, '1'],
+      )
     })
 
     it('applies operations on the same key in call order', () => {
@@ -68,7 +79,10 @@ export function backendConformance(name: string, harness: () => BackendHarness):
       w.put(s('k3'), s('x'))
       w.put(s('k3'), s('y'))
       w.write()
-      assert.deepEqual(db.getSync([s('k1'), s('k2'), s('k3')]).map((v) => v?.toString()), [undefined, 'new', 'y'])
+      assert.deepEqual(
+        db.getSync([s('k1'), s('k2'), s('k3')]).map((v) => v?.toString()),
+        [undefined, 'new', 'y'],
+      )
     })
 
     it('copies keys and values when they are added to a batch', () => {
@@ -112,7 +126,16 @@ export function backendConformance(name: string, harness: () => BackendHarness):
     })
 
     it('iterates [gte, lt) in unsigned byte order, shorter prefix first', async () => {
-      const keys = [b(0x10, 0xff), b(0x10), b(0x10, 0x00), b(0x10, 0x80), b(0x10, 0x7f), b(0x10, 0x80, 0x00), b(0x11), b(0x0f, 0xff)]
+      const keys = [
+        b(0x10, 0xff),
+        b(0x10),
+        b(0x10, 0x00),
+        b(0x10, 0x80),
+        b(0x10, 0x7f),
+        b(0x10, 0x80, 0x00),
+        b(0x11),
+        b(0x0f, 0xff),
+      ]
       const w = db.batch()
       for (const k of keys) w.put(k, Buffer.from(k.toString('hex')))
       w.write()
@@ -134,7 +157,10 @@ export function backendConformance(name: string, harness: () => BackendHarness):
       for (let i = 0; i < 10; i++) w.put(b(0x20, i), b(i))
       w.write()
       const { chunks, entries } = await collect(db, b(0x20), b(0x21), 3)
-      assert.ok(chunks.every((n) => n > 0 && n <= 3), `chunks ${chunks}`)
+      assert.ok(
+        chunks.every((n) => n > 0 && n <= 3),
+        `chunks ${chunks}`,
+      )
       assert.equal(entries.length, 10)
       assert.deepEqual(
         entries.map((e) => e[0]),
@@ -149,8 +175,14 @@ export function backendConformance(name: string, harness: () => BackendHarness):
       w.write()
       const keys = Array.from({ length: 1000 }, (_, i) => s(`k${i}`))
       const expected = keys.map((_, i) => (i % 2 === 0 ? `v${i}` : undefined))
-      assert.deepEqual(db.getSync(keys).map((v) => v?.toString()), expected)
-      assert.deepEqual((await db.get(keys)).map((v) => v?.toString()), expected)
+      assert.deepEqual(
+        db.getSync(keys).map((v) => v?.toString()),
+        expected,
+      )
+      assert.deepEqual(
+        (await db.get(keys)).map((v) => v?.toString()),
+        expected,
+      )
     })
 
     it('reports a size that grows with the data', () => {
@@ -170,7 +202,10 @@ export function backendConformance(name: string, harness: () => BackendHarness):
       w2.del(s('gone'))
       w2.write({ sync: true })
       db = await h.reopen(db)
-      assert.deepEqual(db.getSync([s('persist'), s('gone')]).map((v) => v?.toString()), ['yes', undefined])
+      assert.deepEqual(
+        db.getSync([s('persist'), s('gone')]).map((v) => v?.toString()),
+        ['yes', undefined],
+      )
       assert.deepEqual((await collect(db, s('a'), s('z'))).entries, [[s('persist').toString('hex'), 'yes']])
     })
   })

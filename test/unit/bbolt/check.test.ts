@@ -1,21 +1,42 @@
 import assert from 'node:assert/strict'
-import { BoltReader, buildBolt, checkBolt, etcdSnapshotBuckets, freelistIds, snapshotStatus } from '../../../src/bbolt/index.js'
+import {
+  BoltReader,
+  buildBolt,
+  checkBolt,
+  etcdSnapshotBuckets,
+  freelistIds,
+  snapshotStatus,
+} from '../../../src/bbolt/index.js'
 import { PAGE_HEADER_SIZE } from '../../../src/bbolt/page.js'
 
 function many(n: number, size: number): [string, Buffer][] {
-  return Array.from({ length: n }, (_, i) => [`k${String(i).padStart(6, '0')}`, Buffer.alloc(i % 50 === 0 ? size * 3 : 30, i)])
+  return Array.from({ length: n }, (_, i) => [
+    `k${String(i).padStart(6, '0')}`,
+    Buffer.alloc(i % 50 === 0 ? size * 3 : 30, i),
+  ])
 }
 
 describe('bbolt consistency check', () => {
   for (const pageSize of [512, 4096, 65536]) {
     it(`a written database is consistent (page size ${pageSize})`, () => {
-      const db = BoltReader.fromBuffer(buildBolt([['a', many(3000, pageSize)], ['b', []], ['c', many(5, 1)]], { pageSize }))
+      const db = BoltReader.fromBuffer(
+        buildBolt(
+          [
+            ['a', many(3000, pageSize)],
+            ['b', []],
+            ['c', many(5, 1)],
+          ],
+          { pageSize },
+        ),
+      )
       assert.deepEqual(checkBolt(db), [])
     })
   }
 
   it('pages neither reachable nor free are reported, and status fails as etcd’s does', () => {
-    const buf = Buffer.from(buildBolt(etcdSnapshotBuckets({ records: [{ main: 2, key: 'a', value: 'b' }] }), { pageSize: 512 }))
+    const buf = Buffer.from(
+      buildBolt(etcdSnapshotBuckets({ records: [{ main: 2, key: 'a', value: 'b' }] }), { pageSize: 512 }),
+    )
     const db = BoltReader.fromBuffer(buf)
     const fl = Number(db.meta.freelist)
     const free = freelistIds(db.page(db.meta.freelist))
@@ -24,7 +45,9 @@ describe('bbolt consistency check', () => {
     const bad = BoltReader.fromBuffer(buf)
     const expected = free.map((id) => `page ${id}: unreachable unfreed`)
     assert.deepEqual(checkBolt(bad), expected)
-    assert.throws(() => snapshotStatus(bad), { message: `snapshot file integrity check failed. ${free.length} errors found.\n${expected.join('\n')}` })
+    assert.throws(() => snapshotStatus(bad), {
+      message: `snapshot file integrity check failed. ${free.length} errors found.\n${expected.join('\n')}`,
+    })
   })
 
   it('a page referenced twice, a reachable freed page and a double free are reported', () => {

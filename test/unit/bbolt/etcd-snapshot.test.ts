@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict'
-import { BoltReader, buildBolt, decodeKeyValue, etcdSnapshotBuckets, parseRevisionKey, snapshotStatus, ETCD_BUCKETS } from '../../../src/bbolt/index.js'
+import {
+  BoltReader,
+  buildBolt,
+  decodeKeyValue,
+  etcdSnapshotBuckets,
+  parseRevisionKey,
+  snapshotStatus,
+  ETCD_BUCKETS,
+} from '../../../src/bbolt/index.js'
 import { Crc32c } from '../../../src/bbolt/crc32c.js'
 
 describe('etcd snapshot facts', () => {
@@ -16,13 +24,27 @@ describe('etcd snapshot facts', () => {
   it('lays out etcd’s buckets and the key bucket’s revision records', () => {
     const db = BoltReader.fromBuffer(buildBolt(etcdSnapshotBuckets(input)))
     assert.deepEqual(db.bucketNames().map(String), [...ETCD_BUCKETS])
-    const recs = [...db.bucket('key')!.entries()].map((e) => ({ rev: parseRevisionKey(e.key), kv: decodeKeyValue(e.value) }))
-    assert.deepEqual(recs.map((r) => [r.rev.main, r.rev.tombstone, r.kv.key.toString(), r.kv.value.toString(), r.kv.createRevision, r.kv.modRevision, r.kv.version]), [
-      [2n, false, 'k1', 'v1', 2n, 2n, 1n],
-      [3n, false, 'k2', 'v2', 3n, 3n, 1n],
-      [4n, false, 'k1', 'v1b', 2n, 4n, 2n],
-      [5n, true, 'k2', '', 0n, 0n, 0n],
-    ])
+    const recs = [...db.bucket('key')!.entries()].map((e) => ({
+      rev: parseRevisionKey(e.key),
+      kv: decodeKeyValue(e.value),
+    }))
+    assert.deepEqual(
+      recs.map((r) => [
+        r.rev.main,
+        r.rev.tombstone,
+        r.kv.key.toString(),
+        r.kv.value.toString(),
+        r.kv.createRevision,
+        r.kv.modRevision,
+        r.kv.version,
+      ]),
+      [
+        [2n, false, 'k1', 'v1', 2n, 2n, 1n],
+        [3n, false, 'k2', 'v2', 3n, 3n, 1n],
+        [4n, false, 'k1', 'v1b', 2n, 4n, 2n],
+        [5n, true, 'k2', '', 0n, 0n, 0n],
+      ],
+    )
     assert.equal(db.bucket('meta')!.get('consistent_index')!.readBigUInt64BE(), 12n)
   })
 

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict'
 import { fnv64a } from '../../../src/bbolt/fnv.js'
 import { crc32c, Crc32c } from '../../../src/bbolt/crc32c.js'
-import { MAGIC, VERSION, metaChecksum, metaProblem, readMeta, writeMetaPage, readPageHeader, META_PAGE, type Meta } from '../../../src/bbolt/page.js'
+import {
+  MAGIC,
+  VERSION,
+  metaChecksum,
+  metaProblem,
+  readMeta,
+  writeMetaPage,
+  readPageHeader,
+  META_PAGE,
+  type Meta,
+} from '../../../src/bbolt/page.js'
 import { decodeKeyValue, encodeKeyValue, parseRevisionKey, revisionKey } from '../../../src/bbolt/mvcc-record.js'
 import { goBytes } from '../../../src/bbolt/errors.js'
 
@@ -20,7 +30,16 @@ describe('bbolt format pieces', () => {
 
   it('a meta page round-trips with its checksum; a flipped byte is a checksum error', () => {
     const buf = Buffer.alloc(4096)
-    const meta = { magic: MAGIC, version: VERSION, pageSize: 4096, flags: 0, root: { root: 3n, sequence: 0n }, freelist: 2n, pgid: 4n, txid: 7n }
+    const meta = {
+      magic: MAGIC,
+      version: VERSION,
+      pageSize: 4096,
+      flags: 0,
+      root: { root: 3n, sequence: 0n },
+      freelist: 2n,
+      pgid: 4n,
+      txid: 7n,
+    }
     writeMetaPage(buf, meta)
     const h = readPageHeader(buf)
     assert.equal(h.id, 1n) // txid 7 lives on meta page 1
@@ -49,7 +68,16 @@ describe('bbolt format pieces', () => {
     const real = Buffer.from('0a026b311002180220012a027631', 'hex')
     assert.deepEqual(encodeKeyValue({ key: 'k1', value: 'v1', createRevision: 2, modRevision: 2, version: 1 }), real)
     assert.equal(encodeKeyValue({ key: 'k2' }).toString('hex'), '0a026b32') // a tombstone's value
-    const kv = decodeKeyValue(encodeKeyValue({ key: 'a', value: Buffer.alloc(300, 1), createRevision: 2n ** 40n, modRevision: 3, version: 9, lease: -1 }))
+    const kv = decodeKeyValue(
+      encodeKeyValue({
+        key: 'a',
+        value: Buffer.alloc(300, 1),
+        createRevision: 2n ** 40n,
+        modRevision: 3,
+        version: 9,
+        lease: -1,
+      }),
+    )
     assert.equal(kv.key.toString(), 'a')
     assert.equal(kv.value.length, 300)
     assert.equal(kv.createRevision, 2n ** 40n)

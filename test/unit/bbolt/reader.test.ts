@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import { BoltFormatError, BoltReader, SnapshotHashMismatchError, buildBolt, hasChecksum } from '../../../src/bbolt/index.js'
+import {
+  BoltFormatError,
+  BoltReader,
+  SnapshotHashMismatchError,
+  buildBolt,
+  hasChecksum,
+} from '../../../src/bbolt/index.js'
 import {
   BUCKET_LEAF_FLAG,
   LEAF_PAGE,
@@ -41,7 +47,20 @@ function leaf(buf: Buffer, pageSize: number, id: number, items: [string, Buffer,
 function handBuilt(pageSize = 4096): Buffer {
   const buf = Buffer.alloc(pageSize * 6)
   for (const txid of [4n, 5n]) {
-    writeMetaPage(buf, { magic: MAGIC, version: VERSION, pageSize, flags: 0, root: { root: 3n, sequence: 0n }, freelist: 2n, pgid: 5n, txid }, Number(txid % 2n) * pageSize)
+    writeMetaPage(
+      buf,
+      {
+        magic: MAGIC,
+        version: VERSION,
+        pageSize,
+        flags: 0,
+        root: { root: 3n, sequence: 0n },
+        freelist: 2n,
+        pgid: 5n,
+        txid,
+      },
+      Number(txid % 2n) * pageSize,
+    )
   }
   writePageHeader(buf, { id: 2n, flags: 0x10, count: 0, overflow: 0 }, 2 * pageSize)
   const outer = Buffer.alloc(16)
@@ -65,10 +84,19 @@ describe('bbolt reader', () => {
     const outer = db.bucket('outer')!
     assert.equal(outer.header.sequence, 9n)
     const entries = [...outer.entries()]
-    assert.deepEqual(entries.map((e) => [e.key.toString(), e.bucket]), [['a', false], ['inner', true]])
+    assert.deepEqual(
+      entries.map((e) => [e.key.toString(), e.bucket]),
+      [
+        ['a', false],
+        ['inner', true],
+      ],
+    )
     assert.equal(outer.get('a')!.toString(), '1')
     assert.equal(outer.get('inner'), undefined, 'a bucket is not a value')
-    assert.deepEqual([...outer.bucket('inner')!.entries()].map((e) => [e.key.toString(), e.value.toString()]), [['x', 'y']])
+    assert.deepEqual(
+      [...outer.bucket('inner')!.entries()].map((e) => [e.key.toString(), e.value.toString()]),
+      [['x', 'y']],
+    )
   })
 
   it('uses the other meta when the newer one is corrupt', () => {
@@ -96,16 +124,30 @@ describe('bbolt reader', () => {
       () => BoltReader.fromBuffer(buf),
       (err: Error) =>
         err instanceof BoltFormatError &&
-        err.message === 'bbolt: invalid database: both meta pages are invalid (meta page 0: invalid database; meta page 1: version mismatch)',
+        err.message ===
+          'bbolt: invalid database: both meta pages are invalid (meta page 0: invalid database; meta page 1: version mismatch)',
     )
-    assert.throws(() => BoltReader.fromBuffer(Buffer.alloc(8192)), /both meta pages are invalid \(meta page 0: invalid database; meta page 1: invalid database\)/)
+    assert.throws(
+      () => BoltReader.fromBuffer(Buffer.alloc(8192)),
+      /both meta pages are invalid \(meta page 0: invalid database; meta page 1: invalid database\)/,
+    )
   })
 
   it('a short or torn file is a clear error', () => {
     assert.throws(() => BoltReader.fromBuffer(Buffer.alloc(100)), /file size too small \(100 bytes\)/)
-    const full = buildBolt([['b', Array.from({ length: 2000 }, (_, i) => [`k${String(i).padStart(5, '0')}`, 'v'.repeat(50)] as [string, string])]])
+    const full = buildBolt([
+      [
+        'b',
+        Array.from({ length: 2000 }, (_, i) => [`k${String(i).padStart(5, '0')}`, 'v'.repeat(50)] as [string, string]),
+      ],
+    ])
     const torn = full.subarray(0, full.length - 4096)
-    assert.throws(() => BoltReader.fromBuffer(torn), (err: Error) => err instanceof BoltFormatError && /file is truncated: meta page 1 \(txid 1\) spans \d+ pages of 4096 bytes/.test(err.message))
+    assert.throws(
+      () => BoltReader.fromBuffer(torn),
+      (err: Error) =>
+        err instanceof BoltFormatError &&
+        /file is truncated: meta page 1 \(txid 1\) spans \d+ pages of 4096 bytes/.test(err.message),
+    )
     // A page whose header is not its own id (a torn or misplaced write).
     const bad = Buffer.from(full)
     const db = BoltReader.fromBuffer(full)
@@ -140,6 +182,9 @@ describe('bbolt reader', () => {
   it('a page of an unknown type inside a tree is an error', () => {
     const buf = Buffer.from(handBuilt())
     buf.writeUInt16LE(META_PAGE, 4 * 4096 + 8)
-    assert.throws(() => [...BoltReader.fromBuffer(buf).bucket('outer')!.entries()], /page 4: expected a branch or leaf page, found meta/)
+    assert.throws(
+      () => [...BoltReader.fromBuffer(buf).bucket('outer')!.entries()],
+      /page 4: expected a branch or leaf page, found meta/,
+    )
   })
 })

@@ -26,7 +26,9 @@ function sortedEntries(n: number, seed: number, bigEvery = 0, bigSize = 0): [Buf
     for (let j = 0; j < size; j++) value[j] = (i * 31 + j) & 0xff
     map.set(key.toString('hex'), value)
   }
-  return [...map.entries()].map(([k, v]) => [Buffer.from(k, 'hex'), v] as [Buffer, Buffer]).sort((a, b) => Buffer.compare(a[0], b[0]))
+  return [...map.entries()]
+    .map(([k, v]) => [Buffer.from(k, 'hex'), v] as [Buffer, Buffer])
+    .sort((a, b) => Buffer.compare(a[0], b[0]))
 }
 
 function readAll(db: BoltReader, name: string): [Buffer, Buffer][] {
@@ -90,7 +92,10 @@ describe('bbolt writer → reader round trips', function () {
   })
 
   it('fills leaves to the fill percent', () => {
-    const entries = Array.from({ length: 1000 }, (_, i) => [Buffer.from(`key-${String(i).padStart(6, '0')}`), Buffer.alloc(40, 7)] as [Buffer, Buffer])
+    const entries = Array.from(
+      { length: 1000 },
+      (_, i) => [Buffer.from(`key-${String(i).padStart(6, '0')}`), Buffer.alloc(40, 7)] as [Buffer, Buffer],
+    )
     const full = BoltReader.fromBuffer(buildBolt([['b', entries]], { fillPercent: 1 }))
     const half = BoltReader.fromBuffer(buildBolt([['b', entries]], { fillPercent: 0.5 }))
     assert.ok(half.meta.pgid > full.meta.pgid + 5n, `${half.meta.pgid} vs ${full.meta.pgid}`)
@@ -100,7 +105,17 @@ describe('bbolt writer → reader round trips', function () {
 
   it('a value larger than many pages is one leaf with overflow pages', () => {
     const big = Buffer.alloc(1 << 20, 0xab)
-    const db = BoltReader.fromBuffer(buildBolt([['b', [['big', big], ['small', 'x']]]]))
+    const db = BoltReader.fromBuffer(
+      buildBolt([
+        [
+          'b',
+          [
+            ['big', big],
+            ['small', 'x'],
+          ],
+        ],
+      ]),
+    )
     assert.deepEqual(db.bucket('b')!.get('big'), big)
     assert.deepEqual(db.bucket('b')!.get('small'), Buffer.from('x'))
   })
@@ -161,7 +176,11 @@ describe('bbolt writer → reader round trips', function () {
         yield [k, v]
       }
     }
-    const entries = [...BoltReader.fromBuffer(buildBolt([['r', reused()]])).bucket('r')!.entries()]
+    const entries = [
+      ...BoltReader.fromBuffer(buildBolt([['r', reused()]]))
+        .bucket('r')!
+        .entries(),
+    ]
     assert.equal(entries.length, 3000)
     entries.forEach((e, i) => {
       assert.equal(e.key.readBigUInt64BE(), BigInt(i))
@@ -170,10 +189,41 @@ describe('bbolt writer → reader round trips', function () {
   })
 
   it('refuses unsorted or duplicate keys, empty keys and duplicate bucket names', () => {
-    assert.throws(() => buildBolt([['b', [['b', '1'], ['a', '2']]]]), /keys out of order/)
-    assert.throws(() => buildBolt([['b', [['a', '1'], ['a', '2']]]]), /keys out of order/)
+    assert.throws(
+      () =>
+        buildBolt([
+          [
+            'b',
+            [
+              ['b', '1'],
+              ['a', '2'],
+            ],
+          ],
+        ]),
+      /keys out of order/,
+    )
+    assert.throws(
+      () =>
+        buildBolt([
+          [
+            'b',
+            [
+              ['a', '1'],
+              ['a', '2'],
+            ],
+          ],
+        ]),
+      /keys out of order/,
+    )
     assert.throws(() => buildBolt([['b', [['', '1']]]]), /empty key/)
-    assert.throws(() => buildBolt([['b', []], ['b', []]]), /given twice/)
+    assert.throws(
+      () =>
+        buildBolt([
+          ['b', []],
+          ['b', []],
+        ]),
+      /given twice/,
+    )
     assert.throws(() => buildBolt([], { pageSize: 1000 }), /page size 1000/)
   })
 })

@@ -61,9 +61,18 @@ describe('BTreeMap', () => {
 
   it('orders latin1 strings of bytes like unsigned bytes', () => {
     const m = new BTreeMap<number>()
-    const bufs = [Buffer.from([0xff]), Buffer.from([0x00]), Buffer.from([0x7f, 0x01]), Buffer.from([0x80]), Buffer.from([0x7f])]
+    const bufs = [
+      Buffer.from([0xff]),
+      Buffer.from([0x00]),
+      Buffer.from([0x7f, 0x01]),
+      Buffer.from([0x80]),
+      Buffer.from([0x7f]),
+    ]
     bufs.forEach((b, i) => m.set(b.toString('latin1'), i))
     const order = keysIn(m, '').map((k) => Buffer.from(k, 'latin1').toString('hex'))
-    assert.deepEqual(order, [...bufs].sort(Buffer.compare).map((b) => b.toString('hex')))
+    assert.deepEqual(
+      order,
+      [...bufs].sort(Buffer.compare).map((b) => b.toString('hex')),
+    )
   })
 })

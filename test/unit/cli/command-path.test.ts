@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict'
 import { editDistance, resolveCommandPath, suggestionsFor, unknownCommandError } from '../../../src/cli/command-path.js'
 
-const COMMANDS = ['compaction', 'del', 'get', 'put', 'txn', 'watch', 'version', 'serve', 'cluster-health',
-  'member:list', 'endpoint:health', 'endpoint:status', 'lease:grant', 'lease:revoke', 'lease:list', 'lease:keep-alive', 'lease:timetolive',
-  'cert:ca', 'cert:server'].map((id) => ({ id }))
+const COMMANDS = [
+  'compaction',
+  'del',
+  'get',
+  'put',
+  'txn',
+  'watch',
+  'version',
+  'serve',
+  'cluster-health',
+  'member:list',
+  'endpoint:health',
+  'endpoint:status',
+  'lease:grant',
+  'lease:revoke',
+  'lease:list',
+  'lease:keep-alive',
+  'lease:timetolive',
+  'cert:ca',
+  'cert:server',
+].map((id) => ({ id }))
 
 const resolve = (...argv: string[]) => resolveCommandPath(argv, COMMANDS)
 
@@ -30,21 +48,27 @@ describe('command path (cobra prefix matching)', () => {
     assert.deepEqual(resolve('mem', '--hex', 'li', 'x'), { argv: ['member', 'list', '--hex', 'x'] })
   })
 
-  it('judges ambiguity against etcdctl\'s commands too (etcdctl m: member, move-leader, make-mirror, migrate)', () => {
+  it("judges ambiguity against etcdctl's commands too (etcdctl m: member, move-leader, make-mirror, migrate)", () => {
     const r = resolve('m')
     assert.ok('error' in r)
     assert.equal(r.error, unknownCommandError('m', ['member']))
-    assert.ok('error' in resolve('mo'), 'move-leader is etcdctl\'s, not ours')
+    assert.ok('error' in resolve('mo'), "move-leader is etcdctl's, not ours")
     // endpoint h: hashkv or health: the group's help, as etcdctl
     assert.deepEqual(resolve('end', 'h'), { argv: ['endpoint'] })
   })
 
-  it('prints cobra\'s unknown command error, with suggestions in etcdctl\'s order', () => {
+  it("prints cobra's unknown command error, with suggestions in etcdctl's order", () => {
     const r = resolve('foo')
-    assert.deepEqual(r, { error: 'Error: unknown command "foo" for "etcdctl"\nRun \'etcdctl --help\' for usage.\nError: unknown command "foo" for "etcdctl"\n' })
+    assert.deepEqual(r, {
+      error:
+        'Error: unknown command "foo" for "etcdctl"\nRun \'etcdctl --help\' for usage.\nError: unknown command "foo" for "etcdctl"\n',
+    })
     const e = resolve('e')
     assert.ok('error' in e)
-    assert.match(e.error, /^Error: unknown command "e" for "etcdctl"\n\nDid you mean this\?\n\tget\n\tdel\n\tendpoint\n\nRun 'etcdctl --help' for usage.\n/)
+    assert.match(
+      e.error,
+      /^Error: unknown command "e" for "etcdctl"\n\nDid you mean this\?\n\tget\n\tdel\n\tendpoint\n\nRun 'etcdctl --help' for usage.\n/,
+    )
     assert.ok('error' in resolve('COMPACT', '5'), 'names are matched case-sensitively')
     assert.deepEqual(suggestionsFor('COMPACT', ['get', 'compaction']), ['compaction'])
   })
@@ -59,7 +83,7 @@ describe('command path (cobra prefix matching)', () => {
     assert.equal(r.error.includes('secret'), false)
   })
 
-  it('edit distance is cobra\'s ld', () => {
+  it("edit distance is cobra's ld", () => {
     assert.equal(editDistance('e', 'get'), 2)
     assert.equal(editDistance('kitten', 'sitting'), 3)
     assert.equal(editDistance('ABC', 'abc'), 0)

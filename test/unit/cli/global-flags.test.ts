@@ -8,7 +8,9 @@ import { REPO, TSETCD, run } from '../../helpers/procs.js'
 const NOT_ETCDCTL = (id: string) => id === 'serve' || id.startsWith('cert:') || id.startsWith('autocomplete')
 
 describe('global flags: every etcdctl command takes them (etcdctl ignores those it does not use)', () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> }
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8')) as {
+    commands: Record<string, { flags: Record<string, unknown> }>
+  }
   const ids = Object.keys(manifest.commands).filter((id) => !NOT_ETCDCTL(id))
 
   it('lists the client commands', () => assert.ok(ids.includes('version') && ids.includes('member:list')))
@@ -21,7 +23,14 @@ describe('global flags: every etcdctl command takes them (etcdctl ignores those 
   }
 
   it('version --endpoints=… --dial-timeout=7s prints the version', async () => {
-    const r = await run(process.execPath, [TSETCD, 'version', '--endpoints=127.0.0.1:1', '--dial-timeout=7s', '--ca-file', 'none.pem'])
+    const r = await run(process.execPath, [
+      TSETCD,
+      'version',
+      '--endpoints=127.0.0.1:1',
+      '--dial-timeout=7s',
+      '--ca-file',
+      'none.pem',
+    ])
     assert.equal(r.stderr, '')
     assert.equal(r.code, 0)
     assert.match(r.stdout, /^etcdctl version: \S+\nAPI version: \S+\n$/)

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict'
-import { PeriodicCompactor, RevisionCompactor, autoCompactor, type Clock, type CompactorDeps } from '../../../src/server/compactor/index.js'
+import {
+  PeriodicCompactor,
+  RevisionCompactor,
+  autoCompactor,
+  type Clock,
+  type CompactorDeps,
+} from '../../../src/server/compactor/index.js'
 import { buildConfig } from '../../../src/server/config/config.js'
 import { parseCompactionRetention } from '../../../src/server/config/compaction.js'
 import { Errors } from '../../../src/errors/rpctypes.js'
@@ -66,7 +72,12 @@ describe('auto-compaction: periodic mode (etcd 3.4 v3compactor)', () => {
     assert.equal(h.compacted.length, 0)
     await h.clock.advance(1)
     await h.clock.advance(3 * HOUR)
-    assert.deepEqual(h.compacted, [{ at: 2 * HOUR, rev: 1 }, { at: 3 * HOUR, rev: 10 }, { at: 4 * HOUR, rev: 20 }, { at: 5 * HOUR, rev: 30 }])
+    assert.deepEqual(h.compacted, [
+      { at: 2 * HOUR, rev: 1 },
+      { at: 3 * HOUR, rev: 10 },
+      { at: 4 * HOUR, rev: 20 },
+      { at: 5 * HOUR, rev: 30 },
+    ])
     c.stop()
     assert.equal(h.clock.pending, 0)
   })
@@ -83,14 +94,20 @@ describe('auto-compaction: periodic mode (etcd 3.4 v3compactor)', () => {
     assert.deepEqual(h.compacted, [{ at: 10_000, rev: 100 }])
     await h.clock.advance(10_000)
     // the oldest of the last 11 samples (taken each second): the one of t=9s, revision 145
-    assert.deepEqual(h.compacted.map((x) => x.rev), [100, 145])
+    assert.deepEqual(
+      h.compacted.map((x) => x.rev),
+      [100, 145],
+    )
     c.stop()
   })
 
   it('does not compact while paused (not the leader), but keeps sampling; retries a failure a tenth later', async () => {
     let rev = 0
     let failing = true
-    const h = harness(() => ++rev, () => (failing ? new Error('etcdserver: request timed out') : undefined))
+    const h = harness(
+      () => ++rev,
+      () => (failing ? new Error('etcdserver: request timed out') : undefined),
+    )
     const c = new PeriodicCompactor(HOUR, h.deps)
     await h.clock.advance(2 * HOUR)
     assert.equal(h.compacted.length, 0)
@@ -125,14 +142,20 @@ describe('auto-compaction: revision mode (etcd 3.4 v3compactor)', () => {
     assert.equal(h.compacted.length, 1)
     rev = 31
     await h.clock.advance(5 * MIN)
-    assert.deepEqual(h.compacted.map((x) => x.rev), [15, 21])
+    assert.deepEqual(
+      h.compacted.map((x) => x.rev),
+      [15, 21],
+    )
     c.pause()
     rev = 100
     await h.clock.advance(30 * MIN)
     assert.equal(h.compacted.length, 2)
     c.resume()
     await h.clock.advance(5 * MIN)
-    assert.deepEqual(h.compacted.map((x) => x.rev), [15, 21, 90])
+    assert.deepEqual(
+      h.compacted.map((x) => x.rev),
+      [15, 21, 90],
+    )
     c.stop()
     assert.equal(h.clock.pending, 0)
   })
@@ -140,7 +163,10 @@ describe('auto-compaction: revision mode (etcd 3.4 v3compactor)', () => {
   it('"already compacted" counts as done; other failures are retried at the next check', async () => {
     const rev = 50
     let err: Error | undefined = Errors.Compacted
-    const h = harness(() => rev, () => err)
+    const h = harness(
+      () => rev,
+      () => err,
+    )
     const tries: number[] = []
     const compact = h.deps.compact
     h.deps.compact = (r) => (tries.push(r), compact(r))
@@ -151,7 +177,10 @@ describe('auto-compaction: revision mode (etcd 3.4 v3compactor)', () => {
     c.stop()
     err = new Error('etcdserver: request timed out')
     const tries2: number[] = []
-    const h2 = harness(() => rev, () => err)
+    const h2 = harness(
+      () => rev,
+      () => err,
+    )
     const compact2 = h2.deps.compact
     h2.deps.compact = (r) => (tries2.push(r), compact2(r))
     const c2 = new RevisionCompactor(10, h2.deps, 1000)
@@ -169,8 +198,12 @@ describe('auto-compaction: configuration', () => {
     assert.equal(parseCompactionRetention('periodic', '0'), 0)
     assert.equal(parseCompactionRetention('revision', '1000'), 1000)
     assert.equal(parseCompactionRetention('revision', '1us'), 1000) // etcd counts a duration's nanoseconds
-    assert.throws(() => parseCompactionRetention('periodic', 'abc'), { message: 'error parsing CompactionRetention: time: invalid duration "abc"' })
-    const cfg = buildConfig(['--auto-compaction-mode', 'revision', '--auto-compaction-retention', '10'], { TSETCD_AUTO_COMPACTION_CHECK_INTERVAL: '200ms' })
+    assert.throws(() => parseCompactionRetention('periodic', 'abc'), {
+      message: 'error parsing CompactionRetention: time: invalid duration "abc"',
+    })
+    const cfg = buildConfig(['--auto-compaction-mode', 'revision', '--auto-compaction-retention', '10'], {
+      TSETCD_AUTO_COMPACTION_CHECK_INTERVAL: '200ms',
+    })
     assert.equal(cfg.autoCompactionRetention, 10)
     assert.equal(cfg.autoCompactionCheckIntervalMs, 200)
     assert.equal(buildConfig([], {}).autoCompactionRetention, 0)
@@ -178,9 +211,17 @@ describe('auto-compaction: configuration', () => {
 
   it('no compactor for a zero retention; the configured one otherwise', () => {
     const target = { revision: () => 1, compact: async () => undefined }
-    assert.equal(autoCompactor({ autoCompactionMode: 'periodic', autoCompactionRetention: 0 }, target, silentLogger), undefined)
+    assert.equal(
+      autoCompactor({ autoCompactionMode: 'periodic', autoCompactionRetention: 0 }, target, silentLogger),
+      undefined,
+    )
     const clock = new FakeClock()
-    const p = autoCompactor({ autoCompactionMode: 'periodic', autoCompactionRetention: HOUR }, target, silentLogger, clock)
+    const p = autoCompactor(
+      { autoCompactionMode: 'periodic', autoCompactionRetention: HOUR },
+      target,
+      silentLogger,
+      clock,
+    )
     assert.ok(p instanceof PeriodicCompactor)
     p.stop()
     const r = autoCompactor({ autoCompactionMode: 'revision', autoCompactionRetention: 5 }, target, silentLogger, clock)

@@ -15,13 +15,20 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
       const cfg = buildConfig(defaultArgs(names), {})
       assert.equal(cfg.name, 'default')
       assert.equal(cfg.version, false)
-      const env = Object.fromEntries(names.filter((n) => n !== 'config-file').map((n) => [envName(n), FLAG_BY_NAME.get(n)!.default]))
+      const env = Object.fromEntries(
+        names.filter((n) => n !== 'config-file').map((n) => [envName(n), FLAG_BY_NAME.get(n)!.default]),
+      )
       buildConfig([], env)
       const yaml = names
         .filter((n) => n !== 'config-file' && n !== 'version')
         .map((n) => {
           const d = FLAG_BY_NAME.get(n)!
-          const v = d.type === 'bool' ? d.default : d.type === 'int' || d.type === 'uint' ? d.default : JSON.stringify(d.default)
+          const v =
+            d.type === 'bool'
+              ? d.default
+              : d.type === 'int' || d.type === 'uint'
+                ? d.default
+                : JSON.stringify(d.default)
           return `${n}: ${v}`
         })
         .join('\n')
@@ -35,14 +42,23 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
     assert.equal(buildConfig(['--compaction-batch-limit=7'], {}).compactionBatchLimit, 7)
     assert.equal(buildConfig(['--warning-apply-duration=1s'], {}).warningApplyDurationMs, 1000)
     assert.equal(buildConfig(['--watch-progress-notify-interval=1m'], {}).watchProgressNotifyIntervalMs, 60000)
-    assert.equal(buildConfig(['--compaction-batch-limit=7', '--experimental-compaction-batch-limit=9'], {}).compactionBatchLimit, 9)
-    assert.throws(() => buildConfig(['--corrupt-check-time=1m'], {}), /^Error: --corrupt-check-time is not supported yet|--corrupt-check-time is not supported yet/)
+    assert.equal(
+      buildConfig(['--compaction-batch-limit=7', '--experimental-compaction-batch-limit=9'], {}).compactionBatchLimit,
+      9,
+    )
+    assert.throws(
+      () => buildConfig(['--corrupt-check-time=1m'], {}),
+      /^Error: --corrupt-check-time is not supported yet|--corrupt-check-time is not supported yet/,
+    )
   })
 
   it('accepts the initial corruption check; refuses the periodic one, not supported yet, naming the flag', () => {
     assert.equal(buildConfig(['--experimental-initial-corrupt-check'], {}).initialCorruptCheck, true)
     assert.equal(buildConfig([], {}).initialCorruptCheck, false)
-    assert.throws(() => buildConfig(['--experimental-corrupt-check-time=5m'], {}), /--experimental-corrupt-check-time is not supported yet by tsetcd/)
+    assert.throws(
+      () => buildConfig(['--experimental-corrupt-check-time=5m'], {}),
+      /--experimental-corrupt-check-time is not supported yet by tsetcd/,
+    )
     buildConfig(['--experimental-initial-corrupt-check=false', '--experimental-corrupt-check-time=0s'], {})
   })
 
@@ -60,7 +76,10 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
 
   it('refuses an unknown --v2-deprecation stage and an out-of-range --max-concurrent-streams', () => {
     assert.throws(() => buildConfig(['--v2-deprecation=later'], {}), /invalid value "later" for flag -v2-deprecation/)
-    assert.throws(() => buildConfig(['--max-concurrent-streams=4294967296'], {}), /-max-concurrent-streams: value out of range/)
+    assert.throws(
+      () => buildConfig(['--max-concurrent-streams=4294967296'], {}),
+      /-max-concurrent-streams: value out of range/,
+    )
     assert.equal(buildConfig(['--max-concurrent-streams=10'], {}).maxConcurrentStreams, 10)
   })
 })

@@ -7,19 +7,25 @@ import { FLAGS } from '../../../src/server/config/flags.js'
 import { ConfigError } from '../../../src/server/config/parse.js'
 
 const refused = (argv: string[], env: NodeJS.ProcessEnv, flag: string) =>
-  assert.throws(() => buildConfig(argv, env), (err: unknown) => {
-    assert.ok(err instanceof ConfigError)
-    assert.equal(err.exitCode, 1)
-    assert.match(err.message, new RegExp(`^--${flag} is not supported yet by tsetcd`))
-    return true
-  })
+  assert.throws(
+    () => buildConfig(argv, env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError)
+      assert.equal(err.exitCode, 1)
+      assert.match(err.message, new RegExp(`^--${flag} is not supported yet by tsetcd`))
+      return true
+    },
+  )
 
 describe('config: flags tsetcd does not support yet', () => {
   it('start at their defaults, spelled out as a unit file does', () => {
     const argv = FLAGS.filter((f) => f.defaultOnly).map((f) => `--${f.name}=${f.default}`)
     assert.ok(argv.includes('--force-new-cluster=false'))
     buildConfig(argv, {})
-    buildConfig(['--cors', '', '--host-whitelist', '', '--backend-batch-interval', '0', '--enable-v2=0', '--logger', 'zap'], {})
+    buildConfig(
+      ['--cors', '', '--host-whitelist', '', '--backend-batch-interval', '0', '--enable-v2=0', '--logger', 'zap'],
+      {},
+    )
   })
 
   it('stop the member naming the flag for any other value: command line, ETCD_* or config file', () => {

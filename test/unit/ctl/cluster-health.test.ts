@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { clusterHealth, decodeHealth } from '../../../src/ctl/cluster-health.js'
 
-const answers = (table: Record<string, string | Error>) => async (url: string): Promise<Buffer> => {
-  const a = table[url]
-  if (a instanceof Error) throw a
-  if (a === undefined) throw new Error(`Get "${url}/health": dial tcp: connect: connection refused`)
-  return Buffer.from(a)
-}
+const answers =
+  (table: Record<string, string | Error>) =>
+  async (url: string): Promise<Buffer> => {
+    const a = table[url]
+    if (a instanceof Error) throw a
+    if (a === undefined) throw new Error(`Get "${url}/health": dial tcp: connect: connection refused`)
+    return Buffer.from(a)
+  }
 
 describe('cluster-health (etcdctl 3.3)', () => {
   it('decodes /health as etcdctl: a string or a bool, any case of the field name', () => {
@@ -19,8 +21,14 @@ describe('cluster-health (etcdctl 3.3)', () => {
   })
 
   it('all healthy', async () => {
-    const r = await clusterHealth([{ id: 'a1', clientURLs: ['http://h1:2379'] }], answers({ 'http://h1:2379': '{"health":"true"}' }))
-    assert.deepEqual(r, { lines: ['member a1 is healthy: got healthy result from http://h1:2379', 'cluster is healthy'], healthy: true })
+    const r = await clusterHealth(
+      [{ id: 'a1', clientURLs: ['http://h1:2379'] }],
+      answers({ 'http://h1:2379': '{"health":"true"}' }),
+    )
+    assert.deepEqual(r, {
+      lines: ['member a1 is healthy: got healthy result from http://h1:2379', 'cluster is healthy'],
+      healthy: true,
+    })
   })
 
   it('one unhealthy, one unreachable, one without URLs: degraded', async () => {
@@ -47,7 +55,10 @@ describe('cluster-health (etcdctl 3.3)', () => {
   })
 
   it('none healthy: unavailable', async () => {
-    const r = await clusterHealth([{ id: 'a1', clientURLs: ['http://h1:2379'] }], answers({ 'http://h1:2379': '{"health":"false"}' }))
+    const r = await clusterHealth(
+      [{ id: 'a1', clientURLs: ['http://h1:2379'] }],
+      answers({ 'http://h1:2379': '{"health":"false"}' }),
+    )
     assert.deepEqual(r.lines.at(-1), 'cluster is unavailable')
   })
 })

@@ -49,19 +49,28 @@ describe('client: txn grammar against etcdctl', () => {
 })
 
 describe('client: txn grammar pieces', () => {
-  it('decodes a compare into etcd\'s Compare message', () => {
+  it("decodes a compare into etcd's Compare message", () => {
     const cmp = parseCompare('value("k\\x00") != "v"')
     assert.deepEqual(cmp, { result: 3, target: 3, key: Buffer.from('k\0'), value: Buffer.from('v') })
   })
 
   it('splits request lines like argify, keeping bytes that are not UTF-8', () => {
     const args = argify('put "a\\xffb" z')
-    assert.deepEqual(args.map((a) => Buffer.from(a, 'latin1')), [Buffer.from('put'), Buffer.from([0x61, 0xff, 0x62]), Buffer.from('z')])
+    assert.deepEqual(
+      args.map((a) => Buffer.from(a, 'latin1')),
+      [Buffer.from('put'), Buffer.from([0x61, 0xff, 0x62]), Buffer.from('z')],
+    )
   })
 
   it('builds requests the way clientv3 does', () => {
     const op = parseRequestOp('get "a\\xff" --prefix --limit 3')
-    assert.deepEqual(op.request_range, { key: Buffer.from([0x61, 0xff]), range_end: Buffer.from('b'), limit: 3, sort_order: 0, sort_target: 0 })
+    assert.deepEqual(op.request_range, {
+      key: Buffer.from([0x61, 0xff]),
+      range_end: Buffer.from('b'),
+      limit: 3,
+      sort_order: 0,
+      sort_target: 0,
+    })
     const put = parseRequestOp('put k v --lease=ff --prev-kv').request_put
     assert.deepEqual(put, { key: Buffer.from('k'), value: Buffer.from('v'), lease: 255n, prev_kv: true })
   })

@@ -14,7 +14,10 @@ import { unary } from '../../../src/server/api/unary.js'
 const server = serverOn
 
 class FakeCall extends EventEmitter {
-  constructor(readonly request: unknown, private readonly deadline: number) {
+  constructor(
+    readonly request: unknown,
+    private readonly deadline: number,
+  ) {
     super()
   }
   getDeadline(): number {
@@ -24,8 +27,13 @@ class FakeCall extends EventEmitter {
 
 type Answer = { err: { code?: number; details?: string } | null; value?: unknown }
 
-function callUnary(handler: (req: unknown, ctx: { signal?: AbortSignal }) => Promise<object>, call: FakeCall): Promise<Answer> {
-  const h = unary({ maxRequestBytes: 1 << 20, maxTxnOps: 128 }, handler, { header: () => ({ revision: 1 }) }) as unknown as (c: unknown, cb: (err: unknown, value?: unknown) => void) => void
+function callUnary(
+  handler: (req: unknown, ctx: { signal?: AbortSignal }) => Promise<object>,
+  call: FakeCall,
+): Promise<Answer> {
+  const h = unary({ maxRequestBytes: 1 << 20, maxTxnOps: 128 }, handler, {
+    header: () => ({ revision: 1 }),
+  }) as unknown as (c: unknown, cb: (err: unknown, value?: unknown) => void) => void
   return new Promise((resolve) => h(call, (err, value) => resolve({ err: err as Answer['err'], value })))
 }
 
@@ -41,7 +49,9 @@ describe('call deadlines and cancellation', () => {
   it('the core sees the deadline pass, and the client going away, through the signal', async () => {
     const seen: unknown[] = []
     const wait = (req: unknown, ctx: { signal?: AbortSignal }) =>
-      new Promise<object>((_, reject) => ctx.signal!.addEventListener('abort', () => (seen.push(ctx.signal!.reason), reject(ctx.signal!.reason))))
+      new Promise<object>((_, reject) =>
+        ctx.signal!.addEventListener('abort', () => (seen.push(ctx.signal!.reason), reject(ctx.signal!.reason))),
+      )
     const late = await callUnary(wait, new FakeCall({ req: {}, size: 1 }, Date.now() + 30))
     assert.equal(late.err?.code, 4)
     const call = new FakeCall({ req: {}, size: 1 }, Infinity)

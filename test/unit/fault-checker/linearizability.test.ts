@@ -13,11 +13,29 @@ function history() {
   }
   return {
     ops,
-    put: (c: number, call: number, ret: number, value: string, key?: string) => add(c, call, ret, { kind: 'put', value }, ret === Infinity ? undefined : { kind: 'put' }, key),
-    get: (c: number, call: number, ret: number, value: string | null, key?: string) => add(c, call, ret, { kind: 'get' }, { kind: 'get', value }, key),
-    cas: (c: number, call: number, ret: number, expect: string | null, value: string, succeeded?: boolean, key?: string) =>
-      add(c, call, ret, { kind: 'cas', expect, value }, succeeded === undefined ? undefined : { kind: 'cas', succeeded }, key),
-    del: (c: number, call: number, ret: number, deleted?: number, key?: string) => add(c, call, ret, { kind: 'delete' }, deleted === undefined ? undefined : { kind: 'delete', deleted }, key),
+    put: (c: number, call: number, ret: number, value: string, key?: string) =>
+      add(c, call, ret, { kind: 'put', value }, ret === Infinity ? undefined : { kind: 'put' }, key),
+    get: (c: number, call: number, ret: number, value: string | null, key?: string) =>
+      add(c, call, ret, { kind: 'get' }, { kind: 'get', value }, key),
+    cas: (
+      c: number,
+      call: number,
+      ret: number,
+      expect: string | null,
+      value: string,
+      succeeded?: boolean,
+      key?: string,
+    ) =>
+      add(
+        c,
+        call,
+        ret,
+        { kind: 'cas', expect, value },
+        succeeded === undefined ? undefined : { kind: 'cas', succeeded },
+        key,
+      ),
+    del: (c: number, call: number, ret: number, deleted?: number, key?: string) =>
+      add(c, call, ret, { kind: 'delete' }, deleted === undefined ? undefined : { kind: 'delete', deleted }, key),
   }
 }
 

@@ -19,10 +19,26 @@ export function randomHistory(seed: number, n: number, clients: number, unknownR
     const dur = 0.5 + rnd() * 8
     const unknown = rnd() < unknownRate
     const r = rnd()
-    const input: Input = r < 0.4 ? { kind: 'get' } : r < 0.7 ? { kind: 'put', value: `v${i}` } : r < 0.95 ? { kind: 'cas', expect: null, value: `v${i}` } : { kind: 'delete' }
+    const input: Input =
+      r < 0.4
+        ? { kind: 'get' }
+        : r < 0.7
+          ? { kind: 'put', value: `v${i}` }
+          : r < 0.95
+            ? { kind: 'cas', expect: null, value: `v${i}` }
+            : { kind: 'delete' }
     // unknown outcomes: half never take effect, half take effect somewhere after the call
     const effect = !unknown || rnd() < 0.5
-    ops.push({ id: i, client: c, key: 'k', input, call, ret: unknown ? Infinity : call + dur, at: call + rnd() * dur * (unknown ? 3 : 1), effect })
+    ops.push({
+      id: i,
+      client: c,
+      key: 'k',
+      input,
+      call,
+      ret: unknown ? Infinity : call + dur,
+      at: call + rnd() * dur * (unknown ? 3 : 1),
+      effect,
+    })
     free[c] = call + dur
   }
   // CAS expects whatever a recent put wrote, so that some succeed

@@ -10,11 +10,29 @@ import * as grpc from '@grpc/grpc-js'
 import { sanitizeAuthority, validAuthority } from '../../../src/server/api/h2/authority.js'
 import { ClientRewriter } from '../../../src/server/api/h2/authority-gate.js'
 import { encodeHeaderBlock, HpackDecoder, writeInt, type HeaderField } from '../../../src/server/api/h2/hpack.js'
-import { F, frameHeader, FrameError, FrameSplitter, HeaderBlockAssembler, PREFACE, T, type Frame } from '../../../src/server/api/h2/h2-frames.js'
+import {
+  F,
+  frameHeader,
+  FrameError,
+  FrameSplitter,
+  HeaderBlockAssembler,
+  PREFACE,
+  T,
+  type Frame,
+} from '../../../src/server/api/h2/h2-frames.js'
 import type { HttpHandler } from '../../../src/server/api/h2/index.js'
-import { call, grpcJsClient, ProbeService, selfSignedCert, startTestServer, tmpDir, type TestServer } from './harness.js'
+import {
+  call,
+  grpcJsClient,
+  ProbeService,
+  selfSignedCert,
+  startTestServer,
+  tmpDir,
+  type TestServer,
+} from './harness.js'
 
-const frame = (type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer => Buffer.concat([frameHeader(payload.length, type, flags, streamId), payload])
+const frame = (type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer =>
+  Buffer.concat([frameHeader(payload.length, type, flags, streamId), payload])
 
 /** A literal with incremental indexing (what Go and nghttp2 send for :authority). */
 function indexed(name: string, value: string): Buffer {
@@ -26,17 +44,31 @@ function indexed(name: string, value: string): Buffer {
   return Buffer.from(out)
 }
 
-const REQUEST = Buffer.concat([Buffer.from([0x83, 0x86]), indexed(':path', '/etcdserverpb.Maintenance/Status'), indexed(':authority', 'http://127.0.0.1:2379')])
+const REQUEST = Buffer.concat([
+  Buffer.from([0x83, 0x86]),
+  indexed(':path', '/etcdserverpb.Maintenance/Status'),
+  indexed(':authority', 'http://127.0.0.1:2379'),
+])
 
 /** Everything the rewriter put out, as frames, and each header block decoded with an empty-table decoder. */
-function parse(out: Buffer): { frames: Frame[]; blocks: { streamId: number; flags: number; priority: Buffer | null; fields: HeaderField[] }[]; decoder: HpackDecoder } {
+function parse(out: Buffer): {
+  frames: Frame[]
+  blocks: { streamId: number; flags: number; priority: Buffer | null; fields: HeaderField[] }[]
+  decoder: HpackDecoder
+} {
   const frames = new FrameSplitter().push(out)
   const asm = new HeaderBlockAssembler()
   const decoder = new HpackDecoder()
   const blocks = []
   for (const f of frames) {
     const b = asm.add(f)
-    if (b) blocks.push({ streamId: b.streamId, flags: f.flags, priority: b.priority, fields: decoder.decode(b.fragment).fields })
+    if (b)
+      blocks.push({
+        streamId: b.streamId,
+        flags: f.flags,
+        priority: b.priority,
+        fields: decoder.decode(b.fragment).fields,
+      })
   }
   assert.equal(asm.inBlock, false)
   return { frames, blocks, decoder }
@@ -59,7 +91,9 @@ describe('h2 authority rewriting', () => {
           })
         const accepted: number[] = []
         for (let b = 1; b < 256; b++) if (await tryOne(`a${String.fromCharCode(b)}b`)) accepted.push(b)
-        const ours = Array.from({ length: 255 }, (_, i) => i + 1).filter((b) => validAuthority(`a${String.fromCharCode(b)}b`))
+        const ours = Array.from({ length: 255 }, (_, i) => i + 1).filter((b) =>
+          validAuthority(`a${String.fromCharCode(b)}b`),
+        )
         assert.deepEqual(ours, accepted)
         assert.equal(validAuthority(''), await tryOne(''))
       } finally {
@@ -81,7 +115,12 @@ describe('h2 authority rewriting', () => {
     it('re-encodes a padded, prioritised HEADERS frame with CONTINUATIONs: no padding, priority and END_STREAM kept', () => {
       const priority = Buffer.from([0x80, 0, 0, 3, 41])
       const pad = Buffer.alloc(7, 0xee)
-      const headers = frame(T.HEADERS, F.PADDED | F.PRIORITY | F.END_STREAM, 5, Buffer.concat([Buffer.from([pad.length]), priority, REQUEST.subarray(0, 10), pad]))
+      const headers = frame(
+        T.HEADERS,
+        F.PADDED | F.PRIORITY | F.END_STREAM,
+        5,
+        Buffer.concat([Buffer.from([pad.length]), priority, REQUEST.subarray(0, 10), pad]),
+      )
       const cont1 = frame(T.CONTINUATION, 0, 5, REQUEST.subarray(10, 30))
       const cont2 = frame(T.CONTINUATION, F.END_HEADERS, 5, REQUEST.subarray(30))
       const out = ClientRewriter.fresh().push(Buffer.concat([headers, cont1, cont2]))
@@ -115,11 +154,24 @@ describe('h2 authority rewriting', () => {
 
     it('passes other frames through byte for byte, drops only the first SETTINGS ACK, and keeps size updates', () => {
       const r = new ClientRewriter(new FrameSplitter(), new HeaderBlockAssembler(), new HpackDecoder(), false)
-      const others = [frame(T.WINDOW_UPDATE, 0, 0, Buffer.from([0, 0, 0x10, 0])), frame(T.PING, 0, 0, Buffer.alloc(8, 1)), frame(T.DATA, F.END_STREAM, 1, Buffer.from('hello'))]
+      const others = [
+        frame(T.WINDOW_UPDATE, 0, 0, Buffer.from([0, 0, 0x10, 0])),
+        frame(T.PING, 0, 0, Buffer.alloc(8, 1)),
+        frame(T.DATA, F.END_STREAM, 1, Buffer.from('hello')),
+      ]
       const ack = frame(T.SETTINGS, F.ACK, 0)
       const update: number[] = []
       writeInt(update, 2048, 5, 0x20)
-      const out = r.push(Buffer.concat([ack, others[0]!, frame(T.HEADERS, F.END_HEADERS, 1, Buffer.concat([Buffer.from(update), REQUEST])), others[1]!, ack, others[2]!]))
+      const out = r.push(
+        Buffer.concat([
+          ack,
+          others[0]!,
+          frame(T.HEADERS, F.END_HEADERS, 1, Buffer.concat([Buffer.from(update), REQUEST])),
+          others[1]!,
+          ack,
+          others[2]!,
+        ]),
+      )
       const { frames, blocks } = parse(out)
       assert.deepEqual(
         frames.map((f) => f.type),
@@ -137,7 +189,8 @@ describe('h2 authority rewriting', () => {
 
     it('splits a re-encoded block larger than the frame size into CONTINUATION frames', () => {
       const r = ClientRewriter.fresh()
-      const big = (i: number): string => String.fromCharCode(...Array.from({ length: 9000 }, (_, j) => 0x80 + ((i * 31 + j * 7) % 128)))
+      const big = (i: number): string =>
+        String.fromCharCode(...Array.from({ length: 9000 }, (_, j) => 0x80 + ((i * 31 + j * 7) % 128)))
       const adds = [1, 2, 3].map((i) => indexed(`x-big-${i}`, big(i)))
       // Entries larger than the 4096-octet table empty it and are not added.
       const out: Buffer[] = []
@@ -147,10 +200,21 @@ describe('h2 authority rewriting', () => {
         expected.push([`x-big-${i + 1}`, big(i + 1)])
       }
       // One block of 36 KB in literals (these bytes do not Huffman-code shorter): 2 CONTINUATION frames at 16 KiB.
-      const many: HeaderField[] = [{ name: ':method', value: 'POST' }, ...[1, 2, 3, 4].map((i) => ({ name: `x-v-${i}`, value: big(i + 3) }))]
+      const many: HeaderField[] = [
+        { name: ':method', value: 'POST' },
+        ...[1, 2, 3, 4].map((i) => ({ name: `x-v-${i}`, value: big(i + 3) })),
+      ]
       const raw = encodeHeaderBlock(many, { huffman: false })
       const cut = [raw.subarray(0, 12000), raw.subarray(12000, 24000), raw.subarray(24000)]
-      out.push(r.push(Buffer.concat([frame(T.HEADERS, F.END_STREAM, 9, cut[0]!), frame(T.CONTINUATION, 0, 9, cut[1]!), frame(T.CONTINUATION, F.END_HEADERS, 9, cut[2]!)])))
+      out.push(
+        r.push(
+          Buffer.concat([
+            frame(T.HEADERS, F.END_STREAM, 9, cut[0]!),
+            frame(T.CONTINUATION, 0, 9, cut[1]!),
+            frame(T.CONTINUATION, F.END_HEADERS, 9, cut[2]!),
+          ]),
+        ),
+      )
       const { frames, blocks } = parse(Buffer.concat(out))
       for (const f of frames) assert.ok(f.payload.length <= 16384, `frame of ${f.payload.length}`)
       const last = frames.filter((f) => f.streamId === 9)
@@ -163,12 +227,17 @@ describe('h2 authority rewriting', () => {
         ],
       )
       assert.equal(last[0]!.payload.length, 16384)
-      for (let i = 0; i < 3; i++) assert.deepEqual([blocks[i]!.fields[4]!.name, blocks[i]!.fields[4]!.value], expected[i])
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual([blocks[i]!.fields[4]!.name, blocks[i]!.fields[4]!.value], expected[i])
       assert.deepEqual(blocks[3]!.fields, many)
     })
 
     it('gives the same bytes fed one byte at a time', () => {
-      const input = Buffer.concat([frame(T.SETTINGS, 0, 0), frame(T.HEADERS, F.END_HEADERS | F.PADDED, 1, Buffer.concat([Buffer.from([3]), REQUEST, Buffer.alloc(3)])), frame(T.DATA, 0, 1, Buffer.from('x'))])
+      const input = Buffer.concat([
+        frame(T.SETTINGS, 0, 0),
+        frame(T.HEADERS, F.END_HEADERS | F.PADDED, 1, Buffer.concat([Buffer.from([3]), REQUEST, Buffer.alloc(3)])),
+        frame(T.DATA, 0, 1, Buffer.from('x')),
+      ])
       const whole = ClientRewriter.fresh().push(input)
       const r = ClientRewriter.fresh()
       const bytes = Buffer.concat([...input].map((b) => r.push(Buffer.from([b]))))
@@ -176,10 +245,28 @@ describe('h2 authority rewriting', () => {
     })
 
     it('refuses an interrupted header block, a CONTINUATION out of place and padding longer than the frame', () => {
-      assert.throws(() => ClientRewriter.fresh().push(Buffer.concat([frame(T.HEADERS, 0, 1, REQUEST.subarray(0, 5)), frame(T.DATA, 0, 1, Buffer.from('x'))])), FrameError)
-      assert.throws(() => ClientRewriter.fresh().push(Buffer.concat([frame(T.HEADERS, 0, 1, REQUEST.subarray(0, 5)), frame(T.CONTINUATION, F.END_HEADERS, 3, REQUEST.subarray(5))])), FrameError)
+      assert.throws(
+        () =>
+          ClientRewriter.fresh().push(
+            Buffer.concat([frame(T.HEADERS, 0, 1, REQUEST.subarray(0, 5)), frame(T.DATA, 0, 1, Buffer.from('x'))]),
+          ),
+        FrameError,
+      )
+      assert.throws(
+        () =>
+          ClientRewriter.fresh().push(
+            Buffer.concat([
+              frame(T.HEADERS, 0, 1, REQUEST.subarray(0, 5)),
+              frame(T.CONTINUATION, F.END_HEADERS, 3, REQUEST.subarray(5)),
+            ]),
+          ),
+        FrameError,
+      )
       assert.throws(() => ClientRewriter.fresh().push(frame(T.CONTINUATION, F.END_HEADERS, 1, REQUEST)), FrameError)
-      assert.throws(() => ClientRewriter.fresh().push(frame(T.HEADERS, F.END_HEADERS | F.PADDED, 1, Buffer.from([200, 0x82]))), FrameError)
+      assert.throws(
+        () => ClientRewriter.fresh().push(frame(T.HEADERS, F.END_HEADERS | F.PADDED, 1, Buffer.from([200, 0x82]))),
+        FrameError,
+      )
       assert.throws(() => ClientRewriter.fresh().push(frameHeader(16385, T.DATA, 0, 1)), FrameError)
     })
   })
@@ -199,14 +286,21 @@ describe('h2 authority rewriting', () => {
       t = await startTestServer({ httpHandler: echo })
       const cert = await selfSignedCert(tmpDir('tsetcd-h2-auth-'), 'server')
       ca = cert.certPem
-      tlsT = await startTestServer({ httpHandler: echo, url: 'https://127.0.0.1:0', listen: { tls: { cert: cert.certPem, key: cert.keyPem } } })
+      tlsT = await startTestServer({
+        httpHandler: echo,
+        url: 'https://127.0.0.1:0',
+        listen: { tls: { cert: cert.certPem, key: cert.keyPem } },
+      })
     })
     after(async () => {
       await t.close()
       await tlsT.close()
     })
 
-    function get(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<{ headers: Record<string, string>; native: boolean }> {
+    function get(
+      session: http2.ClientHttp2Session,
+      headers: http2.OutgoingHttpHeaders,
+    ): Promise<{ headers: Record<string, string>; native: boolean }> {
       return new Promise((resolve, reject) => {
         const req = session.request({ ':path': '/echo', ...headers }, { endStream: true })
         let body = ''
@@ -221,7 +315,10 @@ describe('h2 authority rewriting', () => {
       const scheme = secure ? 'https' : 'http'
       const connect = (): http2.ClientHttp2Session => {
         const s = secure ? tlsT : t
-        const session = http2.connect(`${scheme}://127.0.0.1:${s.port}`, secure ? { ca: [ca], servername: 'localhost' } : {})
+        const session = http2.connect(
+          `${scheme}://127.0.0.1:${s.port}`,
+          secure ? { ca: [ca], servername: 'localhost' } : {},
+        )
         session.on('error', () => {})
         return session
       }
@@ -266,19 +363,28 @@ describe('h2 authority rewriting', () => {
       const session = http2.connect(`http://127.0.0.1:${t.port}`)
       session.on('error', () => {})
       const chars = '\t' + String.fromCharCode(...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i))
-      const rnd = (n: number): string => Array.from({ length: n }, () => chars[Math.floor(Math.random() * chars.length)]).join('').trim()
+      const rnd = (n: number): string =>
+        Array.from({ length: n }, () => chars[Math.floor(Math.random() * chars.length)])
+          .join('')
+          .trim()
       try {
         const sent: Record<string, string>[] = []
         const got = await Promise.all(
           Array.from({ length: 300 }, (_, i) => {
-            const h: Record<string, string> = { ':authority': `http://127.0.0.1:${t.port}`, [`x-k${i % 7}`]: rnd(1 + (i % 50)), 'x-same': 'same-value', 'x-long': rnd(i * 10) }
+            const h: Record<string, string> = {
+              ':authority': `http://127.0.0.1:${t.port}`,
+              [`x-k${i % 7}`]: rnd(1 + (i % 50)),
+              'x-same': 'same-value',
+              'x-long': rnd(i * 10),
+            }
             if (i % 3 === 0) h['x-big'] = rnd(5000)
             sent.push(h)
             return get(session, h)
           }),
         )
         got.forEach((g, i) => {
-          for (const [k, v] of Object.entries(sent[i]!)) assert.equal(g.headers[k], k === ':authority' ? `127.0.0.1:${t.port}` : v, `request ${i} header ${k}`)
+          for (const [k, v] of Object.entries(sent[i]!))
+            assert.equal(g.headers[k], k === ':authority' ? `127.0.0.1:${t.port}` : v, `request ${i} header ${k}`)
         })
       } finally {
         session.close()
@@ -286,7 +392,9 @@ describe('h2 authority rewriting', () => {
     })
 
     it('grpc-js with grpc.default_authority "http://127.0.0.1:port": calls succeed; getPeer and getHost are right', async () => {
-      const client = grpcJsClient(ProbeService, 'Probe', t.port, grpc.credentials.createInsecure(), { 'grpc.default_authority': `http://127.0.0.1:${t.port}` })
+      const client = grpcJsClient(ProbeService, 'Probe', t.port, grpc.credentials.createInsecure(), {
+        'grpc.default_authority': `http://127.0.0.1:${t.port}`,
+      })
       try {
         t.log.peers.length = 0
         for (let i = 0; i < 3; i++) {
@@ -329,13 +437,17 @@ describe('h2 authority rewriting', () => {
           { name: ':path', value: '/echo' },
           { name: ':authority', value: 'http://example.test:1234' },
         ])
-        sock.write(Buffer.concat([PREFACE, frame(T.SETTINGS, 0, 0), frame(T.HEADERS, F.END_STREAM, 1, block.subarray(0, 6))]))
+        sock.write(
+          Buffer.concat([PREFACE, frame(T.SETTINGS, 0, 0), frame(T.HEADERS, F.END_STREAM, 1, block.subarray(0, 6))]),
+        )
         await waitFor(() => frames.some((f) => f.type === T.SETTINGS && f.flags === 0))
         sock.write(frame(T.SETTINGS, F.ACK, 0))
         await new Promise((r) => setTimeout(r, 300))
         sock.write(frame(T.CONTINUATION, F.END_HEADERS, 1, block.subarray(6)))
         await waitFor(() => frames.some((f) => f.type === T.DATA && f.streamId === 1))
-        const body = Buffer.concat(frames.filter((f) => f.type === T.DATA && f.streamId === 1).map((f) => f.payload)).toString()
+        const body = Buffer.concat(
+          frames.filter((f) => f.type === T.DATA && f.streamId === 1).map((f) => f.payload),
+        ).toString()
         assert.match(body, /"example\.test:1234"/)
       } finally {
         sock.destroy()
@@ -351,9 +463,14 @@ describe('h2 authority rewriting', () => {
       try {
         sock.write(Buffer.concat([PREFACE, frame(T.SETTINGS, 0, 0)]))
         await waitFor(() => frames.some((f) => f.type === T.SETTINGS && f.flags === 0))
-        assert.deepEqual(frames[0]!.payload, http2.getPackedSettings({ maxConcurrentStreams: 2 ** 32 - 1, initialWindowSize: 1 << 20, enablePush: false }))
+        assert.deepEqual(
+          frames[0]!.payload,
+          http2.getPackedSettings({ maxConcurrentStreams: 2 ** 32 - 1, initialWindowSize: 1 << 20, enablePush: false }),
+        )
         sock.write(frame(T.PING, 0, 0, Buffer.from('12345678')))
-        await waitFor(() => frames.some((f) => f.type === T.PING && f.flags === F.ACK && f.payload.toString() === '12345678'))
+        await waitFor(() =>
+          frames.some((f) => f.type === T.PING && f.flags === F.ACK && f.payload.toString() === '12345678'),
+        )
       } finally {
         sock.destroy()
       }

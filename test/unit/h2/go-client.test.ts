@@ -36,14 +36,31 @@ describe('h2 GrpcServer with Go clients', function () {
   describe('kvbench (clientv3)', () => {
     before(function () {
       if (!haveBinary(KVBENCH)) {
-        console.log(`      skipped: ${KVBENCH} missing (bash /work/shared/bench/build.sh ${KVBENCH}; needs golang-go golang-etcd-server-dev)`)
+        console.log(
+          `      skipped: ${KVBENCH} missing (bash /work/shared/bench/build.sh ${KVBENCH}; needs golang-go golang-etcd-server-dev)`,
+        )
         this.skip()
       }
     })
 
     it('20000 puts from 200 workers over 2 connections: all succeed and land', async () => {
       const before = t.puts()
-      const r = await kvbench(t.port, ['-op', 'put', '-conns', '2', '-clients', '200', '-total', '20000', '-val-size', '256', '-key-size', '12', '-key-space', '5000'])
+      const r = await kvbench(t.port, [
+        '-op',
+        'put',
+        '-conns',
+        '2',
+        '-clients',
+        '200',
+        '-total',
+        '20000',
+        '-val-size',
+        '256',
+        '-key-size',
+        '12',
+        '-key-space',
+        '5000',
+      ])
       assert.equal(r.errors, 0, r.first_error)
       assert.equal(r.ops, 20000)
       assert.equal(t.puts() - before, 20000)
@@ -100,7 +117,9 @@ describe('h2 GrpcServer with Go clients', function () {
     })
 
     it('watch (bidi): the created watch gets the echoed event', async () => {
-      const child = spawn(ETCDCTL, [`--endpoints=127.0.0.1:${t.port}`, 'watch', 'wkey'], { env: { ...process.env, ETCDCTL_API: '3' } })
+      const child = spawn(ETCDCTL, [`--endpoints=127.0.0.1:${t.port}`, 'watch', 'wkey'], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      })
       try {
         const out = await new Promise<string>((resolve, reject) => {
           let buf = ''

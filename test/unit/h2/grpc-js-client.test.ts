@@ -1,8 +1,26 @@
 import assert from 'node:assert/strict'
 import * as grpc from '@grpc/grpc-js'
-import { KVService, MaintenanceService, WatchService, type PutResponse, type RangeResponse, type SnapshotResponse, type WatchResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  KVService,
+  MaintenanceService,
+  WatchService,
+  type PutResponse,
+  type RangeResponse,
+  type SnapshotResponse,
+  type WatchResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { Status } from '../../../src/server/api/h2/index.js'
-import { call, failure, grpcJsClient, HEADER, ProbeService, sleep, snapshotBlob, startTestServer, type TestServer } from './harness.js'
+import {
+  call,
+  failure,
+  grpcJsClient,
+  HEADER,
+  ProbeService,
+  sleep,
+  snapshotBlob,
+  startTestServer,
+  type TestServer,
+} from './harness.js'
 
 describe('h2 GrpcServer with the grpc-js client', function () {
   let t: TestServer
@@ -76,7 +94,9 @@ describe('h2 GrpcServer with the grpc-js client', function () {
       new Promise<{ headers: grpc.Metadata; status: grpc.StatusObject; res: RangeResponse }>((resolve, reject) => {
         let headers = new grpc.Metadata()
         let res: RangeResponse
-        const c = probe.Unary({ key: Buffer.from(what) }, (err: Error | null, r: RangeResponse) => (err ? reject(err) : (res = r)))
+        const c = probe.Unary({ key: Buffer.from(what) }, (err: Error | null, r: RangeResponse) =>
+          err ? reject(err) : (res = r),
+        )
         c.on('metadata', (m: grpc.Metadata) => (headers = m))
         c.on('status', (s: grpc.StatusObject) => setImmediate(() => resolve({ headers, status: s, res })))
       })
@@ -126,7 +146,9 @@ describe('h2 GrpcServer with the grpc-js client', function () {
 
   it('a request over the maximum size fails with RESOURCE_EXHAUSTED in Go’s words', async () => {
     const probe = client(ProbeService, 'Probe')
-    const err = await failure(call(probe, 'Unary', { key: Buffer.from('echo'), range_end: Buffer.alloc(5 * 1024 * 1024) }))
+    const err = await failure(
+      call(probe, 'Unary', { key: Buffer.from('echo'), range_end: Buffer.alloc(5 * 1024 * 1024) }),
+    )
     assert.equal(err.code, Status.RESOURCE_EXHAUSTED)
     assert.match(err.details, /^grpc: received message larger than max \(\d+ vs\. 4194304\)$/)
     // The connection is still good.
@@ -144,7 +166,9 @@ describe('h2 GrpcServer with the grpc-js client', function () {
     const a = client(KVService, 'KV', { 'grpc.use_local_subchannel_pool': 1 })
     const b = client(KVService, 'KV', { 'grpc.use_local_subchannel_pool': 1 })
     const before = t.store.size
-    const puts = Array.from({ length: 6000 }, (_, i) => call<PutResponse>(i % 2 ? a : b, 'Put', { key: Buffer.from(`many/${i}`), value: Buffer.from(String(i)) }))
+    const puts = Array.from({ length: 6000 }, (_, i) =>
+      call<PutResponse>(i % 2 ? a : b, 'Put', { key: Buffer.from(`many/${i}`), value: Buffer.from(String(i)) }),
+    )
     const results = await Promise.all(puts)
     assert.equal(results.length, 6000)
     assert.equal(t.store.size - before, 6000)
@@ -163,7 +187,10 @@ describe('h2 GrpcServer with the grpc-js client', function () {
     for (let i = 0; i < 200; i++) stream.write({ key: Buffer.from(`m${i}`) })
     stream.end()
     assert.equal((await status).code, Status.OK)
-    assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i + 1))
+    assert.deepEqual(
+      got,
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    )
     await sleep(20)
     assert.deepEqual(t.log.echo.events, [...Array(200).fill('data'), 'end', 'close'])
   })
@@ -220,7 +247,10 @@ describe('h2 GrpcServer with the grpc-js client', function () {
       s.on('error', reject)
       s.on('end', resolve)
     })
-    assert.deepEqual(counts, Array.from({ length: 1000 }, (_, i) => i + 1))
+    assert.deepEqual(
+      counts,
+      Array.from({ length: 1000 }, (_, i) => i + 1),
+    )
 
     const maint = client({ Snapshot: MaintenanceService.Snapshot }, 'Maintenance')
     const parts: Buffer[] = []

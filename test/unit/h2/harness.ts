@@ -89,7 +89,9 @@ function kv(key: Buffer, value: Buffer, revision: number) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export async function startTestServer(opts: GrpcServerOptions & { url?: string; listen?: ListenOptions } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: GrpcServerOptions & { url?: string; listen?: ListenOptions } = {},
+): Promise<TestServer> {
   const server = new GrpcServer(opts)
   const store = new Map<string, Buffer>()
   let revision = 1
@@ -108,22 +110,38 @@ export async function startTestServer(opts: GrpcServerOptions & { url?: string; 
 
   // KV through the same glue tsetcd's handlers use (requests arrive as { req, size }).
   server.addService(serviceDefinition(KVService), {
-    Put: unary(limits, async (req: PutRequest) => {
-      const key = req.key.toString()
-      if (key.startsWith('forbidden')) throw new EtcdError(7, 'etcdserver: permission denied — clé refusée à 100%')
-      store.set(key, Buffer.from(req.value))
-      revision++
-      putCount++
-      return {}
-    }, core),
-    Range: unary(limits, async (req: RangeRequest) => {
-      const key = req.key.toString()
-      if (key.startsWith('slow/')) await sleep(Number(key.slice(5)))
-      const end = req.range_end.toString()
-      const keys = req.range_end.length === 0 ? (store.has(key) ? [key] : []) : [...store.keys()].filter((k) => k >= key && (end === '\0' || k < end)).sort()
-      const res: RangeResponseInit = { kvs: keys.map((k) => kv(Buffer.from(k), store.get(k)!, revision)), count: keys.length }
-      return res
-    }, core),
+    Put: unary(
+      limits,
+      async (req: PutRequest) => {
+        const key = req.key.toString()
+        if (key.startsWith('forbidden')) throw new EtcdError(7, 'etcdserver: permission denied — clé refusée à 100%')
+        store.set(key, Buffer.from(req.value))
+        revision++
+        putCount++
+        return {}
+      },
+      core,
+    ),
+    Range: unary(
+      limits,
+      async (req: RangeRequest) => {
+        const key = req.key.toString()
+        if (key.startsWith('slow/')) await sleep(Number(key.slice(5)))
+        const end = req.range_end.toString()
+        const keys =
+          req.range_end.length === 0
+            ? store.has(key)
+              ? [key]
+              : []
+            : [...store.keys()].filter((k) => k >= key && (end === '\0' || k < end)).sort()
+        const res: RangeResponseInit = {
+          kvs: keys.map((k) => kv(Buffer.from(k), store.get(k)!, revision)),
+          count: keys.length,
+        }
+        return res
+      },
+      core,
+    ),
   })
 
   // Watch: each create is acknowledged, then answered with one event for its key.
@@ -135,7 +153,11 @@ export async function startTestServer(opts: GrpcServerOptions & { url?: string; 
           const id = watchIds++
           call.write({ header: core.header(), watch_id: id, created: true })
           const key = req.create_request.key
-          call.write({ header: core.header(), watch_id: id, events: [{ type: 0, kv: kv(key, Buffer.from(`echo:${key}`), revision) }] })
+          call.write({
+            header: core.header(),
+            watch_id: id,
+            events: [{ type: 0, kv: kv(key, Buffer.from(`echo:${key}`), revision) }],
+          })
         } else if (req.cancel_request) {
           call.write({ header: core.header(), watch_id: req.cancel_request.watch_id, canceled: true })
         }
@@ -145,25 +167,28 @@ export async function startTestServer(opts: GrpcServerOptions & { url?: string; 
   })
 
   // Snapshot: the blob in 64 KiB chunks, as etcd streams its database.
-  server.addService({ Snapshot: MaintenanceService.Snapshot }, {
-    Snapshot(call: ServerWritableStream<unknown, unknown>) {
-      const blob = snapshotBlob()
-      const chunk = 64 * 1024
-      let off = 0
-      const pump = (): void => {
-        while (off < blob.length) {
-          const part = blob.subarray(off, off + chunk)
-          off += part.length
-          if (!call.write({ header: core.header(), remaining_bytes: BigInt(blob.length - off), blob: part })) {
-            call.once('drain', pump)
-            return
+  server.addService(
+    { Snapshot: MaintenanceService.Snapshot },
+    {
+      Snapshot(call: ServerWritableStream<unknown, unknown>) {
+        const blob = snapshotBlob()
+        const chunk = 64 * 1024
+        let off = 0
+        const pump = (): void => {
+          while (off < blob.length) {
+            const part = blob.subarray(off, off + chunk)
+            off += part.length
+            if (!call.write({ header: core.header(), remaining_bytes: BigInt(blob.length - off), blob: part })) {
+              call.once('drain', pump)
+              return
+            }
           }
+          call.end()
         }
-        call.end()
-      }
-      pump()
+        pump()
+      },
     },
-  })
+  )
 
   server.addService(ProbeService, {
     Unary(call: ServerUnaryCall<RangeRequest>, callback: SendUnaryData<RangeResponseInit>) {
@@ -171,11 +196,19 @@ export async function startTestServer(opts: GrpcServerOptions & { url?: string; 
       const [verb, ...args] = what.split(':')
       log.peers.push(call.getPeer())
       log.deadlines.push(Number(call.getDeadline()))
-      log.metadata.push({ 'x-test': call.metadata.get('x-test'), 'x-bin-bin': call.metadata.get('x-bin-bin'), 'grpc-timeout': call.metadata.get('grpc-timeout') })
+      log.metadata.push({
+        'x-test': call.metadata.get('x-test'),
+        'x-bin-bin': call.metadata.get('x-bin-bin'),
+        'grpc-timeout': call.metadata.get('grpc-timeout'),
+      })
       call.on('cancelled', () => log.cancelled.push(what))
       switch (verb) {
         case 'echo':
-          callback(null, { header: core.header(), kvs: [kv(call.request.key, call.request.range_end, revision)], count: call.request.range_end.length })
+          callback(null, {
+            header: core.header(),
+            kvs: [kv(call.request.key, call.request.range_end, revision)],
+            count: call.request.range_end.length,
+          })
           return
         case 'sleep':
           setTimeout(() => callback(null, { header: core.header(), count: call.cancelled ? -1 : 1 }), Number(args[0]))
@@ -293,18 +326,33 @@ export function snapshotBlob(): Buffer {
 
 /* ---- clients ---- */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type GenericClient = grpc.Client & Record<string, any>
 
-export function grpcJsClient(table: object, name: string, port: number, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): GenericClient {
+export function grpcJsClient(
+  table: object,
+  name: string,
+  port: number,
+  creds = grpc.credentials.createInsecure(),
+  options: grpc.ClientOptions = {},
+): GenericClient {
   const Ctor = grpc.makeGenericClientConstructor(table as grpc.ServiceDefinition, name)
   return new Ctor(`127.0.0.1:${port}`, creds, options) as GenericClient
 }
 
 /** A unary call as a promise: the response, or the ServiceError. */
-export function call<Res = RangeResponse>(client: GenericClient, method: string, req: object, opts: { metadata?: grpc.Metadata; deadline?: number } = {}): Promise<Res> {
+export function call<Res = RangeResponse>(
+  client: GenericClient,
+  method: string,
+  req: object,
+  opts: { metadata?: grpc.Metadata; deadline?: number } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    client[method](req, opts.metadata ?? new grpc.Metadata(), opts.deadline ? { deadline: opts.deadline } : {}, (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)))
+    client[method](
+      req,
+      opts.metadata ?? new grpc.Metadata(),
+      opts.deadline ? { deadline: opts.deadline } : {},
+      (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)),
+    )
   })
 }
 
@@ -355,9 +403,23 @@ export async function selfSignedCert(dir: string, name: string, cn = 'tsetcd-tes
   const cert = path.join(dir, `${name}.crt`)
   const key = path.join(dir, `${name}.key`)
   const r = await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', key, '-out', cert,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
   ])
   if (r.code !== 0) throw new Error(`openssl: ${r.stderr}`)
   return { dir, cert, key, certPem: fs.readFileSync(cert), keyPem: fs.readFileSync(key) }

@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict'
 import { CODE_LENGTHS, CODES, huffmanDecode, huffmanEncode, HuffmanError } from '../../../src/server/api/h2/huffman.js'
-import { encodeHeaderBlock, HpackDecoder, HpackError, readInt, writeInt, type HeaderField } from '../../../src/server/api/h2/hpack.js'
+import {
+  encodeHeaderBlock,
+  HpackDecoder,
+  HpackError,
+  readInt,
+  writeInt,
+  type HeaderField,
+} from '../../../src/server/api/h2/hpack.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 const pairs = (fields: HeaderField[]): [string, string][] => fields.map((f) => [f.name, f.value])
@@ -65,7 +72,8 @@ describe('HPACK', () => {
       const seen = new Set<string>()
       for (let s = 0; s < 257; s++) {
         const bits = CODES[s]!.toString(2).padStart(CODE_LENGTHS[s]!, '0')
-        for (let l = 1; l < bits.length; l++) assert.ok(!seen.has(bits.slice(0, l)), `code of ${s} has a prefix that is a code`)
+        for (let l = 1; l < bits.length; l++)
+          assert.ok(!seen.has(bits.slice(0, l)), `code of ${s} has a prefix that is a code`)
         seen.add(bits)
       }
     })
@@ -81,7 +89,9 @@ describe('HPACK', () => {
       const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
       assert.equal(huffmanDecode(huffmanEncode(all)), all)
       for (let n = 0; n < 300; n++) {
-        const s = String.fromCharCode(...Array.from({ length: n % 40 }, () => Math.floor(Math.random() * (n % 2 ? 256 : 96)) + (n % 2 ? 0 : 32)))
+        const s = String.fromCharCode(
+          ...Array.from({ length: n % 40 }, () => Math.floor(Math.random() * (n % 2 ? 256 : 96)) + (n % 2 ? 0 : 32)),
+        )
         assert.equal(huffmanDecode(huffmanEncode(s)), s)
       }
     })
@@ -100,7 +110,10 @@ describe('HPACK', () => {
   describe('decoder', () => {
     it('C.2: one representation of each kind', () => {
       const d = new HpackDecoder()
-      assert.deepEqual(pairs(d.decode(hex('400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572')).fields), [['custom-key', 'custom-header']])
+      assert.deepEqual(
+        pairs(d.decode(hex('400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572')).fields),
+        [['custom-key', 'custom-header']],
+      )
       assert.deepEqual(d.dynamicTable, [['custom-key', 'custom-header']])
       assert.equal(d.tableSize, 55)
       const e = new HpackDecoder()
@@ -114,7 +127,11 @@ describe('HPACK', () => {
 
     const requests = (huffman: boolean): Buffer[] =>
       huffman
-        ? [hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'), hex('8286 84be 5886 a8eb 1064 9cbf'), hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf')]
+        ? [
+            hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'),
+            hex('8286 84be 5886 a8eb 1064 9cbf'),
+            hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf'),
+          ]
         : [
             hex('8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d'),
             hex('8286 84be 5808 6e6f 2d63 6163 6865'),
@@ -246,14 +263,17 @@ describe('HPACK', () => {
 
     it('round-trips random fields through a decoder whose table stays empty', () => {
       const d = new HpackDecoder()
-      const rnd = (n: number, lo: number, hi: number): string => String.fromCharCode(...Array.from({ length: n }, () => lo + Math.floor(Math.random() * (hi - lo))))
+      const rnd = (n: number, lo: number, hi: number): string =>
+        String.fromCharCode(...Array.from({ length: n }, () => lo + Math.floor(Math.random() * (hi - lo))))
       for (let i = 0; i < 200; i++) {
         const fields: HeaderField[] = Array.from({ length: 1 + (i % 9) }, (_, j) => ({
           name: j % 3 === 0 ? ':authority' : rnd(1 + ((i + j) % 20), 97, 123),
           value: rnd((i * 7 + j) % 300, i % 2 ? 0 : 32, i % 2 ? 256 : 127),
           ...(j % 4 === 1 ? { sensitive: true } : {}),
         }))
-        const out = d.decode(encodeHeaderBlock(fields, { huffman: i % 3 !== 0, tableSizeUpdates: i % 5 === 0 ? [4096] : [] }))
+        const out = d.decode(
+          encodeHeaderBlock(fields, { huffman: i % 3 !== 0, tableSizeUpdates: i % 5 === 0 ? [4096] : [] }),
+        )
         assert.deepEqual(out.fields, fields)
         assert.equal(d.tableSize, 0)
       }

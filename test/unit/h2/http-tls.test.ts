@@ -12,11 +12,29 @@ import tls from 'node:tls'
 import * as grpc from '@grpc/grpc-js'
 import { KVService, type RangeResponse } from '../../../src/gen/etcdserverpb.js'
 import { GrpcServer, type HttpHandler } from '../../../src/server/api/h2/index.js'
-import { call, ETCDCTL, failure, grpcJsClient, haveBinary, run, selfSignedCert, startTestServer, tmpDir, which, type CertFiles, type TestServer } from './harness.js'
+import {
+  call,
+  ETCDCTL,
+  failure,
+  grpcJsClient,
+  haveBinary,
+  run,
+  selfSignedCert,
+  startTestServer,
+  tmpDir,
+  which,
+  type CertFiles,
+  type TestServer,
+} from './harness.js'
 
 /** etcd's /health and /version answers. */
 const etcdHttp: HttpHandler = (req, res) => {
-  const body = req.url === '/health' ? { health: 'true', reason: '' } : req.url === '/version' ? { etcdserver: '3.5.0', etcdcluster: '3.5.0' } : null
+  const body =
+    req.url === '/health'
+      ? { health: 'true', reason: '' }
+      : req.url === '/version'
+        ? { etcdserver: '3.5.0', etcdcluster: '3.5.0' }
+        : null
   if (body === null) {
     res.statusCode = 404
     res.end('not here\n')
@@ -26,7 +44,10 @@ const etcdHttp: HttpHandler = (req, res) => {
   res.end(JSON.stringify(body))
 }
 
-function get(url: string, opts: https.RequestOptions = {}): Promise<{ status: number; body: string; socketPort: number; alpn?: string | false }> {
+function get(
+  url: string,
+  opts: https.RequestOptions = {},
+): Promise<{ status: number; body: string; socketPort: number; alpn?: string | false }> {
   const mod = url.startsWith('https:') ? https : http
   return new Promise((resolve, reject) => {
     const req = mod.get(url, opts, (res) => {
@@ -40,7 +61,11 @@ function get(url: string, opts: https.RequestOptions = {}): Promise<{ status: nu
   })
 }
 
-function h2Get(url: string, path: string, opts: http2.SecureClientSessionOptions = {}): Promise<{ status: number; body: string }> {
+function h2Get(
+  url: string,
+  path: string,
+  opts: http2.SecureClientSessionOptions = {},
+): Promise<{ status: number; body: string }> {
   const session = http2.connect(url, opts)
   return new Promise((resolve, reject) => {
     session.on('error', reject)
@@ -132,8 +157,16 @@ describe('h2 GrpcServer over TLS', function () {
       this.skip()
     }
     dir = tmpDir('tsetcd-h2-tls-')
-    ;[a, b, clientCert] = await Promise.all([selfSignedCert(dir, 'a', 'server-a'), selfSignedCert(dir, 'b', 'server-b'), selfSignedCert(dir, 'client', 'client')])
-    t = await startTestServer({ httpHandler: etcdHttp, url: 'https://127.0.0.1:0', listen: { tls: { cert: a.certPem, key: a.keyPem } } })
+    ;[a, b, clientCert] = await Promise.all([
+      selfSignedCert(dir, 'a', 'server-a'),
+      selfSignedCert(dir, 'b', 'server-b'),
+      selfSignedCert(dir, 'client', 'client'),
+    ])
+    t = await startTestServer({
+      httpHandler: etcdHttp,
+      url: 'https://127.0.0.1:0',
+      listen: { tls: { cert: a.certPem, key: a.keyPem } },
+    })
   })
   after(async () => {
     await t?.close()
@@ -142,10 +175,13 @@ describe('h2 GrpcServer over TLS', function () {
 
   const peerFingerprint = (ca: Buffer) =>
     new Promise<string>((resolve, reject) => {
-      const s = tls.connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] }, () => {
-        resolve(s.getPeerX509Certificate()!.fingerprint256)
-        s.destroy()
-      })
+      const s = tls.connect(
+        { port: t.port, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] },
+        () => {
+          resolve(s.getPeerX509Certificate()!.fingerprint256)
+          s.destroy()
+        },
+      )
       s.on('error', reject)
     })
 
@@ -173,12 +209,17 @@ describe('h2 GrpcServer over TLS', function () {
   })
 
   it('HTTP/1.1 (ALPN http/1.1), HTTP/2 (ALPN h2) and HTTP/1.1 without ALPN on the TLS port', async () => {
-    const h1 = await get(`https://127.0.0.1:${t.port}/health`, { ca: a.certPem, ALPNProtocols: ['http/1.1'] } as https.RequestOptions)
+    const h1 = await get(`https://127.0.0.1:${t.port}/health`, {
+      ca: a.certPem,
+      ALPNProtocols: ['http/1.1'],
+    } as https.RequestOptions)
     assert.deepEqual([h1.status, h1.alpn, JSON.parse(h1.body)], [200, 'http/1.1', { health: 'true', reason: '' }])
     const h2 = await h2Get(`https://127.0.0.1:${t.port}`, '/version', { ca: a.certPem })
     assert.deepEqual([h2.status, JSON.parse(h2.body)], [200, { etcdserver: '3.5.0', etcdcluster: '3.5.0' }])
     const noAlpn = await new Promise<string>((resolve, reject) => {
-      const s = tls.connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca: a.certPem }, () => s.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+      const s = tls.connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca: a.certPem }, () =>
+        s.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      )
       let out = ''
       s.on('data', (d) => (out += d))
       s.on('end', () => resolve(out))
@@ -193,7 +234,14 @@ describe('h2 GrpcServer over TLS', function () {
       console.log('      skipped: curl not installed')
       this.skip()
     }
-    const r = await run(CURL!, ['-sS', '--cacert', a.cert, '-w', ' %{http_version}', `https://127.0.0.1:${t.port}/health`])
+    const r = await run(CURL!, [
+      '-sS',
+      '--cacert',
+      a.cert,
+      '-w',
+      ' %{http_version}',
+      `https://127.0.0.1:${t.port}/health`,
+    ])
     assert.equal(r.stdout, '{"health":"true","reason":""} 2')
   })
 
@@ -220,12 +268,25 @@ describe('h2 GrpcServer over TLS', function () {
     server.addService(KVService, {
       Range: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { count: 42 }),
     })
-    const port = await server.listen('https://127.0.0.1:0', { tls: { cert: a.certPem, key: a.keyPem, ca: clientCert.certPem, requestCert: true, rejectUnauthorized: true } })
+    const port = await server.listen('https://127.0.0.1:0', {
+      tls: { cert: a.certPem, key: a.keyPem, ca: clientCert.certPem, requestCert: true, rejectUnauthorized: true },
+    })
     const anonymous = grpcJsClient(KVService, 'KV', port, grpc.credentials.createSsl(a.certPem), NAME_LOCALHOST)
-    const known = grpcJsClient(KVService, 'KV', port, grpc.credentials.createSsl(a.certPem, clientCert.keyPem, clientCert.certPem), NAME_LOCALHOST)
+    const known = grpcJsClient(
+      KVService,
+      'KV',
+      port,
+      grpc.credentials.createSsl(a.certPem, clientCert.keyPem, clientCert.certPem),
+      NAME_LOCALHOST,
+    )
     try {
-      const refused = await failure(call(anonymous, 'Range', { key: Buffer.from('x') }, { deadline: Date.now() + 3000 }))
-      assert.ok([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(refused.code), `${refused.code} ${refused.details}`)
+      const refused = await failure(
+        call(anonymous, 'Range', { key: Buffer.from('x') }, { deadline: Date.now() + 3000 }),
+      )
+      assert.ok(
+        [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(refused.code),
+        `${refused.code} ${refused.details}`,
+      )
       assert.equal((await call<RangeResponse>(known, 'Range', { key: Buffer.from('x') })).count, 42)
     } finally {
       anonymous.close()

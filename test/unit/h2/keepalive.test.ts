@@ -11,7 +11,11 @@ function ping(session: http2.ClientHttp2Session): Promise<void> {
 
 function unary(session: http2.ClientHttp2Session): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': '/tsetcd.test.Probe/Unary', 'content-type': 'application/grpc' })
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/tsetcd.test.Probe/Unary',
+      'content-type': 'application/grpc',
+    })
     let status: string | undefined
     req.on('trailers', (t) => (status = t['grpc-status'] as string))
     req.on('error', reject)
@@ -61,7 +65,9 @@ describe('h2 GrpcServer keepalive', function () {
     t = await startTestServer({ keepaliveMinTimeMs: 1000 })
     const session = http2.connect(`http://127.0.0.1:${t.port}`)
     session.on('error', () => {})
-    const goaway = new Promise<[number, Buffer | undefined]>((resolve) => session.on('goaway', (code, _last, data) => resolve([code, data])))
+    const goaway = new Promise<[number, Buffer | undefined]>((resolve) =>
+      session.on('goaway', (code, _last, data) => resolve([code, data])),
+    )
     await new Promise((resolve) => session.once('connect', resolve))
     for (let i = 0; i < 5 && !session.closed; i++) await ping(session).catch(() => {})
     const [code, data] = await goaway

@@ -37,15 +37,22 @@ describe('h2 framing', () => {
 
   it('reads back any sequence of messages however the bytes are split into chunks', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 40 }), (payloads, cuts) => {
-        const wire = Buffer.concat(payloads.map((p) => frameMessage(p)))
-        const sink = new Collect()
-        const reader = new MessageReader(1 << 20, sink, undefined)
-        for (const chunk of split(wire, cuts)) reader.push(chunk)
-        assert.deepEqual(sink.messages.map((m) => [...m]), payloads.map((p) => [...p]))
-        assert.equal(reader.partial, false)
-        assert.deepEqual(sink.errors, [])
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (payloads, cuts) => {
+          const wire = Buffer.concat(payloads.map((p) => frameMessage(p)))
+          const sink = new Collect()
+          const reader = new MessageReader(1 << 20, sink, undefined)
+          for (const chunk of split(wire, cuts)) reader.push(chunk)
+          assert.deepEqual(
+            sink.messages.map((m) => [...m]),
+            payloads.map((p) => [...p]),
+          )
+          assert.equal(reader.partial, false)
+          assert.deepEqual(sink.errors, [])
+        },
+      ),
     )
   })
 
@@ -84,7 +91,9 @@ describe('h2 framing', () => {
     compressed[0] = 1
     const gz = new Collect()
     new MessageReader(100, gz, 'gzip').push(compressed)
-    assert.deepEqual(gz.errors, [[Status.UNIMPLEMENTED, 'grpc: Decompressor is not installed for grpc-encoding "gzip"']])
+    assert.deepEqual(gz.errors, [
+      [Status.UNIMPLEMENTED, 'grpc: Decompressor is not installed for grpc-encoding "gzip"'],
+    ])
     const none = new Collect()
     new MessageReader(100, none, undefined).push(compressed)
     assert.deepEqual(none.errors, [[Status.INTERNAL, 'grpc: compressed flag set with identity or empty encoding']])
@@ -104,20 +113,32 @@ describe('h2 headers', () => {
   })
 
   it('rejects malformed grpc-timeout values', () => {
-    for (const bad of ['', 'S', '10', '10x', '-1S', '1.5S', '123456789S', ' 1S', '1 S']) assert.equal(parseGrpcTimeout(bad), undefined, bad)
+    for (const bad of ['', 'S', '10', '10x', '-1S', '1.5S', '123456789S', ' 1S', '1 S'])
+      assert.equal(parseGrpcTimeout(bad), undefined, bad)
   })
 
   it('knows gRPC content types from others (grpc-web included)', () => {
-    for (const ok of ['application/grpc', 'application/grpc+proto', 'application/grpc;charset=utf-8']) assert.ok(isGrpcContentType(ok), ok)
-    for (const no of [undefined, 'application/json', 'application/grpc-web', 'application/grpcx', 'text/plain']) assert.ok(!isGrpcContentType(no), String(no))
+    for (const ok of ['application/grpc', 'application/grpc+proto', 'application/grpc;charset=utf-8'])
+      assert.ok(isGrpcContentType(ok), ok)
+    for (const no of [undefined, 'application/json', 'application/grpc-web', 'application/grpcx', 'text/plain'])
+      assert.ok(!isGrpcContentType(no), String(no))
   })
 
   it('builds trailers with status, encoded message and metadata; trailers-only adds :status and content-type', () => {
     const md = new Metadata()
     md.set('x-a', '1')
     assert.deepEqual(trailersFor(status(0, '')), { 'grpc-status': '0' })
-    assert.deepEqual(trailersFor(status(5, 'no ü', md)), { 'x-a': ['1'], 'grpc-status': '5', 'grpc-message': 'no %C3%BC' })
-    assert.deepEqual(trailersOnly(status(12, 'x')), { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'x' })
+    assert.deepEqual(trailersFor(status(5, 'no ü', md)), {
+      'x-a': ['1'],
+      'grpc-status': '5',
+      'grpc-message': 'no %C3%BC',
+    })
+    assert.deepEqual(trailersOnly(status(12, 'x')), {
+      ':status': 200,
+      'content-type': 'application/grpc',
+      'grpc-status': '12',
+      'grpc-message': 'x',
+    })
   })
 })
 
@@ -140,9 +161,17 @@ describe('h2 status', () => {
 
   it('turns handler errors into statuses as grpc-js does', () => {
     assert.deepEqual(toStatus({ code: 7, details: 'nope' }), { code: 7, details: 'nope', metadata: null })
-    assert.deepEqual(toStatus(Object.assign(new Error('msg'), { code: 9 })), { code: 9, details: 'msg', metadata: null })
+    assert.deepEqual(toStatus(Object.assign(new Error('msg'), { code: 9 })), {
+      code: 9,
+      details: 'msg',
+      metadata: null,
+    })
     assert.deepEqual(toStatus(new Error('boom')), { code: Status.UNKNOWN, details: 'boom', metadata: null })
-    assert.deepEqual(toStatus({ code: 'ENOENT', message: 'fs' }), { code: Status.UNKNOWN, details: 'fs', metadata: null })
+    assert.deepEqual(toStatus({ code: 'ENOENT', message: 'fs' }), {
+      code: Status.UNKNOWN,
+      details: 'fs',
+      metadata: null,
+    })
     assert.deepEqual(toStatus({}), { code: Status.UNKNOWN, details: 'Unknown Error', metadata: null })
     const md = new Metadata()
     assert.equal(toStatus({ code: 1, details: 'x', metadata: new Metadata() }, md).metadata, md)

@@ -6,7 +6,15 @@
  */
 import net from 'node:net'
 
-export const FrameType = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 } as const
+export const FrameType = {
+  DATA: 0,
+  HEADERS: 1,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+} as const
 export const Flag = { END_STREAM: 1, ACK: 1, END_HEADERS: 4 } as const
 
 export interface Frame {
@@ -34,7 +42,13 @@ function hpackInt(value: number, prefixBits: number, firstByte: number): number[
 function hpackLiteral(name: string, value: string): Buffer {
   const n = Buffer.from(name)
   const v = Buffer.from(value)
-  return Buffer.concat([Buffer.from([0]), Buffer.from(hpackInt(n.length, 7, 0)), n, Buffer.from(hpackInt(v.length, 7, 0)), v])
+  return Buffer.concat([
+    Buffer.from([0]),
+    Buffer.from(hpackInt(n.length, 7, 0)),
+    n,
+    Buffer.from(hpackInt(v.length, 7, 0)),
+    v,
+  ])
 }
 
 export class RawH2Client {
@@ -77,7 +91,14 @@ export class RawH2Client {
 
   /** A gRPC request's headers for `path` on a new stream. */
   grpcRequest(streamId: number, path: string, port: number): void {
-    this.headers(streamId, [[':method', 'POST'], [':scheme', 'http'], [':path', path], [':authority', `127.0.0.1:${port}`], ['content-type', 'application/grpc'], ['te', 'trailers']])
+    this.headers(streamId, [
+      [':method', 'POST'],
+      [':scheme', 'http'],
+      [':path', path],
+      [':authority', `127.0.0.1:${port}`],
+      ['content-type', 'application/grpc'],
+      ['te', 'trailers'],
+    ])
   }
 
   data(streamId: number, payload: Buffer, endStream = false): void {
@@ -118,7 +139,12 @@ export class RawH2Client {
     while (this.buf.length >= 9) {
       const len = this.buf.readUIntBE(0, 3)
       if (this.buf.length < 9 + len) return
-      const f: Frame = { type: this.buf[3], flags: this.buf[4], streamId: this.buf.readUInt32BE(5) & 0x7fffffff, payload: this.buf.subarray(9, 9 + len) }
+      const f: Frame = {
+        type: this.buf[3],
+        flags: this.buf[4],
+        streamId: this.buf.readUInt32BE(5) & 0x7fffffff,
+        payload: this.buf.subarray(9, 9 + len),
+      }
       this.buf = this.buf.subarray(9 + len)
       this.onFrame(f)
     }
@@ -126,8 +152,10 @@ export class RawH2Client {
 
   private onFrame(f: Frame): void {
     this.frames.push(f)
-    if (f.type === FrameType.SETTINGS && !(f.flags & Flag.ACK)) this.send(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(0))
-    if (f.type === FrameType.PING && !(f.flags & Flag.ACK) && this.ackPings) this.send(FrameType.PING, Flag.ACK, 0, f.payload)
+    if (f.type === FrameType.SETTINGS && !(f.flags & Flag.ACK))
+      this.send(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(0))
+    if (f.type === FrameType.PING && !(f.flags & Flag.ACK) && this.ackPings)
+      this.send(FrameType.PING, Flag.ACK, 0, f.payload)
     for (const w of this.waiters.splice(0)) {
       if (w.pred(f)) w.resolve(f)
       else this.waiters.push(w)

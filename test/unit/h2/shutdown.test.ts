@@ -12,13 +12,18 @@ import { call, grpcJsClient, ProbeService, sleep, startTestServer, tmpDir } from
 /** Handles of the kinds a server could leak, counted. */
 function handles(): Record<string, number> {
   const counts: Record<string, number> = {}
-  for (const r of process.getActiveResourcesInfo()) if (/TCP|Pipe|TLS|Timeout|Immediate|Http2/.test(r)) counts[r] = (counts[r] ?? 0) + 1
+  for (const r of process.getActiveResourcesInfo())
+    if (/TCP|Pipe|TLS|Timeout|Immediate|Http2/.test(r)) counts[r] = (counts[r] ?? 0) + 1
   return counts
 }
 
 function unaryStatus(session: http2.ClientHttp2Session, key: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': '/tsetcd.test.Probe/Unary', 'content-type': 'application/grpc' })
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/tsetcd.test.Probe/Unary',
+      'content-type': 'application/grpc',
+    })
     let status: string | undefined
     req.on('response', (h) => (status ??= h['grpc-status'] as string | undefined))
     req.on('trailers', (t) => (status = t['grpc-status'] as string))
@@ -89,7 +94,9 @@ describe('h2 GrpcServer shutdown', function () {
     const agent = new http.Agent({ keepAlive: true })
     try {
       await call(kv, 'Put', { key: Buffer.from('a'), value: Buffer.from('b') })
-      await new Promise((resolve) => http.get(`http://127.0.0.1:${t.port}/x`, { agent }, (res) => res.resume().on('end', resolve)))
+      await new Promise((resolve) =>
+        http.get(`http://127.0.0.1:${t.port}/x`, { agent }, (res) => res.resume().on('end', resolve)),
+      )
       const pending = call(probe, 'Unary', { key: Buffer.from('sleep:5000') })
       await sleep(100)
       t.server.forceShutdown()

@@ -52,7 +52,12 @@ class MapCore implements CoreKv, CoreMaintenance {
     const k = req.key.toString()
     const old = this.data.get(k)
     this.revision++
-    this.data.set(k, { value: Buffer.from(req.value), create: old?.create ?? this.revision, mod: this.revision, version: (old?.version ?? 0) + 1 })
+    this.data.set(k, {
+      value: Buffer.from(req.value),
+      create: old?.create ?? this.revision,
+      mod: this.revision,
+      version: (old?.version ?? 0) + 1,
+    })
     return { header: { revision: this.revision } }
   }
 
@@ -72,7 +77,15 @@ class MapCore implements CoreKv, CoreMaintenance {
   }
 
   async status() {
-    return { version: '3.5.0', dbSize: 4096, leader: 0xa1n, raftIndex: 9n, raftTerm: 2n, raftAppliedIndex: 9n, dbSizeInUse: 4096 }
+    return {
+      version: '3.5.0',
+      dbSize: 4096,
+      leader: 0xa1n,
+      raftIndex: 9n,
+      raftTerm: 2n,
+      raftAppliedIndex: 9n,
+      dbSizeInUse: 4096,
+    }
   }
 
   async hashKV() {

@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
-import { decodeRangeResponse, encodeRangeRequest, type RangeRequestInit, type RangeResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  decodeRangeResponse,
+  encodeRangeRequest,
+  type RangeRequestInit,
+  type RangeResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { frameMessage, MessageReader } from '../../../src/server/api/h2/framing.js'
 import { Status } from '../../../src/server/api/h2/index.js'
 import { sleep, startTestServer, type TestServer } from './harness.js'
@@ -19,11 +24,30 @@ interface Exchange {
 const msg = (req: RangeRequestInit) => frameMessage(encodeRangeRequest(req))
 
 /** Sends `body` chunks (each its own write) on a new stream and collects the response. */
-function exchange(session: ClientHttp2Session, path: string, body: Buffer[], headers: Record<string, string> = {}, opts: { end?: boolean; gapMs?: number } = {}): Promise<Exchange> {
+function exchange(
+  session: ClientHttp2Session,
+  path: string,
+  body: Buffer[],
+  headers: Record<string, string> = {},
+  opts: { end?: boolean; gapMs?: number } = {},
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers })
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    })
     const out: Exchange = { headers: {}, trailers: null, messages: [] }
-    const reader = new MessageReader(1 << 30, { onMessage: (m) => out.messages.push(decodeRangeResponse(m)), onReadError: (c, d) => reject(new Error(`${c} ${d}`)) }, undefined)
+    const reader = new MessageReader(
+      1 << 30,
+      {
+        onMessage: (m) => out.messages.push(decodeRangeResponse(m)),
+        onReadError: (c, d) => reject(new Error(`${c} ${d}`)),
+      },
+      undefined,
+    )
     req.on('response', (h) => (out.headers = h))
     req.on('trailers', (t) => (out.trailers = t))
     req.on('data', (c: Buffer) => reader.push(c))
@@ -59,7 +83,9 @@ describe('h2 GrpcServer on the wire', () => {
   })
 
   it('a success is response headers, one message, then trailers with grpc-status 0', async () => {
-    const x = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('echo'), range_end: Buffer.from('abc') })])
+    const x = await exchange(session, '/tsetcd.test.Probe/Unary', [
+      msg({ key: Buffer.from('echo'), range_end: Buffer.from('abc') }),
+    ])
     assert.equal(x.headers[':status'], 200)
     assert.equal(x.headers['content-type'], 'application/grpc')
     assert.equal(x.headers['grpc-status'], undefined)
@@ -81,10 +107,17 @@ describe('h2 GrpcServer on the wire', () => {
 
   it('reassembles a message sent one byte per DATA frame, and splits three messages sent in one frame', async () => {
     const one = msg({ key: Buffer.from('bytewise'), range_end: Buffer.from('x'.repeat(40)) })
-    const three = Buffer.concat([msg({ key: Buffer.from('a') }), msg({ key: Buffer.from('b') }), msg({ key: Buffer.from('c') })])
+    const three = Buffer.concat([
+      msg({ key: Buffer.from('a') }),
+      msg({ key: Buffer.from('b') }),
+      msg({ key: Buffer.from('c') }),
+    ])
     const chunks = [...one].map((b) => Buffer.from([b]))
     const x = await exchange(session, '/tsetcd.test.Probe/Echo', [...chunks, three])
-    assert.deepEqual(x.messages.map((m) => m.kvs[0].key.toString()), ['bytewise', 'a', 'b', 'c'])
+    assert.deepEqual(
+      x.messages.map((m) => m.kvs[0].key.toString()),
+      ['bytewise', 'a', 'b', 'c'],
+    )
     assert.equal(x.messages[0].kvs[0].value.toString(), 'x'.repeat(40))
     assert.equal(statusOf(x).code, Status.OK)
   })
@@ -105,7 +138,11 @@ describe('h2 GrpcServer on the wire', () => {
   })
 
   it('a client RST_STREAM on a unary call: cancelled, and the late answer goes nowhere', async () => {
-    const req = session.request({ ':method': 'POST', ':path': '/tsetcd.test.Probe/Unary', 'content-type': 'application/grpc' })
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/tsetcd.test.Probe/Unary',
+      'content-type': 'application/grpc',
+    })
     req.on('error', () => {})
     req.end(msg({ key: Buffer.from('sleep:200') }))
     await sleep(50)
@@ -118,9 +155,13 @@ describe('h2 GrpcServer on the wire', () => {
   })
 
   it('grpc-timeout sets the deadline (DEADLINE_EXCEEDED); a malformed one is INTERNAL', async () => {
-    const late = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('sleep:400') })], { 'grpc-timeout': '50m' })
+    const late = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('sleep:400') })], {
+      'grpc-timeout': '50m',
+    })
     assert.deepEqual(statusOf(late), { code: Status.DEADLINE_EXCEEDED, message: 'Deadline exceeded' })
-    const bad = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('echo') })], { 'grpc-timeout': 'soon' })
+    const bad = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('echo') })], {
+      'grpc-timeout': 'soon',
+    })
     assert.deepEqual(statusOf(bad), { code: Status.INTERNAL, message: 'grpc: malformed grpc-timeout: soon' })
   })
 
@@ -128,14 +169,25 @@ describe('h2 GrpcServer on the wire', () => {
     const m = msg({ key: Buffer.from('echo') })
     m[0] = 1
     const x = await exchange(session, '/tsetcd.test.Probe/Unary', [m], { 'grpc-encoding': 'gzip' })
-    assert.deepEqual(statusOf(x), { code: Status.UNIMPLEMENTED, message: 'grpc: Decompressor is not installed for grpc-encoding "gzip"' })
+    assert.deepEqual(statusOf(x), {
+      code: Status.UNIMPLEMENTED,
+      message: 'grpc: Decompressor is not installed for grpc-encoding "gzip"',
+    })
   })
 
   it('unary protocol errors: no message, a second message, a stream ending mid-message', async () => {
     const none = await exchange(session, '/tsetcd.test.Probe/Unary', [])
-    assert.deepEqual(statusOf(none), { code: Status.UNIMPLEMENTED, message: 'Received no request message for unary method /tsetcd.test.Probe/Unary' })
-    const two = await exchange(session, '/tsetcd.test.Probe/Unary', [Buffer.concat([msg({ key: Buffer.from('sleep:100') }), msg({ key: Buffer.from('echo') })])])
-    assert.deepEqual(statusOf(two), { code: Status.UNIMPLEMENTED, message: 'Received a second request message for unary method /tsetcd.test.Probe/Unary' })
+    assert.deepEqual(statusOf(none), {
+      code: Status.UNIMPLEMENTED,
+      message: 'Received no request message for unary method /tsetcd.test.Probe/Unary',
+    })
+    const two = await exchange(session, '/tsetcd.test.Probe/Unary', [
+      Buffer.concat([msg({ key: Buffer.from('sleep:100') }), msg({ key: Buffer.from('echo') })]),
+    ])
+    assert.deepEqual(statusOf(two), {
+      code: Status.UNIMPLEMENTED,
+      message: 'Received a second request message for unary method /tsetcd.test.Probe/Unary',
+    })
     const cut = msg({ key: Buffer.from('echo') })
     const half = await exchange(session, '/tsetcd.test.Probe/Unary', [cut.subarray(0, 3)])
     assert.equal(statusOf(half).code, Status.INTERNAL)
@@ -144,12 +196,19 @@ describe('h2 GrpcServer on the wire', () => {
   it('unknown method: UNIMPLEMENTED as a trailers-only response', async () => {
     const x = await exchange(session, '/no.Such/Method', [msg({})])
     assert.equal(x.trailers, null)
-    assert.deepEqual(statusOf(x), { code: Status.UNIMPLEMENTED, message: 'The server does not implement the method /no.Such/Method' })
+    assert.deepEqual(statusOf(x), {
+      code: Status.UNIMPLEMENTED,
+      message: 'The server does not implement the method /no.Such/Method',
+    })
   })
 
   it('gRPC content type with a method other than POST is 405; other content types go to the HTTP handler', async () => {
     const get = await new Promise<IncomingHttpHeaders>((resolve) => {
-      const r = session.request({ ':method': 'GET', ':path': '/tsetcd.test.Probe/Unary', 'content-type': 'application/grpc' })
+      const r = session.request({
+        ':method': 'GET',
+        ':path': '/tsetcd.test.Probe/Unary',
+        'content-type': 'application/grpc',
+      })
       r.on('response', resolve)
       r.resume()
     })

@@ -5,26 +5,39 @@ import { minLeaseTTL } from '../../../src/server/lease/index.js'
 import { readLeases } from '../../../src/server/lease/records.js'
 import { LeaseHarness, OPTIONS, b } from './harness.js'
 
-const keysOf = (h: LeaseHarness, id: bigint): string[] | undefined => h.lessor.view(id, true)?.keys.map((k) => k.toString())
+const keysOf = (h: LeaseHarness, id: bigint): string[] | undefined =>
+  h.lessor.view(id, true)?.keys.map((k) => k.toString())
 
 describe('lessor: grant, attach, revoke (the applied state)', () => {
   let h: LeaseHarness
   beforeEach(async () => (h = await LeaseHarness.open()))
   afterEach(() => h.close())
 
-  it('grants with the given ID and TTL, raises a TTL below the minimum, and refuses etcd\'s bad grants', () => {
+  it("grants with the given ID and TTL, raises a TTL below the minimum, and refuses etcd's bad grants", () => {
     assert.deepEqual([h.grant(0x10n, 60).ID, h.grant(0x10n + 1n, 60).TTL], [0x10n, 60])
     assert.equal(h.grant(0x20n, 1).TTL, OPTIONS.minTTL)
     assert.equal(h.grant(0x21n, -5).TTL, OPTIONS.minTTL)
-    assert.throws(() => h.grant(0x10n, 60), (e) => e === Errors.LeaseExist)
-    assert.throws(() => h.grant(0x30n, MAX_LEASE_TTL + 1), (e) => e === Errors.LeaseTTLTooLarge)
-    assert.throws(() => h.grant(0n, 60), (e) => e === Errors.LeaseNotFound)
+    assert.throws(
+      () => h.grant(0x10n, 60),
+      (e) => e === Errors.LeaseExist,
+    )
+    assert.throws(
+      () => h.grant(0x30n, MAX_LEASE_TTL + 1),
+      (e) => e === Errors.LeaseTTLTooLarge,
+    )
+    assert.throws(
+      () => h.grant(0n, 60),
+      (e) => e === Errors.LeaseNotFound,
+    )
     assert.equal(h.grant(0x31n, MAX_LEASE_TTL).TTL, MAX_LEASE_TTL)
     assert.deepEqual(h.lessor.list().sort(), [0x10n, 0x11n, 0x20n, 0x21n, 0x31n])
   })
 
-  it('refuses a put with an unknown lease (etcd\'s error), attaches keys on put and detaches on overwrite and delete', async () => {
-    assert.throws(() => h.put('k', 'v', 0x99n), (e) => e === Errors.LeaseNotFound)
+  it("refuses a put with an unknown lease (etcd's error), attaches keys on put and detaches on overwrite and delete", async () => {
+    assert.throws(
+      () => h.put('k', 'v', 0x99n),
+      (e) => e === Errors.LeaseNotFound,
+    )
     assert.equal(await h.get('k'), undefined)
     h.grant(1n, 60)
     h.grant(2n, 60)
@@ -45,7 +58,14 @@ describe('lessor: grant, attach, revoke (the applied state)', () => {
     h.grant(7n, 60)
     const bad = h.apply({ txn: { success: [{ request_put: { key: b('x'), value: b('1'), lease: 8n } }] } })
     assert.equal(bad[0].ok ? undefined : bad[0].err, Errors.LeaseNotFound)
-    h.one({ txn: { success: [{ request_put: { key: b('x'), value: b('1'), lease: 7n } }, { request_put: { key: b('y'), value: b('1'), lease: 7n } }] } })
+    h.one({
+      txn: {
+        success: [
+          { request_put: { key: b('x'), value: b('1'), lease: 7n } },
+          { request_put: { key: b('y'), value: b('1'), lease: 7n } },
+        ],
+      },
+    })
     assert.deepEqual(keysOf(h, 7n), ['x', 'y'])
   })
 
@@ -61,15 +81,25 @@ describe('lessor: grant, attach, revoke (the applied state)', () => {
     assert.equal((await h.get('other'))?.value.toString(), 'v')
     assert.equal(h.lessor.exists(5n), false)
     assert.deepEqual(await readLeases(h.store.backend), [])
-    assert.throws(() => h.one({ lease_revoke: { ID: 5n } }), (e) => e === Errors.LeaseNotFound)
+    assert.throws(
+      () => h.one({ lease_revoke: { ID: 5n } }),
+      (e) => e === Errors.LeaseNotFound,
+    )
     const empty = h.grant(6n, 60)
     h.one({ lease_revoke: { ID: empty.ID } })
     assert.equal(h.store.currentRevision, before + 1, 'a lease without keys is revoked without a revision')
   })
 
   it('sees, within one batch, keys attached by the requests before a revoke', async () => {
-    const out = h.apply({ lease_grant: { ID: 3n, TTL: 60 } }, { put: { key: b('p'), value: b('v'), lease: 3n } }, { lease_revoke: { ID: 3n } })
-    assert.deepEqual(out.map((a) => a.ok), [true, true, true])
+    const out = h.apply(
+      { lease_grant: { ID: 3n, TTL: 60 } },
+      { put: { key: b('p'), value: b('v'), lease: 3n } },
+      { lease_revoke: { ID: 3n } },
+    )
+    assert.deepEqual(
+      out.map((a) => a.ok),
+      [true, true, true],
+    )
     assert.equal(await h.get('p'), undefined)
   })
 
@@ -88,7 +118,7 @@ describe('lessor: grant, attach, revoke (the applied state)', () => {
     assert.equal(h.lessor.view(1n, false)?.grantedTTL, 60)
   })
 
-  it('uses etcd\'s minimum TTL: 3/2 election timeout in ticks of the heartbeat, rounded up to seconds', () => {
+  it("uses etcd's minimum TTL: 3/2 election timeout in ticks of the heartbeat, rounded up to seconds", () => {
     assert.equal(minLeaseTTL(100, 1000), 2)
     assert.equal(minLeaseTTL(50, 500), 1)
     assert.equal(minLeaseTTL(100, 3000), 5)
@@ -105,7 +135,10 @@ describe('lessor: expiry, renewals and checkpoints (the primary)', () => {
     h.clock.advance(60_000)
     assert.deepEqual(h.lessor.expired(10), [])
     assert.ok((h.lessor.view(1n, false)?.TTL ?? 0) > 1e9)
-    assert.throws(() => h.lessor.renew(1n), (e) => e === Errors.NotLeader)
+    assert.throws(
+      () => h.lessor.renew(1n),
+      (e) => e === Errors.NotLeader,
+    )
   })
 
   it('expires exactly at the TTL, soonest first, and reports an unrevoked lease again after the retry interval', () => {
@@ -142,7 +175,7 @@ describe('lessor: expiry, renewals and checkpoints (the primary)', () => {
     assert.deepEqual(h.lessor.expired(10), [1n])
   })
 
-  it('promotes with each lease\'s remaining TTL plus the extension; demotes to never expiring', () => {
+  it("promotes with each lease's remaining TTL plus the extension; demotes to never expiring", () => {
     h.grant(1n, 10)
     h.grant(2n, 30)
     h.one({ lease_checkpoint: { checkpoints: [{ ID: 2n, remaining_TTL: 4 }] } })

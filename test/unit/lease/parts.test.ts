@@ -32,10 +32,13 @@ describe('lease parts: deadline heap, IDs, the primary loop', () => {
     }
     const drained: number[] = []
     for (let e = heap.pop(); e !== undefined; e = heap.pop()) drained.push(e.time)
-    assert.deepEqual(drained, [...model.values()].sort((a, b) => a - b))
+    assert.deepEqual(
+      drained,
+      [...model.values()].sort((a, b) => a - b),
+    )
   })
 
-  it('makes unique positive int64 IDs carrying the member ID\'s low 16 bits', () => {
+  it("makes unique positive int64 IDs carrying the member ID's low 16 bits", () => {
     const g = new LeaseIdGenerator(0xabcd_1234n, 1_700_000_000_000)
     const ids = Array.from({ length: 1000 }, () => g.next())
     assert.equal(new Set(ids).size, ids.length)
@@ -51,10 +54,14 @@ describe('lease parts: deadline heap, IDs, the primary loop', () => {
     const h = await LeaseHarness.open()
     const revoked: bigint[] = []
     const checkpointed: LeaseCheckpoint[][] = []
-    const loop = new PrimaryLoop(h.lessor, {
-      revoke: async (id) => revoked.push(id),
-      checkpoint: async (cps) => checkpointed.push(cps),
-    }, { warn: () => {} })
+    const loop = new PrimaryLoop(
+      h.lessor,
+      {
+        revoke: async (id) => revoked.push(id),
+        checkpoint: async (cps) => checkpointed.push(cps),
+      },
+      { warn: () => {} },
+    )
     try {
       h.grant(1n, 3)
       h.grant(2n, 60)

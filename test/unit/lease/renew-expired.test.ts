@@ -21,7 +21,10 @@ const noPeers = { post: async () => ({ status: 503, value: {} }) }
 
 function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false
-  p.then(() => (done = true), () => (done = true))
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  )
   return new Promise((r) => setTimeout(() => r(done), 50))
 }
 

@@ -44,7 +44,10 @@ export class StoreFixture {
   async restart(options?: StoreOptions): Promise<MvccStore> {
     await this.store.close()
     await this.backend.close()
-    this.backend = this.kind === 'memory' ? (this.backend as MemoryBackend).reopen() : await RocksBackend.open(RocksBackend.dbDir(this.dir))
+    this.backend =
+      this.kind === 'memory'
+        ? (this.backend as MemoryBackend).reopen()
+        : await RocksBackend.open(RocksBackend.dbDir(this.dir))
     this.store = await MvccStore.open(this.backend, options ?? this.options)
     return this.store
   }
@@ -94,6 +97,10 @@ export async function getAt(store: MvccStore, key: string, rev = 0): Promise<Key
 }
 
 /** A KeyValue as a compact comparable tuple. */
-export function kvt(kv: KeyValue | undefined): [key: string, value: string, create: number, mod: number, version: number, lease: bigint] | undefined {
-  return kv === undefined ? undefined : [kv.key.toString(), kv.value.toString(), kv.create_revision, kv.mod_revision, kv.version, kv.lease]
+export function kvt(
+  kv: KeyValue | undefined,
+): [key: string, value: string, create: number, mod: number, version: number, lease: bigint] | undefined {
+  return kv === undefined
+    ? undefined
+    : [kv.key.toString(), kv.value.toString(), kv.create_revision, kv.mod_revision, kv.version, kv.lease]
 }

@@ -41,7 +41,8 @@ describe('MvccStore: hash of the key space by revision (HashKV)', () => {
     const b = await open('rocks')
     history(a)
     history(b)
-    for (const rev of [0, 1, 5, 12, a.currentRevision]) assert.deepEqual(await hashByRev(a, rev), await hashByRev(b, rev))
+    for (const rev of [0, 1, 5, 12, a.currentRevision])
+      assert.deepEqual(await hashByRev(a, rev), await hashByRev(b, rev))
     assert.equal((await hashByRev(a, 0)).revision, a.currentRevision)
   })
 

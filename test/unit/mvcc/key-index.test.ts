@@ -72,7 +72,10 @@ describe('KeyIndex', () => {
     ki.compact(10, removed)
     assert.deepEqual(gens(ki), [[5]])
     assert.deepEqual(at(ki, 10), [5, 1, 5])
-    assert.deepEqual(removed.filter((_, i) => i % 3 === 0), [1, 2, 3, 4])
+    assert.deepEqual(
+      removed.filter((_, i) => i % 3 === 0),
+      [1, 2, 3, 4],
+    )
   })
 
   it('orders sub revisions within one main revision', () => {
@@ -92,7 +95,10 @@ describe('KeyIndex', () => {
     ki.restoreTombstone(9, 0) // not live: ignored
     ki.restorePut(4, 0, 4, 1)
     ki.restorePut(5, 0, 4, 2)
-    assert.deepEqual(gens(ki), [[2, 3], [4, 5]])
+    assert.deepEqual(gens(ki), [
+      [2, 3],
+      [4, 5],
+    ])
     assert.deepEqual(at(ki, 2), [2, 1, 2])
     assert.deepEqual(at(ki, 5), [5, 4, 2])
   })

@@ -74,7 +74,9 @@ export class Model {
     if (q.revision > current) throw Errors.FutureRev
     const at = q.revision <= 0 ? current : q.revision
     if (at < this.compacted) throw Errors.Compacted
-    const all = [...this.stateAt(at).values()].filter((kv) => inRange(str(kv.key), q.key, q.range_end)).sort((a, b) => Buffer.compare(a.key, b.key))
+    const all = [...this.stateAt(at).values()]
+      .filter((kv) => inRange(str(kv.key), q.key, q.range_end))
+      .sort((a, b) => Buffer.compare(a.key, b.key))
     let kvs = q.count_only ? [] : all
     if (q.max_mod_revision) kvs = kvs.filter((kv) => kv.mod_revision <= q.max_mod_revision)
     if (q.min_mod_revision) kvs = kvs.filter((kv) => kv.mod_revision >= q.min_mod_revision)
@@ -86,7 +88,8 @@ export class Model {
     let order = q.sort_order
     if (q.sort_target !== 0 && order === 0) order = 1
     if (order !== 0) {
-      const field = (kv: KeyValue): number | Buffer => [kv.key, kv.version, kv.create_revision, kv.mod_revision, kv.value][q.sort_target]
+      const field = (kv: KeyValue): number | Buffer =>
+        [kv.key, kv.version, kv.create_revision, kv.mod_revision, kv.value][q.sort_target]
       const cmp = (a: KeyValue, b: KeyValue): number => {
         const x = field(a)
         const y = field(b)
@@ -151,7 +154,9 @@ export class ModelTxn {
   }
 
   deleteRange(key: Buffer, end: Buffer): KeyValue[] {
-    const gone = [...this.m.cur.values()].filter((kv) => inRange(str(kv.key), key, end)).sort((a, b) => Buffer.compare(a.key, b.key))
+    const gone = [...this.m.cur.values()]
+      .filter((kv) => inRange(str(kv.key), key, end))
+      .sort((a, b) => Buffer.compare(a.key, b.key))
     for (const kv of gone) {
       const r: Rec = { main: this.m.rev + 1, sub: this.changes++, key: str(kv.key), value: null, lease: 0n }
       this.m.dirty = true

@@ -6,7 +6,14 @@ describe('record heads', () => {
   it('read key, create_revision, version and lease like the full decoder', () => {
     const cases: KeyValueInit[] = [
       { key: Buffer.from('a'), value: Buffer.from('1'), create_revision: 1, mod_revision: 1, version: 1 },
-      { key: Buffer.from([0xff, 0x00, 0x80]), value: Buffer.alloc(300, 7), create_revision: 2 ** 40, mod_revision: 2 ** 41, version: 123456, lease: 0x694d7a5ab5fbac0bn },
+      {
+        key: Buffer.from([0xff, 0x00, 0x80]),
+        value: Buffer.alloc(300, 7),
+        create_revision: 2 ** 40,
+        mod_revision: 2 ** 41,
+        version: 123456,
+        lease: 0x694d7a5ab5fbac0bn,
+      },
       { key: Buffer.from('neg'), lease: -5n, mod_revision: 9 },
       { key: Buffer.from('k'), mod_revision: 3 },
     ]

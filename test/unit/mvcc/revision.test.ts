@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict'
-import { RevKeyScratch, isTombstoneKey, revKey, revKeyMain, revKeySub, REV_KEY_LEN, TOMBSTONE_KEY_LEN } from '../../../src/server/mvcc/revision.js'
+import {
+  RevKeyScratch,
+  isTombstoneKey,
+  revKey,
+  revKeyMain,
+  revKeySub,
+  REV_KEY_LEN,
+  TOMBSTONE_KEY_LEN,
+} from '../../../src/server/mvcc/revision.js'
 
 describe('revision keys', () => {
   it('encode bucket, 8-byte big-endian main, "_", 8-byte big-endian sub and an optional "t"', () => {
@@ -14,7 +22,16 @@ describe('revision keys', () => {
   })
 
   it('round-trip revisions up to 2^53 and sort like (main, sub)', () => {
-    const revs: [number, number][] = [[1, 0], [1, 1], [2, 0], [255, 3], [256, 0], [2 ** 32 - 1, 5], [2 ** 32, 0], [2 ** 53 - 1, 2 ** 40]]
+    const revs: [number, number][] = [
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [255, 3],
+      [256, 0],
+      [2 ** 32 - 1, 5],
+      [2 ** 32, 0],
+      [2 ** 53 - 1, 2 ** 40],
+    ]
     for (const [m, s] of revs) {
       const k = revKey(m, s, false)
       assert.equal(revKeyMain(k), m)
@@ -22,7 +39,10 @@ describe('revision keys', () => {
     }
     const shuffled = [...revs].reverse().map(([m, s]) => revKey(m, s, false))
     shuffled.sort(Buffer.compare)
-    assert.deepEqual(shuffled.map((k) => [revKeyMain(k), revKeySub(k)]), revs)
+    assert.deepEqual(
+      shuffled.map((k) => [revKeyMain(k), revKeySub(k)]),
+      revs,
+    )
   })
 
   it('reuses one buffer in the scratch encoder', () => {

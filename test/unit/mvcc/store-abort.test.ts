@@ -10,7 +10,12 @@ import { StoreFixture, EMPTY, FROM_KEY, getAt, k, kvt, put, query, recordRevisio
 function state(ki: KeyIndex): unknown {
   const l = new RevLookup()
   const head = ki.get(Number.MAX_SAFE_INTEGER, l) ? [l.main, l.sub, l.created, l.version] : null
-  return { gens: ki.generations().map((g) => [g.created, g.ver, [...g.revs]]), head, lease: ki.lease, last: [ki.lastMain, ki.lastSub] }
+  return {
+    gens: ki.generations().map((g) => [g.created, g.ver, [...g.revs]]),
+    head,
+    lease: ki.lease,
+    last: [ki.lastMain, ki.lastSub],
+  }
 }
 
 describe('KeyIndex: undoing the last put or tombstone', () => {
@@ -73,7 +78,11 @@ for (const kind of ['memory', 'rocks'] as const) {
       assert.equal(batch.changes.length, 1)
 
       const t3 = batch.txn()
-      assert.deepEqual(kvt(t3.get(k('a'))), ['a', '1', 2, 2, 1, 3n], 'a later transaction reads the state before the aborted one')
+      assert.deepEqual(
+        kvt(t3.get(k('a'))),
+        ['a', '1', 2, 2, 1, 3n],
+        'a later transaction reads the state before the aborted one',
+      )
       assert.equal(t3.has(k('new')), false)
       t3.put(k('a'), k('3'), 0n)
       assert.equal(t3.end().revision, 5)

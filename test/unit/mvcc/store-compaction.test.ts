@@ -41,11 +41,17 @@ describe('MvccStore: compaction', () => {
   beforeEach(async () => {
     f = await StoreFixture.open('memory')
     model = new Model()
-    write(f.store, model, [['a', 'a1'], ['b', 'b1']]) // 2
+    write(f.store, model, [
+      ['a', 'a1'],
+      ['b', 'b1'],
+    ]) // 2
     write(f.store, model, [['a', 'a2']]) // 3
     write(f.store, model, [['b']]) // 4: b deleted
     write(f.store, model, [['c', 'c1']]) // 5
-    write(f.store, model, [['c', 'c2'], ['a', 'a3']]) // 6
+    write(f.store, model, [
+      ['c', 'c2'],
+      ['a', 'a3'],
+    ]) // 6
     write(f.store, model, [['c']]) // 7: c deleted after the compaction point used below
     write(f.store, model, [['b', 'b2']]) // 8: b re-created
   })
@@ -54,12 +60,27 @@ describe('MvccStore: compaction', () => {
 
   it('refuses revisions at or below the last compaction and above the current revision', async () => {
     assert.equal(f.store.compactRevision, -1)
-    assert.throws(() => f.store.compact(-1), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.compact(9), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => f.store.compact(-1),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => f.store.compact(9),
+      (e) => e === Errors.FutureRev,
+    )
     await f.store.compact(4)
-    assert.throws(() => f.store.compact(4), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.compact(3), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.compact(0), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => f.store.compact(4),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => f.store.compact(3),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => f.store.compact(0),
+      (e) => e === Errors.Compacted,
+    )
     await f.store.compact(8)
     assert.equal(f.store.compactRevision, 8)
   })
@@ -69,7 +90,10 @@ describe('MvccStore: compaction', () => {
     const physical = f.store.compact(6)
     model.compacted = 6
     await assert.rejects(f.store.range(query('a', EMPTY, { revision: 5 })), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.readTxn().range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => f.store.readTxn().range(query('a', EMPTY, { revision: 2 })),
+      (e) => e === Errors.Compacted,
+    )
     assert.deepEqual(kvt((await f.store.range(query('a', EMPTY, { revision: 6 }))).kvs[0]), ['a', 'a3', 2, 6, 3, 0n])
     await physical
     assert.deepEqual((await f.store.range(query(Buffer.from([0]), FROM_KEY))).kvs.map(kvt), before)
@@ -90,7 +114,7 @@ describe('MvccStore: compaction', () => {
     await assertReadsMatch(f.store, model)
   })
 
-  it('compacts inside a batch, after the batch\'s own writes', async () => {
+  it("compacts inside a batch, after the batch's own writes", async () => {
     const b = f.store.beginBatch()
     const t = b.txn()
     t.put(k('a'), k('a4'), 0n)
@@ -101,7 +125,10 @@ describe('MvccStore: compaction', () => {
     const done = b.compact(9)
     model.compacted = 9
     const t2 = b.txn()
-    assert.throws(() => t2.range(query('a', EMPTY, { revision: 8 })), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => t2.range(query('a', EMPTY, { revision: 8 })),
+      (e) => e === Errors.Compacted,
+    )
     t2.end()
     b.commit({ consistentIndex: 9 })
     await done
@@ -169,13 +196,25 @@ describe('MvccStore: compaction of a new store (etcd: revision 1, no compaction 
     assert.equal(f.store.compactRevision, -1)
     const none = readMeta(f.backend)
     assert.deepEqual([none.scheduledCompact, none.finishedCompact], [-1, -1])
-    assert.throws(() => f.store.compact(2), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => f.store.compact(2),
+      (e) => e === Errors.FutureRev,
+    )
     await f.store.compact(1)
     assert.equal(f.store.compactRevision, 1)
     assert.equal(f.store.currentRevision, 1)
-    assert.throws(() => f.store.compact(1), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.compact(0), (e) => e === Errors.Compacted)
-    assert.throws(() => f.store.compact(2), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => f.store.compact(1),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => f.store.compact(0),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => f.store.compact(2),
+      (e) => e === Errors.FutureRev,
+    )
     const meta = readMeta(f.backend)
     assert.deepEqual([meta.scheduledCompact, meta.finishedCompact], [1, 1])
     // Revision 1 is the compaction revision: still readable.
@@ -187,7 +226,10 @@ describe('MvccStore: compaction of a new store (etcd: revision 1, no compaction 
     // Restarted: still compacted at 1, at revision 2.
     const s = await f.restart()
     assert.deepEqual([s.currentRevision, s.compactRevision], [2, 1])
-    assert.throws(() => s.compact(1), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => s.compact(1),
+      (e) => e === Errors.Compacted,
+    )
     await s.compact(2)
     assert.equal(s.compactRevision, 2)
   })
@@ -196,21 +238,36 @@ describe('MvccStore: compaction of a new store (etcd: revision 1, no compaction 
     await f.store.compact(1)
     const s = await f.restart()
     assert.deepEqual([s.currentRevision, s.committedRevision, s.compactRevision], [1, 1, 1])
-    assert.throws(() => s.compact(1), (e) => e === Errors.Compacted)
-    assert.throws(() => s.compact(2), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => s.compact(1),
+      (e) => e === Errors.Compacted,
+    )
+    assert.throws(
+      () => s.compact(2),
+      (e) => e === Errors.FutureRev,
+    )
     assert.equal(write1(s), 2)
   })
 
   it('accepts a compaction at revision 0 before the first compaction, as etcd does', async () => {
-    assert.throws(() => f.store.compact(-1), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => f.store.compact(-1),
+      (e) => e === Errors.Compacted,
+    )
     await f.store.compact(0)
     assert.equal(f.store.compactRevision, 0)
-    assert.throws(() => f.store.compact(0), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => f.store.compact(0),
+      (e) => e === Errors.Compacted,
+    )
     const meta = readMeta(f.backend)
     assert.deepEqual([meta.scheduledCompact, meta.finishedCompact], [0, 0])
     const s = await f.restart()
     assert.deepEqual([s.currentRevision, s.compactRevision], [1, 0])
-    assert.throws(() => s.compact(0), (e) => e === Errors.Compacted)
+    assert.throws(
+      () => s.compact(0),
+      (e) => e === Errors.Compacted,
+    )
     await s.compact(1)
     assert.equal(s.compactRevision, 1)
   })

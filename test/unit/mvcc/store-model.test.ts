@@ -10,7 +10,24 @@ import { StoreFixture, EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from '.
 import { Model } from './model.js'
 import { Rng } from './rng.js'
 
-const KEYS = ['a', 'ab', 'abc', 'b', 'b\u0000', 'c', 'x/1', 'x/2', 'x/3', 'x/30', 'y', '\u0000', '\u007f', '\u0080', '\u00ff', '\u00ff\u00ff']
+const KEYS = [
+  'a',
+  'ab',
+  'abc',
+  'b',
+  'b\u0000',
+  'c',
+  'x/1',
+  'x/2',
+  'x/3',
+  'x/30',
+  'y',
+  '\u0000',
+  '\u007f',
+  '\u0080',
+  '\u00ff',
+  '\u00ff\u00ff',
+]
 
 function outcome<T>(fn: () => T): { ok: T } | { err: unknown } {
   try {
@@ -29,7 +46,9 @@ async function outcomeAsync<T>(fn: () => Promise<T>): Promise<{ ok: T } | { err:
 }
 
 const show = (r: { ok: RangeResponse } | { err: unknown }): unknown =>
-  'err' in r ? { err: r.err } : { rev: r.ok.header?.revision, count: r.ok.count, more: r.ok.more, kvs: r.ok.kvs.map(kvt) }
+  'err' in r
+    ? { err: r.err }
+    : { rev: r.ok.header?.revision, count: r.ok.count, more: r.ok.more, kvs: r.ok.kvs.map(kvt) }
 
 function randomEnd(rng: Rng, key: string): Buffer {
   switch (rng.int(4)) {
@@ -120,7 +139,11 @@ async function run(kind: 'memory' | 'rocks', seed: number, steps: number): Promi
         }
       } else if (op < 94) {
         await f.store.compactionIdle()
-        assert.deepEqual(await recordRevisions(f.backend), model.expectedRecords(), `${where}: records after compaction`)
+        assert.deepEqual(
+          await recordRevisions(f.backend),
+          model.expectedRecords(),
+          `${where}: records after compaction`,
+        )
       } else if (op < 97) {
         await f.restart()
         assert.equal(f.store.currentRevision, model.rev, `${where}: revision after restart`)
@@ -129,7 +152,11 @@ async function run(kind: 'memory' | 'rocks', seed: number, steps: number): Promi
       } else {
         for (let rev = Math.max(1, model.compacted); rev <= model.rev; rev += 1 + rng.int(5)) {
           const q = query(Buffer.from([0]), FROM_KEY, { revision: rev })
-          assert.deepEqual((await f.store.range(q)).kvs.map(kvt), model.range(q).kvs.map(kvt), `${where}: history at ${rev}`)
+          assert.deepEqual(
+            (await f.store.range(q)).kvs.map(kvt),
+            model.range(q).kvs.map(kvt),
+            `${where}: history at ${rev}`,
+          )
         }
       }
       assert.equal(f.store.currentRevision, model.rev, `${where}: revision`)

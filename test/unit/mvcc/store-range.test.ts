@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
-import { RangeRequest_SortOrder as Order, RangeRequest_SortTarget as Target, type RangeResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  RangeRequest_SortOrder as Order,
+  RangeRequest_SortTarget as Target,
+  type RangeResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { Errors } from '../../../src/errors/rpctypes.js'
 import type { RangeQuery } from '../../../src/server/mvcc/range.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
@@ -7,7 +11,11 @@ import { StoreFixture, EMPTY, FROM_KEY, k, query } from './fixture.js'
 import { Model } from './model.js'
 
 /** Applies the same writes to the store and the model. */
-function write(store: MvccStore, model: Model, ops: ([put: string, value: string, lease?: bigint] | [del: string, end?: Buffer])[]): void {
+function write(
+  store: MvccStore,
+  model: Model,
+  ops: ([put: string, value: string, lease?: bigint] | [del: string, end?: Buffer])[],
+): void {
   const b = store.beginBatch()
   const t = b.txn()
   const mt = model.txn()
@@ -30,7 +38,14 @@ const show = (r: RangeResponse): unknown => ({
   rev: r.header?.revision,
   count: r.count,
   more: r.more,
-  kvs: r.kvs.map((kv) => [kv.key.toString('hex'), kv.value.toString(), kv.create_revision, kv.mod_revision, kv.version, kv.lease]),
+  kvs: r.kvs.map((kv) => [
+    kv.key.toString('hex'),
+    kv.value.toString(),
+    kv.create_revision,
+    kv.mod_revision,
+    kv.version,
+    kv.lease,
+  ]),
 })
 
 describe('MvccStore: ranges', () => {
@@ -43,13 +58,23 @@ describe('MvccStore: ranges', () => {
     const s = f.store
     write(s, model, [['a', '1']]) // 2
     write(s, model, [['b', '22', 3n]]) // 3
-    write(s, model, [['c', '3'], ['ca', '30']]) // 4
+    write(s, model, [
+      ['c', '3'],
+      ['ca', '30'],
+    ]) // 4
     write(s, model, [['a', '44']]) // 5
     write(s, model, [['d', '0']]) // 6
     write(s, model, [['e', '5', 3n], ['c']]) // 7
     write(s, model, [['b', '1']]) // 8
-    write(s, model, [['c', '9'], ['a', '2']]) // 9
-    write(s, model, [['cb', '7'], ['\u0000', 'nul'], ['\u00ff', 'ff']]) // 10
+    write(s, model, [
+      ['c', '9'],
+      ['a', '2'],
+    ]) // 9
+    write(s, model, [
+      ['cb', '7'],
+      ['\u0000', 'nul'],
+      ['\u00ff', 'ff'],
+    ]) // 10
     write(s, model, [['ca', '31']]) // 11
   })
 
@@ -72,7 +97,17 @@ describe('MvccStore: ranges', () => {
     assert.deepEqual(keysOf(await check(query('b', 'd'))), ['b', 'c', 'ca', 'cb'])
     assert.deepEqual(keysOf(await check(query('c', 'd'))), ['c', 'ca', 'cb']) // prefix "c"
     assert.deepEqual(keysOf(await check(query('cb', FROM_KEY))), ['cb', 'd', 'e', '\u00ff'])
-    assert.deepEqual(keysOf(await check(query(Buffer.from([0]), FROM_KEY))), ['\u0000', 'a', 'b', 'c', 'ca', 'cb', 'd', 'e', '\u00ff'])
+    assert.deepEqual(keysOf(await check(query(Buffer.from([0]), FROM_KEY))), [
+      '\u0000',
+      'a',
+      'b',
+      'c',
+      'ca',
+      'cb',
+      'd',
+      'e',
+      '\u00ff',
+    ])
     assert.deepEqual(keysOf(await check(query('d', 'b'))), [])
     assert.deepEqual(keysOf(await check(query('c', 'c'))), [])
   })
@@ -91,7 +126,10 @@ describe('MvccStore: ranges', () => {
     assert.equal((await check(query('a', EMPTY, { revision: 5 }))).kvs[0].value.toString(), '44')
     assert.equal((await check(query('a', EMPTY, { revision: -1 }))).kvs[0].value.toString(), '2')
     await assert.rejects(f.store.range(query('a', EMPTY, { revision: 12 })), (e) => e === Errors.FutureRev)
-    assert.throws(() => f.store.readTxn().range(query('a', EMPTY, { revision: 12 })), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => f.store.readTxn().range(query('a', EMPTY, { revision: 12 })),
+      (e) => e === Errors.FutureRev,
+    )
   })
 
   it('cuts at limit with more and counts every key in the range', async () => {

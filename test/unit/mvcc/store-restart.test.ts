@@ -5,7 +5,12 @@ import { StoreFixture, EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from '.
 import { Model } from './model.js'
 
 /** One batch of one transaction per entry, each with consistent index = its position + 1. */
-function writeAll(store: MvccStore, model: Model, entries: [key: string, value: string | null][], firstIndex: number): void {
+function writeAll(
+  store: MvccStore,
+  model: Model,
+  entries: [key: string, value: string | null][],
+  firstIndex: number,
+): void {
   entries.forEach(([key, value], i) => {
     const b = store.beginBatch()
     const t = b.txn()
@@ -51,7 +56,10 @@ describe('MvccStore: restart on RocksDB', () => {
     assert.equal(t.end().revision, 1)
     b.commit({ consistentIndex: 6, term: 2 })
     s = await f.restart()
-    assert.deepEqual([s.currentRevision, s.committedRevision, s.compactRevision, s.consistentIndex, s.term], [1, 1, -1, 6, 2])
+    assert.deepEqual(
+      [s.currentRevision, s.committedRevision, s.compactRevision, s.consistentIndex, s.term],
+      [1, 1, -1, 6, 2],
+    )
     const r = await s.range(query(Buffer.from([0]), FROM_KEY, { revision: 1 }))
     assert.deepEqual([r.header?.revision, r.count], [1, 0])
     await assert.rejects(s.range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.FutureRev)
@@ -81,14 +89,30 @@ describe('MvccStore: restart on RocksDB', () => {
     assert.equal(s.compactRevision, 60)
     await assertSameHistory(s, model)
     // writing goes on from where it was
-    writeAll(s, model, [['key/1', 'after'], ['new', 'n']], 121)
+    writeAll(
+      s,
+      model,
+      [
+        ['key/1', 'after'],
+        ['new', 'n'],
+      ],
+      121,
+    )
     await assertSameHistory(s, model)
     assert.deepEqual(kvt(s.readTxn().get(k('key/1'))), kvt(model.cur.get('key/1')))
   })
 
   it('keeps the revision when the newest records were tombstones compacted away', async () => {
     const model = new Model()
-    writeAll(f.store, model, [['a', '1'], ['a', null]], 1) // 2, 3
+    writeAll(
+      f.store,
+      model,
+      [
+        ['a', '1'],
+        ['a', null],
+      ],
+      1,
+    ) // 2, 3
     await f.store.compact(3)
     assert.deepEqual(await recordRevisions(f.backend), [])
     const s = await f.restart()

@@ -47,12 +47,23 @@ describe('MvccStore: revisions and writes', () => {
     assert.deepEqual([at1.header?.revision, at1.count, at1.kvs.length], [1, 0, 0])
     await assert.rejects(f.store.range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.FutureRev)
     const rt = f.store.readTxn()
-    assert.deepEqual(rt.range(query('a', EMPTY, { revision: 1 })), { header: at1.header, kvs: [], more: false, count: 0 })
-    assert.throws(() => rt.range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.FutureRev)
+    assert.deepEqual(rt.range(query('a', EMPTY, { revision: 1 })), {
+      header: at1.header,
+      kvs: [],
+      more: false,
+      count: 0,
+    })
+    assert.throws(
+      () => rt.range(query('a', EMPTY, { revision: 2 })),
+      (e) => e === Errors.FutureRev,
+    )
     rt.end()
     const b = f.store.beginBatch()
     const t = b.txn()
-    assert.throws(() => t.range(query('a', EMPTY, { revision: 2 })), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => t.range(query('a', EMPTY, { revision: 2 })),
+      (e) => e === Errors.FutureRev,
+    )
     t.put(k('a'), k('1'), 0n)
     assert.equal(t.range(query('a', EMPTY, { revision: 2 })).kvs.length, 1)
     assert.equal(t.range(query('a', EMPTY, { revision: 1 })).kvs.length, 0)
@@ -125,7 +136,10 @@ describe('MvccStore: revisions and writes', () => {
     assert.equal(t1.revision, 3)
     assert.deepEqual(kvt(t1.get(k('a'))), ['a', 'new', 2, 3, 2, 0n])
     t1.put(k('b'), k('b1'), 0n)
-    assert.deepEqual(t1.rangeKvs(k('a'), k('c')).map((kv) => kv.value.toString()), ['new', 'b1'])
+    assert.deepEqual(
+      t1.rangeKvs(k('a'), k('c')).map((kv) => kv.value.toString()),
+      ['new', 'b1'],
+    )
     t1.end()
     const t2 = b.txn()
     assert.equal(t2.beginRevision, 3)
@@ -138,11 +152,17 @@ describe('MvccStore: revisions and writes', () => {
     assert.equal(f.store.committedRevision, 2)
     assert.deepEqual(kvt(f.store.readTxn().get(k('a'))), ['a', 'old', 2, 2, 1, 0n])
     const before = await f.store.range(query('a', 'z'))
-    assert.deepEqual(before.kvs.map((kv) => kv.value.toString()), ['old'])
+    assert.deepEqual(
+      before.kvs.map((kv) => kv.value.toString()),
+      ['old'],
+    )
     assert.equal(before.header?.revision, 2)
     b.commit()
     const after = await f.store.range(query('a', 'z'))
-    assert.deepEqual(after.kvs.map((kv) => kv.value.toString()), ['new'])
+    assert.deepEqual(
+      after.kvs.map((kv) => kv.value.toString()),
+      ['new'],
+    )
     assert.equal(after.header?.revision, 4)
     assert.deepEqual(kvt(await getAt(f.store, 'b', 3)), ['b', 'b1', 3, 3, 1, 0n])
   })
@@ -151,9 +171,15 @@ describe('MvccStore: revisions and writes', () => {
     put(f.store, 'a', '1')
     const b = f.store.beginBatch()
     const t = b.txn()
-    assert.throws(() => t.range(query('a', EMPTY, { revision: 3 })), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => t.range(query('a', EMPTY, { revision: 3 })),
+      (e) => e === Errors.FutureRev,
+    )
     t.put(k('a'), k('2'), 0n)
-    assert.throws(() => t.range(query('a', EMPTY, { revision: 4 })), (e) => e === Errors.FutureRev)
+    assert.throws(
+      () => t.range(query('a', EMPTY, { revision: 4 })),
+      (e) => e === Errors.FutureRev,
+    )
     assert.equal(t.range(query('a', EMPTY, { revision: 3 })).kvs[0].value.toString(), '2')
     assert.equal(t.range(query('a', EMPTY, { revision: 2 })).kvs[0].value.toString(), '1')
     assert.equal(t.range(query('a', EMPTY, { revision: 1 })).kvs.length, 0)

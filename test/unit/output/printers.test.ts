@@ -17,43 +17,76 @@ function call(p: Printer, c: PrinterCase): Output {
   const m = c.type !== undefined ? decode(c.type, c.msg ?? '') : undefined
   const a = c.args
   switch (c.method) {
-    case 'Get': return p.get(m, { valueOnly: c.valueOnly })
-    case 'Put': return p.put(m)
-    case 'Del': return p.del(m)
-    case 'Txn': return p.txn(m)
-    case 'Watch': return p.watch(m)
-    case 'Grant': return p.grant(m)
-    case 'Revoke': return p.revoke(BigInt(a[0]), m)
-    case 'KeepAlive': return p.keepAlive(m)
-    case 'TimeToLive': return p.timeToLive(m, a[0] === 'true')
-    case 'Leases': return p.leases(m)
-    case 'MemberAdd': return p.memberAdd(m, a[0], a[1])
-    case 'MemberRemove': return p.memberRemove(BigInt(a[0]), m)
-    case 'MemberUpdate': return p.memberUpdate(BigInt(a[0]), m)
-    case 'MemberPromote': return p.memberPromote(BigInt(a[0]), m)
-    case 'MemberList': return p.memberList(m)
+    case 'Get':
+      return p.get(m, { valueOnly: c.valueOnly })
+    case 'Put':
+      return p.put(m)
+    case 'Del':
+      return p.del(m)
+    case 'Txn':
+      return p.txn(m)
+    case 'Watch':
+      return p.watch(m)
+    case 'Grant':
+      return p.grant(m)
+    case 'Revoke':
+      return p.revoke(BigInt(a[0]), m)
+    case 'KeepAlive':
+      return p.keepAlive(m)
+    case 'TimeToLive':
+      return p.timeToLive(m, a[0] === 'true')
+    case 'Leases':
+      return p.leases(m)
+    case 'MemberAdd':
+      return p.memberAdd(m, a[0], a[1])
+    case 'MemberRemove':
+      return p.memberRemove(BigInt(a[0]), m)
+    case 'MemberUpdate':
+      return p.memberUpdate(BigInt(a[0]), m)
+    case 'MemberPromote':
+      return p.memberPromote(BigInt(a[0]), m)
+    case 'MemberList':
+      return p.memberList(m)
     case 'EndpointHealth':
-      return p.endpointHealth(c.list!.map((e) => ({ endpoint: e.ep, health: e.health ?? false, took: e.took ?? '', error: e.error })))
+      return p.endpointHealth(
+        c.list!.map((e) => ({ endpoint: e.ep, health: e.health ?? false, took: e.took ?? '', error: e.error })),
+      )
     case 'EndpointStatus':
       return p.endpointStatus(c.list!.map((e) => ({ endpoint: e.ep, status: decode('StatusResponse', e.msg!) })))
     case 'EndpointHashKV':
       return p.endpointHashKV(c.list!.map((e) => ({ endpoint: e.ep, hashKV: decode('HashKVResponse', e.msg!) })))
-    case 'MoveLeader': return p.moveLeader(BigInt(a[0]), BigInt(a[1]), m)
-    case 'Alarm': return p.alarm(m)
-    case 'DBStatus': return p.dbStatus(c.db!)
-    case 'RoleAdd': return p.roleAdd(a[0], m)
-    case 'RoleGet': return p.roleGet(a[0], m)
-    case 'RoleDelete': return p.roleDelete(a[0], m)
-    case 'RoleList': return p.roleList(m)
-    case 'RoleGrantPermission': return p.roleGrantPermission(a[0], m)
-    case 'RoleRevokePermission': return p.roleRevokePermission(a[0], a[1], a[2], m)
-    case 'UserAdd': return p.userAdd(a[0], m)
-    case 'UserGet': return p.userGet(a[0], m)
-    case 'UserList': return p.userList(m)
-    case 'UserChangePassword': return p.userChangePassword(m)
-    case 'UserGrantRole': return p.userGrantRole(a[0], a[1], m)
-    case 'UserRevokeRole': return p.userRevokeRole(a[0], a[1], m)
-    case 'UserDelete': return p.userDelete(a[0], m)
+    case 'MoveLeader':
+      return p.moveLeader(BigInt(a[0]), BigInt(a[1]), m)
+    case 'Alarm':
+      return p.alarm(m)
+    case 'DBStatus':
+      return p.dbStatus(c.db!)
+    case 'RoleAdd':
+      return p.roleAdd(a[0], m)
+    case 'RoleGet':
+      return p.roleGet(a[0], m)
+    case 'RoleDelete':
+      return p.roleDelete(a[0], m)
+    case 'RoleList':
+      return p.roleList(m)
+    case 'RoleGrantPermission':
+      return p.roleGrantPermission(a[0], m)
+    case 'RoleRevokePermission':
+      return p.roleRevokePermission(a[0], a[1], a[2], m)
+    case 'UserAdd':
+      return p.userAdd(a[0], m)
+    case 'UserGet':
+      return p.userGet(a[0], m)
+    case 'UserList':
+      return p.userList(m)
+    case 'UserChangePassword':
+      return p.userChangePassword(m)
+    case 'UserGrantRole':
+      return p.userGrantRole(a[0], a[1], m)
+    case 'UserRevokeRole':
+      return p.userRevokeRole(a[0], a[1], m)
+    case 'UserDelete':
+      return p.userDelete(a[0], m)
   }
   throw new Error(`no such printer method ${c.method}`)
 }

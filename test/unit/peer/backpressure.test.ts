@@ -38,7 +38,14 @@ class PausedReceiver {
 }
 
 function app(seq: number, bytes: number): Message {
-  return makeMessage({ type: 'MsgApp', from: 1n, to: 2n, term: 1, index: seq, entries: [{ term: 1, index: seq + 1, type: 'normal', data: Buffer.alloc(bytes, seq & 0xff) }] })
+  return makeMessage({
+    type: 'MsgApp',
+    from: 1n,
+    to: 2n,
+    term: 1,
+    index: seq,
+    entries: [{ term: 1, index: seq + 1, type: 'normal', data: Buffer.alloc(bytes, seq & 0xff) }],
+  })
 }
 
 describe('peer transport: back-pressure', function () {
@@ -114,7 +121,10 @@ describe('peer transport: back-pressure', function () {
     await waitFor(() => rx!.stream !== undefined, 2000, 'stream')
     rx.resume()
     await waitFor(() => rx!.received.length === 2, 2000, 'both delivered')
-    assert.deepEqual(rx.received.map((m) => m.index), [1, 2])
+    assert.deepEqual(
+      rx.received.map((m) => m.index),
+      [1, 2],
+    )
     await sleep(10)
     assert.deepEqual(a.handler.unreachable, [])
   })

@@ -53,7 +53,11 @@ function sampleMessages(rng: Rng): Message[] {
     })
     if (type === 'MsgSnap') {
       m.snapshot = {
-        metadata: { index: 2 ** 45, term: 99, confState: { voters: [1n, MAX_ID, 0x8000000000000000n], learners: [42n] } },
+        metadata: {
+          index: 2 ** 45,
+          term: 99,
+          confState: { voters: [1n, MAX_ID, 0x8000000000000000n], learners: [42n] },
+        },
         data: bytes(rng, 5000),
       }
     }
@@ -75,7 +79,9 @@ describe('peer codec (raftpb)', () => {
   it('keeps context presence: absent, empty and non-empty differ', () => {
     const absent = decodeMessage(encodeMessage(makeMessage({ type: 'MsgHeartbeat', to: 2n, from: 1n })))
     assert.equal(absent.context, undefined)
-    const empty = decodeMessage(encodeMessage(makeMessage({ type: 'MsgHeartbeat', to: 2n, from: 1n, context: new Uint8Array(0) })))
+    const empty = decodeMessage(
+      encodeMessage(makeMessage({ type: 'MsgHeartbeat', to: 2n, from: 1n, context: new Uint8Array(0) })),
+    )
     assert.ok(empty.context !== undefined)
     assert.equal(empty.context.byteLength, 0)
     const full = decodeMessage(encodeMessage(makeMessage({ type: 'MsgReadIndex', context: Uint8Array.of(9, 8, 7) })))
@@ -92,7 +98,10 @@ describe('peer codec (raftpb)', () => {
   it('round-trips entries, snapshots with conf state and hard states on their own', () => {
     const e: Entry = { term: 5, index: 2 ** 52, type: 'confChange', data: Buffer.from('cc') }
     assert.deepEqual(normalizeEntry(decodeEntry(encodeEntry(e))), normalizeEntry(e))
-    const s = { metadata: { index: 77, term: 6, confState: { voters: [3n, 1n, MAX_ID], learners: [] } }, data: Buffer.from('state') }
+    const s = {
+      metadata: { index: 77, term: 6, confState: { voters: [3n, 1n, MAX_ID], learners: [] } },
+      data: Buffer.from('state'),
+    }
     const sb = decodeSnapshot(encodeSnapshot(s))
     assert.deepEqual({ ...sb, data: [...sb.data] }, { ...s, data: [...s.data] })
     const hs = { term: 12, vote: MAX_ID - 5n, commit: 2 ** 33 }
@@ -105,7 +114,10 @@ describe('peer codec (raftpb)', () => {
     root.loadSync('raftpb/raft.proto', { keepCase: true })
     const T = root.lookupType('raftpb.Message')
     for (const m of sampleMessages(new Rng(2))) {
-      const obj = T.toObject(T.decode(encodeMessage(m)), { longs: String, enums: String, bytes: Array }) as Record<string, unknown>
+      const obj = T.toObject(T.decode(encodeMessage(m)), { longs: String, enums: String, bytes: Array }) as Record<
+        string,
+        unknown
+      >
       assert.equal(obj.type ?? 'MsgApp', m.type)
       assert.equal(BigInt(String(obj.to)), m.to)
       assert.equal(BigInt(String(obj.from)), m.from)
@@ -119,7 +131,10 @@ describe('peer codec (raftpb)', () => {
       })
       if (m.snapshot) {
         const cs = (obj.snapshot as { metadata: { conf_state: { voters: string[] } } }).metadata.conf_state
-        assert.deepEqual(cs.voters.map((v) => BigInt(v)), m.snapshot.metadata.confState.voters)
+        assert.deepEqual(
+          cs.voters.map((v) => BigInt(v)),
+          m.snapshot.metadata.confState.voters,
+        )
       }
     }
   })
@@ -132,7 +147,10 @@ describe('peer codec (raftpb)', () => {
   it('encodes a batch into one buffer and decodes it back in order', () => {
     const msgs = sampleMessages(new Rng(3))
     const buf = encodeBatch(msgs)
-    assert.equal(buf.length, msgs.reduce((n, m) => n + encodeMessage(m).length + lenPrefix(encodeMessage(m).length), 0))
+    assert.equal(
+      buf.length,
+      msgs.reduce((n, m) => n + encodeMessage(m).length + lenPrefix(encodeMessage(m).length), 0),
+    )
     assert.deepEqual(decodeBatch(buf).map(normalize), msgs.map(normalize))
     assert.deepEqual(decodeBatch(encodeBatch(msgs, 3, 6)).map(normalize), msgs.slice(3, 6).map(normalize))
   })
@@ -150,12 +168,15 @@ describe('FrameDecoder', () => {
   it('splits length-delimited frames at any chunk boundaries', () => {
     const rng = new Rng(5)
     const msgs = [...sampleMessages(rng), makeMessage({ type: 'MsgApp' }), ...sampleMessages(rng)]
-    msgs.push(makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: bytes(rng, 300_000) }] }))
+    msgs.push(
+      makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: bytes(rng, 300_000) }] }),
+    )
     const buf = encodeBatch(msgs)
     for (const chunkSize of [1, 2, 3, 7, 100, 4096, 65536, buf.length]) {
       const out: Message[] = []
       const d = new FrameDecoder(1 << 20)
-      for (let off = 0; off < buf.length; off += chunkSize) d.push(buf.subarray(off, off + chunkSize), (f) => out.push(decodeMessage(f)))
+      for (let off = 0; off < buf.length; off += chunkSize)
+        d.push(buf.subarray(off, off + chunkSize), (f) => out.push(decodeMessage(f)))
       assert.ok(d.idle)
       assert.deepEqual(out.map(normalize), msgs.map(normalize), `chunk size ${chunkSize}`)
     }
@@ -174,7 +195,9 @@ describe('FrameDecoder', () => {
   })
 
   it('hands out frames inside one chunk without copying', () => {
-    const buf = encodeBatch([makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: Buffer.alloc(64, 1) }] })])
+    const buf = encodeBatch([
+      makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: Buffer.alloc(64, 1) }] }),
+    ])
     const d = new FrameDecoder(1024)
     let frame: Buffer | undefined
     d.push(buf, (f) => (frame = f))
@@ -182,7 +205,9 @@ describe('FrameDecoder', () => {
   })
 
   it('refuses a frame longer than its limit', () => {
-    const buf = encodeBatch([makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: Buffer.alloc(5000) }] })])
+    const buf = encodeBatch([
+      makeMessage({ type: 'MsgApp', entries: [{ term: 1, index: 1, type: 'normal', data: Buffer.alloc(5000) }] }),
+    ])
     assert.throws(() => new FrameDecoder(1000).push(buf, () => {}), FrameTooLargeError)
   })
 })
@@ -216,10 +241,24 @@ describe('peer messages with numbers beyond 2^53', () => {
     const cases = [
       { type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: 2 ** 62 },
       { type: pb.MessageType.MsgApp, to: 1n, from: 2n, term: 3, index: 2 ** 60 },
-      { type: pb.MessageType.MsgApp, to: 1n, from: 2n, term: 3, entries: [{ term: 3, index: 2 ** 54, type: 0, data: Buffer.alloc(0) }] },
+      {
+        type: pb.MessageType.MsgApp,
+        to: 1n,
+        from: 2n,
+        term: 3,
+        entries: [{ term: 3, index: 2 ** 54, type: 0, data: Buffer.alloc(0) }],
+      },
       { type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: -1 },
     ]
-    for (const m of cases) assert.throws(() => decodeMessage(pb.encodeMessage(m)), UnrepresentableMessageError, JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
-    assert.equal(decodeMessage(pb.encodeMessage({ type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: 2 ** 53 - 1 })).term, 2 ** 53 - 1)
+    for (const m of cases)
+      assert.throws(
+        () => decodeMessage(pb.encodeMessage(m)),
+        UnrepresentableMessageError,
+        JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+      )
+    assert.equal(
+      decodeMessage(pb.encodeMessage({ type: pb.MessageType.MsgHeartbeat, to: 1n, from: 2n, term: 2 ** 53 - 1 })).term,
+      2 ** 53 - 1,
+    )
   })
 })

@@ -74,7 +74,11 @@ export async function startCluster(n: number, opts: Partial<PeerTransportOptions
   const nodes: Node[] = []
   for (let i = 1; i <= n; i++) nodes.push(await startNode(BigInt(i), opts))
   for (const a of nodes) for (const b of nodes) if (a !== b) a.transport.addPeer(b.id, [b.url])
-  await waitFor(() => nodes.every((a) => nodes.every((b) => a === b || a.transport.activeSince(b.id) !== undefined)), 5000, 'all streams active')
+  await waitFor(
+    () => nodes.every((a) => nodes.every((b) => a === b || a.transport.activeSince(b.id) !== undefined)),
+    5000,
+    'all streams active',
+  )
   return nodes
 }
 
@@ -96,5 +100,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** The TCP handles this process holds open (servers and sockets). */
 export function openNetworkHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap' || r === 'TLSWrap').length
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap' || r === 'TLSWrap').length
 }

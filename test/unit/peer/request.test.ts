@@ -11,16 +11,25 @@ describe('peer transport: the request API', function () {
     const seen: unknown[] = []
     nodes = await startCluster(2, {
       postRoutes: new Map<string, PostHandler>([
-        ['/echo', async (body: unknown) => {
-          seen.push(body)
-          return { status: 200, value: { got: body } }
-        }],
+        [
+          '/echo',
+          async (body: unknown) => {
+            seen.push(body)
+            return { status: 200, value: { got: body } }
+          },
+        ],
         ['/gone', async () => ({ status: 404, value: { error: 'lease not found' } })],
       ]),
     })
     const [a] = nodes
-    assert.deepEqual(await a.transport.post(2n, '/echo', { ID: '7' }, 2000), { status: 200, value: { got: { ID: '7' } } })
-    assert.deepEqual(await a.transport.post(2n, '/gone', {}, 2000), { status: 404, value: { error: 'lease not found' } })
+    assert.deepEqual(await a.transport.post(2n, '/echo', { ID: '7' }, 2000), {
+      status: 200,
+      value: { got: { ID: '7' } },
+    })
+    assert.deepEqual(await a.transport.post(2n, '/gone', {}, 2000), {
+      status: 404,
+      value: { error: 'lease not found' },
+    })
     assert.equal((await a.transport.post(2n, '/nope', {}, 2000)).status, 404)
     assert.deepEqual(seen, [{ ID: '7' }])
   })

@@ -12,7 +12,10 @@ function snapMsg(from: bigint, to: bigint, data: Uint8Array = new Uint8Array(0))
     from,
     to,
     term: 4,
-    snapshot: { metadata: { index: 12345, term: 3, confState: { voters: [1n, 2n, 3n], learners: [0xfedcba9876543210n] } }, data },
+    snapshot: {
+      metadata: { index: 12345, term: 3, confState: { voters: [1n, 2n, 3n], learners: [0xfedcba9876543210n] } },
+      data,
+    },
   })
 }
 
@@ -69,7 +72,11 @@ describe('peer transport: snapshots', function () {
     // the sender never ran far ahead of the consumer
     assert.ok(maxInFlight < 8 << 20, `${maxInFlight} bytes in flight`)
     // the message was stepped after the data was taken, and the sender's raft was told
-    await waitFor(() => b.handler.received.length === 1 && a.handler.snapshotReports.length === 1, 2000, 'step and report')
+    await waitFor(
+      () => b.handler.received.length === 1 && a.handler.snapshotReports.length === 1,
+      2000,
+      'step and report',
+    )
     assert.equal(b.handler.received[0].type, 'MsgSnap')
     assert.deepEqual(a.handler.snapshotReports, [{ id: 2n, ok: true }])
   })
@@ -122,7 +129,9 @@ describe('peer transport: snapshots', function () {
     assert.equal(await a.transport.sendSnapshot(snapMsg(1n, 2n), body), false)
     await waitFor(() => a.handler.snapshotReports.length === 1, 2000, 'report')
     assert.deepEqual(a.handler.snapshotReports, [{ id: 2n, ok: false }])
-    assert.ok(a.log.find('warn', 'failed to send snapshot').some((l) => /rejected: disk full/.test(String(l.fields.error))))
+    assert.ok(
+      a.log.find('warn', 'failed to send snapshot').some((l) => /rejected: disk full/.test(String(l.fields.error))),
+    )
     assert.ok(b.log.find('warn', 'failed to receive snapshot').length === 1)
     assert.equal(b.handler.received.length, 0, 'a failed snapshot is not stepped')
     // the message stream is unaffected
@@ -138,7 +147,11 @@ describe('peer transport: snapshots', function () {
       throw new Error('snapshot file unreadable')
     }
     assert.equal(await a.transport.sendSnapshot(snapMsg(1n, 2n), failing()), false)
-    await waitFor(() => a.handler.snapshotReports.length === 1 && b.log.find('warn', 'failed to receive snapshot').length === 1, 2000, 'both sides noticed')
+    await waitFor(
+      () => a.handler.snapshotReports.length === 1 && b.log.find('warn', 'failed to receive snapshot').length === 1,
+      2000,
+      'both sides noticed',
+    )
     assert.deepEqual(a.handler.snapshotReports, [{ id: 2n, ok: false }])
     assert.equal(b.handler.received.length, 0)
   })
@@ -163,7 +176,10 @@ describe('SnapshotReader', () => {
   const data = randomBytes(300_000)
   const msg = snapMsg(1n, 2n)
 
-  function encodeStream(payload: Buffer, opts: { corruptAt?: number; truncate?: number; claimSize?: number } = {}): Buffer {
+  function encodeStream(
+    payload: Buffer,
+    opts: { corruptAt?: number; truncate?: number; claimSize?: number } = {},
+  ): Buffer {
     const meta = encodeMessage(withoutSnapshotData(msg))
     const parts: Buffer[] = [frameHeader(FRAME_META, meta.length), meta]
     const sent = Buffer.from(payload)
@@ -199,7 +215,10 @@ describe('SnapshotReader', () => {
   })
 
   it('throws on corrupted data', async () => {
-    await assert.rejects(readAll(encodeStream(data, { corruptAt: 12345 }), 8192), (e: Error) => e instanceof SnapshotStreamError && /SHA-256 mismatch/.test(e.message))
+    await assert.rejects(
+      readAll(encodeStream(data, { corruptAt: 12345 }), 8192),
+      (e: Error) => e instanceof SnapshotStreamError && /SHA-256 mismatch/.test(e.message),
+    )
   })
 
   it('throws on a truncated stream', async () => {
@@ -209,6 +228,9 @@ describe('SnapshotReader', () => {
   })
 
   it('throws when the length does not match', async () => {
-    await assert.rejects(readAll(encodeStream(data, { claimSize: data.length + 1 }), 8192), /received 300000 bytes of data, sender sent 300001/)
+    await assert.rejects(
+      readAll(encodeStream(data, { claimSize: data.length + 1 }), 8192),
+      /received 300000 bytes of data, sender sent 300001/,
+    )
   })
 })

@@ -16,14 +16,76 @@ function openssl(args: string[], cwd: string): void {
 
 /** A CA (self-signed) and certificates it signs, via the openssl CLI. */
 function makeCa(dir: string, name: string): void {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '1', '-subj', `/CN=${name}`], dir)
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    dir,
+  )
 }
 
 function makeCert(dir: string, ca: string, name: string, cn: string): PeerTlsOptions {
-  fs.writeFileSync(path.join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n')
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir)
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`], dir)
-  return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`), trustedCAFile: path.join(dir, `${ca}.crt`), clientCertAuth: true }
+  fs.writeFileSync(
+    path.join(dir, `${name}.ext`),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  )
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    dir,
+  )
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  )
+  return {
+    certFile: path.join(dir, `${name}.crt`),
+    keyFile: path.join(dir, `${name}.key`),
+    trustedCAFile: path.join(dir, `${ca}.crt`),
+    clientCertAuth: true,
+  }
 }
 
 describe('peer transport: TLS', function () {
@@ -64,7 +126,11 @@ describe('peer transport: TLS', function () {
     assert.match(a.url, /^https:\/\/127\.0\.0\.1:\d+$/)
     a.transport.addPeer(2n, [b.url])
     b.transport.addPeer(1n, [a.url])
-    await waitFor(() => a.transport.activeSince(2n) !== undefined && b.transport.activeSince(1n) !== undefined, 5000, 'TLS streams up')
+    await waitFor(
+      () => a.transport.activeSince(2n) !== undefined && b.transport.activeSince(1n) !== undefined,
+      5000,
+      'TLS streams up',
+    )
     a.transport.send([makeMessage({ type: 'MsgHeartbeat', from: 1n, to: 2n, commit: 1 })])
     b.transport.send([makeMessage({ type: 'MsgHeartbeatResp', from: 2n, to: 1n, commit: 2 })])
     await waitFor(() => a.handler.received.length === 1 && b.handler.received.length === 1, 2000, 'delivered')
@@ -79,7 +145,10 @@ describe('peer transport: TLS', function () {
     b.transport.addPeer(1n, [r.url])
     r.transport.addPeer(2n, [b.url])
     await waitFor(() => r.log.find('warn', 'cannot reach peer').length > 0, 5000, 'rogue fails to connect')
-    assert.match(String(r.log.find('warn', 'cannot reach peer')[0].fields.error), /does it trust this member's client certificate/)
+    assert.match(
+      String(r.log.find('warn', 'cannot reach peer')[0].fields.error),
+      /does it trust this member's client certificate/,
+    )
     assert.equal(r.transport.activeSince(2n), undefined)
     await new Promise((res) => setTimeout(res, 200))
     assert.equal(r.transport.activeSince(2n), undefined)
@@ -107,7 +176,10 @@ describe('peer transport: TLS', function () {
     b.transport.addPeer(1n, [a.url])
     a.transport.addPeer(2n, [b.url])
     await waitFor(() => b.log.find('warn', 'rejected peer connection').length > 0, 5000, 'CN refused')
-    assert.match(String(b.log.find('warn', 'rejected peer connection')[0].fields.reason), /client certificate authentication failed/)
+    assert.match(
+      String(b.log.find('warn', 'rejected peer connection')[0].fields.reason),
+      /client certificate authentication failed/,
+    )
     assert.equal(a.transport.activeSince(2n), undefined)
   })
 
@@ -120,12 +192,17 @@ describe('peer transport: TLS', function () {
     b.transport.addPeer(1n, [a.url])
     a.transport.addPeer(2n, [b.url])
     await waitFor(() => b.log.find('warn', 'rejected peer connection').length > 0, 5000, 'revoked refused')
-    assert.match(String(b.log.find('warn', 'rejected peer connection')[0].fields.reason), /^transport: certificate serial [0-9a-f]+ revoked$/)
+    assert.match(
+      String(b.log.find('warn', 'rejected peer connection')[0].fields.reason),
+      /^transport: certificate serial [0-9a-f]+ revoked$/,
+    )
     assert.equal(a.transport.activeSince(2n), undefined)
   })
 
   it('serves GET /members over HTTPS to fetchMembers with the peer certificate', async () => {
-    const members = [{ id: 0xabcn, name: 'm1', peerURLs: ['https://127.0.0.1:2380'], clientURLs: ['https://127.0.0.1:2379'] }]
+    const members = [
+      { id: 0xabcn, name: 'm1', peerURLs: ['https://127.0.0.1:2380'], clientURLs: ['https://127.0.0.1:2379'] },
+    ]
     const a = await tlsNode(1n, good[0], { members: () => members })
     nodes = [a]
     const got = await fetchMembers([a.url], good[1])

@@ -5,7 +5,19 @@ import http2 from 'node:http2'
 import net from 'node:net'
 import { PeerTransport, fetchMembers } from '../../../src/server/peer/index.js'
 import { makeMessage, type Entry, type Message, type NodeId } from '../../../src/raft/types.js'
-import { CLUSTER_ID, FAST_BACKOFF, RecordingHandler, RecordingLogger, openNetworkHandles, sleep, startCluster, startNode, stopAll, waitFor, type Node } from './harness.js'
+import {
+  CLUSTER_ID,
+  FAST_BACKOFF,
+  RecordingHandler,
+  RecordingLogger,
+  openNetworkHandles,
+  sleep,
+  startCluster,
+  startNode,
+  stopAll,
+  waitFor,
+  type Node,
+} from './harness.js'
 
 function heartbeat(from: NodeId, to: NodeId, seq: number): Message {
   return makeMessage({ type: 'MsgHeartbeat', from, to, term: 1, commit: seq })
@@ -59,10 +71,17 @@ describe('peer transport: message streams', function () {
     const burst = Array.from({ length: 6 }, (_, i) => bigApp(1n, 2n, 100 + i, 384, 8192))
     a.transport.send(burst)
     fromA.push(...burst)
-    await waitFor(() => b.handler.received.length === fromA.length && a.handler.received.length === fromB.length, 10_000, 'all messages delivered')
+    await waitFor(
+      () => b.handler.received.length === fromA.length && a.handler.received.length === fromB.length,
+      10_000,
+      'all messages delivered',
+    )
     assert.equal(digest(b.handler.received), digest(fromA))
     assert.equal(digest(a.handler.received), digest(fromB))
-    assert.deepEqual(b.handler.received.map((m) => m.commit), fromA.map((m) => m.commit))
+    assert.deepEqual(
+      b.handler.received.map((m) => m.commit),
+      fromA.map((m) => m.commit),
+    )
     assert.deepEqual(a.handler.unreachable, [])
     assert.deepEqual(b.handler.unreachable, [])
   })
@@ -94,7 +113,11 @@ describe('peer transport: message streams', function () {
         n.transport.send(batch)
       }
     }
-    await waitFor(() => nodes.every((n) => n.handler.received.length === 60), 10_000, 'each member receives 60 messages')
+    await waitFor(
+      () => nodes.every((n) => n.handler.received.length === 60),
+      10_000,
+      'each member receives 60 messages',
+    )
     for (const n of nodes) {
       for (const p of nodes) {
         if (p === n) continue
@@ -126,7 +149,10 @@ describe('peer transport: message streams', function () {
     await waitFor(() => a.transport.activeSince(2n) !== undefined, 5000, 'A reconnects to restarted B')
     a.transport.send([heartbeat(1n, 2n, 99), heartbeat(1n, 2n, 100)])
     await waitFor(() => b2.handler.received.length === 2, 2000, 'B receives after reconnect')
-    assert.deepEqual(b2.handler.received.map((m) => m.commit), [99, 100])
+    assert.deepEqual(
+      b2.handler.received.map((m) => m.commit),
+      [99, 100],
+    )
 
     // transitions are logged once each; retries only at debug level
     assert.equal(a.log.find('warn', 'peer became inactive').length, 1)
@@ -163,7 +189,10 @@ describe('peer transport: message streams', function () {
       const t0 = Date.now()
       await waitFor(() => a.transport.activeSince(2n) === undefined, 2000, 'partition detected')
       assert.ok(Date.now() - t0 < 1000)
-      assert.match(String(a.log.find('warn', 'peer became inactive')[0].fields.error), /no keepalive answer within 100 ms/)
+      assert.match(
+        String(a.log.find('warn', 'peer became inactive')[0].fields.error),
+        /no keepalive answer within 100 ms/,
+      )
     } finally {
       for (const p of pairs) for (const s of p) s.destroy()
       await new Promise<void>((r) => proxy.close(() => r()))
@@ -205,7 +234,10 @@ describe('peer transport: message streams', function () {
     assert.equal(err, 'rejected: cluster ID mismatch (local 7e27652122e8b2ae, remote 1c2b3a4d5e6f7081)')
     const rec = c.log.find('warn', 'rejected peer stream')
     assert.ok(rec.length > 0)
-    assert.match(String(rec[0].fields.reason), /^cluster ID mismatch \(local 1c2b3a4d5e6f7081, remote 7e27652122e8b2ae\)$/)
+    assert.match(
+      String(rec[0].fields.reason),
+      /^cluster ID mismatch \(local 1c2b3a4d5e6f7081, remote 7e27652122e8b2ae\)$/,
+    )
     assert.equal(a.transport.activeSince(3n), undefined)
     a.transport.send([heartbeat(1n, 3n, 1)])
     await waitFor(() => a.handler.unreachable.includes(3n), 2000, 'unreachable reported')
@@ -218,7 +250,10 @@ describe('peer transport: message streams', function () {
     nodes = [a, b]
     a.transport.addPeer(2n, [b.url]) // B does not know A
     await waitFor(() => a.log.find('warn', 'peer rejected the stream').length > 0, 5000, 'rejection')
-    assert.equal(String(a.log.find('warn', 'peer rejected the stream')[0].fields.error), "rejected: unknown member 1: not in this member's peer list")
+    assert.equal(
+      String(a.log.find('warn', 'peer rejected the stream')[0].fields.error),
+      "rejected: unknown member 1: not in this member's peer list",
+    )
     assert.equal(a.transport.activeSince(2n), undefined)
     b.transport.addPeer(1n, [a.url])
     await waitFor(() => a.transport.activeSince(2n) !== undefined, 5000, 'accepted once known')
@@ -233,7 +268,10 @@ describe('peer transport: message streams', function () {
     c.transport.addPeer(1n, [a.url])
     a.transport.addPeer(2n, [c.url]) // A thinks member 2 lives at C's URL
     await waitFor(() => a.log.find('warn', 'peer rejected the stream').length > 0, 5000, 'rejection')
-    assert.equal(String(a.log.find('warn', 'peer rejected the stream')[0].fields.error), 'rejected: member ID mismatch (this member is 3, remote 1 expected 2)')
+    assert.equal(
+      String(a.log.find('warn', 'peer rejected the stream')[0].fields.error),
+      'rejected: member ID mismatch (this member is 3, remote 1 expected 2)',
+    )
     assert.equal(a.transport.activeSince(2n), undefined)
   })
 
@@ -243,10 +281,19 @@ describe('peer transport: message streams', function () {
     b.transport.addPeer(1n, ['http://127.0.0.1:1'])
     const session = http2.connect(b.url)
     try {
-      const headers = { ':method': 'POST', ':path': '/raft/stream', 'x-tsetcd-peer-protocol': '1', 'x-tsetcd-from': '1', 'x-tsetcd-to': '2', 'x-tsetcd-cluster-id': CLUSTER_ID.toString(16) }
+      const headers = {
+        ':method': 'POST',
+        ':path': '/raft/stream',
+        'x-tsetcd-peer-protocol': '1',
+        'x-tsetcd-from': '1',
+        'x-tsetcd-to': '2',
+        'x-tsetcd-cluster-id': CLUSTER_ID.toString(16),
+      }
       const old = session.request({ ...headers, 'x-tsetcd-peer-protocol': '0' }, { endStream: false })
       old.on('error', () => {})
-      const [status, reason] = await new Promise<[unknown, unknown]>((r) => old.on('response', (h) => r([h[':status'], h['x-tsetcd-reject-reason']])))
+      const [status, reason] = await new Promise<[unknown, unknown]>((r) =>
+        old.on('response', (h) => r([h[':status'], h['x-tsetcd-reject-reason']])),
+      )
       assert.equal(status, 400)
       assert.equal(reason, 'unsupported peer protocol version "0" (this member speaks 1)')
 
@@ -256,7 +303,10 @@ describe('peer transport: message streams', function () {
       bad.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])) // a length far beyond the limit
       await new Promise((r) => bad.on('close', r))
       assert.equal(bad.rstCode, http2.constants.NGHTTP2_PROTOCOL_ERROR)
-      assert.match(String(b.log.find('warn', 'malformed data on peer stream, closing it')[0].fields.error), /exceeds the limit/)
+      assert.match(
+        String(b.log.find('warn', 'malformed data on peer stream, closing it')[0].fields.error),
+        /exceeds the limit/,
+      )
       assert.equal(b.handler.received.length, 0)
     } finally {
       session.destroy()
@@ -326,23 +376,37 @@ describe('peer transport: GET API', function () {
   })
 
   const members = [
-    { id: 0x8e9e05c52164694dn, name: 'infra1', peerURLs: ['http://10.0.0.1:2380'], clientURLs: ['http://10.0.0.1:2379'] },
+    {
+      id: 0x8e9e05c52164694dn,
+      name: 'infra1',
+      peerURLs: ['http://10.0.0.1:2380'],
+      clientURLs: ['http://10.0.0.1:2379'],
+    },
     { id: 0x91bc3c398fb3c146n, name: 'infra2', peerURLs: ['http://10.0.0.2:2380'], clientURLs: [] },
   ]
 
   it('GET /members over HTTP/1.1 and HTTP/2, and fetchMembers tries each URL', async () => {
     node = await startNode(1n, { members: () => members })
     const body1 = await new Promise<{ status: number; body: string; cluster: unknown }>((resolve, reject) => {
-      http.get(`${node!.url}/members`, (res) => {
-        let s = ''
-        res.on('data', (c) => (s += c))
-        res.on('end', () => resolve({ status: res.statusCode!, body: s, cluster: res.headers['x-tsetcd-cluster-id'] }))
-      }).on('error', reject)
+      http
+        .get(`${node!.url}/members`, (res) => {
+          let s = ''
+          res.on('data', (c) => (s += c))
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, body: s, cluster: res.headers['x-tsetcd-cluster-id'] }),
+          )
+        })
+        .on('error', reject)
     })
     assert.equal(body1.status, 200)
     assert.equal(body1.cluster, '7e27652122e8b2ae')
     assert.deepEqual(JSON.parse(body1.body), [
-      { id: '8e9e05c52164694d', name: 'infra1', peerURLs: ['http://10.0.0.1:2380'], clientURLs: ['http://10.0.0.1:2379'] },
+      {
+        id: '8e9e05c52164694d',
+        name: 'infra1',
+        peerURLs: ['http://10.0.0.1:2380'],
+        clientURLs: ['http://10.0.0.1:2379'],
+      },
       { id: '91bc3c398fb3c146', name: 'infra2', peerURLs: ['http://10.0.0.2:2380'], clientURLs: [] },
     ])
 
@@ -361,20 +425,25 @@ describe('peer transport: GET API', function () {
 
   it('fetchMembers names every URL that failed', async () => {
     node = await startNode(1n) // no members callback: 503
-    await assert.rejects(fetchMembers(['http://127.0.0.1:1', node.url], undefined, { timeoutMs: 500 }), (err: Error) => {
-      assert.match(err.message, /http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/)
-      assert.match(err.message, /HTTP 503: membership not available/)
-      return true
-    })
+    await assert.rejects(
+      fetchMembers(['http://127.0.0.1:1', node.url], undefined, { timeoutMs: 500 }),
+      (err: Error) => {
+        assert.match(err.message, /http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/)
+        assert.match(err.message, /HTTP 503: membership not available/)
+        return true
+      },
+    )
   })
 
   it('answers unknown paths with 404', async () => {
     node = await startNode(1n)
     const status = await new Promise<number>((resolve, reject) => {
-      http.get(`${node!.url}/nope`, (res) => {
-        res.resume()
-        resolve(res.statusCode!)
-      }).on('error', reject)
+      http
+        .get(`${node!.url}/nope`, (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        })
+        .on('error', reject)
     })
     assert.equal(status, 404)
   })

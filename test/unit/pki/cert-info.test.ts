@@ -10,8 +10,12 @@ const DAY = 86_400_000
 describe('pki: certificate info', () => {
   it('describes subject, issuer, SANs, usages, key and validity', async () => {
     const ca = await makeCa(parseCsrRequest('{"CN": "etcd-ca", "key": {"algo": "ecdsa", "size": 384}}', 'f'))
-    const leaf = await makeLeaf(parseCsrRequest('{"CN": "infra1", "hosts": ["10.0.0.1", "localhost"], "names": [{"O": "acme"}]}', 'f'),
-      { cert: ca.cert, key: ca.key }, BUILTIN_CONFIG, 'peer')
+    const leaf = await makeLeaf(
+      parseCsrRequest('{"CN": "infra1", "hosts": ["10.0.0.1", "localhost"], "names": [{"O": "acme"}]}', 'f'),
+      { cert: ca.cert, key: ca.key },
+      BUILTIN_CONFIG,
+      'peer',
+    )
     const info = describeCertificate(leaf.cert, new Date())
     assert.equal(info.subject, 'O=acme, CN=infra1')
     assert.equal(info.issuer, 'CN=etcd-ca')
@@ -42,9 +46,15 @@ describe('pki: certificate info', () => {
     const end = new Date(start.getTime() + 40 * DAY)
     const at = (days: number): Date => new Date(end.getTime() - days * DAY)
     assert.equal(validityWarning(start, end, at(31), 30), undefined)
-    assert.match(validityWarning(start, end, at(29.5), 30)!, /^WARNING: certificate expires in 29 days, on 2030-02-10T00:00:00\.000Z/)
+    assert.match(
+      validityWarning(start, end, at(29.5), 30)!,
+      /^WARNING: certificate expires in 29 days, on 2030-02-10T00:00:00\.000Z/,
+    )
     assert.match(validityWarning(start, end, at(0.5), 30)!, /expires in 12 hours/)
-    assert.match(validityWarning(start, end, at(-3), 30)!, /^WARNING: certificate expired on 2030-02-10T00:00:00\.000Z \(3 days ago\)/)
+    assert.match(
+      validityWarning(start, end, at(-3), 30)!,
+      /^WARNING: certificate expired on 2030-02-10T00:00:00\.000Z \(3 days ago\)/,
+    )
     assert.match(validityWarning(start, end, new Date(start.getTime() - DAY), 30)!, /not valid until 2030-01-01/)
     assert.equal(validityWarning(start, end, at(20), 10), undefined)
   })

@@ -24,7 +24,11 @@ describe('pki: Go durations', () => {
 
   it('rejects numbers without units, unknown units and empty text, quoting the input', () => {
     for (const bad of ['', '10', '10d', 'h', '1h x', '1y', '--1h']) {
-      assert.throws(() => parseDuration(bad), (err: Error) => err.message.includes(`"${bad}"`), bad)
+      assert.throws(
+        () => parseDuration(bad),
+        (err: Error) => err.message.includes(`"${bad}"`),
+        bad,
+      )
     }
   })
 

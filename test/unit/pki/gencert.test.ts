@@ -6,8 +6,14 @@ import { BACKDATE_MS } from '../../../src/pki/sign-certificate.js'
 import { loadIssuer, type Issuer } from '../../../src/pki/issuer.js'
 import { BUILTIN_CONFIG, parseSigningConfig } from '../../../src/pki/signing-config.js'
 import {
-  AuthorityKeyIdentifierExtension, BasicConstraintsExtension, ExtendedKeyUsageExtension, KeyUsageFlags, KeyUsagesExtension,
-  Pkcs10CertificateRequest, SubjectAlternativeNameExtension, SubjectKeyIdentifierExtension,
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  ExtendedKeyUsageExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  Pkcs10CertificateRequest,
+  SubjectAlternativeNameExtension,
+  SubjectKeyIdentifierExtension,
 } from '../../../src/pki/x509.js'
 
 const H = 3_600_000
@@ -15,9 +21,15 @@ const SERVER_AUTH = '1.3.6.1.5.5.7.3.1'
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
 const NOW = new Date('2030-01-02T03:04:05Z')
 
-const etcdRequest: CsrRequest = parseCsrRequest(JSON.stringify({
-  CN: 'etcd', hosts: ['127.0.0.1', '192.168.255.131', 'etcd.example.com', '::1'], key: { algo: 'ecdsa', size: 256 }, names: [{ C: 'CN', ST: 'SH', L: 'SH' }],
-}), 'etcd.json')
+const etcdRequest: CsrRequest = parseCsrRequest(
+  JSON.stringify({
+    CN: 'etcd',
+    hosts: ['127.0.0.1', '192.168.255.131', 'etcd.example.com', '::1'],
+    key: { algo: 'ecdsa', size: 256 },
+    names: [{ C: 'CN', ST: 'SH', L: 'SH' }],
+  }),
+  'etcd.json',
+)
 
 describe('pki: making a CA and signing certificates', function () {
   this.timeout(20_000)
@@ -25,7 +37,9 @@ describe('pki: making a CA and signing certificates', function () {
   let issuer: Issuer
 
   before(async () => {
-    ca = await makeCa(parseCsrRequest('{"CN": "etcd", "key": {"algo": "rsa", "size": 2048}}', 'ca-csr.json'), { now: NOW })
+    ca = await makeCa(parseCsrRequest('{"CN": "etcd", "key": {"algo": "rsa", "size": 2048}}', 'ca-csr.json'), {
+      now: NOW,
+    })
     issuer = await loadIssuer(ca.certPem, 'ca.pem', ca.keyPem, 'ca-key.pem')
   })
 
@@ -48,17 +62,23 @@ describe('pki: making a CA and signing certificates', function () {
     assert.ok(node.verify(node.publicKey), 'self-signature verifies')
   })
 
-  it('signs a server certificate with the profile\'s usages, the hosts as SANs and both key ids', async () => {
+  it("signs a server certificate with the profile's usages, the hosts as SANs and both key ids", async () => {
     const leaf = await makeLeaf(etcdRequest, issuer, BUILTIN_CONFIG, 'server', { now: NOW })
     const cert = leaf.cert
     assert.equal(cert.subject, 'C=CN, ST=SH, L=SH, CN=etcd')
     assert.equal(cert.issuer, 'CN=etcd')
-    assert.equal(cert.getExtension(KeyUsagesExtension)!.usages, KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment)
+    assert.equal(
+      cert.getExtension(KeyUsagesExtension)!.usages,
+      KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
+    )
     assert.deepEqual([...cert.getExtension(ExtendedKeyUsageExtension)!.usages], [SERVER_AUTH, CLIENT_AUTH])
     assert.equal(cert.getExtension(BasicConstraintsExtension)!.ca, false)
     const sans = cert.getExtension(SubjectAlternativeNameExtension)!.names.items.map((n) => `${n.type}:${n.value}`)
     assert.deepEqual(sans, ['ip:127.0.0.1', 'ip:192.168.255.131', 'dns:etcd.example.com', 'ip:::1'])
-    assert.equal(cert.getExtension(AuthorityKeyIdentifierExtension)!.keyId, ca.cert.getExtension(SubjectKeyIdentifierExtension)!.keyId)
+    assert.equal(
+      cert.getExtension(AuthorityKeyIdentifierExtension)!.keyId,
+      ca.cert.getExtension(SubjectKeyIdentifierExtension)!.keyId,
+    )
     assert.ok(cert.getExtension(SubjectKeyIdentifierExtension)!.keyId)
 
     const node = new NodeX509(leaf.certPem)
@@ -70,22 +90,35 @@ describe('pki: making a CA and signing certificates', function () {
     assert.equal(cert.notAfter.getTime() - cert.notBefore.getTime(), 43800 * H)
   })
 
-  it('gives a client certificate only client auth, and follows a config\'s profile and an expiry override', async () => {
-    const config = parseSigningConfig('{"signing": {"default": {"expiry": "8760h"}, "profiles": {"client": {"expiry": "100h", "usages": ["signing", "client auth"]}}}}', 'c.json')
-    const fromConfig = await makeLeaf(parseCsrRequest('{"CN": "client"}', 'client.json'), issuer, config, 'client', { now: NOW })
+  it("gives a client certificate only client auth, and follows a config's profile and an expiry override", async () => {
+    const config = parseSigningConfig(
+      '{"signing": {"default": {"expiry": "8760h"}, "profiles": {"client": {"expiry": "100h", "usages": ["signing", "client auth"]}}}}',
+      'c.json',
+    )
+    const fromConfig = await makeLeaf(parseCsrRequest('{"CN": "client"}', 'client.json'), issuer, config, 'client', {
+      now: NOW,
+    })
     assert.equal(fromConfig.cert.getExtension(KeyUsagesExtension)!.usages, KeyUsageFlags.digitalSignature)
     assert.deepEqual([...fromConfig.cert.getExtension(ExtendedKeyUsageExtension)!.usages], [CLIENT_AUTH])
     assert.equal(fromConfig.cert.notAfter.getTime() - fromConfig.cert.notBefore.getTime(), 100 * H)
     assert.equal(fromConfig.cert.getExtension(SubjectAlternativeNameExtension), null)
 
-    const short = await makeLeaf(parseCsrRequest('{"CN": "client"}', 'client.json'), issuer, BUILTIN_CONFIG, 'client', { now: NOW, expiryMs: 24 * H })
+    const short = await makeLeaf(parseCsrRequest('{"CN": "client"}', 'client.json'), issuer, BUILTIN_CONFIG, 'client', {
+      now: NOW,
+      expiryMs: 24 * H,
+    })
     assert.equal(short.cert.notAfter.getTime() - short.cert.notBefore.getTime(), 24 * H)
     assert.deepEqual(new NodeX509(short.certPem).keyUsage, [CLIENT_AUTH])
   })
 
   it('issues an intermediate CA from a profile with ca_constraint', async () => {
-    const config = parseSigningConfig('{"signing": {"profiles": {"intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}', 'c.json')
-    const sub = await makeLeaf(parseCsrRequest('{"CN": "etcd-intermediate"}', 'f'), issuer, config, 'intermediate', { now: NOW })
+    const config = parseSigningConfig(
+      '{"signing": {"profiles": {"intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}',
+      'c.json',
+    )
+    const sub = await makeLeaf(parseCsrRequest('{"CN": "etcd-intermediate"}', 'f'), issuer, config, 'intermediate', {
+      now: NOW,
+    })
     const bc = sub.cert.getExtension(BasicConstraintsExtension)!
     assert.equal(bc.ca, true)
     assert.equal(bc.pathLength, 0)
@@ -96,7 +129,8 @@ describe('pki: making a CA and signing certificates', function () {
   it('gives every certificate a fresh random positive serial', async () => {
     const request = parseCsrRequest('{"CN": "x"}', 'x.json')
     const serials = [ca.cert.serialNumber]
-    for (let i = 0; i < 3; i++) serials.push((await makeLeaf(request, issuer, BUILTIN_CONFIG, 'client')).cert.serialNumber)
+    for (let i = 0; i < 3; i++)
+      serials.push((await makeLeaf(request, issuer, BUILTIN_CONFIG, 'client')).cert.serialNumber)
     assert.equal(new Set(serials).size, serials.length)
     for (const serial of serials) {
       assert.ok(serial.length >= 38 && serial.length <= 40, serial)
@@ -115,8 +149,10 @@ describe('pki: making a CA and signing certificates', function () {
     assert.ok(Buffer.from(csr.publicKey.rawData).equals(Buffer.from(leaf.cert.publicKey.rawData)))
   })
 
-  it('signs with the CA key\'s hash: a P-384 CA signs ECDSA-SHA384', async () => {
-    const ca384 = await makeCa(parseCsrRequest('{"CN": "ca", "key": {"algo": "ecdsa", "size": 384}, "ca": {"pathlen": 1}}', 'f'))
+  it("signs with the CA key's hash: a P-384 CA signs ECDSA-SHA384", async () => {
+    const ca384 = await makeCa(
+      parseCsrRequest('{"CN": "ca", "key": {"algo": "ecdsa", "size": 384}, "ca": {"pathlen": 1}}', 'f'),
+    )
     assert.deepEqual(ca384.cert.signatureAlgorithm, { name: 'ECDSA', hash: { name: 'SHA-384' } })
     assert.equal(ca384.cert.getExtension(BasicConstraintsExtension)!.pathLength, 1)
     const i384 = await loadIssuer(ca384.certPem, 'ca.pem', ca384.keyPem, 'ca-key.pem')
@@ -127,9 +163,15 @@ describe('pki: making a CA and signing certificates', function () {
 
   it('refuses a CA key that does not belong to the CA, and a CA certificate that is not a CA', async () => {
     const other = await makeCa(parseCsrRequest('{"CN": "other"}', 'f'))
-    await assert.rejects(loadIssuer(ca.certPem, 'ca.pem', other.keyPem, 'other-key.pem'), /other-key\.pem is not the private key of ca\.pem/)
+    await assert.rejects(
+      loadIssuer(ca.certPem, 'ca.pem', other.keyPem, 'other-key.pem'),
+      /other-key\.pem is not the private key of ca\.pem/,
+    )
     const leaf = await makeLeaf(etcdRequest, issuer, BUILTIN_CONFIG, 'server')
-    await assert.rejects(loadIssuer(leaf.certPem, 'server.pem', leaf.keyPem, 'server-key.pem'), /server\.pem: not a CA certificate/)
+    await assert.rejects(
+      loadIssuer(leaf.certPem, 'server.pem', leaf.keyPem, 'server-key.pem'),
+      /server\.pem: not a CA certificate/,
+    )
     await assert.rejects(loadIssuer('junk', 'ca.pem', ca.keyPem, 'ca-key.pem'), /ca\.pem: no PEM certificate found/)
   })
 

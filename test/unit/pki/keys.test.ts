@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { createPrivateKey, createPublicKey, verify, webcrypto } from 'node:crypto'
-import { CURVE_BY_SIZE, ECDSA_SIZES, RSA_SIZES, checkKeySpec, signatureHash, type KeySpec } from '../../../src/pki/key-spec.js'
+import {
+  CURVE_BY_SIZE,
+  ECDSA_SIZES,
+  RSA_SIZES,
+  checkKeySpec,
+  signatureHash,
+  type KeySpec,
+} from '../../../src/pki/key-spec.js'
 import { generateKey, loadPrivateKey, publicKeyDer, type KeyMaterial } from '../../../src/pki/keys.js'
 
 const SPECS: KeySpec[] = [
@@ -39,9 +46,10 @@ describe('pki: keys', function () {
       const params = spec.algo === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5' } : { name: 'ECDSA', hash: signatureHash(spec) }
       const sig = Buffer.from(await webcrypto.subtle.sign(params, key.keys.privateKey as webcrypto.CryptoKey, data))
       const hash = signatureHash(spec).replace('-', '').toLowerCase()
-      const ok = spec.algo === 'rsa'
-        ? verify(hash, data, createPublicKey(key.privateKeyPem), sig)
-        : verify(hash, data, { key: createPublicKey(key.privateKeyPem), dsaEncoding: 'ieee-p1363' }, sig)
+      const ok =
+        spec.algo === 'rsa'
+          ? verify(hash, data, createPublicKey(key.privateKeyPem), sig)
+          : verify(hash, data, { key: createPublicKey(key.privateKeyPem), dsaEncoding: 'ieee-p1363' }, sig)
       assert.ok(ok, 'signature verifies')
     })
   }
@@ -56,15 +64,25 @@ describe('pki: keys', function () {
   })
 
   it('loads PKCS#8 keys too, and names the file of an unreadable one', async () => {
-    const pkcs8 = createPrivateKey(made.get('ecdsa-384')!.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString()
+    const pkcs8 = createPrivateKey(made.get('ecdsa-384')!.privateKeyPem)
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString()
     assert.deepEqual((await loadPrivateKey(pkcs8, 'p8.pem')).spec, { algo: 'ecdsa', size: 384 })
     await assert.rejects(loadPrivateKey('not a key', 'ca-key.pem'), /ca-key\.pem: not a readable PEM private key/)
   })
 
   it('picks the signature hash by key strength, as cfssl does', () => {
-    assert.deepEqual(SPECS.map((s) => `${label(s)}:${signatureHash(s)}`), [
-      'rsa-2048:SHA-256', 'rsa-3072:SHA-384', 'rsa-4096:SHA-512', 'ecdsa-256:SHA-256', 'ecdsa-384:SHA-384', 'ecdsa-521:SHA-512',
-    ])
+    assert.deepEqual(
+      SPECS.map((s) => `${label(s)}:${signatureHash(s)}`),
+      [
+        'rsa-2048:SHA-256',
+        'rsa-3072:SHA-384',
+        'rsa-4096:SHA-512',
+        'ecdsa-256:SHA-256',
+        'ecdsa-384:SHA-384',
+        'ecdsa-521:SHA-512',
+      ],
+    )
     assert.equal(CURVE_BY_SIZE[384], 'P-384')
   })
 

@@ -21,42 +21,72 @@ describe('pki: signing profiles and usages', () => {
     const ca = resolveUsages(['cert sign', 'crl sign'], 'test')
     assert.equal(ca.keyUsage, KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)
     assert.deepEqual(ca.extKeyUsages, [])
-    assert.throws(() => resolveUsages(['signing', 'server-auth'], 'profile "x"'), /profile "x": unknown usage "server-auth"/)
+    assert.throws(
+      () => resolveUsages(['signing', 'server-auth'], 'profile "x"'),
+      /profile "x": unknown usage "server-auth"/,
+    )
   })
 
-  it('names usages back in cfssl\'s words', () => {
-    assert.deepEqual(keyUsageWords(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment), ['digital signature', 'key encipherment'])
+  it("names usages back in cfssl's words", () => {
+    assert.deepEqual(keyUsageWords(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment), [
+      'digital signature',
+      'key encipherment',
+    ])
     assert.equal(extKeyUsageWord(EXT_KEY_USAGES['client auth']), 'client auth')
     assert.equal(extKeyUsageWord('1.2.3.4'), '1.2.3.4')
   })
 
-  it('reads the guide\'s ca-config.json: each profile\'s usages and expiry', () => {
+  it("reads the guide's ca-config.json: each profile's usages and expiry", () => {
     const config = parseSigningConfig(GUIDE_CONFIG, 'ca-config.json')
     assert.deepEqual(Object.keys(config.profiles), ['server', 'client', 'peer'])
     const client = profilePolicy(config, findProfile(config, 'client'))
-    assert.deepEqual(client, { keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment, extKeyUsages: [CLIENT_AUTH], expiryMs: 43800 * H })
+    assert.deepEqual(client, {
+      keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
+      extKeyUsages: [CLIENT_AUTH],
+      expiryMs: 43800 * H,
+    })
     assert.deepEqual(profilePolicy(config, findProfile(config, 'peer')).extKeyUsages, [SERVER_AUTH, CLIENT_AUTH])
   })
 
-  it('has built-in server, peer and client profiles matching the guide\'s', () => {
+  it("has built-in server, peer and client profiles matching the guide's", () => {
     const guide = parseSigningConfig(GUIDE_CONFIG, 'ca-config.json')
     for (const name of ['server', 'peer', 'client']) {
-      assert.deepEqual(profilePolicy(BUILTIN_CONFIG, findProfile(BUILTIN_CONFIG, name)), profilePolicy(guide, findProfile(guide, name)), name)
+      assert.deepEqual(
+        profilePolicy(BUILTIN_CONFIG, findProfile(BUILTIN_CONFIG, name)),
+        profilePolicy(guide, findProfile(guide, name)),
+        name,
+      )
     }
   })
 
-  it('fills a profile\'s missing expiry from the default profile', () => {
-    const config = parseSigningConfig('{"signing": {"default": {"expiry": "100h"}, "profiles": {"p": {"usages": ["client auth"]}}}}', 'c.json')
+  it("fills a profile's missing expiry from the default profile", () => {
+    const config = parseSigningConfig(
+      '{"signing": {"default": {"expiry": "100h"}, "profiles": {"p": {"usages": ["client auth"]}}}}',
+      'c.json',
+    )
     assert.equal(profilePolicy(config, findProfile(config, 'p')).expiryMs, 100 * H)
   })
 
   it('reports unknown profiles, usage-less profiles and bad files clearly', () => {
     const config = parseSigningConfig(GUIDE_CONFIG, 'ca-config.json')
-    assert.throws(() => findProfile(config, 'kubernetes'), /unknown profile "kubernetes" in ca-config.json \(known: default, server, client, peer\)/)
-    assert.throws(() => profilePolicy(config, findProfile(config, undefined)), /profile "default" in ca-config.json has no usages/)
+    assert.throws(
+      () => findProfile(config, 'kubernetes'),
+      /unknown profile "kubernetes" in ca-config.json \(known: default, server, client, peer\)/,
+    )
+    assert.throws(
+      () => profilePolicy(config, findProfile(config, undefined)),
+      /profile "default" in ca-config.json has no usages/,
+    )
     assert.throws(() => parseSigningConfig('{', 'c.json'), /c\.json: not valid JSON/)
     assert.throws(() => parseSigningConfig('{"profiles": {}}', 'c.json'), /missing the "signing" object/)
-    assert.throws(() => parseSigningConfig('{"signing": {"profiles": {"x": {"usages": ["sign"]}}}}', 'c.json'), /profile "x": unknown usage "sign"/)
-    assert.throws(() => parseSigningConfig('{"signing": {"profiles": {"x": {"usages": ["signing"], "expiry": "1 year"}}}}', 'c.json'), /profile "x": invalid duration/)
+    assert.throws(
+      () => parseSigningConfig('{"signing": {"profiles": {"x": {"usages": ["sign"]}}}}', 'c.json'),
+      /profile "x": unknown usage "sign"/,
+    )
+    assert.throws(
+      () =>
+        parseSigningConfig('{"signing": {"profiles": {"x": {"usages": ["signing"], "expiry": "1 year"}}}}', 'c.json'),
+      /profile "x": invalid duration/,
+    )
   })
 })

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import protobuf from 'protobufjs'
 import { Int64RangeError, Reader, Writer, sizeBigVarint, sizeInt64 } from '../../../src/proto/wire.js'
-import { decodeRangeRequest, encodeRangeRequest, decodeResponseHeader, encodeResponseHeader, decodeTxnRequest, encodeTxnRequest, decodeWatchCreateRequest, encodeWatchCreateRequest } from '../../../src/gen/etcdserverpb.js'
+import {
+  decodeRangeRequest,
+  encodeRangeRequest,
+  decodeResponseHeader,
+  encodeResponseHeader,
+  decodeTxnRequest,
+  encodeTxnRequest,
+  decodeWatchCreateRequest,
+  encodeWatchCreateRequest,
+} from '../../../src/gen/etcdserverpb.js'
 import { decodeKeyValue, encodeKeyValue } from '../../../src/gen/mvccpb.js'
 
 describe('protobuf wire runtime', () => {
@@ -26,15 +35,23 @@ describe('protobuf wire runtime', () => {
       return w.finish()
     }
     for (const v of [2n ** 53n + 1n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 53n), -(2n ** 53n) - 1n, -(2n ** 63n)]) {
-      assert.throws(() => decodeRangeRequest(withRevision(v)), (err: unknown) => {
-        assert.ok(err instanceof Int64RangeError)
-        assert.equal(err.field, 'revision')
-        assert.equal(err.value, v)
-        assert.equal(err.message, `revision ${v} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`)
-        return true
-      }, String(v))
+      assert.throws(
+        () => decodeRangeRequest(withRevision(v)),
+        (err: unknown) => {
+          assert.ok(err instanceof Int64RangeError)
+          assert.equal(err.field, 'revision')
+          assert.equal(err.value, v)
+          assert.equal(
+            err.message,
+            `revision ${v} is out of range: tsetcd represents 64-bit integers exactly only within ±(2^53-1) (9007199254740991)`,
+          )
+          return true
+        },
+        String(v),
+      )
     }
-    for (const v of [2n ** 53n - 1n, -(2n ** 53n) + 1n, -1n, -5n, 0n, 2n ** 32n]) assert.equal(decodeRangeRequest(withRevision(v)).revision, Number(v))
+    for (const v of [2n ** 53n - 1n, -(2n ** 53n) + 1n, -1n, -5n, 0n, 2n ** 32n])
+      assert.equal(decodeRangeRequest(withRevision(v)).revision, Number(v))
   })
 
   it('round-trips 64-bit IDs as bigint', () => {
@@ -52,8 +69,20 @@ describe('protobuf wire runtime', () => {
     root.resolvePath = (_o, target) => (path.isAbsolute(target) ? target : path.join(protoDir, target))
     root.loadSync([path.join(protoDir, 'etcdserverpb/rpc.proto')], { keepCase: true })
     const Header = root.lookupType('etcdserverpb.ResponseHeader')
-    const ref = Header.encode(Header.fromObject({ cluster_id: '14841639068965178418', member_id: '10276657743932975437', revision: 7, raft_term: 2 })).finish()
-    const buf = encodeResponseHeader({ cluster_id: 14841639068965178418n, member_id: 10276657743932975437n, revision: 7, raft_term: 2n })
+    const ref = Header.encode(
+      Header.fromObject({
+        cluster_id: '14841639068965178418',
+        member_id: '10276657743932975437',
+        revision: 7,
+        raft_term: 2,
+      }),
+    ).finish()
+    const buf = encodeResponseHeader({
+      cluster_id: 14841639068965178418n,
+      member_id: 10276657743932975437n,
+      revision: 7,
+      raft_term: 2n,
+    })
     assert.equal(buf.toString('hex'), Buffer.from(ref).toString('hex'))
     const h = decodeResponseHeader(buf)
     assert.equal(h.cluster_id, 14841639068965178418n)
@@ -62,13 +91,28 @@ describe('protobuf wire runtime', () => {
     assert.equal(h.raft_term, 2n)
 
     const Range = root.lookupType('etcdserverpb.RangeRequest')
-    const req = { key: Buffer.from('foo'), range_end: Buffer.from('fop'), limit: 10, revision: 3, sort_order: 2, sort_target: 4, keys_only: true, max_create_revision: 2 ** 40 }
-    assert.equal(encodeRangeRequest(req).toString('hex'), Buffer.from(Range.encode(Range.fromObject(req)).finish()).toString('hex'))
+    const req = {
+      key: Buffer.from('foo'),
+      range_end: Buffer.from('fop'),
+      limit: 10,
+      revision: 3,
+      sort_order: 2,
+      sort_target: 4,
+      keys_only: true,
+      max_create_revision: 2 ** 40,
+    }
+    assert.equal(
+      encodeRangeRequest(req).toString('hex'),
+      Buffer.from(Range.encode(Range.fromObject(req)).finish()).toString('hex'),
+    )
   })
 
   it('round-trips nested messages, oneofs and packed enums', () => {
     const txn = {
-      compare: [{ result: 3, target: 3, key: Buffer.from('k'), value: Buffer.from('v') }, { key: Buffer.from('a'), version: 0 }],
+      compare: [
+        { result: 3, target: 3, key: Buffer.from('k'), value: Buffer.from('v') },
+        { key: Buffer.from('a'), version: 0 },
+      ],
       success: [{ request_put: { key: Buffer.from('k'), value: Buffer.from('x'), lease: 0x694d7a5ab5fbac0bn } }],
       failure: [{ request_range: { key: Buffer.from('k'), range_end: Buffer.from([0]), limit: 5 } }],
     }
@@ -78,7 +122,9 @@ describe('protobuf wire runtime', () => {
     assert.equal(back.compare[1].version, 0, 'a oneof member set to its default is still present')
     assert.equal(back.success[0].request_put!.lease, 0x694d7a5ab5fbac0bn)
     assert.deepEqual([...back.failure[0].request_range!.range_end], [0])
-    const wc = decodeWatchCreateRequest(encodeWatchCreateRequest({ key: Buffer.from('a'), filters: [0, 1], watch_id: 7 }))
+    const wc = decodeWatchCreateRequest(
+      encodeWatchCreateRequest({ key: Buffer.from('a'), filters: [0, 1], watch_id: 7 }),
+    )
     assert.deepEqual(wc.filters, [0, 1])
     assert.equal(wc.watch_id, 7)
   })

@@ -50,10 +50,13 @@ describe('raft loop failure', () => {
     const fatal: Error[] = []
     let told!: () => void
     const toldP = new Promise<void>((r) => (told = r))
-    const n = node({ save: async () => Promise.reject(new Error('disk on fire')), saveSnapshot: async () => undefined }, (err) => {
-      fatal.push(err)
-      told()
-    })
+    const n = node(
+      { save: async () => Promise.reject(new Error('disk on fire')), saveSnapshot: async () => undefined },
+      (err) => {
+        fatal.push(err)
+        told()
+      },
+    )
     n.start()
     await toldP
     await n.stop()

@@ -16,7 +16,8 @@ async function sourceBody(dir: string, ci: number, keys: number): Promise<Uint8A
   try {
     const b = db.batch()
     b.put(MetaKey.consistentIndex, encodeMetaNumber(ci))
-    for (let i = 0; i < keys; i++) b.put(Buffer.from(`\x05key-${String(i).padStart(6, '0')}`), Buffer.from(`value-${ci}-${i}`))
+    for (let i = 0; i < keys; i++)
+      b.put(Buffer.from(`\x05key-${String(i).padStart(6, '0')}`), Buffer.from(`value-${ci}-${i}`))
     b.write({ sync: true })
     const out: Uint8Array[] = []
     for await (const chunk of backendBody(db)) out.push(chunk)
@@ -74,7 +75,10 @@ describe('received snapshot databases', function () {
   it('refuses a body whose applied index is not the snapshot index, and keeps nothing of it', async () => {
     const r = new ReceivedSnapshots(dataDir)
     const body = await sourceBody(path.join(root, 'src'), 41, 10)
-    await assert.rejects(r.stage({ term: 2, index: 40 }, slowly(body), 3), /applied index 41, not at the snapshot's index 40/)
+    await assert.rejects(
+      r.stage({ term: 2, index: 40 }, slowly(body), 3),
+      /applied index 41, not at the snapshot's index 40/,
+    )
     assert.deepEqual(fs.readdirSync(path.dirname(live)).sort(), ['db'])
   })
 
@@ -96,7 +100,10 @@ describe('received snapshot databases', function () {
     const a = await sourceBody(path.join(root, 'a'), 40, 2000)
     const b = await sourceBody(path.join(root, 'b'), 50, 2000)
     const log: string[] = []
-    await Promise.all([r.stage({ term: 2, index: 40 }, slowly(a, log, 'a'), 3), r.stage({ term: 2, index: 50 }, slowly(b, log, 'b'), 3)])
+    await Promise.all([
+      r.stage({ term: 2, index: 40 }, slowly(a, log, 'a'), 3),
+      r.stage({ term: 2, index: 50 }, slowly(b, log, 'b'), 3),
+    ])
     const firstB = log.findIndex((l) => l.startsWith('b:'))
     assert.equal(log.indexOf('a:end') < firstB, true, log.join(' '))
     // the older copy is dropped by the next receive only when it is at or below the floor

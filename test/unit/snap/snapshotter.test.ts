@@ -7,7 +7,13 @@ import { decodeSnapshotFile, encodeSnapshotFile } from '../../../src/server/snap
 import { Wal, walSnapshots } from '../../../src/server/wal/index.js'
 import { InstrumentedFs, entry, removeDir, rng, tempDir } from '../wal/helpers.js'
 
-function snap(index: number, term: number, data: Uint8Array, voters: bigint[] = [1n, 2n, 3n], learners: bigint[] = []): RaftSnapshot {
+function snap(
+  index: number,
+  term: number,
+  data: Uint8Array,
+  voters: bigint[] = [1n, 2n, 3n],
+  learners: bigint[] = [],
+): RaftSnapshot {
   return { metadata: { index, term, confState: { voters, learners } }, data }
 }
 
@@ -35,7 +41,13 @@ describe('snapshotter', () => {
       metadata: {
         index: 2 ** 40 + 1,
         term: 77,
-        confState: { voters: [0xffffffffffffffffn, 1n], learners: [0x694d7a5ab5fbac0bn], votersOutgoing: [5n], learnersNext: [6n], autoLeave: true },
+        confState: {
+          voters: [0xffffffffffffffffn, 1n],
+          learners: [0x694d7a5ab5fbac0bn],
+          votersOutgoing: [5n],
+          learnersNext: [6n],
+          autoLeave: true,
+        },
       },
       data: r.bytes(5000),
     }
@@ -50,7 +62,8 @@ describe('snapshotter', () => {
       bad[i] = bad[i]! ^ (1 + r.int(255))
       assert.throws(() => decodeSnapshotFile(bad), SnapshotFormatError, `byte ${i}`)
     }
-    for (let n = 0; n < buf.length; n += 7) assert.throws(() => decodeSnapshotFile(buf.subarray(0, n)), SnapshotFormatError)
+    for (let n = 0; n < buf.length; n += 7)
+      assert.throws(() => decodeSnapshotFile(buf.subarray(0, n)), SnapshotFormatError)
   })
 
   it('saves atomically under its (term, index) name with fsyncs, and loads it back', async () => {
@@ -60,7 +73,11 @@ describe('snapshotter', () => {
     const file = await ss.save(s)
     assert.equal(file, path.join(snapDir, '0000000000000003-00000000000003e8.snap'))
     assert.equal(fs.syncs, 1, 'the file is fsynced')
-    assert.deepEqual(fs.syncedDirs, [dir, path.join(dir, 'member'), snapDir], 'new directories and the rename are made durable')
+    assert.deepEqual(
+      fs.syncedDirs,
+      [dir, path.join(dir, 'member'), snapDir],
+      'new directories and the rename are made durable',
+    )
     assert.deepEqual(await fsp.readdir(snapDir), [snapshotName(3, 1000)])
     assert.deepEqual(await new Snapshotter(snapDir).loadNewest(), loaded(s))
   })
@@ -75,7 +92,12 @@ describe('snapshotter', () => {
   it('loads the newest snapshot, or the newest one a filter accepts', async () => {
     const ss = new Snapshotter(snapDir)
     const r = rng(3)
-    const all = [snap(10, 1, r.bytes(10)), snap(300, 2, r.bytes(10)), snap(25, 1, r.bytes(10)), snap(299, 2, r.bytes(10))]
+    const all = [
+      snap(10, 1, r.bytes(10)),
+      snap(300, 2, r.bytes(10)),
+      snap(25, 1, r.bytes(10)),
+      snap(299, 2, r.bytes(10)),
+    ]
     for (const s of all) await ss.save(s)
     assert.deepEqual(await ss.loadNewest(), loaded(all[1]!))
     const inWal = new Set(['10/1', '25/1'])
@@ -100,7 +122,10 @@ describe('snapshotter', () => {
     await fsp.writeFile(f2, (await fsp.readFile(f2)).subarray(0, 50))
     assert.deepEqual(await ss.loadNewest(), loaded(old))
     assert.deepEqual(broken, [path.basename(f3), path.basename(f2)])
-    assert.deepEqual((await fsp.readdir(snapDir)).sort(), [snapshotName(1, 100), `${path.basename(f2)}.broken`, `${path.basename(f3)}.broken`].sort())
+    assert.deepEqual(
+      (await fsp.readdir(snapDir)).sort(),
+      [snapshotName(1, 100), `${path.basename(f2)}.broken`, `${path.basename(f3)}.broken`].sort(),
+    )
   })
 
   it('treats a file whose contents disagree with its name as damaged', async () => {
@@ -116,7 +141,7 @@ describe('snapshotter', () => {
     for (let i = 1; i <= 7; i++) await ss.save(snap(i * 10, 1 + (i >> 2), new Uint8Array([i])))
     assert.deepEqual(await ss.purge(0), [])
     const removed = await ss.purge(3)
-    assert.deepEqual(removed.sort(), [10, 20, 30, 40].map((i) => snapshotName(1 + (i / 10 >> 2), i)).sort())
+    assert.deepEqual(removed.sort(), [10, 20, 30, 40].map((i) => snapshotName(1 + ((i / 10) >> 2), i)).sort())
     assert.deepEqual(
       (await ss.list()).map((i) => i.index),
       [70, 60, 50],

@@ -37,7 +37,9 @@ const HOUR = 3_600_000
 const ONLY_SERVER: SigningConfig = {
   source: 'test profiles',
   defaultProfile: BUILTIN_CONFIG.defaultProfile,
-  profiles: { serveronly: { name: 'serveronly', usages: ['signing', 'key encipherment', 'server auth'], expiryMs: HOUR } },
+  profiles: {
+    serveronly: { name: 'serveronly', usages: ['signing', 'key encipherment', 'server auth'], expiryMs: HOUR },
+  },
 }
 
 function request(cn: string, hosts: string[]): CsrRequest {
@@ -62,18 +64,26 @@ export async function makeTestPki(): Promise<TestPki> {
   const issuer: Issuer = { cert: ca.cert, key: ca.key }
   const otherIssuer: Issuer = { cert: other.cert, key: other.key }
   const local = ['127.0.0.1', 'localhost']
-  const leaf = (cn: string, hosts: string[], profile: string, by = issuer, config = BUILTIN_CONFIG, expiryMs?: number) =>
-    makeLeaf(request(cn, hosts), by, config, profile, { expiryMs })
-  const [server, rotated, wrongHost, expiredServer, client, otherClient, expiredClient, serverOnly] = await Promise.all([
-    leaf('m1', local, 'server'),
-    leaf('rotated', local, 'server'),
-    leaf('wrong', ['10.9.9.9', 'wrong.example'], 'server'),
-    leaf('old-server', local, 'server', issuer, BUILTIN_CONFIG, 1000),
-    leaf('client', [], 'client'),
-    leaf('client', [], 'client', otherIssuer),
-    leaf('old-client', [], 'client', issuer, BUILTIN_CONFIG, 1000),
-    leaf('server-only', [], 'serveronly', issuer, ONLY_SERVER),
-  ])
+  const leaf = (
+    cn: string,
+    hosts: string[],
+    profile: string,
+    by = issuer,
+    config = BUILTIN_CONFIG,
+    expiryMs?: number,
+  ) => makeLeaf(request(cn, hosts), by, config, profile, { expiryMs })
+  const [server, rotated, wrongHost, expiredServer, client, otherClient, expiredClient, serverOnly] = await Promise.all(
+    [
+      leaf('m1', local, 'server'),
+      leaf('rotated', local, 'server'),
+      leaf('wrong', ['10.9.9.9', 'wrong.example'], 'server'),
+      leaf('old-server', local, 'server', issuer, BUILTIN_CONFIG, 1000),
+      leaf('client', [], 'client'),
+      leaf('client', [], 'client', otherIssuer),
+      leaf('old-client', [], 'client', issuer, BUILTIN_CONFIG, 1000),
+      leaf('server-only', [], 'serveronly', issuer, ONLY_SERVER),
+    ],
+  )
   return {
     dir,
     ca: path.join(dir, 'ca.pem'),

@@ -19,7 +19,7 @@ async function dial(opts: ClientOptions): Promise<string> {
   }
 }
 
-describe('TLS: what tsetcd\'s client says when a TLS dial fails', function () {
+describe("TLS: what tsetcd's client says when a TLS dial fails", function () {
   this.timeout(30000)
   let pki: TestPki
   const servers: { stop: () => void }[] = []
@@ -35,51 +35,99 @@ describe('TLS: what tsetcd\'s client says when a TLS dial fails', function () {
 
   async function server(pair: { cert: string; key: string }, mtls: boolean): Promise<string> {
     const url = 'https://127.0.0.1:2379'
-    const args = ['--data-dir', path.join(pki.dir, 'd'), '--listen-client-urls', url, '--advertise-client-urls', url, '--cert-file', pair.cert, '--key-file', pair.key]
-    const sec = await clientPortSecurity(buildConfig(mtls ? [...args, '--trusted-ca-file', pki.ca, '--client-cert-auth'] : args, {}), silentLogger)
+    const args = [
+      '--data-dir',
+      path.join(pki.dir, 'd'),
+      '--listen-client-urls',
+      url,
+      '--advertise-client-urls',
+      url,
+      '--cert-file',
+      pair.cert,
+      '--key-file',
+      pair.key,
+    ]
+    const sec = await clientPortSecurity(
+      buildConfig(mtls ? [...args, '--trusted-ca-file', pki.ca, '--client-cert-auth'] : args, {}),
+      silentLogger,
+    )
     secs.push(sec)
     const s = await grpcServer(sec, url)
     servers.push(s)
     return `127.0.0.1:${s.port}`
   }
-  const tls = (ca?: string, pair?: { cert: string; key: string }, insecureSkipVerify = false) => ({ caFile: ca, certFile: pair?.cert, keyFile: pair?.key, insecureSkipVerify })
+  const tls = (ca?: string, pair?: { cert: string; key: string }, insecureSkipVerify = false) => ({
+    caFile: ca,
+    certFile: pair?.cert,
+    keyFile: pair?.key,
+    insecureSkipVerify,
+  })
 
   it('connects with the right CA and client certificate, by IP and by name, and with https:// endpoints', async () => {
     const ep = await server(pki.server, true)
     assert.equal(await dial({ endpoints: [ep], secure: true, tls: tls(pki.ca, pki.client) }), 'connected')
-    assert.equal(await dial({ endpoints: [`https://${ep.replace('127.0.0.1', 'localhost')}`], tls: tls(pki.ca, pki.client) }), 'connected')
+    assert.equal(
+      await dial({ endpoints: [`https://${ep.replace('127.0.0.1', 'localhost')}`], tls: tls(pki.ca, pki.client) }),
+      'connected',
+    )
   })
 
   it('unknown authority, hostname mismatch, expired server certificate', async () => {
     const ep = await server(pki.server, false)
-    assert.equal(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.otherCa) }),
-      `context deadline exceeded: https://${ep}: x509: certificate signed by unknown authority (the server's certificate "CN=m1" is issued by "CN=etcd-ca", which --cacert ${pki.otherCa} does not contain)`)
+    assert.equal(
+      await dial({ endpoints: [`https://${ep}`], tls: tls(pki.otherCa) }),
+      `context deadline exceeded: https://${ep}: x509: certificate signed by unknown authority (the server's certificate "CN=m1" is issued by "CN=etcd-ca", which --cacert ${pki.otherCa} does not contain)`,
+    )
     assert.equal(await dial({ endpoints: [`https://${ep}`], tls: tls(undefined, undefined, true) }), 'connected')
     const wrong = await server(pki.wrongHost, false)
-    assert.match(await dial({ endpoints: [`https://${wrong}`], tls: tls(pki.ca) }),
-      new RegExp(`^context deadline exceeded: https://${wrong}: x509: certificate is valid for 10\\.9\\.9\\.9, not 127\\.0\\.0\\.1 \\(`))
+    assert.match(
+      await dial({ endpoints: [`https://${wrong}`], tls: tls(pki.ca) }),
+      new RegExp(
+        `^context deadline exceeded: https://${wrong}: x509: certificate is valid for 10\\.9\\.9\\.9, not 127\\.0\\.0\\.1 \\(`,
+      ),
+    )
     const old = await server(pki.expiredServer, false)
-    assert.match(await dial({ endpoints: [`https://${old}`], tls: tls(pki.ca) }),
-      /: x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z \(the server's certificate "CN=old-server"\)$/)
+    assert.match(
+      await dial({ endpoints: [`https://${old}`], tls: tls(pki.ca) }),
+      /: x509: certificate has expired or is not yet valid: current time \S+Z is after \S+Z \(the server's certificate "CN=old-server"\)$/,
+    )
   })
 
   it('missing, foreign, expired and server-only client certificates', async () => {
     const ep = await server(pki.server, true)
     const prefix = `context deadline exceeded: https://${ep}: `
-    assert.equal(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca) }), `${prefix}remote error: tls: certificate required (the server requires a client certificate: pass --cert and --key)`)
-    assert.match(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.otherClient) }), /: tls: the server refused client certificate \S+other-client\.pem \(.*\): x509: certificate signed by unknown authority/)
-    assert.match(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.expiredClient) }), /: tls: the server refused client certificate \S+expired-client\.pem \(.*\): x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/)
-    assert.match(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.serverOnlyClient) }), /: tls: the server refused client certificate \S+server-only\.pem \(.*\): x509: certificate specifies an incompatible key usage/)
+    assert.equal(
+      await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca) }),
+      `${prefix}remote error: tls: certificate required (the server requires a client certificate: pass --cert and --key)`,
+    )
+    assert.match(
+      await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.otherClient) }),
+      /: tls: the server refused client certificate \S+other-client\.pem \(.*\): x509: certificate signed by unknown authority/,
+    )
+    assert.match(
+      await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.expiredClient) }),
+      /: tls: the server refused client certificate \S+expired-client\.pem \(.*\): x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/,
+    )
+    assert.match(
+      await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.serverOnlyClient) }),
+      /: tls: the server refused client certificate \S+server-only\.pem \(.*\): x509: certificate specifies an incompatible key usage/,
+    )
     // the server is unharmed
     assert.equal(await dial({ endpoints: [`https://${ep}`], tls: tls(pki.ca, pki.client) }), 'connected')
   })
 
   it('plain client against a TLS port, TLS client against a plain port, nothing listening', async () => {
     const tlsEp = await server(pki.server, false)
-    assert.equal(await dial({ endpoints: [tlsEp] }), `context deadline exceeded: ${tlsEp}: the server expects TLS: use an https:// endpoint (with --cacert, and --cert and --key if it asks for a client certificate)`)
+    assert.equal(
+      await dial({ endpoints: [tlsEp] }),
+      `context deadline exceeded: ${tlsEp}: the server expects TLS: use an https:// endpoint (with --cacert, and --cert and --key if it asks for a client certificate)`,
+    )
     const plain = await grpcServer()
     servers.push(plain)
-    assert.match(await dial({ endpoints: [`https://127.0.0.1:${plain.port}`], tls: tls(pki.ca) }), /: tls: first record does not look like a TLS handshake \(the server does not answer in TLS/)
+    assert.match(
+      await dial({ endpoints: [`https://127.0.0.1:${plain.port}`], tls: tls(pki.ca) }),
+      /: tls: first record does not look like a TLS handshake \(the server does not answer in TLS/,
+    )
     assert.equal(await dial({ endpoints: ['https://127.0.0.1:1'], tls: tls(pki.ca) }), 'context deadline exceeded')
     assert.equal(await dial({ endpoints: ['127.0.0.1:1'] }), 'context deadline exceeded')
   })

@@ -26,14 +26,30 @@ export interface ClientSide {
 export function tryHandshake(port: number, c: ClientSide): Promise<Outcome> {
   const read = (f?: string) => (f ? fs.readFileSync(f) : undefined)
   return new Promise((resolve) => {
-    const sock = tls.connect({ host: '127.0.0.1', port, ca: read(c.ca), cert: read(c.cert), key: read(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'], maxVersion: c.maxVersion, minVersion: c.minVersion, ciphers: c.ciphers })
+    const sock = tls.connect({
+      host: '127.0.0.1',
+      port,
+      ca: read(c.ca),
+      cert: read(c.cert),
+      key: read(c.key),
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2'],
+      maxVersion: c.maxVersion,
+      minVersion: c.minVersion,
+      ciphers: c.ciphers,
+    })
     let outcome: Outcome = { accepted: false }
     const done = () => {
       sock.destroy()
       resolve(outcome)
     }
     sock.once('secureConnect', () => {
-      outcome = { accepted: true, serverCn: sock.getPeerCertificate().subject?.CN as string | undefined, cipher: sock.getCipher().name, protocol: sock.getProtocol() ?? undefined }
+      outcome = {
+        accepted: true,
+        serverCn: sock.getPeerCertificate().subject?.CN as string | undefined,
+        cipher: sock.getCipher().name,
+        protocol: sock.getProtocol() ?? undefined,
+      }
       if (outcome.protocol !== 'TLSv1.3') return done()
       outcome.accepted = false
       sock.once('session', () => {
@@ -53,7 +69,10 @@ export function tryHandshake(port: number, c: ClientSide): Promise<Outcome> {
  * The client port's gRPC server with no services, on a free port: TLS with `security`'s
  * settings for the https URL (following its certificate reloads), or plain without them.
  */
-export async function grpcServer(security?: ClientPortSecurity, url = 'https://127.0.0.1:2379'): Promise<{ port: number; stop: () => void }> {
+export async function grpcServer(
+  security?: ClientPortSecurity,
+  url = 'https://127.0.0.1:2379',
+): Promise<{ port: number; stop: () => void }> {
   const server = new GrpcServer()
   const tls = security?.tlsFor(new URL(url))
   security?.onReload((o) => server.setSecureContext(o))

@@ -15,7 +15,18 @@ const URL_TLS = 'https://127.0.0.1:2379'
 const URL_PLAIN = 'http://127.0.0.1:2380'
 
 function config(pki: TestPki, extra: string[], urls = URL_TLS) {
-  return buildConfig(['--data-dir', path.join(pki.dir, `data-${Math.random().toString(16).slice(2)}`), '--listen-client-urls', urls, '--advertise-client-urls', urls, ...extra], {})
+  return buildConfig(
+    [
+      '--data-dir',
+      path.join(pki.dir, `data-${Math.random().toString(16).slice(2)}`),
+      '--listen-client-urls',
+      urls,
+      '--advertise-client-urls',
+      urls,
+      ...extra,
+    ],
+    {},
+  )
 }
 
 describe('TLS: client port credentials from etcd flags', function () {
@@ -41,11 +52,26 @@ describe('TLS: client port credentials from etcd flags', function () {
   }
   const files = (p: { cert: string; key: string }) => ['--cert-file', p.cert, '--key-file', p.key]
 
-  it('an https URL without a certificate stops start-up with etcd\'s message', async () => {
-    await assert.rejects(clientPortSecurity(config(pki, []), silentLogger), { message: 'TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with HTTPS scheme' })
-    await assert.rejects(clientPortSecurity(config(pki, ['--cert-file', pki.server.cert]), silentLogger), /--cert-file and --key-file must be given together/)
-    await assert.rejects(clientPortSecurity(config(pki, ['--cert-file', pki.server.cert, '--key-file', pki.client.key]), silentLogger), /tls: private key does not match public key/)
-    await assert.rejects(clientPortSecurity(config(pki, ['--cert-file', path.join(pki.dir, 'nope.pem'), '--key-file', pki.server.key]), silentLogger), /open .*nope\.pem: no such file or directory/)
+  it("an https URL without a certificate stops start-up with etcd's message", async () => {
+    await assert.rejects(clientPortSecurity(config(pki, []), silentLogger), {
+      message:
+        'TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with HTTPS scheme',
+    })
+    await assert.rejects(
+      clientPortSecurity(config(pki, ['--cert-file', pki.server.cert]), silentLogger),
+      /--cert-file and --key-file must be given together/,
+    )
+    await assert.rejects(
+      clientPortSecurity(config(pki, ['--cert-file', pki.server.cert, '--key-file', pki.client.key]), silentLogger),
+      /tls: private key does not match public key/,
+    )
+    await assert.rejects(
+      clientPortSecurity(
+        config(pki, ['--cert-file', path.join(pki.dir, 'nope.pem'), '--key-file', pki.server.key]),
+        silentLogger,
+      ),
+      /open .*nope\.pem: no such file or directory/,
+    )
   })
 
   it('http URLs stay plain next to https ones', async () => {
@@ -88,14 +114,26 @@ describe('TLS: client port credentials from etcd flags', function () {
     assert.equal((await tryHandshake(port, { minVersion: 'TLSv1.3' })).accepted, false)
     const both = await serve([...files(pki.server), '--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.3'])
     assert.equal((await tryHandshake(both, {})).protocol, 'TLSv1.3')
-    assert.throws(() => config(pki, ['--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.2']), { message: 'min version (TLS1.3) is greater than max version (TLS1.2)' })
-    assert.throws(() => config(pki, ['--tls-max-version', 'TLS1.1']), /invalid value "TLS1.1" for flag -tls-max-version: unsupported TLS version/)
+    assert.throws(() => config(pki, ['--tls-min-version', 'TLS1.3', '--tls-max-version', 'TLS1.2']), {
+      message: 'min version (TLS1.3) is greater than max version (TLS1.2)',
+    })
+    assert.throws(
+      () => config(pki, ['--tls-max-version', 'TLS1.1']),
+      /invalid value "TLS1.1" for flag -tls-max-version: unsupported TLS version/,
+    )
   })
 
   /** Whether the server keeps a connection with this client certificate open after the handshake. */
   function kept(port: number, c: { cert: string; key: string }): Promise<boolean> {
     return new Promise((resolve) => {
-      const sock = tls.connect({ host: '127.0.0.1', port, cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key), rejectUnauthorized: false, ALPNProtocols: ['h2'] })
+      const sock = tls.connect({
+        host: '127.0.0.1',
+        port,
+        cert: fs.readFileSync(c.cert),
+        key: fs.readFileSync(c.key),
+        rejectUnauthorized: false,
+        ALPNProtocols: ['h2'],
+      })
       let timer: NodeJS.Timeout | undefined
       const done = (v: boolean) => {
         if (timer) clearTimeout(timer)
@@ -111,21 +149,52 @@ describe('TLS: client port credentials from etcd flags', function () {
   it('--client-crl-file refuses revoked client certificates, and re-reads the list when it changes', async () => {
     const crl = path.join(pki.dir, 'client-crl.pem')
     await writeCrl(pki.ca, pki.caKey, [pki.expiredClient.cert], crl)
-    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', crl])
+    const port = await serve([
+      ...files(pki.server),
+      '--client-cert-auth',
+      '--trusted-ca-file',
+      pki.ca,
+      '--client-crl-file',
+      crl,
+    ])
     assert.equal(await kept(port, pki.client), true)
     assert.equal(await kept(port, pki.rotated), true)
     await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
     await waitFor(async () => !(await kept(port, pki.client)))
     assert.equal(await kept(port, pki.rotated), true)
-    await assert.rejects(serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-crl-file', path.join(pki.dir, 'none.pem')]), /open .*none.pem: no such file or directory/)
+    await assert.rejects(
+      serve([
+        ...files(pki.server),
+        '--client-cert-auth',
+        '--trusted-ca-file',
+        pki.ca,
+        '--client-crl-file',
+        path.join(pki.dir, 'none.pem'),
+      ]),
+      /open .*none.pem: no such file or directory/,
+    )
   })
 
   it('--client-cert-allowed-hostname accepts only client certificates valid for that host', async () => {
-    const port = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', 'wrong.example'])
+    const port = await serve([
+      ...files(pki.server),
+      '--client-cert-auth',
+      '--trusted-ca-file',
+      pki.ca,
+      '--client-cert-allowed-hostname',
+      'wrong.example',
+    ])
     assert.equal(await kept(port, pki.wrongHost), true)
     assert.equal(await kept(port, pki.server), false)
     assert.equal(await kept(port, pki.client), false)
-    const byIp = await serve([...files(pki.server), '--client-cert-auth', '--trusted-ca-file', pki.ca, '--client-cert-allowed-hostname', '10.9.9.9'])
+    const byIp = await serve([
+      ...files(pki.server),
+      '--client-cert-auth',
+      '--trusted-ca-file',
+      pki.ca,
+      '--client-cert-allowed-hostname',
+      '10.9.9.9',
+    ])
     assert.equal(await kept(byIp, pki.wrongHost), true)
     assert.equal(await kept(byIp, pki.server), false)
   })
@@ -181,11 +250,38 @@ describe('TLS: peer transport settings from etcd flags', () => {
   })
   after(() => fs.rmSync(pki.dir, { recursive: true, force: true }))
   const peerConfig = (extra: string[], url = 'https://127.0.0.1:2380') =>
-    buildConfig(['--data-dir', path.join(pki.dir, `peer-${Math.random().toString(16).slice(2)}`), '--listen-peer-urls', url, '--initial-advertise-peer-urls', url, ...extra], {})
+    buildConfig(
+      [
+        '--data-dir',
+        path.join(pki.dir, `peer-${Math.random().toString(16).slice(2)}`),
+        '--listen-peer-urls',
+        url,
+        '--initial-advertise-peer-urls',
+        url,
+        ...extra,
+      ],
+      {},
+    )
 
   it('maps --peer-* flags; a trusted CA means client certificates are checked', async () => {
-    const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]), silentLogger)
-    assert.deepEqual(opts, { certFile: pki.server.cert, keyFile: pki.server.key, trustedCAFile: pki.ca, clientCertAuth: true, minVersion: 'TLSv1.2' })
+    const opts = await peerTlsOptions(
+      peerConfig([
+        '--peer-cert-file',
+        pki.server.cert,
+        '--peer-key-file',
+        pki.server.key,
+        '--peer-trusted-ca-file',
+        pki.ca,
+      ]),
+      silentLogger,
+    )
+    assert.deepEqual(opts, {
+      certFile: pki.server.cert,
+      keyFile: pki.server.key,
+      trustedCAFile: pki.ca,
+      clientCertAuth: true,
+      minVersion: 'TLSv1.2',
+    })
     assert.equal(await peerTlsOptions(peerConfig([], 'http://127.0.0.1:2380'), silentLogger), undefined)
   })
 
@@ -193,13 +289,30 @@ describe('TLS: peer transport settings from etcd flags', () => {
     const cfg = peerConfig(['--peer-auto-tls'])
     const opts = await peerTlsOptions(cfg, silentLogger)
     const dir = path.join(cfg.dataDir, 'fixtures', 'peer')
-    assert.deepEqual(opts, { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), insecureSkipVerify: true, minVersion: 'TLSv1.2' })
+    assert.deepEqual(opts, {
+      certFile: path.join(dir, 'cert.pem'),
+      keyFile: path.join(dir, 'key.pem'),
+      insecureSkipVerify: true,
+      minVersion: 'TLSv1.2',
+    })
     const cert = new X509Certificate(fs.readFileSync(opts!.certFile))
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'])
   })
 
   it('--tls-min-version, --tls-max-version and --cipher-suites apply to the peer port too', async () => {
-    const opts = await peerTlsOptions(peerConfig(['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--tls-max-version', 'TLS1.2', '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']), silentLogger)
+    const opts = await peerTlsOptions(
+      peerConfig([
+        '--peer-cert-file',
+        pki.server.cert,
+        '--peer-key-file',
+        pki.server.key,
+        '--tls-max-version',
+        'TLS1.2',
+        '--cipher-suites',
+        'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+      ]),
+      silentLogger,
+    )
     const m = await loadTls(opts!)
     const server = serverTlsOptions(m)
     const client = clientTlsOptions(m)
@@ -211,18 +324,41 @@ describe('TLS: peer transport settings from etcd flags', () => {
   })
 
   it('--peer-crl-file, --peer-cert-allowed-cn and --peer-cert-allowed-hostname reach the peer transport; CN and host name exclude each other', async () => {
-    const base = ['--peer-cert-file', pki.server.cert, '--peer-key-file', pki.server.key, '--peer-trusted-ca-file', pki.ca]
+    const base = [
+      '--peer-cert-file',
+      pki.server.cert,
+      '--peer-key-file',
+      pki.server.key,
+      '--peer-trusted-ca-file',
+      pki.ca,
+    ]
     const crl = path.join(pki.dir, 'peer-crl.pem')
     await writeCrl(pki.ca, pki.caKey, [pki.client.cert], crl)
-    const opts = await peerTlsOptions(peerConfig([...base, '--peer-crl-file', crl, '--peer-cert-allowed-cn', 'm1']), silentLogger)
+    const opts = await peerTlsOptions(
+      peerConfig([...base, '--peer-crl-file', crl, '--peer-cert-allowed-cn', 'm1']),
+      silentLogger,
+    )
     assert.equal(opts!.crlFile, crl)
     assert.equal(opts!.allowedCN, 'm1')
-    assert.equal((await peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-hostname', 'localhost']), silentLogger))!.allowedHostname, 'localhost')
-    await assert.rejects(peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-cn', 'm1', '--peer-cert-allowed-hostname', 'localhost']), silentLogger), /AllowedCN and AllowedHostname are mutually exclusive \(cn="m1", hostname="localhost"\)/)
+    assert.equal(
+      (await peerTlsOptions(peerConfig([...base, '--peer-cert-allowed-hostname', 'localhost']), silentLogger))!
+        .allowedHostname,
+      'localhost',
+    )
+    await assert.rejects(
+      peerTlsOptions(
+        peerConfig([...base, '--peer-cert-allowed-cn', 'm1', '--peer-cert-allowed-hostname', 'localhost']),
+        silentLogger,
+      ),
+      /AllowedCN and AllowedHostname are mutually exclusive \(cn="m1", hostname="localhost"\)/,
+    )
   })
 
   it('an https peer URL without certificates is an error naming the flags', async () => {
-    await assert.rejects(peerTlsOptions(peerConfig([]), silentLogger), { message: 'TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url https://127.0.0.1:2380 with HTTPS scheme' })
+    await assert.rejects(peerTlsOptions(peerConfig([]), silentLogger), {
+      message:
+        'TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url https://127.0.0.1:2380 with HTTPS scheme',
+    })
   })
 })
 

@@ -31,7 +31,8 @@ async function main(dir: string, segmentSize: number): Promise<void> {
   process.stdout.write(`ready ${next}\n`)
   const issue = () => {
     const entries: WalEntry[] = []
-    for (let k = 1 + (next % 3); k > 0; k--, next++) entries.push({ index: next, term: 1, type: 0, data: crashData(next) })
+    for (let k = 1 + (next % 3); k > 0; k--, next++)
+      entries.push({ index: next, term: 1, type: 0, data: crashData(next) })
     const last = next - 1
     wal.save({ term: 1, vote: 1n, commit: last - 1 }, entries).then(
       () => {

@@ -14,7 +14,11 @@ const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url))
 const SEGMENT_SIZE = 16 * 1024
 
 /** Runs the child until it has acknowledged `minAcks` saves, waits a little more, kills it. */
-async function runAndKill(walDir: string, minAcks: number, extraMs: number): Promise<{ acked: number; killed: boolean }> {
+async function runAndKill(
+  walDir: string,
+  minAcks: number,
+  extraMs: number,
+): Promise<{ acked: number; killed: boolean }> {
   const child = spawn(process.execPath, [CHILD, walDir, String(SEGMENT_SIZE)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
@@ -31,7 +35,9 @@ async function runAndKill(walDir: string, minAcks: number, extraMs: number): Pro
   const code = await exited
   clearTimeout(guard)
   // Let the pipe deliver what the child wrote before it died.
-  await new Promise<void>((resolve) => (child.stdout.readableEnded ? resolve() : child.stdout.on('end', () => resolve())))
+  await new Promise<void>((resolve) =>
+    child.stdout.readableEnded ? resolve() : child.stdout.on('end', () => resolve()),
+  )
   assert.equal(err, '', `child stderr: ${err}`)
   const lines = out.split('\n')
   // A line cut by the kill is not an acknowledgement.
@@ -60,7 +66,10 @@ describe('wal survives kill -9', function () {
       const opened = await Wal.open(walDir, { index: 0, term: 0 }, { segmentSize: SEGMENT_SIZE })
       try {
         assert.deepEqual(opened.metadata, CRASH_META)
-        assert.ok(opened.entries.length >= everAcked, `round ${round}: ${opened.entries.length} entries, ${everAcked} acknowledged`)
+        assert.ok(
+          opened.entries.length >= everAcked,
+          `round ${round}: ${opened.entries.length} entries, ${everAcked} acknowledged`,
+        )
         opened.entries.forEach((e, i) => {
           assert.equal(e.index, i + 1)
           assert.deepEqual(e.data, crashData(e.index))

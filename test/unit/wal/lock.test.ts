@@ -49,9 +49,13 @@ describe('wal lock', function () {
       `await WalLock.acquire(nodeFs, ${JSON.stringify(walDir)}); console.log('locked'); setInterval(() => {}, 1000)`
     // sh starts the holder in the background, prints its PID and becomes `sleep`, which never
     // waits for children: once the holder is killed it stays a zombie until `sleep` ends.
-    const sh = spawn('sh', ['-c', '"$1" --input-type=module -e "$0" & echo $!; exec sleep 60', holderScript, process.execPath], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const sh = spawn(
+      'sh',
+      ['-c', '"$1" --input-type=module -e "$0" & echo $!; exec sleep 60', holderScript, process.execPath],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     try {
       let out = ''
       sh.stdout.setEncoding('utf8')

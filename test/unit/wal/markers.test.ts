@@ -55,7 +55,8 @@ describe('wal snapshot markers for start-up', () => {
 
     it('leaves out markers above the last saved commit index', async () => {
       const wal = await Wal.create(walDir, META, { segmentSize: 4096 })
-      for (let i = 1; i <= 10; i++) await wal.save({ term: 1, vote: 1n, commit: Math.max(0, i - 5) }, [entry(i, 1, data(i))])
+      for (let i = 1; i <= 10; i++)
+        await wal.save({ term: 1, vote: 1n, commit: Math.max(0, i - 5) }, [entry(i, 1, data(i))])
       await wal.saveSnapshot({ index: 5, term: 1 })
       await wal.saveSnapshot({ index: 8, term: 1 })
       await wal.close()
@@ -83,7 +84,11 @@ describe('wal snapshot markers for start-up', () => {
 
     it('refuses a hard state whose commit is below the marker, writing nothing', async () => {
       const wal = await Wal.create(walDir, META, { segmentSize: 4096 })
-      await wal.save({ term: 1, vote: 1n, commit: 3 }, [entry(1, 1, data(1)), entry(2, 1, data(2)), entry(3, 1, data(3))])
+      await wal.save({ term: 1, vote: 1n, commit: 3 }, [
+        entry(1, 1, data(1)),
+        entry(2, 1, data(2)),
+        entry(3, 1, data(3)),
+      ])
       const writes = wal.stats.writes
       await assert.rejects(wal.saveSnapshot({ index: 3, term: 1 }, { term: 1, vote: 1n, commit: 2 }), RangeError)
       await wal.save(undefined, [])

@@ -53,7 +53,10 @@ describe('unsafeNoFsync', () => {
   it('the snapshotter saves and loads without fsyncs', async () => {
     const fs = new InstrumentedFs()
     const s = new Snapshotter(path.join(dir, 'member', 'snap'), { fs, unsafeNoFsync: true })
-    const snap = { metadata: { index: 7, term: 2, confState: { voters: [1n], learners: [] } }, data: new Uint8Array([1, 2, 3]) }
+    const snap = {
+      metadata: { index: 7, term: 2, confState: { voters: [1n], learners: [] } },
+      data: new Uint8Array([1, 2, 3]),
+    }
     await s.save(snap)
     assert.deepEqual([fs.datasyncs, fs.syncs, fs.dirSyncs], [0, 0, 0])
     const loaded = await new Snapshotter(path.join(dir, 'member', 'snap')).loadNewest()

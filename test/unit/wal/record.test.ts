@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict'
-import { decodeBatch, decodeEntry, decodeHardState, decodeSegment, decodeSnapshot, findBatchRecord, readFrame } from '../../../src/server/wal/decoder.js'
+import {
+  decodeBatch,
+  decodeEntry,
+  decodeHardState,
+  decodeSegment,
+  decodeSnapshot,
+  findBatchRecord,
+  readFrame,
+} from '../../../src/server/wal/decoder.js'
 import { encodeBatch, encodeSave, encodeSegmentHead, encodeSnapshotMarker } from '../../../src/server/wal/encoder.js'
 import { HEADER_SIZE, RecordType } from '../../../src/server/wal/record.js'
 import { nonZeroEnd, scanSegment } from '../../../src/server/wal/segment-scan.js'
@@ -10,7 +18,7 @@ const LOG = 0x1234_5678_9abc_def0n
 /** Every record in `buf`, in order (stops at the first invalid one). */
 function frames(buf: Buffer, from = 0) {
   const out = []
-  for (let off = from; off < buf.length; ) {
+  for (let off = from; off < buf.length;) {
     const f = readFrame(buf, off)
     if (!f.ok) break
     out.push({ off, ...f })
@@ -23,13 +31,30 @@ describe('wal records', () => {
   it('round-trip every record type, each starting on an 8-byte boundary', () => {
     const r = rng(7)
     const hs = { term: 2 ** 33 + 1, vote: 0x8000000000000001n, commit: 2 ** 50 }
-    const ents = [entry(1, 1, r.bytes(0)), entry(2, 1, r.bytes(1)), entry(3, 2, r.bytes(13), 1), entry(2 ** 45, 2 ** 31, r.bytes(300), 7)]
+    const ents = [
+      entry(1, 1, r.bytes(0)),
+      entry(2, 1, r.bytes(1)),
+      entry(3, 2, r.bytes(13), 1),
+      entry(2 ** 45, 2 ** 31, r.bytes(300), 7),
+    ]
     const meta = r.bytes(21)
-    const buf = encodeBatch(LOG, [encodeSegmentHead(4, 99, meta, hs), encodeSave(hs, ents), encodeSnapshotMarker({ index: 77, term: 5 })])
+    const buf = encodeBatch(LOG, [
+      encodeSegmentHead(4, 99, meta, hs),
+      encodeSave(hs, ents),
+      encodeSnapshotMarker({ index: 77, term: 5 }),
+    ])
     const fs = frames(buf)
     assert.deepEqual(
       fs.map((f) => f.type),
-      [RecordType.Batch, RecordType.Segment, RecordType.Metadata, RecordType.HardState, RecordType.HardState, ...ents.map(() => RecordType.Entry), RecordType.Snapshot],
+      [
+        RecordType.Batch,
+        RecordType.Segment,
+        RecordType.Metadata,
+        RecordType.HardState,
+        RecordType.HardState,
+        ...ents.map(() => RecordType.Entry),
+        RecordType.Snapshot,
+      ],
     )
     for (const f of fs) assert.equal(f.off % 8, 0)
     assert.equal(fs.at(-1)!.next, buf.length)
@@ -78,7 +103,8 @@ describe('wal records', () => {
 
 describe('wal segment scan', () => {
   const r = rng(9)
-  const write = (n: number) => encodeBatch(LOG, [encodeSave({ term: 1, vote: 0n, commit: n }, [entry(n, 1, r.bytes(1 + r.int(50)))])])
+  const write = (n: number) =>
+    encodeBatch(LOG, [encodeSave({ term: 1, vote: 0n, commit: n }, [entry(n, 1, r.bytes(1 + r.int(50)))])])
   const image = (writes: Buffer[], size: number) => {
     const buf = Buffer.alloc(size)
     let off = 0

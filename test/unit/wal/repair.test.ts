@@ -27,7 +27,7 @@ interface Saved {
 /** [start, end) of every batch in a segment image. */
 function batches(buf: Buffer): Array<[number, number]> {
   const out: Array<[number, number]> = []
-  for (let off = 0; ; ) {
+  for (let off = 0; ;) {
     const f = readFrame(buf, off)
     if (!f.ok || f.type !== RecordType.Batch) return out
     const end = off + decodeBatch(f.payload).length
@@ -88,7 +88,10 @@ async function scenario(seed: number, count: number, freshSegment: boolean): Pro
   const pristine = await fsp.readFile(file)
   const [start, end] = batches(pristine).at(-1)!
   if (freshSegment) assert.equal(start, 0)
-  assert.ok(Math.floor((end - 1) / SECTOR) * SECTOR >= start + BATCH_FRAME, 'the last write has a sector after its batch record')
+  assert.ok(
+    Math.floor((end - 1) / SECTOR) * SECTOR >= start + BATCH_FRAME,
+    'the last write has a sector after its batch record',
+  )
   return { dir, walDir, file, pristine, start, end, acked: saves, last, names }
 }
 
@@ -98,16 +101,25 @@ function flat(saves: Saved[]): WalEntry[] {
 
 /** Reads the damaged WAL and checks it against what was saved. Returns whether a repair is reported. */
 async function checkPrefix(s: Scenario, what: string): Promise<boolean> {
-  const r = await readWal(s.walDir, { index: 0, term: 0 }).catch((err: unknown) => assert.fail(`${what}: ${String(err)}`))
+  const r = await readWal(s.walDir, { index: 0, term: 0 }).catch((err: unknown) =>
+    assert.fail(`${what}: ${String(err)}`),
+  )
   const acked = flat(s.acked)
   const all = [...acked, ...s.last.entries]
-  assert.ok(r.entries.length === acked.length || r.entries.length === all.length, `${what}: ${r.entries.length} entries`)
+  assert.ok(
+    r.entries.length === acked.length || r.entries.length === all.length,
+    `${what}: ${r.entries.length} entries`,
+  )
   assert.deepEqual(r.entries, all.slice(0, r.entries.length), what)
   assert.deepEqual(r.hardState, r.entries.length === all.length ? s.last.hs : s.acked.at(-1)!.hs, what)
   if (r.repair) {
     assert.equal(r.repair.file, s.file)
     // Damage inside the last write drops all of it; garbage after it drops nothing.
-    assert.equal(r.repair.offset, r.entries.length === all.length ? s.end : s.start, `${what}: truncated at a write boundary`)
+    assert.equal(
+      r.repair.offset,
+      r.entries.length === all.length ? s.end : s.start,
+      `${what}: truncated at a write boundary`,
+    )
   }
   return r.repair !== undefined
 }
@@ -255,7 +267,11 @@ describe('wal torn tail repair', function () {
 
       it('open() repairs the tail durably, appends after it, and the next open is clean', async () => {
         const r = rng(5)
-        const kinds: Damage[] = [cutAt(s.start + 1 + r.int(s.end - s.start - 1)), zeroFrom(lastSector(s)), zeroFrom(s.start + BATCH_FRAME + r.int(lastSector(s) - s.start - BATCH_FRAME + 1))]
+        const kinds: Damage[] = [
+          cutAt(s.start + 1 + r.int(s.end - s.start - 1)),
+          zeroFrom(lastSector(s)),
+          zeroFrom(s.start + BATCH_FRAME + r.int(lastSector(s) - s.start - BATCH_FRAME + 1)),
+        ]
         for (const [k, d] of kinds.entries()) {
           await writeImage(s, d(s.pristine, s, r))
           const before = await readWal(s.walDir, { index: 0, term: 0 })
@@ -270,7 +286,8 @@ describe('wal torn tail repair', function () {
           assert.equal(again.repair, undefined, 'nothing left to repair')
           assert.deepEqual(again.entries, [...before.entries, ...more])
           // Put the original segment set back for the next kind.
-          for (const n of await fsp.readdir(s.walDir)) if (n.endsWith('.wal') && !s.names.includes(n)) await fsp.unlink(path.join(s.walDir, n))
+          for (const n of await fsp.readdir(s.walDir))
+            if (n.endsWith('.wal') && !s.names.includes(n)) await fsp.unlink(path.join(s.walDir, n))
           await writeImage(s, s.pristine)
         }
       })
@@ -326,7 +343,8 @@ describe('wal damage in a segment that is not the last', function () {
     dir = await tempDir()
     walDir = path.join(dir, 'wal')
     const wal = await Wal.create(walDir, META, { segmentSize: 1024 })
-    for (let i = 1; i <= 40; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, new Uint8Array(100).fill(i))])
+    for (let i = 1; i <= 40; i++)
+      await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, new Uint8Array(100).fill(i))])
     names = wal.segmentNames()
     await wal.close()
     assert.ok(names.length >= 3)
@@ -353,7 +371,10 @@ describe('wal damage in a segment that is not the last', function () {
 
   it('a missing segment in the middle is an error', async () => {
     await fsp.unlink(path.join(walDir, names[1]!))
-    await assert.rejects(readWal(walDir, { index: 0, term: 0 }), (e: unknown) => e instanceof WalCorruptError && /missing/.test(e.message))
+    await assert.rejects(
+      readWal(walDir, { index: 0, term: 0 }),
+      (e: unknown) => e instanceof WalCorruptError && /missing/.test(e.message),
+    )
   })
 
   it('a last segment whose first write was lost gets its head records written again', async () => {

@@ -41,11 +41,14 @@ describe('wal torn write versus corruption in the last write', () => {
       await wal.save({ term: 1, vote: 1n, commit: i - 1 }, [e])
     }
     // The last write: three entries spanning several sectors.
-    await wal.save({ term: 1, vote: 1n, commit: 10 }, [11, 12, 13].map((i) => entry(i, 1, payload(i, 700))))
+    await wal.save(
+      { term: 1, vote: 1n, commit: 10 },
+      [11, 12, 13].map((i) => entry(i, 1, payload(i, 700))),
+    )
     file = path.join(walDir, wal.segmentNames().at(-1)!)
     await wal.close()
     pristine = await fsp.readFile(file)
-    for (let off = 0; ; ) {
+    for (let off = 0; ;) {
       const f = readFrame(pristine, off)
       if (!f.ok || f.type !== RecordType.Batch) break
       ;[start, end] = [off, off + decodeBatch(f.payload).length]
@@ -81,7 +84,10 @@ describe('wal torn write versus corruption in the last write', () => {
     await damaged((b) => {
       b[start + 13] ^= 0x01
     })
-    await assert.rejects(Wal.open(walDir, { index: 0, term: 0 }), (e: unknown) => e instanceof WalCorruptError && e.file === file && e.offset === start)
+    await assert.rejects(
+      Wal.open(walDir, { index: 0, term: 0 }),
+      (e: unknown) => e instanceof WalCorruptError && e.file === file && e.offset === start,
+    )
   })
 
   it('a zeroed trailing sector of the last write is a torn write: repaired', async () => {
@@ -112,7 +118,10 @@ describe('wal torn write versus corruption in the last write', () => {
   it('zeros over part of a sector only are corruption (a crash tears whole sectors)', async () => {
     const mid = (Math.floor(start / SECTOR) + 1) * SECTOR
     await damaged((b) => b.fill(0, mid + 100, mid + 164))
-    await assert.rejects(Wal.open(walDir, { index: 0, term: 0 }), (e: unknown) => e instanceof WalCorruptError && e.file === file)
+    await assert.rejects(
+      Wal.open(walDir, { index: 0, term: 0 }),
+      (e: unknown) => e instanceof WalCorruptError && e.file === file,
+    )
   })
 
   it('a file cut short inside the last write is a torn write', async () => {
@@ -125,6 +134,9 @@ describe('wal torn write versus corruption in the last write', () => {
 
   it('garbage after the last write, where the file holds only zeros, is corruption', async () => {
     await damaged((b) => b.fill(0x5a, end, end + 40))
-    await assert.rejects(Wal.open(walDir, { index: 0, term: 0 }), (e: unknown) => e instanceof WalCorruptError && e.offset === end)
+    await assert.rejects(
+      Wal.open(walDir, { index: 0, term: 0 }),
+      (e: unknown) => e instanceof WalCorruptError && e.offset === end,
+    )
   })
 })

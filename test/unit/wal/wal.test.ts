@@ -88,7 +88,10 @@ describe('wal', function () {
       for (let i = 0; i < 150; i++) {
         const ents: WalEntry[] = []
         for (let n = r.int(4); n > 0; n--) ents.push(entry(++index, 1 + (i >> 5), r.bytes(r.int(700)), r.int(2)))
-        const hs = r.int(3) === 0 ? undefined : { term: 1 + (i >> 5), vote: BigInt(r.int(5)) << 60n, commit: Math.max(0, index - r.int(3)) }
+        const hs =
+          r.int(3) === 0
+            ? undefined
+            : { term: 1 + (i >> 5), vote: BigInt(r.int(5)) << 60n, commit: Math.max(0, index - r.int(3)) }
         model.save(hs, ents)
         await wal.save(hs, ents)
       }
@@ -126,7 +129,10 @@ describe('wal', function () {
       const wal = await Wal.create(walDir, META, { segmentSize: 4096 })
       await wal.save(undefined, [entry(1, 1, new Uint8Array([1]))])
       await assert.rejects(wal.save(undefined, [entry(3, 1, new Uint8Array([3]))]), RangeError)
-      await assert.rejects(wal.save(undefined, [entry(2, 1, new Uint8Array(1)), entry(4, 1, new Uint8Array(1))]), RangeError)
+      await assert.rejects(
+        wal.save(undefined, [entry(2, 1, new Uint8Array(1)), entry(4, 1, new Uint8Array(1))]),
+        RangeError,
+      )
       await wal.save(undefined, [entry(2, 1, new Uint8Array([2]))])
       await wal.close()
       const back = await readWal(walDir, { index: 0, term: 0 })
@@ -191,7 +197,12 @@ describe('wal', function () {
       const before = fs.datasyncs
       const order: number[] = []
       const saves = []
-      for (let i = 1; i <= 100; i++) saves.push(wal.save({ term: 1, vote: 1n, commit: i - 1 }, [entry(i, 1, new Uint8Array(256).fill(i))]).then(() => order.push(i)))
+      for (let i = 1; i <= 100; i++)
+        saves.push(
+          wal
+            .save({ term: 1, vote: 1n, commit: i - 1 }, [entry(i, 1, new Uint8Array(256).fill(i))])
+            .then(() => order.push(i)),
+        )
       await Promise.all(saves)
       assert.equal(fs.datasyncs - before, 1)
       assert.equal(wal.stats.writes, 1)
@@ -213,7 +224,9 @@ describe('wal', function () {
       const saves = [wal.save(undefined, [entry(1, 1, new Uint8Array(8))]).then(() => resolved.push(1))]
       while (fs.waitingAtGate === 0) await tick()
       for (let i = 2; i <= 60; i++) {
-        saves.push(wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, new Uint8Array(8))]).then(() => resolved.push(i)))
+        saves.push(
+          wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, new Uint8Array(8))]).then(() => resolved.push(i)),
+        )
         if (i % 10 === 0) await tick()
       }
       assert.deepEqual(resolved, [], 'nothing resolves before its fdatasync')
@@ -262,7 +275,10 @@ describe('wal', function () {
       const wal = await Wal.create(walDir, META, { fs, segmentSize: 1 << 20 })
       await wal.save(undefined, [entry(1, 1, new Uint8Array(3))])
       fs.failDatasync = new Error('EIO: injected')
-      const failed = [wal.save(undefined, [entry(2, 1, new Uint8Array(3))]), wal.save(undefined, [entry(3, 1, new Uint8Array(3))])]
+      const failed = [
+        wal.save(undefined, [entry(2, 1, new Uint8Array(3))]),
+        wal.save(undefined, [entry(3, 1, new Uint8Array(3))]),
+      ]
       for (const f of failed) await assert.rejects(f, WalFailedError)
       fs.failDatasync = undefined
       await assert.rejects(wal.save(undefined, [entry(4, 1, new Uint8Array(3))]), WalFailedError)
@@ -310,7 +326,11 @@ describe('wal', function () {
         if (i < names.length - 1) assert.equal(buf.length, scan.end, 'a finished segment is trimmed to its data')
         expectFirst = ents.at(-1)!.index + 1
       }
-      assert.equal((await fsp.readdir(walDir)).some((n) => n.endsWith('.tmp')), false, 'close removes the prepared file')
+      assert.equal(
+        (await fsp.readdir(walDir)).some((n) => n.endsWith('.tmp')),
+        false,
+        'close removes the prepared file',
+      )
     })
 
     it('a reopened WAL can start reading at any segment: each begins with metadata and the hard state', async () => {

@@ -2,7 +2,14 @@
  * A watch hub on a real MvccStore (MemoryBackend), written through etcd's appliers, with
  * sinks that record what they are sent and can be made to back up like a gRPC stream.
  */
-import { decodeWatchResponse, encodeResponseHeader, encodeWatchCreateRequest, decodeWatchCreateRequest, type WatchCreateRequestInit, type WatchResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  decodeWatchResponse,
+  encodeResponseHeader,
+  encodeWatchCreateRequest,
+  decodeWatchCreateRequest,
+  type WatchCreateRequestInit,
+  type WatchResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { applyCompaction, applyDeleteRange, applyPut, applyTxn } from '../../../src/server/apply/kv.js'
 import { MemoryBackend } from '../../../src/server/backend/memory-backend.js'
 import type { Change } from '../../../src/server/mvcc/change.js'
@@ -48,7 +55,11 @@ export class RecordingSink implements WatchSink {
   send(out: WatchOut): void {
     if (this.closed) throw new Error('send on a closed sink')
     if (out.events !== undefined && out.events.length > 0 && !this.writable) this.eventsWhileFull++
-    for (const msg of encodeWatchOut(out, encodeResponseHeader({ cluster_id: 1n, member_id: 2n, revision: out.revision, raft_term: 3n }), 1 << 30)) {
+    for (const msg of encodeWatchOut(
+      out,
+      encodeResponseHeader({ cluster_id: 1n, member_id: 2n, revision: out.revision, raft_term: 3n }),
+      1 << 30,
+    )) {
       this.responses.push(decodeWatchResponse(msg))
       this.outstanding++
     }
@@ -76,7 +87,12 @@ export class RecordingSink implements WatchSink {
 }
 
 export function toEv(e: WatchResponse['events'][number]): Ev {
-  const ev: Ev = { type: e.type, key: e.kv!.key.toString('latin1'), value: e.kv!.value.toString('latin1'), rev: e.kv!.mod_revision }
+  const ev: Ev = {
+    type: e.type,
+    key: e.kv!.key.toString('latin1'),
+    value: e.kv!.value.toString('latin1'),
+    rev: e.kv!.mod_revision,
+  }
   if (e.prev_kv !== undefined) ev.prev = e.prev_kv.value.toString('latin1')
   return ev
 }
@@ -124,12 +140,16 @@ export class Harness {
   }
 
   del(key: string, rangeEnd?: string): void {
-    this.batch((bt) => applyDeleteRange(bt, delReq({ key: b(key), range_end: rangeEnd === undefined ? undefined : b(rangeEnd) })))
+    this.batch((bt) =>
+      applyDeleteRange(bt, delReq({ key: b(key), range_end: rangeEnd === undefined ? undefined : b(rangeEnd) })),
+    )
   }
 
   /** One txn that puts every pair (one revision). */
   txnPuts(pairs: [string, string][]): void {
-    this.batch((bt) => applyTxn(bt, txnReq({ success: pairs.map(([k, v]) => ({ request_put: { key: b(k), value: b(v) } })) })))
+    this.batch((bt) =>
+      applyTxn(bt, txnReq({ success: pairs.map(([k, v]) => ({ request_put: { key: b(k), value: b(v) } })) })),
+    )
   }
 
   compact(rev: number): Promise<void> {
@@ -145,7 +165,12 @@ export class Harness {
     return this.log
       .filter((c) => c.kv.mod_revision >= start && match(c.kv.key.toString('latin1')))
       .filter((c) => !(c.type === 0 && opts.noPut) && !(c.type === 1 && opts.noDelete))
-      .map((c) => ({ type: c.type, key: c.kv.key.toString('latin1'), value: c.kv.value.toString('latin1'), rev: c.kv.mod_revision }))
+      .map((c) => ({
+        type: c.type,
+        key: c.kv.key.toString('latin1'),
+        value: c.kv.value.toString('latin1'),
+        rev: c.kv.mod_revision,
+      }))
   }
 
   close(): Promise<void> {

@@ -30,30 +30,63 @@ describe('watch hub: a store watched through commit notifications and history', 
     h.put('foo', 'v2')
     await settle()
     const rs = sink.eventResponses(0)
-    assert.deepEqual(rs.map((r) => r.header?.revision), [3, 5, 6])
-    assert.deepEqual(withoutPrev(sink.events(0)), h.expected((k) => k === 'foo', 3))
-    assert.deepEqual(sink.events(0).map((e) => [e.type, e.rev]), [[PUT, 3], [DELETE, 5], [PUT, 6]])
+    assert.deepEqual(
+      rs.map((r) => r.header?.revision),
+      [3, 5, 6],
+    )
+    assert.deepEqual(
+      withoutPrev(sink.events(0)),
+      h.expected((k) => k === 'foo', 3),
+    )
+    assert.deepEqual(
+      sink.events(0).map((e) => [e.type, e.rev]),
+      [
+        [PUT, 3],
+        [DELETE, 5],
+        [PUT, 6],
+      ],
+    )
   })
 
   it('sends all events of a revision in one response, and one response per commit batch', async () => {
     const sink = new RecordingSink()
     const s = h.stream(sink)
     h.watch(s, { key: b('k'), range_end: b('l') })
-    h.txnPuts([['k1', 'a'], ['k2', 'b'], ['k3', 'c']])
+    h.txnPuts([
+      ['k1', 'a'],
+      ['k2', 'b'],
+      ['k3', 'c'],
+    ])
     h.batch(() => {}) // an empty batch sends nothing
     h.batch((bt) => {
-      for (const [k, v] of [['k1', 'x'], ['k2', 'y']]) {
+      for (const [k, v] of [
+        ['k1', 'x'],
+        ['k2', 'y'],
+      ]) {
         const t = bt.txn()
         t.put(b(k), b(v), 0n)
         t.end()
       }
     })
     const rs = sink.eventResponses(0)
-    assert.deepEqual(rs.map((r) => r.events.map((e) => [e.kv!.key.toString(), e.kv!.mod_revision])), [
-      [['k1', 2], ['k2', 2], ['k3', 2]],
-      [['k1', 3], ['k2', 4]],
-    ])
-    assert.deepEqual(rs.map((r) => r.header?.revision), [2, 4])
+    assert.deepEqual(
+      rs.map((r) => r.events.map((e) => [e.kv!.key.toString(), e.kv!.mod_revision])),
+      [
+        [
+          ['k1', 2],
+          ['k2', 2],
+          ['k3', 2],
+        ],
+        [
+          ['k1', 3],
+          ['k2', 4],
+        ],
+      ],
+    )
+    assert.deepEqual(
+      rs.map((r) => r.header?.revision),
+      [2, 4],
+    )
   })
 
   it('serves a past start revision from history, then carries on live without gap or repeat', async () => {
@@ -68,14 +101,21 @@ describe('watch hub: a store watched through commit notifications and history', 
     await until(() => h.hub.counts.synced === 1, 'the watcher to catch up')
     h.put('p/2', 'live')
     await settle()
-    assert.deepEqual(sink.events(0), h.expected((k) => k.startsWith('p/'), 10))
+    assert.deepEqual(
+      sink.events(0),
+      h.expected((k) => k.startsWith('p/'), 10),
+    )
     assert.equal(sink.responses[0].created, true)
   })
 
   it('reads history in chunks that never split a revision', async () => {
     const small = await Harness.open({ maxRevisions: 3, maxBytes: 1 })
     try {
-      for (let i = 0; i < 5; i++) small.txnPuts([[`a${i}`, 'x'], [`b${i}`, 'y']])
+      for (let i = 0; i < 5; i++)
+        small.txnPuts([
+          [`a${i}`, 'x'],
+          [`b${i}`, 'y'],
+        ])
       const sink = new RecordingSink()
       const s = small.stream(sink)
       small.watch(s, { key: b('\0'), range_end: b('\0'), start_revision: 1 })
@@ -86,7 +126,10 @@ describe('watch hub: a store watched through commit notifications and history', 
         const revs = new Set(r.events.map((e) => e.kv!.mod_revision))
         for (const rev of revs) assert.equal(r.events.filter((e) => e.kv!.mod_revision === rev).length, 2)
       }
-      assert.deepEqual(sink.events(0), small.expected(() => true, 1))
+      assert.deepEqual(
+        sink.events(0),
+        small.expected(() => true, 1),
+      )
     } finally {
       await small.close()
     }
@@ -118,8 +161,20 @@ describe('watch hub: a store watched through commit notifications and history', 
     h.put('f', '2')
     h.del('f')
     await settle()
-    assert.deepEqual(sink.events(0).map((e) => [e.type, e.rev]), [[DELETE, 3], [DELETE, 5]])
-    assert.deepEqual(sink.events(1).map((e) => [e.type, e.rev]), [[PUT, 2], [PUT, 4]])
+    assert.deepEqual(
+      sink.events(0).map((e) => [e.type, e.rev]),
+      [
+        [DELETE, 3],
+        [DELETE, 5],
+      ],
+    )
+    assert.deepEqual(
+      sink.events(1).map((e) => [e.type, e.rev]),
+      [
+        [PUT, 2],
+        [PUT, 4],
+      ],
+    )
     // A commit whose events are all filtered out sends nothing.
     const before = sink.responses.length
     h.put('f', '3')
@@ -141,15 +196,21 @@ describe('watch hub: a store watched through commit notifications and history', 
     h.put('k', 'd') // 6
     h.del('k') // 7
     await until(() => sink.events(0).length === 6 && sink.events(1).length === 2, 'live events')
-    assert.deepEqual(sink.events(0).map((e) => [e.rev, e.value, e.prev]), [
-      [2, 'a', undefined],
-      [3, 'b', 'a'],
-      [4, '', 'b'],
-      [5, 'c', undefined],
-      [6, 'd', 'c'],
-      [7, '', 'd'],
-    ])
-    assert.deepEqual(sink.events(1).map((e) => e.prev), ['c', 'd'])
+    assert.deepEqual(
+      sink.events(0).map((e) => [e.rev, e.value, e.prev]),
+      [
+        [2, 'a', undefined],
+        [3, 'b', 'a'],
+        [4, '', 'b'],
+        [5, 'c', undefined],
+        [6, 'd', 'c'],
+        [7, '', 'd'],
+      ],
+    )
+    assert.deepEqual(
+      sink.events(1).map((e) => e.prev),
+      ['c', 'd'],
+    )
     assert.ok(sink.events(2).every((e) => e.prev === undefined))
   })
 
@@ -160,10 +221,19 @@ describe('watch hub: a store watched through commit notifications and history', 
     const s = h.stream(sink)
     h.watch(s, { key: b('c'), start_revision: 3 })
     h.watch(s, { key: b('c'), start_revision: 8 }) // at the compaction revision: still served
-    await until(() => sink.responses.some((r) => r.compact_revision !== 0) && h.hub.counts.synced === 1, 'compaction answer')
+    await until(
+      () => sink.responses.some((r) => r.compact_revision !== 0) && h.hub.counts.synced === 1,
+      'compaction answer',
+    )
     const c = sink.responses.find((r) => r.watch_id === 0 && !r.created)!
-    assert.deepEqual([c.compact_revision, c.canceled, c.created, c.header?.revision, c.events.length], [8, true, false, 0, 0])
-    assert.deepEqual(sink.events(1).map((e) => e.rev), [8, 9, 10, 11])
+    assert.deepEqual(
+      [c.compact_revision, c.canceled, c.created, c.header?.revision, c.events.length],
+      [8, true, false, 0, 0],
+    )
+    assert.deepEqual(
+      sink.events(1).map((e) => e.rev),
+      [8, 9, 10, 11],
+    )
     // The compacted watcher is gone from the hub but keeps its ID until the client cancels it.
     h.put('c', 'more')
     assert.equal(sink.events(0).length, 0)
@@ -185,7 +255,10 @@ describe('watch hub: a store watched through commit notifications and history', 
     await settle()
     sink.drain()
     await until(() => sink.responses.some((r) => r.compact_revision === 4), 'compaction answer')
-    assert.deepEqual(sink.events(0).map((e) => e.rev), [2])
+    assert.deepEqual(
+      sink.events(0).map((e) => e.rev),
+      [2],
+    )
     assert.deepEqual(h.hub.counts, { synced: 0, unsynced: 0, victims: 0, streams: 1 })
   })
 
@@ -200,7 +273,8 @@ describe('watch hub: a store watched through commit notifications and history', 
     h.watch(a, { key: b('k'), watch_id: 7 })
     h.watch(a, { key: b('z'), range_end: b('a') })
     h.watch(c, { key: b('k') })
-    const created = (sink: RecordingSink) => sink.responses.map((r) => [r.watch_id, r.created, r.canceled, r.cancel_reason])
+    const created = (sink: RecordingSink) =>
+      sink.responses.map((r) => [r.watch_id, r.created, r.canceled, r.cancel_reason])
     assert.deepEqual(created(s1), [
       [0, true, false, ''],
       [7, true, false, ''],
@@ -211,7 +285,7 @@ describe('watch hub: a store watched through commit notifications and history', 
     assert.deepEqual(created(s2), [[0, true, false, '']])
   })
 
-  it('cancels a watcher with a canceled response, ignores unknown IDs, and removes a closed stream\'s watchers', async () => {
+  it("cancels a watcher with a canceled response, ignores unknown IDs, and removes a closed stream's watchers", async () => {
     const sink = new RecordingSink()
     const s = h.stream(sink)
     h.watch(s, { key: b('k') })
@@ -223,7 +297,10 @@ describe('watch hub: a store watched through commit notifications and history', 
     assert.deepEqual([last.watch_id, last.canceled, last.created, last.header?.revision], [0, true, false, 2])
     h.put('k', '2')
     await settle()
-    assert.deepEqual(sink.events(0).map((e) => e.rev), [2])
+    assert.deepEqual(
+      sink.events(0).map((e) => e.rev),
+      [2],
+    )
     s.close()
     assert.deepEqual(h.hub.counts, { synced: 0, unsynced: 0, victims: 0, streams: 0 })
     const n = sink.responses.length
@@ -237,7 +314,10 @@ describe('watch hub: a store watched through commit notifications and history', 
     const sink = new RecordingSink(2)
     const s = h.stream(sink)
     s.requestProgress()
-    assert.deepEqual([sink.responses[0].watch_id, sink.responses[0].header?.revision, sink.responses[0].events.length], [-1, 6, 0])
+    assert.deepEqual(
+      [sink.responses[0].watch_id, sink.responses[0].header?.revision, sink.responses[0].events.length],
+      [-1, 6, 0],
+    )
     sink.drain()
     h.watch(s, { key: b('k'), start_revision: 2 })
     h.watch(s, { key: b('j') }) // fills the sink: the first cannot catch up yet
@@ -247,7 +327,10 @@ describe('watch hub: a store watched through commit notifications and history', 
     sink.drain()
     await until(() => sink.responses.filter((r) => r.watch_id === -1).length === 2, 'the deferred progress response')
     const i = sink.responses.map((r) => r.watch_id).lastIndexOf(-1)
-    assert.ok(sink.responses.slice(0, i).some((r) => r.watch_id === 0 && r.events.length === 5), 'after the history it covers')
+    assert.ok(
+      sink.responses.slice(0, i).some((r) => r.watch_id === 0 && r.events.length === 5),
+      'after the history it covers',
+    )
     assert.equal(sink.responses[i].header?.revision, 6)
   })
 
@@ -259,11 +342,16 @@ describe('watch hub: a store watched through commit notifications and history', 
     h.watch(s, { key: b('i') }) // 2: did not ask
     const busy = setInterval(() => h.put('k', 'x'), 20)
     try {
-      await until(() => sink.responses.filter((r) => r.watch_id === 1 && r.events.length === 0 && !r.created).length >= 2, 'two progress notifications', 3000)
+      await until(
+        () => sink.responses.filter((r) => r.watch_id === 1 && r.events.length === 0 && !r.created).length >= 2,
+        'two progress notifications',
+        3000,
+      )
     } finally {
       clearInterval(busy)
     }
-    const progress = (id: number) => sink.responses.filter((r) => r.watch_id === id && r.events.length === 0 && !r.created)
+    const progress = (id: number) =>
+      sink.responses.filter((r) => r.watch_id === id && r.events.length === 0 && !r.created)
     assert.equal(progress(0).length, 0, 'a watcher receiving events gets no progress notification')
     assert.equal(progress(2).length, 0)
     assert.ok(progress(1).every((r) => r.header!.revision > 1 && !r.canceled))

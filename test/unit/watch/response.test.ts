@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
-import { decodeWatchResponse, encodeResponseHeader, encodeWatchResponse, sizeWatchResponse } from '../../../src/gen/etcdserverpb.js'
+import {
+  decodeWatchResponse,
+  encodeResponseHeader,
+  encodeWatchResponse,
+  sizeWatchResponse,
+} from '../../../src/gen/etcdserverpb.js'
 import { Event_EventType, type KeyValue } from '../../../src/gen/mvccpb.js'
 import { WatchEvent } from '../../../src/server/watch/event.js'
 import { KeyRange } from '../../../src/server/watch/key-range.js'
@@ -9,14 +14,38 @@ const header = { cluster_id: 11n, member_id: 22n, revision: 9, raft_term: 3n }
 const headerBytes = encodeResponseHeader(header)
 
 function put(key: string, rev: number, valueBytes: number, prev?: KeyValue): WatchEvent {
-  const kv: KeyValue = { key: Buffer.from(key), value: Buffer.alloc(valueBytes, 'v'), create_revision: 1, mod_revision: rev, version: rev, lease: 0n }
+  const kv: KeyValue = {
+    key: Buffer.from(key),
+    value: Buffer.alloc(valueBytes, 'v'),
+    create_revision: 1,
+    mod_revision: rev,
+    version: rev,
+    lease: 0n,
+  }
   return new WatchEvent(Event_EventType.PUT, kv, prev, prev !== undefined)
 }
 
 describe('watch responses: encoding and fragments', () => {
   it('encodes exactly what the generated encoder does, with and without prev_kv', () => {
-    const prev: KeyValue = { key: Buffer.from('a'), value: Buffer.from('old'), create_revision: 1, mod_revision: 1, version: 1, lease: 0n }
-    const evs = [put('a', 2, 3, prev), new WatchEvent(Event_EventType.DELETE, { key: Buffer.from('b'), value: Buffer.alloc(0), create_revision: 0, mod_revision: 3, version: 0, lease: 0n })]
+    const prev: KeyValue = {
+      key: Buffer.from('a'),
+      value: Buffer.from('old'),
+      create_revision: 1,
+      mod_revision: 1,
+      version: 1,
+      lease: 0n,
+    }
+    const evs = [
+      put('a', 2, 3, prev),
+      new WatchEvent(Event_EventType.DELETE, {
+        key: Buffer.from('b'),
+        value: Buffer.alloc(0),
+        create_revision: 0,
+        mod_revision: 3,
+        version: 0,
+        lease: 0n,
+      }),
+    ]
     for (const withPrev of [false, true]) {
       const [got] = encodeWatchOut({ watchId: 5, revision: 9, events: evs, withPrev }, headerBytes, 1 << 20)
       const want = encodeWatchResponse({
@@ -26,9 +55,16 @@ describe('watch responses: encoding and fragments', () => {
       })
       assert.deepEqual(got, want)
     }
-    const [ctl] = encodeWatchOut({ watchId: -1, revision: 0, created: true, canceled: true, cancelReason: 'why', compactRevision: 4 }, encodeResponseHeader({ ...header, revision: 0 }), 1 << 20)
+    const [ctl] = encodeWatchOut(
+      { watchId: -1, revision: 0, created: true, canceled: true, cancelReason: 'why', compactRevision: 4 },
+      encodeResponseHeader({ ...header, revision: 0 }),
+      1 << 20,
+    )
     const d = decodeWatchResponse(ctl)
-    assert.deepEqual([d.watch_id, d.created, d.canceled, d.cancel_reason, d.compact_revision, d.header?.revision], [-1, true, true, 'why', 4, 0])
+    assert.deepEqual(
+      [d.watch_id, d.created, d.canceled, d.cancel_reason, d.compact_revision, d.header?.revision],
+      [-1, true, true, 'why', 4, 0],
+    )
   })
 
   it('splits a large response into fragments under the limit when the watcher allows it', () => {
@@ -39,14 +75,20 @@ describe('watch responses: encoding and fragments', () => {
     const parts = encodeWatchOut({ watchId: 1, revision: 9, events: evs, fragment: true }, headerBytes, limit)
     assert.ok(parts.length > 5)
     const decoded = parts.map((p) => decodeWatchResponse(p))
-    assert.deepEqual(decoded.map((d) => d.fragment), [...parts.slice(1).map(() => true), false])
+    assert.deepEqual(
+      decoded.map((d) => d.fragment),
+      [...parts.slice(1).map(() => true), false],
+    )
     for (const p of parts) assert.ok(p.length < limit)
     // Each fragment is as full as the limit lets it be (etcd's rule).
     for (let i = 0; i < decoded.length - 1; i++) {
       const next = decoded[i + 1].events[0]
       assert.ok(sizeWatchResponse({ ...decoded[i], events: [...decoded[i].events, next] }) >= limit)
     }
-    assert.deepEqual(decoded.flatMap((d) => d.events.map((e) => e.kv!.mod_revision)), evs.map((e) => e.revision))
+    assert.deepEqual(
+      decoded.flatMap((d) => d.events.map((e) => e.kv!.mod_revision)),
+      evs.map((e) => e.revision),
+    )
     assert.ok(decoded.every((d) => d.watch_id === 1 && d.header?.revision === 9))
   })
 
@@ -55,8 +97,14 @@ describe('watch responses: encoding and fragments', () => {
     assert.equal(encodeWatchOut({ watchId: 1, revision: 9, events: big, fragment: true }, headerBytes, 1000).length, 1)
     const two = [put('a', 2, 5000), put('b', 3, 5000)]
     const parts = encodeWatchOut({ watchId: 1, revision: 9, events: two, fragment: true }, headerBytes, 1000)
-    assert.deepEqual(parts.map((p) => decodeWatchResponse(p).events.length), [1, 1])
-    assert.equal(encodeWatchOut({ watchId: 1, revision: 9, events: two, fragment: true }, headerBytes, 1 << 20).length, 1)
+    assert.deepEqual(
+      parts.map((p) => decodeWatchResponse(p).events.length),
+      [1, 1],
+    )
+    assert.equal(
+      encodeWatchOut({ watchId: 1, revision: 9, events: two, fragment: true }, headerBytes, 1 << 20).length,
+      1,
+    )
   })
 })
 

@@ -25,8 +25,9 @@ const KEYS = Array.from({ length: 24 }, (_, i) => `${'abc'[i % 3]}/${i}`)
 
 function randomRequest(rng: Rng, current: number): { req: WatchCreateRequestInit; match: (k: string) => boolean } {
   const filters: number[] = []
-  if (rng.int(6) === 0) filters.push(WatchCreateRequest_FilterType.NOPUT)
-  else if (rng.int(6) === 0) filters.push(WatchCreateRequest_FilterType.NODELETE)
+  const filter = rng.int(6)
+  if (filter === 0) filters.push(WatchCreateRequest_FilterType.NOPUT)
+  else if (filter === 1) filters.push(WatchCreateRequest_FilterType.NODELETE)
   const start = rng.int(3) === 0 ? 0 : 1 + rng.int(Math.max(1, current))
   const common = { start_revision: start, filters, prev_kv: rng.int(3) === 0 }
   switch (rng.int(3)) {
@@ -48,7 +49,11 @@ function randomRequest(rng: Rng, current: number): { req: WatchCreateRequestInit
 
 async function run(seed: number): Promise<void> {
   const rng = new Rng(seed)
-  const h = await Harness.open({ maxRevisions: 1 + rng.int(60), maxBytes: 4096 + rng.int(64 * 1024), maxWatchers: 1 + rng.int(8) })
+  const h = await Harness.open({
+    maxRevisions: 1 + rng.int(60),
+    maxBytes: 4096 + rng.int(64 * 1024),
+    maxWatchers: 1 + rng.int(8),
+  })
   const specs: Spec[] = []
   const sinks: RecordingSink[] = []
   const streams: WatchStream[] = []
@@ -135,7 +140,10 @@ async function run(seed: number): Promise<void> {
       if (compacted) {
         assert.deepEqual(plain, want.slice(0, got.length), `${label}: a prefix before the compaction`)
         const seen = got.length > 0 ? got[got.length - 1].rev + 1 : sp.start
-        assert.ok(seen < compacted.compact_revision, `${label}: compacted though it had seen everything below ${compacted.compact_revision}`)
+        assert.ok(
+          seen < compacted.compact_revision,
+          `${label}: compacted though it had seen everything below ${compacted.compact_revision}`,
+        )
         assert.equal(responses.at(-1), compacted, `${label}: nothing after the compaction answer`)
       } else {
         assert.deepEqual(plain, want, label)
@@ -184,7 +192,9 @@ describe('watch hub: slow consumers under heavy writes (randomized)', function (
       try {
         await run(seed)
       } catch (err) {
-        console.log(`      replay: WATCH_SEED=${seed} npx mocha --no-config --exit dist/test/unit/watch/slow-consumers.test.js`)
+        console.log(
+          `      replay: WATCH_SEED=${seed} npx mocha --no-config --exit dist/test/unit/watch/slow-consumers.test.js`,
+        )
         throw err
       }
     })

@@ -21,7 +21,17 @@ import type net from 'node:net'
 import { Duplex } from 'node:stream'
 import { needsRewrite, rewriteBlock } from './authority.js'
 import { HpackDecoder, HpackError } from './hpack.js'
-import { ErrorCode, F, FrameError, FrameSplitter, goaway, HeaderBlockAssembler, PREFACE, T, type Frame } from './h2-frames.js'
+import {
+  ErrorCode,
+  F,
+  FrameError,
+  FrameSplitter,
+  goaway,
+  HeaderBlockAssembler,
+  PREFACE,
+  T,
+  type Frame,
+} from './h2-frames.js'
 
 /** The gate gives up on clients that send this much without a complete header block. */
 const MAX_HOLD_BYTES = 1 << 20

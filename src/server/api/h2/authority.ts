@@ -11,7 +11,8 @@ import { headerFrames, type HeaderBlockFrames } from './h2-frames.js'
 
 /** Bytes nghttp2 accepts in :authority and host (node 20's, checked byte by byte). */
 const VALID = new Uint8Array(256)
-for (const c of "!$%&'()*+,-.0123456789:;=@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_abcdefghijklmnopqrstuvwxyz~") VALID[c.charCodeAt(0)] = 1
+for (const c of "!$%&'()*+,-.0123456789:;=@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_abcdefghijklmnopqrstuvwxyz~")
+  VALID[c.charCodeAt(0)] = 1
 
 /** Whether nghttp2 would take this :authority (latin1). */
 export function validAuthority(s: string): boolean {
@@ -42,14 +43,21 @@ export function needsRewrite(fields: readonly HeaderField[]): boolean {
 
 /** The fields with every refused :authority or host value replaced. */
 export function sanitizeFields(fields: HeaderField[]): HeaderField[] {
-  return fields.map((f) => (isAuthorityField(f.name) && !validAuthority(f.value) ? { ...f, value: sanitizeAuthority(f.value) } : f))
+  return fields.map((f) =>
+    isAuthorityField(f.name) && !validAuthority(f.value) ? { ...f, value: sanitizeAuthority(f.value) } : f,
+  )
 }
 
 /**
  * A decoded header block re-encoded for a decoder whose dynamic table stays empty, with
  * refused authorities replaced, as HEADERS (+ CONTINUATION) frames.
  */
-export function rewriteBlock(block: HeaderBlockFrames, fields: HeaderField[], tableSizeUpdates: number[], maxFrameSize?: number): Buffer {
+export function rewriteBlock(
+  block: HeaderBlockFrames,
+  fields: HeaderField[],
+  tableSizeUpdates: number[],
+  maxFrameSize?: number,
+): Buffer {
   const encoded = encodeHeaderBlock(sanitizeFields(fields), { tableSizeUpdates })
   return headerFrames(block.streamId, block.endStream, block.priority, encoded, maxFrameSize)
 }

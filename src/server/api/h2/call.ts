@@ -61,7 +61,14 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
    * A call for `route` on `stream`; `timeoutMs` comes from grpc-timeout. The stream's events
    * reach the call from now on.
    */
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route, connection: ConnectionActivity, maxReceiveMessageBytes: number, timeoutMs: number | undefined) {
+  constructor(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    route: Route,
+    connection: ConnectionActivity,
+    maxReceiveMessageBytes: number,
+    timeoutMs: number | undefined,
+  ) {
     super()
     this.stream = stream
     this.headers = headers

@@ -98,13 +98,21 @@ export class MessageReader {
     if (flag !== 0) {
       this.failed = true
       if (flag !== 1) this.sink.onReadError(Status.INTERNAL, `grpc: invalid message flag ${flag}`)
-      else if (this.encoding === undefined || this.encoding === 'identity') this.sink.onReadError(Status.INTERNAL, 'grpc: compressed flag set with identity or empty encoding')
-      else this.sink.onReadError(Status.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${this.encoding}"`)
+      else if (this.encoding === undefined || this.encoding === 'identity')
+        this.sink.onReadError(Status.INTERNAL, 'grpc: compressed flag set with identity or empty encoding')
+      else
+        this.sink.onReadError(
+          Status.UNIMPLEMENTED,
+          `grpc: Decompressor is not installed for grpc-encoding "${this.encoding}"`,
+        )
       return false
     }
     if (len > this.maxMessageBytes) {
       this.failed = true
-      this.sink.onReadError(Status.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${len} vs. ${this.maxMessageBytes})`)
+      this.sink.onReadError(
+        Status.RESOURCE_EXHAUSTED,
+        `grpc: received message larger than max (${len} vs. ${this.maxMessageBytes})`,
+      )
       return false
     }
     return true

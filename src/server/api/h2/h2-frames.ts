@@ -9,7 +9,18 @@ export const FRAME_HEADER_BYTES = 9
 /** The SETTINGS_MAX_FRAME_SIZE every endpoint accepts (and node's HTTP/2 server's default). */
 export const DEFAULT_MAX_FRAME_SIZE = 16384
 
-export const T = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PUSH_PROMISE: 5, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const
+export const T = {
+  DATA: 0,
+  HEADERS: 1,
+  PRIORITY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PUSH_PROMISE: 5,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+} as const
 export const F = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const
 
 export class FrameError extends Error {}
@@ -50,7 +61,13 @@ export class FrameSplitter {
       if (len > this.maxFrameSize) throw new FrameError(`frame of ${len} bytes over the maximum ${this.maxFrameSize}`)
       if (buf.length - o < FRAME_HEADER_BYTES + len) break
       const raw = buf.subarray(o, o + FRAME_HEADER_BYTES + len)
-      frames.push({ type: raw[3]!, flags: raw[4]!, streamId: raw.readUInt32BE(5) & 0x7fffffff, raw, payload: raw.subarray(FRAME_HEADER_BYTES) })
+      frames.push({
+        type: raw[3]!,
+        flags: raw[4]!,
+        streamId: raw.readUInt32BE(5) & 0x7fffffff,
+        raw,
+        payload: raw.subarray(FRAME_HEADER_BYTES),
+      })
       o += FRAME_HEADER_BYTES + len
     }
     this.pending = o === buf.length ? null : buf.subarray(o)
@@ -76,7 +93,14 @@ export interface HeaderBlockFrames {
  * Throws FrameError where RFC 9113 calls for a connection error.
  */
 export class HeaderBlockAssembler {
-  private open: { streamId: number; endStream: boolean; priority: Buffer | null; parts: Buffer[]; size: number; raw: Buffer[] } | null = null
+  private open: {
+    streamId: number
+    endStream: boolean
+    priority: Buffer | null
+    parts: Buffer[]
+    size: number
+    raw: Buffer[]
+  } | null = null
 
   constructor(private readonly maxBlockBytes = 1 << 20) {}
 
@@ -87,7 +111,8 @@ export class HeaderBlockAssembler {
 
   add(f: Frame): HeaderBlockFrames | null {
     if (this.open !== null) {
-      if (f.type !== T.CONTINUATION || f.streamId !== this.open.streamId) throw new FrameError('a header block interrupted by another frame')
+      if (f.type !== T.CONTINUATION || f.streamId !== this.open.streamId)
+        throw new FrameError('a header block interrupted by another frame')
       this.open.parts.push(f.payload)
       this.open.raw.push(f.raw)
       this.open.size += f.payload.length
@@ -112,7 +137,14 @@ export class HeaderBlockAssembler {
     }
     if (padLength > p.length) throw new FrameError('HEADERS padding longer than the frame')
     p = p.subarray(0, p.length - padLength)
-    this.open = { streamId: f.streamId, endStream: (f.flags & F.END_STREAM) !== 0, priority, parts: [p], size: p.length, raw: [f.raw] }
+    this.open = {
+      streamId: f.streamId,
+      endStream: (f.flags & F.END_STREAM) !== 0,
+      priority,
+      parts: [p],
+      size: p.length,
+      raw: [f.raw],
+    }
     return f.flags & F.END_HEADERS ? this.close() : null
   }
 
@@ -137,11 +169,18 @@ export function frameHeader(length: number, type: number, flags: number, streamI
  * A header block as one HEADERS frame (no padding; END_STREAM and priority kept) and as
  * many CONTINUATION frames as `maxFrameSize` makes it take.
  */
-export function headerFrames(streamId: number, endStream: boolean, priority: Buffer | null, block: Buffer, maxFrameSize = DEFAULT_MAX_FRAME_SIZE): Buffer {
+export function headerFrames(
+  streamId: number,
+  endStream: boolean,
+  priority: Buffer | null,
+  block: Buffer,
+  maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
+): Buffer {
   const pri = priority?.length ?? 0
   const first = Math.min(block.length, maxFrameSize - pri)
   const parts: Buffer[] = []
-  let flags = (endStream ? F.END_STREAM : 0) | (priority ? F.PRIORITY : 0) | (first === block.length ? F.END_HEADERS : 0)
+  let flags =
+    (endStream ? F.END_STREAM : 0) | (priority ? F.PRIORITY : 0) | (first === block.length ? F.END_HEADERS : 0)
   parts.push(frameHeader(pri + first, T.HEADERS, flags, streamId))
   if (priority) parts.push(priority)
   parts.push(block.subarray(0, first))
@@ -158,7 +197,13 @@ export function settingsFrame(payload: Buffer): Buffer {
   return Buffer.concat([frameHeader(payload.length, T.SETTINGS, 0, 0), payload])
 }
 
-export const ErrorCode = { NO_ERROR: 0, PROTOCOL_ERROR: 1, FRAME_SIZE_ERROR: 6, COMPRESSION_ERROR: 9, ENHANCE_YOUR_CALM: 0xb } as const
+export const ErrorCode = {
+  NO_ERROR: 0,
+  PROTOCOL_ERROR: 1,
+  FRAME_SIZE_ERROR: 6,
+  COMPRESSION_ERROR: 9,
+  ENHANCE_YOUR_CALM: 0xb,
+} as const
 
 /** GOAWAY with last stream 0: no stream was processed (NO_ERROR: start again elsewhere). */
 export function goaway(errorCode: number): Buffer {

@@ -9,7 +9,10 @@ import type { StatusObject } from './types.js'
 export const GRPC_CONTENT_TYPE = 'application/grpc'
 
 /** Response headers before the first message. */
-export const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({ ':status': 200, 'content-type': GRPC_CONTENT_TYPE })
+export const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({
+  ':status': 200,
+  'content-type': GRPC_CONTENT_TYPE,
+})
 
 /** Headers then messages then trailers. */
 export const WITH_TRAILERS: ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true, sendDate: false })

@@ -94,7 +94,8 @@ export class HpackDecoder {
         // 6.3 Dynamic table size update: only before the first field.
         if (fields.length > 0) throw new HpackError('HPACK: table size update after a header field')
         const size = readInt(block, pos, 5)
-        if (size > this.settingsMaxSize) throw new HpackError(`HPACK: table size update ${size} over the limit ${this.settingsMaxSize}`)
+        if (size > this.settingsMaxSize)
+          throw new HpackError(`HPACK: table size update ${size} over the limit ${this.settingsMaxSize}`)
         this.maxSize = size
         this.evict(0)
         tableSizeUpdates.push(size)

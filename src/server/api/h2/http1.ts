@@ -7,7 +7,10 @@ import http from 'node:http'
 import type http2 from 'node:http2'
 import type net from 'node:net'
 
-export type HttpHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void
+export type HttpHandler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void
 
 /** What Go's http.NotFound answers. */
 export const notFound: HttpHandler = (_req, res) => {
@@ -57,7 +60,11 @@ export type Protocol = 'h2' | 'http/1.1'
  * Reads a connection's first bytes, puts them back and hands the socket on with its
  * protocol. A connection that says nothing for `timeoutMs` is closed.
  */
-export function sniffProtocol(socket: net.Socket, timeoutMs: number, route: (socket: net.Socket, protocol: Protocol) => void): void {
+export function sniffProtocol(
+  socket: net.Socket,
+  timeoutMs: number,
+  route: (socket: net.Socket, protocol: Protocol) => void,
+): void {
   let seen: Buffer | null = null
   const timer = setTimeout(() => socket.destroy(), timeoutMs)
   timer.unref()

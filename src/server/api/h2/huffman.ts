@@ -89,7 +89,7 @@ export function huffmanEncode(s: string): Buffer {
       acc &= (1 << n) - 1
     }
   }
-  if (n > 0) out[o++] = ((acc << (8 - n)) | ((1 << (8 - n)) - 1)) & 0xff
+  if (n > 0) out[o] = ((acc << (8 - n)) | ((1 << (8 - n)) - 1)) & 0xff
   return out
 }
 

@@ -9,7 +9,15 @@ import type { MetadataLike } from './types.js'
 export type MetadataValue = string | Buffer
 
 /** Headers that belong to the transport, not to the application. */
-const RESERVED = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'host'])
+const RESERVED = new Set([
+  'content-type',
+  'te',
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+  'host',
+])
 
 function isBinaryKey(key: string): boolean {
   return key.endsWith('-bin')
@@ -88,7 +96,9 @@ export class Metadata implements MetadataLike {
     const out: OutgoingHttpHeaders = {}
     for (const [k, v] of this.entries()) {
       if (v.length === 0) continue
-      out[k] = isBinaryKey(k) ? v.map((x) => (typeof x === 'string' ? Buffer.from(x) : x).toString('base64')) : v.map(String)
+      out[k] = isBinaryKey(k)
+        ? v.map((x) => (typeof x === 'string' ? Buffer.from(x) : x).toString('base64'))
+        : v.map(String)
     }
     return out
   }

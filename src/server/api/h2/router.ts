@@ -35,7 +35,11 @@ export class Router {
     if (names.length === 0) throw new Error('Cannot add an empty service to a server')
     for (const name of names) {
       const m = definition[name]
-      const impl = (implementation as Record<string, UntypedHandleCall | undefined>)[name] ?? (m.originalName !== undefined ? (implementation as Record<string, UntypedHandleCall | undefined>)[m.originalName] : undefined)
+      const impl =
+        (implementation as Record<string, UntypedHandleCall | undefined>)[name] ??
+        (m.originalName !== undefined
+          ? (implementation as Record<string, UntypedHandleCall | undefined>)[m.originalName]
+          : undefined)
       if (impl === undefined) continue
       if (this.routes.has(m.path)) throw new Error(`Method handler for ${m.path} already provided.`)
       this.routes.set(m.path, {
@@ -57,7 +61,12 @@ export class Router {
   }
 
   /** An HTTP/2 stream arrived on `connection`. */
-  dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], connection: ConnectionActivity): void {
+  dispatch(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders: string[],
+    connection: ConnectionActivity,
+  ): void {
     // Stream errors (the client reset it, the connection broke) surface as 'close'.
     stream.on('error', ignore)
     connection.activity++

@@ -90,11 +90,20 @@ export class GrpcServer {
     const o = { ...DEFAULTS }
     for (const [k, v] of Object.entries(options)) if (v !== undefined && k in o) (o as Record<string, unknown>)[k] = v
     this.opts = o
-    this.keepalive = { intervalMs: o.keepaliveIntervalMs, timeoutMs: o.keepaliveTimeoutMs, minTimeMs: o.keepaliveMinTimeMs, maxPingStrikes: o.maxPingStrikes }
+    this.keepalive = {
+      intervalMs: o.keepaliveIntervalMs,
+      timeoutMs: o.keepaliveTimeoutMs,
+      minTimeMs: o.keepaliveMinTimeMs,
+      maxPingStrikes: o.maxPingStrikes,
+    }
     const httpHandler = options.httpHandler ?? notFound
     this.router = new Router({ maxReceiveMessageBytes: o.maxReceiveMessageBytes, httpHandler })
     this.http1 = new Http1Fallback(httpHandler)
-    const settings = { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.initialWindowSize, enablePush: false }
+    const settings = {
+      maxConcurrentStreams: o.maxConcurrentStreams,
+      initialWindowSize: o.initialWindowSize,
+      enablePush: false,
+    }
     this.h2 = http2.createServer({ maxSessionMemory: o.maxSessionMemoryMb, settings })
     this.settingsFrame = settingsFrame(http2.getPackedSettings(settings))
     this.h2.on('session', (session: ServerHttp2Session) => this.onSession(session))
@@ -118,7 +127,8 @@ export class GrpcServer {
     const u = typeof url === 'string' ? new URL(url) : url
     const secure = u.protocol === 'https:' || u.protocol === 'unixs:'
     const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
-    if (!secure && u.protocol !== 'http:' && !unix) throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+    if (!secure && u.protocol !== 'http:' && !unix)
+      throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
     if (secure && options.tls === undefined) throw new Error(`listen ${u.href}: TLS options are required`)
     if (!secure && options.tls !== undefined) throw new Error(`listen ${u.href}: TLS options given for a cleartext URL`)
     const server = secure ? this.tlsListener(options.tls!) : net.createServer({ noDelay: true })
@@ -245,7 +255,8 @@ export class GrpcServer {
   /** Through the AuthorityGate (see authority-gate.ts) to node's HTTP/2. */
   private toHttp2(socket: net.Socket): void {
     // node's HTTP/2 server would take a TLS socket without ALPN for HTTP/1.
-    if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2') (socket as { alpnProtocol: string | false }).alpnProtocol = 'h2'
+    if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2')
+      (socket as { alpnProtocol: string | false }).alpnProtocol = 'h2'
     const gate = new AuthorityGate(socket, this.settingsFrame, this.opts.keepaliveIntervalMs, (stream) => {
       this.gates.delete(gate)
       if (stream instanceof RewriteStream) this.handingOver = stream
@@ -275,8 +286,11 @@ export class GrpcServer {
     }
     const keepalive = new Keepalive(session, this.keepalive)
     const router = this.router
-    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-      router.dispatch(stream, headers, rawHeaders, keepalive)
-    })
+    session.on(
+      'stream',
+      (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+        router.dispatch(stream, headers, rawHeaders, keepalive)
+      },
+    )
   }
 }

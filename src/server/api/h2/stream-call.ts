@@ -8,9 +8,18 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
 import { CallBase, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
 import { Status, status, toStatus } from './status.js'
-import type { MetadataLike, ServerDuplexStream, ServerErrorResponse, ServerWritableStream, WriteCallback } from './types.js'
+import type {
+  MetadataLike,
+  ServerDuplexStream,
+  ServerErrorResponse,
+  ServerWritableStream,
+  WriteCallback,
+} from './types.js'
 
-export class StreamCall extends CallBase implements ServerDuplexStream<unknown, unknown>, ServerWritableStream<unknown, unknown> {
+export class StreamCall
+  extends CallBase
+  implements ServerDuplexStream<unknown, unknown>, ServerWritableStream<unknown, unknown>
+{
   /** The request of a server-streaming call. */
   request: unknown = undefined
   private received = false
@@ -21,7 +30,14 @@ export class StreamCall extends CallBase implements ServerDuplexStream<unknown, 
   private endEmitted = false
   private closeEmitted = false
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route, connection: ConnectionActivity, maxReceiveMessageBytes: number, timeoutMs: number | undefined) {
+  constructor(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    route: Route,
+    connection: ConnectionActivity,
+    maxReceiveMessageBytes: number,
+    timeoutMs: number | undefined,
+  ) {
     super(stream, headers, route, connection, maxReceiveMessageBytes, timeoutMs)
     this.forwardDrain()
   }
@@ -35,7 +51,12 @@ export class StreamCall extends CallBase implements ServerDuplexStream<unknown, 
   onMessage(message: Buffer): void {
     if (this.route.kind === 'serverStream') {
       if (this.received) {
-        this.finish(status(Status.UNIMPLEMENTED, `Received a second request message for server streaming method ${this.route.path}`))
+        this.finish(
+          status(
+            Status.UNIMPLEMENTED,
+            `Received a second request message for server streaming method ${this.route.path}`,
+          ),
+        )
         return
       }
       this.received = true
@@ -57,7 +78,10 @@ export class StreamCall extends CallBase implements ServerDuplexStream<unknown, 
 
   protected onHalfClose(): void {
     if (this.route.kind === 'serverStream') {
-      if (!this.received) this.finish(status(Status.UNIMPLEMENTED, `Received no request message for server streaming method ${this.route.path}`))
+      if (!this.received)
+        this.finish(
+          status(Status.UNIMPLEMENTED, `Received no request message for server streaming method ${this.route.path}`),
+        )
       return
     }
     this.clientDone = true
@@ -129,7 +153,8 @@ export class StreamCall extends CallBase implements ServerDuplexStream<unknown, 
   end(metadataOrCallback?: MetadataLike | (() => void), callback?: () => void): void {
     let metadata: MetadataLike | null = null
     if (typeof metadataOrCallback === 'function') callback = metadataOrCallback
-    else if (metadataOrCallback && typeof metadataOrCallback.toHttp2Headers === 'function') metadata = metadataOrCallback
+    else if (metadataOrCallback && typeof metadataOrCallback.toHttp2Headers === 'function')
+      metadata = metadataOrCallback
     this.finish(status(Status.OK, '', metadata))
     if (callback) process.nextTick(callback)
   }

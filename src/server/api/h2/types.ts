@@ -116,10 +116,18 @@ export interface ServerDuplexStream<Req, Res> extends ServerSurfaceCall, ObjectR
   on(event: string, listener: Listener): this
 }
 
-export type SendUnaryData<Res> = (error: ServerErrorResponse | Error | null, value?: Res | null, trailer?: MetadataLike | null, flags?: number) => void
+export type SendUnaryData<Res> = (
+  error: ServerErrorResponse | Error | null,
+  value?: Res | null,
+  trailer?: MetadataLike | null,
+  flags?: number,
+) => void
 
 export type HandleUnaryCall<Req, Res> = (call: ServerUnaryCall<Req>, callback: SendUnaryData<Res>) => void
-export type HandleClientStreamingCall<Req, Res> = (call: ServerReadableStream<Req>, callback: SendUnaryData<Res>) => void
+export type HandleClientStreamingCall<Req, Res> = (
+  call: ServerReadableStream<Req>,
+  callback: SendUnaryData<Res>,
+) => void
 export type HandleServerStreamingCall<Req, Res> = (call: ServerWritableStream<Req, Res>) => void
 export type HandleBidiStreamingCall<Req, Res> = (call: ServerDuplexStream<Req, Res>) => void
 

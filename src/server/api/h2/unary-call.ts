@@ -24,7 +24,8 @@ export class UnaryCall extends CallBase implements ServerUnaryCall<unknown> {
   }
 
   protected onHalfClose(): void {
-    if (!this.received) this.finish(status(Status.UNIMPLEMENTED, `Received no request message for unary method ${this.route.path}`))
+    if (!this.received)
+      this.finish(status(Status.UNIMPLEMENTED, `Received no request message for unary method ${this.route.path}`))
   }
 
   protected onFinished(): void {}

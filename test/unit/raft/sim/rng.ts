@@ -1,35 +1,35 @@
 /** A small seeded PRNG (mulberry32) so every simulated run replays exactly from its seed. */
 export class Rng {
-  private state: number;
+  private state: number
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.state = seed >>> 0
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0)
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    return Math.floor(this.next() * n);
+    return Math.floor(this.next() * n)
   }
 
   chance(p: number): boolean {
-    return this.next() < p;
+    return this.next() < p
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('rng.pick on empty list');
-    return items[this.int(items.length)]!;
+    if (items.length === 0) throw new Error('rng.pick on empty list')
+    return items[this.int(items.length)]!
   }
 
   /** A new independent generator derived from this one. */
   fork(): Rng {
-    return new Rng(Math.floor(this.next() * 2 ** 32));
+    return new Rng(Math.floor(this.next() * 2 ** 32))
   }
 }
