@@ -135,6 +135,8 @@ function copyFor(name) {
   mkdirSync(dir, { recursive: true })
   cpSync(join(dist, 'src', 'raft'), join(dir, 'src', 'raft'), { recursive: true })
   cpSync(join(dist, 'test', 'unit', 'raft'), join(dir, 'test', 'unit', 'raft'), { recursive: true })
+  // The simulator's seeded PRNG, shared with the other randomized suites.
+  cpSync(join(dist, 'test', 'helpers', 'rng.js'), join(dir, 'test', 'helpers', 'rng.js'))
   return dir
 }
 

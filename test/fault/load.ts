@@ -8,7 +8,7 @@
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService, type TxnRequestInit } from '../../src/gen/etcdserverpb.js'
 import { HistoryRecorder, type Input } from './history.js'
-import type { Rng } from './schedule.js'
+import type { Rng } from '../helpers/rng.js'
 
 export interface LoadOptions {
   clients: number

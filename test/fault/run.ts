@@ -10,7 +10,8 @@ import { FaultCluster, destroyAllClusters, type Member } from './cluster-under-f
 import { HistoryRecorder } from './history.js'
 import { checkHistory } from './linearizability.js'
 import { Load } from './load.js'
-import { Rng, describeFault, type Fault, type Schedule, type Target } from './schedule.js'
+import { Rng } from '../helpers/rng.js'
+import { describeFault, type Fault, type Schedule, type Target } from './schedule.js'
 import {
   compareHistories,
   findLeader,
@@ -20,6 +21,7 @@ import {
   waitSettled,
   type HistEvent,
 } from './verify.js'
+import { sleep } from '../helpers/wait.js'
 
 export const PREFIX = 'fault/'
 const KEYS = [`${PREFIX}a`, `${PREFIX}b`, `${PREFIX}c`]
@@ -33,10 +35,6 @@ export interface RunResult {
   summary: string
   /** Member log excerpts, when something failed. */
   logs: string
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
 
 /** Data directories of runs still going, for `cleanUpRuns` after a timed-out test. */

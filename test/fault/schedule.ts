@@ -3,35 +3,8 @@
  * --max-snapshots) and a sequence of faults, each held for a while and then healed.
  * The same seed gives the same schedule (the timing of the run around it is not replayed).
  */
+import { Rng } from '../helpers/rng.js'
 import type { CutMode } from './proxy.js'
-
-/** mulberry32: small, fast and good enough for choosing faults. */
-export class Rng {
-  constructor(private s: number) {
-    this.s = s >>> 0
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0
-    let t = this.s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1)
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]
-  }
-  /** An independent generator derived from this one. */
-  fork(): Rng {
-    return new Rng(Math.floor(this.next() * 2 ** 32))
-  }
-}
 
 /** Whom a fault hits: the member that is leader when the fault starts, or a fixed one. */
 export type Target = { leader: true } | { member: number }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { FLAG_BY_NAME } from '../../src/server/config/flags.js'
-import { REPO } from './procs.js'
+import { ETCD, REPO, haveBinary } from './procs.js'
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'etcd-flags')
 
@@ -14,9 +14,8 @@ export function etcdFlags(version: '3.4' | '3.5' | '3.6'): string[] {
     .readFileSync(path.join(FIXTURES, `${version}.txt`), 'utf8')
     .split('\n')
     .filter(Boolean)
-  if (version !== '3.4' || !fs.existsSync('/usr/bin/etcd')) return listed
-  const help =
-    spawnSync('/usr/bin/etcd', ['--help']).stdout.toString() + spawnSync('/usr/bin/etcd', ['--help']).stderr.toString()
+  if (version !== '3.4' || !haveBinary(ETCD)) return listed
+  const help = spawnSync(ETCD, ['--help']).stdout.toString() + spawnSync(ETCD, ['--help']).stderr.toString()
   const fromHelp = [...help.matchAll(/^\s+--([a-z0-9-]+)/gm)].map((m) => m[1])
   assert.ok(fromHelp.length > 60, 'etcd --help lists its flags')
   return [...new Set([...listed, ...fromHelp])]

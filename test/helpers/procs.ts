@@ -12,11 +12,24 @@ import { KVService } from '../../src/gen/etcdserverpb.js'
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..')
 export const TSETCD = path.join(REPO, 'bin', 'run.js')
-export const ETCD = '/usr/bin/etcd'
-export const ETCDCTL = '/usr/bin/etcdctl'
+/** `cmd`'s path on $PATH, or undefined. */
+export function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir, cmd)
+    if (dir && fs.existsSync(p)) return p
+  }
+  return undefined
+}
 
+/** The real etcd and etcdctl (Debian's etcd-server and etcd-client), found on $PATH. */
+export const ETCD = which('etcd') ?? 'etcd'
+export const ETCDCTL = which('etcdctl') ?? 'etcdctl'
+/** etcd's Go client under load (the shared bench's build.sh makes it); $KVBENCH names it. */
+export const KVBENCH = process.env.KVBENCH ?? which('kvbench') ?? 'kvbench'
+
+/** Whether `p` (a path, or a command name on $PATH) can be run. */
 export function haveBinary(p: string): boolean {
-  return fs.existsSync(p)
+  return p.includes('/') ? fs.existsSync(p) : which(p) !== undefined
 }
 
 /** Ports the OS reports free right now (listen on 0, close). */
@@ -158,6 +171,8 @@ export interface StartOptions {
   peerPort?: number
   extraArgs?: string[]
   env?: NodeJS.ProcessEnv
+  /** The client URLs' scheme (TLS flags go in extraArgs); http by default. */
+  clientScheme?: 'http' | 'https'
   /** Use exactly these args (plus nothing else). */
   args?: string[]
   /** Wait for a linearizable read to succeed (default); false: only for the port. */
@@ -166,15 +181,16 @@ export interface StartOptions {
 
 function memberArgs(o: StartOptions, clientPort: number, peerPort: number, dataDir: string): string[] {
   const name = o.name ?? 'default'
+  const clientUrl = `${o.clientScheme ?? 'http'}://127.0.0.1:${clientPort}`
   return [
     '--name',
     name,
     '--data-dir',
     dataDir,
     '--listen-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    clientUrl,
     '--advertise-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    clientUrl,
     '--listen-peer-urls',
     `http://127.0.0.1:${peerPort}`,
     '--initial-advertise-peer-urls',
@@ -200,7 +216,7 @@ async function start(cmd: string, prefixArgs: string[], o: StartOptions): Promis
   if (o.ready !== false) await waitReady(`127.0.0.1:${cp}`, proc, log, 20000)
   return {
     name: o.name ?? 'default',
-    clientUrl: `http://127.0.0.1:${cp}`,
+    clientUrl: `${o.clientScheme ?? 'http'}://127.0.0.1:${cp}`,
     endpoint: `127.0.0.1:${cp}`,
     peerUrl: `http://127.0.0.1:${pp}`,
     dataDir,

@@ -2,14 +2,7 @@ import assert from 'node:assert/strict'
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
 import { removeDir, startTsetcd, type ServerProc } from '../helpers/procs.js'
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+import { waitFor } from '../helpers/wait.js'
 
 describe('auto-compaction (--auto-compaction-mode, --auto-compaction-retention)', function () {
   this.timeout(60000)

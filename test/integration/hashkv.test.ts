@@ -59,9 +59,9 @@ describe('--experimental-initial-corrupt-check', function () {
     } finally {
       cl.close()
     }
-    // Every member has applied the writes before the two are stopped.
+    // Every member has applied the writes before the two are stopped (a linearizable read
+    // on a member waits until it has applied everything committed before the read).
     for (const m of [m2, m3]) await c.ready(m)
-    await new Promise((r) => setTimeout(r, 500))
     await m3.proc!.stop()
     await m2.proc!.stop()
 

@@ -309,9 +309,8 @@ describe('watch over gRPC (tsetcd serve)', function () {
     )
     assert.equal(got.whole.filter((r) => r.events.length === 0 && !r.created).length, 0)
 
-    const t0 = Date.now()
+    // Open watch streams do not hold up the shutdown (a hang fails the test by its timeout).
     assert.equal(await s.stop(), 0)
-    assert.ok(Date.now() - t0 < 2000, 'open watch streams do not hold up the shutdown')
     await until(() => errors.length === 2, 'both streams to end')
     assert.deepEqual(
       errors.map((e) => e.code),

@@ -23,9 +23,8 @@ import { EtcdctlExit } from '../../src/output/exit-error.js'
 import { compactedMessage, defragOkMessage } from '../../src/output/messages.js'
 import { formatDuration } from '../../src/go/duration.js'
 import { parseTxn } from '../../src/ctl/txn-grammar.js'
+import { ETCD, ETCDCTL } from '../helpers/procs.js'
 
-const ETCD = '/usr/bin/etcd'
-const ETCDCTL = '/usr/bin/etcdctl'
 const FORMATS = ['simple', 'json', 'fields', 'protobuf', 'table'] as const
 const B = (s: string): Buffer => Buffer.from(s, 'utf8')
 

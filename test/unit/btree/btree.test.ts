@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { BTreeMap } from '../../../src/server/btree/btree.js'
-import { Rng } from '../mvcc/rng.js'
+import { Rng } from '../../helpers/rng.js'
 
 function keysIn(m: BTreeMap<number>, from: string, to?: string): string[] {
   const out: string[] = []

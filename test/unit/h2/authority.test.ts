@@ -25,11 +25,12 @@ import {
   call,
   grpcJsClient,
   ProbeService,
-  selfSignedCert,
+  soloCert,
   startTestServer,
   tmpDir,
   type TestServer,
-} from './harness.js'
+} from '../../helpers/h2-harness.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const frame = (type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer =>
   Buffer.concat([frameHeader(payload.length, type, flags, streamId), payload])
@@ -284,8 +285,8 @@ describe('h2 authority rewriting', () => {
     let ca: Buffer
     before(async () => {
       t = await startTestServer({ httpHandler: echo })
-      const cert = await selfSignedCert(tmpDir('tsetcd-h2-auth-'), 'server')
-      ca = cert.certPem
+      const cert = await soloCert(tmpDir('tsetcd-h2-auth-'), 'server')
+      ca = cert.caPem
       tlsT = await startTestServer({
         httpHandler: echo,
         url: 'https://127.0.0.1:0',
@@ -493,11 +494,3 @@ describe('h2 authority rewriting', () => {
     })
   })
 })
-
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}

@@ -20,7 +20,7 @@ import {
   snapshotBlob,
   startTestServer,
   type TestServer,
-} from './harness.js'
+} from '../../helpers/h2-harness.js'
 
 describe('h2 GrpcServer with the grpc-js client', function () {
   let t: TestServer

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import http2 from 'node:http2'
 import { encodeRangeRequest } from '../../../src/gen/etcdserverpb.js'
 import { frameMessage } from '../../../src/server/api/h2/framing.js'
-import { sleep, startTestServer, type TestServer } from './harness.js'
+import { sleep, startTestServer, type TestServer } from '../../helpers/h2-harness.js'
 import { FrameType, RawH2Client } from './raw-h2.js'
 
 function ping(session: http2.ClientHttp2Session): Promise<void> {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { encodeRangeRequest, KVService, type RangeResponse } from '../../../src/gen/etcdserverpb.js'
 import { frameMessage } from '../../../src/server/api/h2/framing.js'
-import { call, grpcJsClient, ProbeService, sleep, startTestServer, tmpDir } from './harness.js'
+import { call, grpcJsClient, ProbeService, sleep, startTestServer, tmpDir } from '../../helpers/h2-harness.js'
 
 /** Handles of the kinds a server could leak, counted. */
 function handles(): Record<string, number> {

@@ -12,7 +12,7 @@ import {
 } from '../../../src/gen/etcdserverpb.js'
 import { frameMessage, MessageReader } from '../../../src/server/api/h2/framing.js'
 import { Status } from '../../../src/server/api/h2/index.js'
-import { sleep, startTestServer, type TestServer } from './harness.js'
+import { sleep, startTestServer, type TestServer } from '../../helpers/h2-harness.js'
 import { FrameType, RawH2Client } from './raw-h2.js'
 
 interface Exchange {

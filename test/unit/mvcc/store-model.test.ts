@@ -8,7 +8,7 @@ import type { RangeResponse } from '../../../src/gen/etcdserverpb.js'
 import type { RangeQuery } from '../../../src/server/mvcc/range.js'
 import { StoreFixture, EMPTY, FROM_KEY, k, kvt, query, recordRevisions } from './fixture.js'
 import { Model } from './model.js'
-import { Rng } from './rng.js'
+import { Rng } from '../../helpers/rng.js'
 
 const KEYS = [
   'a',

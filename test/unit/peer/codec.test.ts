@@ -17,7 +17,7 @@ import {
 } from '../../../src/server/peer/codec.js'
 import { FrameDecoder, FrameTooLargeError } from '../../../src/server/peer/frame-decoder.js'
 import { MessageType, makeMessage, type Entry, type Message } from '../../../src/raft/types.js'
-import { Rng } from '../mvcc/rng.js'
+import { Rng } from '../../helpers/rng.js'
 
 const protoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../proto')
 const MAX_ID = 0xffffffffffffffffn

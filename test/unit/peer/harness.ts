@@ -2,6 +2,8 @@
 import { PeerTransport, type PeerTransportOptions } from '../../../src/server/peer/index.js'
 import type { Message, NodeId } from '../../../src/raft/types.js'
 import type { RaftHandler, TransportLogger } from '../../../src/server/peer/types.js'
+import { sleep, waitFor } from '../../helpers/wait.js'
+export { sleep, waitFor }
 
 export const CLUSTER_ID = 0x7e27652122e8b2aen
 
@@ -84,18 +86,6 @@ export async function startCluster(n: number, opts: Partial<PeerTransportOptions
 
 export async function stopAll(nodes: Node[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.transport.stop()))
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
 
 /** The TCP handles this process holds open (servers and sockets). */

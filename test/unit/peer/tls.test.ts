@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http2 from 'node:http2'
 import os from 'node:os'
@@ -8,85 +7,7 @@ import { fetchMembers, type PeerTlsOptions } from '../../../src/server/peer/inde
 import { makeMessage } from '../../../src/raft/types.js'
 import { startNode, stopAll, waitFor, type Node } from './harness.js'
 import { writeCrl } from '../../helpers/crl.js'
-
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`)
-}
-
-/** A CA (self-signed) and certificates it signs, via the openssl CLI. */
-function makeCa(dir: string, name: string): void {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-    ],
-    dir,
-  )
-}
-
-function makeCert(dir: string, ca: string, name: string, cn: string): PeerTlsOptions {
-  fs.writeFileSync(
-    path.join(dir, `${name}.ext`),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
-  )
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    dir,
-  )
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.crt`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    ],
-    dir,
-  )
-  return {
-    certFile: path.join(dir, `${name}.crt`),
-    keyFile: path.join(dir, `${name}.key`),
-    trustedCAFile: path.join(dir, `${ca}.crt`),
-    clientCertAuth: true,
-  }
-}
+import { testCa } from '../../helpers/certs.js'
 
 describe('peer transport: TLS', function () {
   this.timeout(30_000)
@@ -95,17 +16,18 @@ describe('peer transport: TLS', function () {
   let rogue: PeerTlsOptions
   let nodes: Node[] = []
 
-  before(function () {
-    if (spawnSync('openssl', ['version']).status !== 0) {
-      console.log('    (openssl CLI not found: skipping the peer TLS tests)')
-      this.skip()
-    }
+  before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsetcd-peer-tls-'))
-    makeCa(dir, 'ca')
-    makeCa(dir, 'other-ca')
-    good = [makeCert(dir, 'ca', 'm1', 'member1'), makeCert(dir, 'ca', 'm2', 'member2')]
+    const [ca, otherCa] = await Promise.all([testCa(dir, 'ca'), testCa(dir, 'other-ca')])
+    const peer = (p: { cert: string; key: string }, trusted: string): PeerTlsOptions => ({
+      certFile: p.cert,
+      keyFile: p.key,
+      trustedCAFile: trusted,
+      clientCertAuth: true,
+    })
+    good = [peer(await ca.issue('m1', 'member1'), ca.ca), peer(await ca.issue('m2', 'member2'), ca.ca)]
     // rogue trusts the real CA (so it can verify the servers) but its own cert is from another CA
-    rogue = { ...makeCert(dir, 'other-ca', 'rogue', 'member1'), trustedCAFile: path.join(dir, 'ca.crt') }
+    rogue = peer(await otherCa.issue('rogue', 'member1'), ca.ca)
   })
   after(() => {
     if (dir !== '') fs.rmSync(dir, { recursive: true, force: true })
@@ -185,7 +107,7 @@ describe('peer transport: TLS', function () {
 
   it('refuses a peer whose certificate the --peer-crl-file revokes', async () => {
     const crl = path.join(dir, 'peer-crl.pem')
-    await writeCrl(path.join(dir, 'ca.crt'), path.join(dir, 'ca.key'), [good[0].certFile], crl)
+    await writeCrl(path.join(dir, 'ca.pem'), path.join(dir, 'ca-key.pem'), [good[0].certFile], crl)
     const a = await tlsNode(1n, good[0])
     const b = await tlsNode(2n, { ...good[1], crlFile: crl })
     nodes = [a, b]

@@ -9,7 +9,7 @@ import {
   type Ready,
   decodeConfChange as decodeCc,
 } from '../../../src/raft/index.js'
-import { Rng } from './sim/rng.js'
+import { Rng } from '../../helpers/rng.js'
 
 function newNode(
   id: bigint,

@@ -5,7 +5,7 @@ import { EtcdClient, type ClientOptions } from '../../../src/client/client.js'
 import { buildConfig } from '../../../src/server/config/config.js'
 import { silentLogger } from '../../../src/server/log.js'
 import { clientPortSecurity, type ClientPortSecurity } from '../../../src/server/tls/index.js'
-import { makeTestPki, type TestPki } from './certs.js'
+import { makeTestPki, type TestPki } from '../../helpers/certs.js'
 import { grpcServer } from './handshakes.js'
 
 /** What EtcdClient.connect says when the dial fails (or "connected"). */

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import type { DetailedPeerCertificate } from 'node:tls'
 import { explainTlsFailure, loadClientTls, type TlsFailure } from '../../../src/client/tls.js'
 import { diagnoseClientCert, goTime, hostnameError, remoteAlert } from '../../../src/client/tls-errors.js'
-import { makeTestPki, type TestPki } from './certs.js'
+import { makeTestPki, type TestPki } from '../../helpers/certs.js'
 
 const NOW = new Date('2026-03-01T12:00:00.123Z')
 

@@ -7,9 +7,10 @@ import { silentLogger } from '../../../src/server/log.js'
 import { clientPortSecurity, peerTlsOptions, type ClientPortSecurity } from '../../../src/server/tls/index.js'
 import { clientTlsOptions, loadTls, serverTlsOptions } from '../../../src/server/peer/tls.js'
 import tls from 'node:tls'
-import { makeTestPki, type TestPki } from './certs.js'
+import { makeTestPki, type TestPki } from '../../helpers/certs.js'
 import { writeCrl } from '../../helpers/crl.js'
 import { grpcServer, tryHandshake } from './handshakes.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const URL_TLS = 'https://127.0.0.1:2379'
 const URL_PLAIN = 'http://127.0.0.1:2380'
@@ -361,11 +362,3 @@ describe('TLS: peer transport settings from etcd flags', () => {
     })
   })
 })
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { FileSystem, StoredFile } from '../../../src/server/wal/fs.js'
 import { nodeFs } from '../../../src/server/wal/fs.js'
 import type { WalEntry } from '../../../src/server/wal/index.js'
+import { Rng } from '../../helpers/rng.js'
 
 export async function tempDir(prefix = 'tsetcd-wal-'): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix))
@@ -14,23 +15,9 @@ export async function removeDir(dir: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true })
 }
 
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): { next(): number; int(n: number): number; bytes(n: number): Uint8Array } {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const bytes = (n: number) => {
-    const b = new Uint8Array(n)
-    for (let i = 0; i < n; i++) b[i] = int(256)
-    return b
-  }
-  return { next, int, bytes }
+/** The seeded PRNG of the WAL suites. */
+export function rng(seed: number): Rng {
+  return new Rng(seed)
 }
 
 export function entry(index: number, term: number, data: Uint8Array, type = 0): WalEntry {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { WatchCreateRequest_FilterType, type WatchCreateRequestInit } from '../../../src/gen/etcdserverpb.js'
 import type { WatchStream } from '../../../src/server/watch/stream.js'
-import { Rng } from '../mvcc/rng.js'
+import { Rng } from '../../helpers/rng.js'
 import { Harness, RecordingSink, b, settle, until, type Ev } from './harness.js'
 
 interface Spec {

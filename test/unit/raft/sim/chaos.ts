@@ -8,7 +8,7 @@
 import type { NodeId } from '../../../../src/raft/index.js'
 import { Cluster } from './cluster.js'
 import { RELIABLE, type Faults } from './network.js'
-import { Rng } from './rng.js'
+import { Rng } from '../../../helpers/rng.js'
 
 export interface ChaosOptions {
   seed: number

@@ -20,7 +20,7 @@ import {
 } from '../../../../src/raft/index.js'
 import { Checker, entryKey } from './checker.js'
 import { Network, RELIABLE, type Faults } from './network.js'
-import { Rng } from './rng.js'
+import { Rng } from '../../../helpers/rng.js'
 
 export interface ClusterOptions {
   seed: number

@@ -4,7 +4,7 @@
  * tick count.
  */
 import type { Message, NodeId } from '../../../../src/raft/index.js'
-import type { Rng } from './rng.js'
+import type { Rng } from '../../../helpers/rng.js'
 
 export interface Faults {
   /** Probability that a sent message is lost. */

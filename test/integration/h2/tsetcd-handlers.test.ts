@@ -21,7 +21,7 @@ import { maintenanceService } from '../../../src/server/api/maintenance-service.
 import { GRPC_OVERHEAD_BYTES } from '../../../src/server/api/limits.js'
 import { serviceDefinition } from '../../../src/server/api/unary.js'
 import { GrpcServer } from '../../../src/server/api/h2/index.js'
-import { call, ETCDCTL, failure, grpcJsClient, haveBinary, run } from './harness.js'
+import { call, ETCDCTL, failure, grpcJsClient, haveBinary, run } from '../../helpers/h2-harness.js'
 
 /** Just enough of a member: a sorted Map with revisions. */
 class MapCore implements CoreKv, CoreMaintenance {

