@@ -19,12 +19,12 @@ import { readMeta } from '../mvcc/meta.js'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { EtcdServer } from '../etcdserver/server.js'
 import { MemberCore } from '../etcdserver/member-core.js'
-import { PATH_HASHKV, checkInitialHashKV, hashKVRoute } from '../etcdserver/corrupt.js'
+import { PATH_HASHKV, checkInitialHashKV, hashKVRoute, monitorKVHash } from '../etcdserver/corrupt.js'
 import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
 import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
 import { AlarmStore, alarmApplier } from '../apply/alarm.js'
-import { AlarmTypeNames } from '../../gen/etcdserverpb.js'
+import { AlarmRequest_AlarmAction, AlarmType, AlarmTypeNames } from '../../gen/etcdserverpb.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
 import { MemberList } from '../membership/member-list.js'
 import { MemberStore } from '../membership/store.js'
@@ -367,6 +367,26 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
   reconfig.publish()
+  const stopCorruptCheck =
+    cfg.corruptCheckTimeMs > 0
+      ? monitorKVHash({
+          memberId: identity.memberId,
+          intervalMs: cfg.corruptCheckTimeMs,
+          peers: () =>
+            memberStore
+              .members()
+              .map((m) => m.id)
+              .filter((id) => id !== identity.memberId),
+          isLeader: () => node?.leader === identity.memberId,
+          local: () => kv.hashKV(0),
+          readNotify: () => server.readNotify(),
+          raiseCorrupt: (member) =>
+            server.alarm({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: member, alarm: AlarmType.CORRUPT }),
+          post: (m, p, b, ms) => transport.post(m, p, b, ms),
+          timeoutMs: 5000 + 2 * cfg.electionMs,
+          log: log.named('etcdserver'),
+        })
+      : undefined
 
   const watch = new WatchHub(store, {
     progressIntervalMs: cfg.watchProgressNotifyIntervalMs,
@@ -417,6 +437,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       stopping ??= (async () => {
         watch.close()
         compactor?.stop()
+        stopCorruptCheck?.()
         await clients.close()
         clientTls.close()
         await server.stop()
