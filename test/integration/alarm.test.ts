@@ -85,7 +85,10 @@ describe('NOSPACE alarm on a 3-member cluster', function () {
         const r = await ctl(m.endpoint, 'alarm', 'list')
         assert.match(r.stdout, new RegExp(`memberID:${id1} alarm:NOSPACE`))
       }
-      assert.match((await own(m2.endpoint, 'alarm', 'list')).stdout, new RegExp(`^memberID:${id1} alarm:NOSPACE $`, 'm'))
+      assert.match(
+        (await own(m2.endpoint, 'alarm', 'list')).stdout,
+        new RegExp(`^memberID:${id1} alarm:NOSPACE $`, 'm'),
+      )
       // Writes are refused on every member (the apply layer refuses them), reads are served.
       for (const m of c.members) {
         const put = await ctl(m.endpoint, 'put', 'small', 'v')
@@ -111,7 +114,10 @@ describe('NOSPACE alarm on a 3-member cluster', function () {
       assert.equal((await tool(eps, 'compaction', '--physical', String(rev))).code, 0)
       const defrag = await tool(eps, 'defrag', '--cluster')
       assert.equal(defrag.code, 0, defrag.stderr)
-      assert.equal(defrag.stdout.split('\n').filter((l) => /^Finished defragmenting etcd member\[http/.test(l)).length, 3)
+      assert.equal(
+        defrag.stdout.split('\n').filter((l) => /^Finished defragmenting etcd member\[http/.test(l)).length,
+        3,
+      )
       const disarm = await tool(eps, 'alarm', 'disarm')
       assert.equal(disarm.code, 0, disarm.stderr)
       assert.match(disarm.stdout, new RegExp(`^memberID:${id1} alarm:NOSPACE $`, 'm'))
@@ -184,7 +190,7 @@ describe('--experimental-corrupt-check-time', function () {
     c?.remove()
   })
 
-  it('the leader raises CORRUPT for a member whose data differs; requests then fail with etcd\'s error', async () => {
+  it("the leader raises CORRUPT for a member whose data differs; requests then fail with etcd's error", async () => {
     c = await TestCluster.create(3, { 'experimental-corrupt-check-time': '1s' })
     await Promise.all(c.members.map((m) => c!.ready(m)))
     const [m1, m2, m3] = c.members
