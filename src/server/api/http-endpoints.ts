@@ -1,22 +1,26 @@
 /**
  * Plain HTTP on the client port, as etcd serves it next to gRPC:
  *   GET /health   {"health":"true","reason":""} when the member is healthy; 503 and the reason
- *                 ("RAFT NO LEADER", "RAFT LOOP FAILED") otherwise
+ *                 otherwise: a raised alarm first ("ALARM NOSPACE", "ALARM CORRUPT"; etcd's
+ *                 `?exclude=NOSPACE` ignores that alarm), then "RAFT NO LEADER", "RAFT LOOP FAILED"
  *   GET /version  {"etcdserver":"3.5.0","etcdcluster":"3.5.0"}
  */
 import type { HttpHandler } from './h2/index.js'
 import { ETCD_VERSION } from '../../version.js'
 
-/** `unhealthy()` names why the member cannot serve, or is undefined when it can. */
-export function httpEndpoints(unhealthy: () => string | undefined): HttpHandler {
+/**
+ * `unhealthy(excluded)` names why the member cannot serve, or is undefined when it can;
+ * `excluded` holds the alarm types the request asks to ignore.
+ */
+export function httpEndpoints(unhealthy: (excludedAlarms: ReadonlySet<string>) => string | undefined): HttpHandler {
   return (req, res): void => {
-    const path = (req.url ?? '/').split('?')[0]
+    const [path, query] = (req.url ?? '/').split('?', 2)
     const json = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
     }
     if (path === '/health' || path === '/livez' || path === '/readyz') {
-      const reason = unhealthy()
+      const reason = unhealthy(new Set(new URLSearchParams(query ?? '').getAll('exclude')))
       json(reason === undefined ? 200 : 503, { health: String(reason === undefined), reason: reason ?? '' })
     } else if (path === '/version') {
       json(200, { etcdserver: ETCD_VERSION, etcdcluster: ETCD_VERSION.replace(/\.\d+$/, '.0') })

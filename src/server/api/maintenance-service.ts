@@ -16,9 +16,11 @@ export function maintenanceService(core: CoreMaintenance, limits: Limits): Untyp
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
     HashKV: unary(limits, async (req: HashKVRequest) => core.hashKV(req), core),
-    // No alarm is ever raised yet: the list is empty and activating/deactivating is accepted.
-    Alarm: unary(limits, async (_req: AlarmRequest): Promise<AlarmResponseInit> => ({ alarms: [] }), core),
-    // RocksDB compacts itself in the background; there is nothing to defragment.
-    Defragment: unary(limits, async (_req: DefragmentRequest): Promise<DefragmentResponseInit> => ({}), core),
+    Alarm: unary(limits, async (req: AlarmRequest, ctx): Promise<AlarmResponseInit> => core.alarm(req, ctx), core),
+    Defragment: unary(
+      limits,
+      async (_req: DefragmentRequest): Promise<DefragmentResponseInit> => core.defragment(),
+      core,
+    ),
   }
 }

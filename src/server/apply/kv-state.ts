@@ -64,6 +64,11 @@ export class KvStateMachine implements StateMachine {
     for (const l of this.restoreListeners) await l(this.store)
   }
 
+  /** Rewrites the backend compactly (see RocksBackend.defrag); `hold` runs the swap. */
+  async defragment(hold: (swap: () => Promise<void>) => Promise<void>): Promise<void> {
+    if (this.backend instanceof RocksBackend) await this.backend.defrag(hold)
+  }
+
   /** Told when the store was replaced by a snapshot's. */
   onRestore(listener: (store: MvccStore) => void | Promise<void>): void {
     this.restoreListeners.push(listener)

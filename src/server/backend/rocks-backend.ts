@@ -5,39 +5,67 @@
  * WAL is fsynced, which is what makes "applied index stored with the applied data" durable.
  * Point reads in the write path use the synchronous MultiGet; range reads and scans run on
  * the threadpool.
+ *
+ * Defragmentation (see defrag.ts) replaces the database under this object: the live data is
+ * copied into a fresh database beside it while writes go on (they are recorded and replayed
+ * into the copy), then, inside the caller's hold, the copy is swapped in. While the swap runs
+ * `get` and `iterate` wait for it, a write is queued and written to the new database, and
+ * `getSync` throws: its callers (the apply path) are held by the caller.
  */
 import path from 'node:path'
 import type { Backend, BackendWriteBatch, Entry, IterateOptions, WriteOptions } from './backend.js'
 import { RocksLevel, type RocksChainedBatch, type RocksLevelDb } from './rocks-binding.js'
+import { defragDirs, fsyncDir, recoverDefrag, removeDir } from './defrag.js'
+import { rename } from 'node:fs/promises'
 
 const NO_OPTIONS = {}
 const SYNC = { sync: true }
 const NO_SYNC = { sync: false }
+const COPY_CHUNK = 1000
+
+type Op = [key: Buffer, value: Buffer | undefined]
+
+/** Writes made while a defragmentation copies the database, replayed into the copy. */
+interface Capture {
+  ops: Op[]
+  /** A batch created before the capture started was written during it: the copy is incomplete. */
+  missed: boolean
+}
 
 class RocksWriteBatch implements BackendWriteBatch {
   private done = false
+  private count = 0
 
-  constructor(private readonly native: RocksChainedBatch) {}
+  constructor(
+    private readonly owner: RocksBackend,
+    private readonly native: RocksChainedBatch | undefined,
+    /** The operations, kept while a defragmentation runs. */
+    private readonly ops: Op[] | undefined,
+  ) {}
 
   get length(): number {
-    return this.native.length
+    return this.count
   }
 
   put(key: Buffer, value: Buffer): void {
     this.check()
-    this.native._put(key, value, NO_OPTIONS)
+    this.native?._put(key, value, NO_OPTIONS)
+    this.ops?.push([Buffer.from(key), Buffer.from(value)])
+    this.count++
   }
 
   del(key: Buffer): void {
     this.check()
-    this.native._del(key, NO_OPTIONS)
+    this.native?._del(key, NO_OPTIONS)
+    this.ops?.push([Buffer.from(key), undefined])
+    this.count++
   }
 
   write(options?: WriteOptions): void {
     this.check()
     this.done = true
     try {
-      this.native._writeSync(options?.sync === true ? SYNC : NO_SYNC)
+      this.owner.written(this.native, this.ops, options?.sync === true)
     } finally {
       this.release()
     }
@@ -50,7 +78,7 @@ class RocksWriteBatch implements BackendWriteBatch {
   }
 
   private release(): void {
-    this.native.close().catch(() => {})
+    this.native?.close().catch(() => {})
   }
 
   private check(): void {
@@ -59,8 +87,15 @@ class RocksWriteBatch implements BackendWriteBatch {
 }
 
 export class RocksBackend implements Backend {
+  private capture?: Capture
+  /** Set while the database is being swapped; writes made meanwhile wait in `queued`. */
+  private swapping?: Promise<void>
+  private queued: Op[] = []
+  private generation = 0
+  private lastSize = 0
+
   private constructor(
-    private readonly db: RocksLevelDb,
+    private db: RocksLevelDb,
     readonly location: string,
   ) {}
 
@@ -69,14 +104,17 @@ export class RocksBackend implements Backend {
     return path.join(dataDir, 'member', 'db')
   }
 
-  /** Opens (creating if missing) the database in directory `location`. */
+  /**
+   * Opens (creating if missing) the database in directory `location`, first finishing or
+   * undoing a defragmentation a crash interrupted.
+   */
   static async open(location: string): Promise<RocksBackend> {
-    const db = new RocksLevel(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-    await db.open({ createIfMissing: true })
-    return new RocksBackend(db, location)
+    await recoverDefrag(location)
+    return new RocksBackend(await openLevel(location), location)
   }
 
   getSync(keys: readonly Buffer[]): (Buffer | undefined)[] {
+    if (this.swapping) throw new Error('backend: read while the database is being swapped')
     const rows = this.db._getManySync(keys)
     for (let i = 0; i < rows.length; i++) {
       if (rows[i] === null) throw new Error('backend: read aborted')
@@ -84,35 +122,155 @@ export class RocksBackend implements Backend {
     return rows as (Buffer | undefined)[]
   }
 
-  get(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+  async get(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+    while (this.swapping) await this.swapping
     return this.db.getMany(keys)
   }
 
   async *iterate(gte: Buffer, lt: Buffer, options?: IterateOptions): AsyncIterable<Entry[]> {
     const chunkSize = options?.chunkSize ?? 1000
-    const it = this.db.iterator({ gte, lt })
+    while (this.swapping) await this.swapping
+    let generation = this.generation
+    let it = this.db.iterator({ gte, lt })
+    let last: Buffer | undefined
     try {
       for (;;) {
-        const chunk = await it.nextv(chunkSize)
+        let chunk: Entry[]
+        try {
+          chunk = await it.nextv(chunkSize)
+        } catch (err) {
+          // The database was swapped under the iterator: go on in the new one after the last key.
+          while (this.swapping) await this.swapping
+          if (generation === this.generation) throw err
+          await it.close().catch(() => undefined)
+          generation = this.generation
+          it = this.db.iterator(last === undefined ? { gte, lt } : { gt: last, lt })
+          continue
+        }
         if (chunk.length === 0) return
+        last = chunk[chunk.length - 1][0]
         yield chunk
       }
     } finally {
-      await it.close()
+      await it.close().catch(() => undefined)
     }
   }
 
   batch(): BackendWriteBatch {
-    return new RocksWriteBatch(this.db.batch())
+    if (this.swapping) return new RocksWriteBatch(this, undefined, [])
+    return new RocksWriteBatch(this, this.db.batch(), this.capture ? [] : undefined)
+  }
+
+  /** A batch's write: to the database, and recorded or queued while a defragmentation runs. */
+  written(native: RocksChainedBatch | undefined, ops: Op[] | undefined, sync: boolean): void {
+    if (native === undefined || this.swapping) {
+      if (ops === undefined) throw new Error('backend: write to a database that was swapped out')
+      this.queued.push(...ops)
+      return
+    }
+    native._writeSync(sync ? SYNC : NO_SYNC)
+    if (this.capture) {
+      if (ops === undefined) this.capture.missed = true
+      else this.capture.ops.push(...ops)
+    }
   }
 
   size(): number {
+    if (this.swapping) return this.lastSize
     const sst = Number(this.db.getProperty('rocksdb.total-sst-files-size')) || 0
     const mem = Number(this.db.getProperty('rocksdb.cur-size-all-mem-tables')) || 0
-    return sst + mem
+    this.lastSize = sst + mem
+    return this.lastSize
   }
 
-  close(): Promise<void> {
+  /**
+   * Rewrites the database compactly (bbolt's defrag): copies the live data into a fresh
+   * database beside this one, then calls `hold` with the swap, which the caller runs while
+   * nothing is applied: the writes made during the copy are replayed into it, it is made
+   * durable, renamed into place (a crash at any point leaves the old or the new database,
+   * see defrag.ts) and reopened. One defragmentation at a time.
+   */
+  async defrag(hold: (swap: () => Promise<void>) => Promise<void> = (swap) => swap()): Promise<void> {
+    if (this.capture || this.swapping) throw new Error('backend: a defragmentation is already running')
+    const dirs = defragDirs(this.location)
+    await removeDir(dirs.tmp)
+    const copy = await openLevel(dirs.tmp)
+    let copyOpen = true
+    const capture: Capture = { ops: [], missed: false }
+    this.capture = capture
+    try {
+      const it = this.db.iterator({})
+      try {
+        for (;;) {
+          const chunk = await it.nextv(COPY_CHUNK)
+          if (chunk.length === 0) break
+          const b = copy.batch()
+          for (const [k, v] of chunk) b._put(k, v, NO_OPTIONS)
+          b._writeSync(NO_SYNC)
+          await b.close()
+        }
+      } finally {
+        await it.close()
+      }
+      await hold(async () => {
+        this.capture = undefined
+        if (capture.missed) throw new Error('backend: a write raced the defragmentation; nothing was changed')
+        writeOps(copy, capture.ops, true)
+        copyOpen = false
+        await copy.close()
+        await fsyncDir(dirs.tmp)
+        await this.swap(dirs)
+      })
+      await removeDir(dirs.old)
+    } finally {
+      this.capture = undefined
+      if (copyOpen) await copy.close().catch(() => undefined)
+      await removeDir(dirs.tmp)
+    }
+  }
+
+  private async swap(dirs: { tmp: string; old: string }): Promise<void> {
+    let done!: () => void
+    this.swapping = new Promise<void>((resolve) => (done = resolve))
+    try {
+      await this.db.close()
+      try {
+        await rename(this.location, dirs.old)
+        await fsyncDir(path.dirname(this.location))
+        await rename(dirs.tmp, this.location)
+        await fsyncDir(path.dirname(this.location))
+      } finally {
+        // Whichever database is in place now (the new one, or the old one after a failure).
+        await recoverDefrag(this.location)
+        this.db = await openLevel(this.location)
+        this.generation++
+      }
+      if (this.queued.length > 0) writeOps(this.db, this.queued, false)
+    } finally {
+      this.queued = []
+      this.swapping = undefined
+      done()
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.swapping) await this.swapping
     return this.db.close()
   }
+}
+
+async function openLevel(location: string): Promise<RocksLevelDb> {
+  const db = new RocksLevel(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+  await db.open({ createIfMissing: true })
+  return db
+}
+
+function writeOps(db: RocksLevelDb, ops: readonly Op[], sync: boolean): void {
+  const b = db.batch()
+  for (const [k, v] of ops) {
+    if (v === undefined) b._del(k, NO_OPTIONS)
+    else b._put(k, v, NO_OPTIONS)
+  }
+  b._writeSync(sync ? SYNC : NO_SYNC)
+  b.close().catch(() => {})
 }

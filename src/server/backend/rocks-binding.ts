@@ -33,7 +33,7 @@ export interface RocksLevelDb {
   _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]
   getMany(keys: readonly Buffer[], options?: object): Promise<(Buffer | undefined)[]>
   batch(): RocksChainedBatch
-  iterator(options: { gte: Buffer; lt: Buffer; keys?: boolean; values?: boolean }): RocksIterator
+  iterator(options: { gte?: Buffer; gt?: Buffer; lt?: Buffer; keys?: boolean; values?: boolean }): RocksIterator
   getProperty(name: string): string
 }
 

@@ -74,6 +74,8 @@ export interface ServerConfig {
   leaseCheckpointIntervalMs: number
   /** --experimental-initial-corrupt-check: a restarted member compares its HashKV with its peers' before it runs raft. */
   initialCorruptCheck: boolean
+  /** --experimental-corrupt-check-time: the leader compares every member's HashKV this often (0: never). */
+  corruptCheckTimeMs: number
   /** --max-concurrent-streams: HTTP/2 streams each client connection may open at once. */
   maxConcurrentStreams: number
   /** --experimental-compaction-batch-limit: revisions deleted per compaction batch (≤0: all at once, as etcd). */
@@ -300,6 +302,7 @@ export function buildConfig(
     leaseCheckpointIntervalMs: dur('experimental-lease-checkpoint-interval'),
     maxConcurrentStreams,
     initialCorruptCheck: bool('experimental-initial-corrupt-check'),
+    corruptCheckTimeMs: dur('experimental-corrupt-check-time'),
     compactionBatchLimit,
     warningApplyDurationMs: dur('experimental-warning-apply-duration'),
     initialElectionTickAdvance: bool('initial-election-tick-advance'),

@@ -255,9 +255,7 @@ const BASE_FLAGS: FlagDef[] = [
     'false',
     'Enable to check data corruption before serving any client/peer traffic.',
   ),
-  f('experimental-corrupt-check-time', 'duration', '0s', 'Duration of time between cluster corruption check passes.', {
-    defaultOnly: true,
-  }),
+  f('experimental-corrupt-check-time', 'duration', '0s', 'Duration of time between cluster corruption check passes.'),
   f('experimental-enable-v2v3', 'string', '', 'Serve v2 requests through the v3 backend under a given prefix.', {
     defaultOnly: true,
   }),

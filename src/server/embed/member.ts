@@ -19,10 +19,12 @@ import { readMeta } from '../mvcc/meta.js'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { EtcdServer } from '../etcdserver/server.js'
 import { MemberCore } from '../etcdserver/member-core.js'
-import { PATH_HASHKV, checkInitialHashKV, hashKVRoute } from '../etcdserver/corrupt.js'
+import { PATH_HASHKV, checkInitialHashKV, hashKVRoute, monitorKVHash } from '../etcdserver/corrupt.js'
 import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
 import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
+import { AlarmStore, alarmApplier } from '../apply/alarm.js'
+import { AlarmRequest_AlarmAction, AlarmType, AlarmTypeNames } from '../../gen/etcdserverpb.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
 import { MemberList } from '../membership/member-list.js'
 import { MemberStore } from '../membership/store.js'
@@ -174,11 +176,34 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       for (const m of identity.members) memberStore.apply({ type: 'addNode', nodeId: m.id }, {}, wb, seed(m.id))
     })
   }
+  const alarms = await AlarmStore.open(backend)
+  alarms.onChange((c) =>
+    log.named('etcdserver').warn(c.raised ? 'alarm raised' : 'alarm disarmed', {
+      alarm: AlarmTypeNames[c.alarm] ?? String(c.alarm),
+      from: c.member.toString(16),
+    }),
+  )
   const server = new EtcdServer(kv, identity, {
     requestTimeoutMs: 5000 + 2 * cfg.electionMs,
     logger: log.named('etcdserver'),
     quotaBackendBytes: cfg.quotaBackendBytes,
     warningApplyDurationMs: cfg.warningApplyDurationMs,
+    alarms: () => alarms.get(),
+    defragment: async (hold) => {
+      const dlog = log.named('etcdserver')
+      dlog.info('starting defragment')
+      const before = kv.currentBackend.size()
+      try {
+        await kv.defragment(hold)
+      } catch (err) {
+        dlog.warn('failed to defragment', { error: (err as Error).message })
+        throw err
+      }
+      dlog.info('finished defragment', {
+        'current-db-size-bytes': kv.currentBackend.size(),
+        'db-size-bytes-before': before,
+      })
+    },
   })
   const leases = await openLeases(
     store,
@@ -193,7 +218,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
     log.named('lessor'),
   )
-  kv.setApplier(applierStack(leases.lessor))
+  kv.setApplier(alarmApplier(alarms, applierStack(leases.lessor)))
+  kv.onRestore(() => alarms.reload(kv.currentBackend))
   kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))
   kv.onRestore(() => memberStore.reload(kv.currentBackend))
   const memberList = new MemberList(
@@ -341,6 +367,26 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
   reconfig.publish()
+  const stopCorruptCheck =
+    cfg.corruptCheckTimeMs > 0
+      ? monitorKVHash({
+          memberId: identity.memberId,
+          intervalMs: cfg.corruptCheckTimeMs,
+          peers: () =>
+            memberStore
+              .members()
+              .map((m) => m.id)
+              .filter((id) => id !== identity.memberId),
+          isLeader: () => node?.leader === identity.memberId,
+          local: () => kv.hashKV(0),
+          readNotify: () => server.readNotify(),
+          raiseCorrupt: (member) =>
+            server.alarm({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: member, alarm: AlarmType.CORRUPT }),
+          post: (m, p, b, ms) => transport.post(m, p, b, ms),
+          timeoutMs: 5000 + 2 * cfg.electionMs,
+          log: log.named('etcdserver'),
+        })
+      : undefined
 
   const watch = new WatchHub(store, {
     progressIntervalMs: cfg.watchProgressNotifyIntervalMs,
@@ -363,9 +409,17 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
-    httpHandler: httpEndpoints(() =>
-      node?.failure ? 'RAFT LOOP FAILED' : node !== undefined && node.leader !== 0n ? undefined : 'RAFT NO LEADER',
-    ),
+    httpHandler: httpEndpoints((excluded) => {
+      for (const a of alarms.get()) {
+        const name = AlarmTypeNames[a.alarm] ?? 'UNKNOWN'
+        if (!excluded.has(name)) return `ALARM ${name === 'NOSPACE' || name === 'CORRUPT' ? name : 'UNKNOWN'}`
+      }
+      return node?.failure
+        ? 'RAFT LOOP FAILED'
+        : node !== undefined && node.leader !== 0n
+          ? undefined
+          : 'RAFT NO LEADER'
+    }),
   })
   clientTls.onReload((o) => clients.setSecureContext(o))
   await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
@@ -383,6 +437,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       stopping ??= (async () => {
         watch.close()
         compactor?.stop()
+        stopCorruptCheck?.()
         await clients.close()
         clientTls.close()
         await server.stop()

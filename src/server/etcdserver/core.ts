@@ -36,6 +36,9 @@ import type {
   StatusResponseInit,
   HashKVRequest,
   HashKVResponseInit,
+  AlarmRequest,
+  AlarmResponseInit,
+  DefragmentResponseInit,
   TxnRequest,
   TxnResponseInit,
   WatchRequest,
@@ -69,6 +72,10 @@ export interface CoreKv extends CoreHeader {
 export interface CoreMaintenance extends CoreHeader {
   status(): Promise<StatusResponseInit>
   hashKV(req: HashKVRequest): Promise<HashKVResponseInit>
+  /** GET, ACTIVATE or DEACTIVATE, applied through raft; the alarms listed or affected. */
+  alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit>
+  /** Rewrites this member's backend compactly; requests wait while the new database is swapped in. */
+  defragment(): Promise<DefragmentResponseInit>
 }
 
 export interface CoreLease extends CoreHeader {

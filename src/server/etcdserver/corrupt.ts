@@ -3,8 +3,12 @@
  * member runs raft, it compares the hash of its key space at its revision with what its peers
  * compute at that revision (their POST /members/hashkv). A different hash at the same
  * compaction revision is data inconsistency: the member refuses to start.
+ *
+ * And the periodic check (--experimental-corrupt-check-time): the leader compares its hash
+ * with every member's and raises the CORRUPT alarm, through raft, for a member that differs.
  */
 import { EtcdError } from '../../errors/rpctypes.js'
+import { formatDuration } from '../../go/duration.js'
 import type { Logger } from '../log.js'
 import type { KvHash } from '../mvcc/hash.js'
 
@@ -22,6 +26,8 @@ interface PeerHash {
   member_id: string
   hash: number
   compact_revision: number
+  /** The revision the hash was computed at. */
+  revision?: number
 }
 
 /** The POST /members/hashkv route: {revision} in, this member's hash at that revision out. */
@@ -30,7 +36,12 @@ export function hashKVRoute(memberId: bigint, hashKV: (revision: number) => Prom
     const revision = Number((body as { revision?: unknown })?.revision ?? 0)
     try {
       const h = await hashKV(revision)
-      const value: PeerHash = { member_id: memberId.toString(16), hash: h.hash, compact_revision: h.compactRevision }
+      const value: PeerHash = {
+        member_id: memberId.toString(16),
+        hash: h.hash,
+        compact_revision: h.compactRevision,
+        revision: h.revision,
+      }
       return { status: 200, value }
     } catch (err) {
       if (err instanceof EtcdError) return { status: 400, value: { error: err.message } }
@@ -102,4 +113,137 @@ async function askPeer(
       await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))))
     }
   }
+}
+
+export interface PeriodicCheck {
+  memberId: bigint
+  /** --experimental-corrupt-check-time, in ms (> 0). */
+  intervalMs: number
+  /** The other members of the cluster. */
+  peers: () => bigint[]
+  isLeader: () => boolean
+  local: () => Promise<KvHash>
+  /** Resolves when everything committed before the call is applied here. */
+  readNotify: () => Promise<void>
+  /** Proposes ACTIVATE CORRUPT for `member`. */
+  raiseCorrupt: (member: bigint) => Promise<unknown>
+  post: PostToPeer
+  timeoutMs: number
+  log: Logger
+}
+
+/**
+ * etcd's monitorKVHash: every interval the leader takes its hash at its current revision,
+ * asks every peer for theirs at that revision, and raises CORRUPT for a member whose answer
+ * cannot be right (a hash that differs at the same compaction revision, a revision or a
+ * compaction revision past the leader's). Returns a function that stops it.
+ */
+export function monitorKVHash(o: PeriodicCheck): () => void {
+  o.log.info('enabled corruption checking', {
+    'local-member-id': o.memberId.toString(16),
+    interval: formatDuration(BigInt(Math.round(o.intervalMs)) * 1_000_000n),
+  })
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  const loop = () => {
+    timer = setTimeout(() => {
+      if (stopped) return
+      const pass = o.isLeader() ? checkHashKV(o) : Promise.resolve()
+      pass
+        .catch((err: Error) => o.log.warn('failed to check hash KV', { error: err.message }))
+        .finally(() => {
+          if (!stopped) loop()
+        })
+    }, o.intervalMs)
+  }
+  loop()
+  return () => {
+    stopped = true
+    if (timer) clearTimeout(timer)
+  }
+}
+
+/** One pass of etcd 3.4's checkHashKV. */
+export async function checkHashKV(o: PeriodicCheck): Promise<void> {
+  const first = await o.local()
+  const h = first.hash
+  const rev = first.revision
+  const crev = first.compactRevision
+  const answers = await Promise.all(
+    o.peers().map(async (peer) => {
+      try {
+        const a = await o.post(peer, PATH_HASHKV, { revision: rev }, o.timeoutMs)
+        if (a.status === 200) return { peer, hash: a.value as PeerHash }
+        const error = String((a.value as { error?: unknown })?.error ?? a.value)
+        o.log.warn('failed hash kv request', {
+          'local-member-id': o.memberId.toString(16),
+          'requested-revision': rev,
+          'remote-peer-id': peer.toString(16),
+          error,
+        })
+      } catch (err) {
+        o.log.warn('failed hash kv request', {
+          'local-member-id': o.memberId.toString(16),
+          'requested-revision': rev,
+          'remote-peer-id': peer.toString(16),
+          error: (err as Error).message,
+        })
+      }
+      return { peer, hash: undefined }
+    }),
+  )
+  await o.readNotify()
+  const second = await o.local()
+  const [h2, rev2, crev2] = [second.hash, second.revision, second.compactRevision]
+
+  const alarmed = new Set<bigint>()
+  const mismatch = (id: bigint) => {
+    if (alarmed.has(id)) return
+    alarmed.add(id)
+    o.raiseCorrupt(id).catch((err: Error) => o.log.warn('failed to raise the CORRUPT alarm', { error: err.message }))
+  }
+  if (h2 !== h && rev2 === rev && crev === crev2) {
+    o.log.warn('found hash mismatch', {
+      'revision-1': rev,
+      'compact-revision-1': crev,
+      'hash-1': h,
+      'revision-2': rev2,
+      'compact-revision-2': crev2,
+      'hash-2': h2,
+    })
+    mismatch(o.memberId)
+  }
+  let checked = 0
+  for (const { peer, hash: p } of answers) {
+    if (p === undefined) continue
+    checked++
+    const id = peer.toString(16)
+    if (p.revision !== undefined && p.revision > rev2) {
+      o.log.warn("revision from follower must be less than or equal to leader's", {
+        'leader-revision': rev2,
+        'follower-revision': p.revision,
+        'follower-peer-id': id,
+      })
+      mismatch(peer)
+    }
+    if (p.compact_revision > crev2) {
+      o.log.warn("compact revision from follower must be less than or equal to leader's", {
+        'leader-compact-revision': crev2,
+        'follower-compact-revision': p.compact_revision,
+        'follower-peer-id': id,
+      })
+      mismatch(peer)
+    }
+    if (p.compact_revision === crev && p.hash !== h) {
+      o.log.warn('same compact revision then hashes must match', {
+        'leader-compact-revision': crev2,
+        'leader-hash': h,
+        'follower-compact-revision': p.compact_revision,
+        'follower-hash': p.hash,
+        'follower-peer-id': id,
+      })
+      mismatch(peer)
+    }
+  }
+  o.log.info('finished peer corruption check', { 'number-of-peers-checked': checked })
 }

@@ -32,6 +32,9 @@ import type {
   StatusResponseInit,
   HashKVRequest,
   HashKVResponseInit,
+  AlarmRequest,
+  AlarmResponseInit,
+  DefragmentResponseInit,
   TxnRequest,
   TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
@@ -100,6 +103,14 @@ export class MemberCore implements Core {
 
   hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
     return this.p.server.hashKV(req)
+  }
+
+  alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit> {
+    return this.p.server.alarm(req, ctx)
+  }
+
+  defragment(): Promise<DefragmentResponseInit> {
+    return this.p.server.defragment()
   }
 
   leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {

@@ -28,6 +28,10 @@ import type {
   StatusResponseInit,
   HashKVRequest,
   HashKVResponseInit,
+  AlarmMember,
+  AlarmRequest,
+  AlarmResponseInit,
+  DefragmentResponseInit,
   TxnRequest,
   TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
@@ -41,6 +45,8 @@ import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
 import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
+import { alarmString } from '../apply/alarm.js'
+import { AlarmRequest_AlarmAction, AlarmType } from '../../gen/etcdserverpb.js'
 
 export interface ServerIdentity {
   memberId: bigint
@@ -72,6 +78,13 @@ export interface EtcdServerOptions {
   quotaBackendBytes?: number
   /** --experimental-warning-apply-duration: applying one batch longer than this logs a warning (etcd: 100ms). */
   warningApplyDurationMs?: number
+  /** The raised alarms (the alarm store's view). */
+  alarms?: () => AlarmMember[]
+  /**
+   * Defragments the backend. `hold(swap)` runs `swap` while nothing is applied and no read
+   * reaches the backend; requests that arrive meanwhile wait and are served afterwards.
+   */
+  defragment?: (hold: (swap: () => Promise<void>) => Promise<void>) => Promise<void>
 }
 
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
@@ -93,6 +106,9 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   private readonly leadershipListeners: ((leading: boolean) => void)[] = []
   private readonly quota: BackendQuota
   private confApplier?: (e: Entry, node: RaftNode) => void
+  /** Set while the backend is being swapped (defragmentation): reads wait for it. */
+  private held?: Promise<void>
+  private defragging?: Promise<void>
 
   constructor(
     private readonly sm: StateMachine,
@@ -140,7 +156,10 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   private propose(req: InternalRequest, signal?: AbortSignal): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (!this.quota.available(req)) return Promise.reject(Errors.NoSpace)
+    if (!this.quota.available(req)) {
+      this.raiseNoSpace()
+      return Promise.reject(Errors.NoSpace)
+    }
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {
@@ -163,6 +182,21 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
+  }
+
+  /**
+   * A request this member's quota refused raises NOSPACE for this member through raft, as
+   * etcd's quotaAlarmer does (once: not again while it is raised).
+   */
+  private raiseNoSpace(): void {
+    const raised = this.o.alarms?.() ?? []
+    if (raised.some((m) => m.alarm === AlarmType.NOSPACE && m.memberID === this.id.memberId)) return
+    const req: AlarmRequest = {
+      action: AlarmRequest_AlarmAction.ACTIVATE,
+      memberID: this.id.memberId,
+      alarm: AlarmType.NOSPACE,
+    }
+    this.propose({ ID: 0n, alarm: req }).catch(() => undefined)
   }
 
   private submit(data: Uint8Array, id: bigint): void {
@@ -205,11 +239,42 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req }, ctx)
     if (this.stopped) throw Errors.Stopped
     if (!isTxnSerializable(req)) await this.linearizable(ctx?.signal)
+    if (this.held) await this.held
     return this.sm.readOnlyTxn(req)
   }
 
   compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit> {
     return this.write({ ID: 0n, compaction: req }, ctx)
+  }
+
+  /** Maintenance.Alarm: every action goes through raft, as etcd's (GET included). */
+  alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit> {
+    return this.write({ ID: 0n, alarm: req }, ctx)
+  }
+
+  /**
+   * Maintenance.Defragment: rewrites the backend into a fresh database; one at a time (a
+   * call while one runs waits for it and returns with it).
+   */
+  async defragment(): Promise<DefragmentResponseInit> {
+    if (this.stopped) throw Errors.Stopped
+    const run = this.o.defragment
+    if (run === undefined) return {}
+    this.defragging ??= run((swap) => this.hold(swap)).finally(() => (this.defragging = undefined))
+    await this.defragging
+    return {}
+  }
+
+  /** Runs `swap` with the raft loop between turns and reads held until it is done. */
+  private async hold(swap: () => Promise<void>): Promise<void> {
+    let release!: () => void
+    this.held = new Promise<void>((r) => (release = r))
+    try {
+      await this.node.exclusive(swap)
+    } finally {
+      this.held = undefined
+      release()
+    }
   }
 
   /** Proposes another module's request (leases) and resolves with its applied result. */
@@ -300,7 +365,14 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
     if (this.stopped) throw Errors.Stopped
     if (!req.serializable) await this.linearizable(ctx?.signal)
+    if (this.held) await this.held
     return this.sm.range(req)
+  }
+
+  /** Resolves once this member has applied everything committed before the call (etcd's linearizableReadNotify). */
+  readNotify(): Promise<void> {
+    if (this.stopped) return Promise.reject(Errors.Stopped)
+    return this.linearizable()
   }
 
   /**
@@ -391,6 +463,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 
   /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
   async hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+    if (this.held) await this.held
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)
     return { header, hash: h.hash, compact_revision: h.compactRevision }
@@ -405,7 +478,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
       raftIndex: BigInt(this.node.lastIndex),
       raftTerm: BigInt(this.node.currentTerm),
       raftAppliedIndex: BigInt(this.node.applied),
-      errors: [],
+      errors: (this.o.alarms?.() ?? []).map(alarmString),
       isLearner: false,
     }
   }

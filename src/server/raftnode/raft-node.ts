@@ -382,6 +382,22 @@ export class RaftNode {
     })
   }
 
+  /**
+   * Runs `fn` between two turns of the loop: nothing is persisted, applied or sent while it
+   * runs (ticks and incoming messages queue up in raft and are handled afterwards).
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.turning) await new Promise<void>((resolve) => this.idle.push(resolve))
+    this.turning = true
+    try {
+      return await fn()
+    } finally {
+      this.turning = false
+      for (const f of this.idle.splice(0)) f()
+      this.kick()
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
     if (this.ticker) clearInterval(this.ticker)

@@ -46,20 +46,14 @@ describe('config: every flag of etcd 3.4, 3.5 and 3.6', () => {
       buildConfig(['--compaction-batch-limit=7', '--experimental-compaction-batch-limit=9'], {}).compactionBatchLimit,
       9,
     )
-    assert.throws(
-      () => buildConfig(['--corrupt-check-time=1m'], {}),
-      /^Error: --corrupt-check-time is not supported yet|--corrupt-check-time is not supported yet/,
-    )
+    assert.equal(buildConfig(['--corrupt-check-time=1m'], {}).corruptCheckTimeMs, 60000)
   })
 
-  it('accepts the initial corruption check; refuses the periodic one, not supported yet, naming the flag', () => {
+  it('takes the initial and the periodic corruption check', () => {
     assert.equal(buildConfig(['--experimental-initial-corrupt-check'], {}).initialCorruptCheck, true)
     assert.equal(buildConfig([], {}).initialCorruptCheck, false)
-    assert.throws(
-      () => buildConfig(['--experimental-corrupt-check-time=5m'], {}),
-      /--experimental-corrupt-check-time is not supported yet by tsetcd/,
-    )
-    buildConfig(['--experimental-initial-corrupt-check=false', '--experimental-corrupt-check-time=0s'], {})
+    assert.equal(buildConfig(['--experimental-corrupt-check-time=5m'], {}).corruptCheckTimeMs, 300000)
+    assert.equal(buildConfig([], {}).corruptCheckTimeMs, 0)
   })
 
   it('--version is a flag; ETCD_VERSION is ignored with a warning, as etcd does', () => {
