@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { writeEtcdSnapshot } from '../../src/bbolt/index.js'
+import { BoltReader, writeEtcdSnapshot } from '../../src/bbolt/index.js'
 import {
   ETCD,
   ETCDCTL,
@@ -342,10 +342,12 @@ describe('snapshot status and restore with files from a real etcd', function () 
     it('a flipped bit: the sha256 trailer, or with --skip-hash-check bbolt’s check', async () => {
       const buf = fs.readFileSync(snap)
       const db = buf.subarray(0, buf.length - 32)
-      // Find a leaf page (flags 0x02 at offset 8 of the page header) and corrupt its page id.
-      let page = -1
-      for (let p = 2; p * 4096 < db.length; p++) if (db.readUInt16LE(p * 4096 + 8) === 0x02) page = p
-      assert.ok(page > 0, 'the snapshot has a leaf page')
+      // Corrupt the page id in the header of the key bucket's root page (reachable, unlike
+      // pages on the freelist that may still hold old leaves).
+      const reader = BoltReader.fromBuffer(Buffer.from(db), { verifyTrailer: false })
+      const page = Number(reader.bucket('key')!.header.root)
+      reader.close()
+      assert.ok(page > 1, 'the key bucket has pages of its own')
       const flipped = Buffer.from(buf)
       flipped[page * 4096] ^= 0x01
       const file = path.join(dir, 'flipped.db')
