@@ -5,9 +5,11 @@
  *   0x01 key     MVCC records: revision (17 bytes, +'t' for tombstones) → mvccpb.KeyValue
  *   0x02 meta    consistent index, term, current revision, compaction revisions
  *   0x03 lease   reserved for the lessor
- *   0x04 auth    reserved for the auth store
- *   0x05 members reserved for membership
- *   0x06 alarm   reserved for alarms
+ *   0x04 auth    etcd's auth buckets, one letter each: 'a' + auth key (enabled, authRevision),
+ *                'u' + user name → authpb.User, 'r' + role name → authpb.Role (written by
+ *                snapshot restore; no auth store reads them yet)
+ *   0x05 members membership (src/server/membership/store.ts)
+ *   0x06 alarm   etcdserverpb.AlarmMember (the key, as etcd's alarm bucket) → empty
  */
 export const Bucket = {
   Key: 0x01,

@@ -120,3 +120,39 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   storage.setHardState(opened.hardState)
   return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, snapshotTerm: at.term, created: false }
 }
+
+export interface RestoredRaftDiskOptions {
+  dataDir: string
+  walDir?: string
+  memberId: bigint
+  clusterId: bigint
+  /** The configuration the member starts with. */
+  voters: bigint[]
+  /** Raft index and term the database is at (a restored member: the number of members, term 1). */
+  index: number
+  term: number
+}
+
+/**
+ * The raft state of a member restored from a backup (etcd's snapshot restore): a raft
+ * snapshot at `index`/`term` holding the configuration, and a new WAL whose first records
+ * are that snapshot's marker and a hard state committed to it. Started, the member's log
+ * begins after the snapshot, as if it had applied the first `index` entries; its database
+ * must hold consistent index `index`. The WAL directory must not exist yet.
+ */
+export async function createRestoredRaftDisk(o: RestoredRaftDiskOptions): Promise<void> {
+  const walDir = walDirOf(o.dataDir, o.walDir)
+  const snapDir = snapDirOf(o.dataDir)
+  await mkdirDurable(nodeFs, path.resolve(snapDir))
+  await new Snapshotter(snapDir).save({
+    metadata: { index: o.index, term: o.term, confState: { voters: [...o.voters], learners: [] } },
+    data: new Uint8Array(0),
+  })
+  await mkdirDurable(nodeFs, path.resolve(path.dirname(walDir)))
+  const wal = await Wal.create(walDir, encodeMetadata(o.memberId, o.clusterId))
+  try {
+    await wal.saveSnapshot({ index: o.index, term: o.term }, { term: o.term, vote: 0n, commit: o.index })
+  } finally {
+    await wal.close()
+  }
+}
