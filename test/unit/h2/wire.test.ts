@@ -158,7 +158,7 @@ describe('h2 GrpcServer on the wire', () => {
     const late = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('sleep:400') })], {
       'grpc-timeout': '50m',
     })
-    assert.deepEqual(statusOf(late), { code: Status.DEADLINE_EXCEEDED, message: 'Deadline exceeded' })
+    assert.deepEqual(statusOf(late), { code: Status.DEADLINE_EXCEEDED, message: 'context deadline exceeded' })
     const bad = await exchange(session, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('echo') })], {
       'grpc-timeout': 'soon',
     })

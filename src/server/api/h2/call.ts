@@ -254,7 +254,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   /** @internal */
   expire(): void {
     this.timer = null
-    this.finish(status(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'), true)
+    // etcd's handlers end with ctx.Err(): grpc-go then sends this text.
+    this.finish(status(Status.DEADLINE_EXCEEDED, 'context deadline exceeded'), true)
   }
 
   /** @internal */
