@@ -90,7 +90,9 @@ export class RocksBackend implements Backend {
 
   async *iterate(gte: Buffer, lt: Buffer, options?: IterateOptions): AsyncIterable<Entry[]> {
     const chunkSize = options?.chunkSize ?? 1000
-    const it = this.db.iterator({ gte, lt })
+    const it = this.db.iterator(
+      options?.maxChunkBytes === undefined ? { gte, lt } : { gte, lt, highWaterMarkBytes: options.maxChunkBytes },
+    )
     try {
       for (;;) {
         const chunk = await it.nextv(chunkSize)
