@@ -88,7 +88,7 @@ async function probe(endpoint) {
 const etcd = await startEtcd({ dataDir: path.join(dir, 'etcd'), extraArgs: quota })
 const ts = await startTsetcd({ dataDir: path.join(dir, 'ts'), extraArgs: quota })
 try {
-  const [n1, n2] = await Promise.all([load(etcd.endpoint), load(ts.endpoint)])
+  const [n1] = await Promise.all([load(etcd.endpoint), load(ts.endpoint)])
   console.log(`loaded ${n1} keys of ${VALUE} bytes (${MB} MB of values) into each`)
   const a = timed('/usr/bin/etcdctl', ['--endpoints', etcd.endpoint, 'snapshot', 'save', path.join(dir, 'a.db')])
   console.log(
