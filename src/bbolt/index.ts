@@ -30,3 +30,5 @@ export {
   type KeyValueRecord,
 } from './mvcc-record.js'
 export { checkBolt, freelistIds } from './check.js'
+export { BoltBuilder, BucketBuilder, type PageSink } from './writer.js'
+export { AsyncBoltFile } from './async-file.js'

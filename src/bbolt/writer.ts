@@ -55,7 +55,8 @@ export interface WriteResult {
   entries: number
 }
 
-interface PageSink {
+/** Where built pages go: each written once, at its page id. */
+export interface PageSink {
   write(pgid: number, page: Buffer): void
 }
 
@@ -230,114 +231,172 @@ class TreeBuilder {
 }
 
 /**
- * Writes one bucket's entries; returns the bucket's value in its parent (header, plus the
- * inline page when the whole bucket fits in a quarter page, as bbolt inlines it).
+ * One bucket being written, entry by entry in strictly increasing key order. Entries are
+ * staged until they outgrow an inline bucket (a quarter page, as bbolt inlines), then go to
+ * a tree whose full pages are written as they fill.
  */
-function writeBucket(
-  entries: Iterable<KeyValue>,
-  sink: PageSink,
-  alloc: Allocator,
-  pageSize: number,
-  fillPercent: number,
-  where: string,
-): { value: Buffer; count: number } {
-  const maxInline = pageSize / 4
-  let buffered: Item[] | undefined = []
-  let inlineSize = PAGE_HEADER_SIZE
-  let tree: TreeBuilder | undefined
+export class BucketBuilder {
+  private buffered: Item[] | undefined = []
+  private inlineSize = PAGE_HEADER_SIZE
+  private tree: TreeBuilder | undefined
   // A copy of the previous key, for the order check (the caller may reuse its buffers).
-  const prevBuf = Buffer.allocUnsafe(MAX_KEY_SIZE)
-  let prev: Buffer | undefined
-  let count = 0
-  for (const [k, v] of entries) {
+  private readonly prevBuf = Buffer.allocUnsafe(MAX_KEY_SIZE)
+  private prev: Buffer | undefined
+  count = 0
+
+  constructor(
+    private readonly sink: PageSink,
+    private readonly alloc: Allocator,
+    private readonly pageSize: number,
+    private readonly fillPercent: number,
+    private readonly where: string,
+    private readonly onEnd: (value: Buffer, count: number) => void = () => {},
+  ) {}
+
+  add(k: Bytes, v: Bytes): void {
     const key = toBuffer(k)
     const value = toBuffer(v)
+    const where = this.where
     if (key.length === 0) throw new Error(`bbolt writer: ${where}: empty key`)
     if (key.length > MAX_KEY_SIZE)
       throw new Error(`bbolt writer: ${where}: key of ${key.length} bytes exceeds ${MAX_KEY_SIZE}`)
     if (value.length > MAX_VALUE_SIZE)
       throw new Error(`bbolt writer: ${where}: value of ${value.length} bytes exceeds ${MAX_VALUE_SIZE}`)
-    if (prev && Buffer.compare(prev, key) >= 0)
-      throw new Error(`bbolt writer: ${where}: keys out of order (${prev.toString('hex')} then ${key.toString('hex')})`)
-    key.copy(prevBuf)
-    prev = prevBuf.subarray(0, key.length)
-    count++
-    if (buffered) {
+    if (this.prev && Buffer.compare(this.prev, key) >= 0)
+      throw new Error(
+        `bbolt writer: ${where}: keys out of order (${this.prev.toString('hex')} then ${key.toString('hex')})`,
+      )
+    key.copy(this.prevBuf)
+    this.prev = this.prevBuf.subarray(0, key.length)
+    this.count++
+    if (this.buffered) {
       // Copies: the caller may reuse its buffers once the next entry is asked for.
-      buffered.push({ key: Buffer.from(key), value: Buffer.from(value), flags: 0 })
-      inlineSize += LEAF_ELEMENT_SIZE + key.length + value.length
-      if (inlineSize <= maxInline) continue
-      tree = new TreeBuilder(sink, alloc, pageSize, fillPercent)
-      for (const it of buffered) tree.add(it.key, it.value, it.flags)
-      buffered = undefined
+      this.buffered.push({ key: Buffer.from(key), value: Buffer.from(value), flags: 0 })
+      this.inlineSize += LEAF_ELEMENT_SIZE + key.length + value.length
+      if (this.inlineSize <= this.pageSize / 4) return
+      this.tree = new TreeBuilder(this.sink, this.alloc, this.pageSize, this.fillPercent)
+      for (const it of this.buffered) this.tree.add(it.key, it.value, it.flags)
+      this.buffered = undefined
     } else {
-      tree!.add(key, value, 0)
+      this.tree!.add(key, value, 0)
     }
   }
-  if (buffered) {
-    const page = encodePage(0, true, buffered, undefined)
-    const value = Buffer.alloc(BUCKET_HEADER_SIZE + page.length)
-    writeBucketHeader(value, { root: 0n, sequence: 0n })
-    page.copy(value, BUCKET_HEADER_SIZE)
-    return { value, count }
+
+  /** Writes what is left; returns the bucket's value in its parent (header, plus the inline page). */
+  end(): Buffer {
+    if (this.buffered) {
+      const page = encodePage(0, true, this.buffered, undefined)
+      const value = Buffer.alloc(BUCKET_HEADER_SIZE + page.length)
+      writeBucketHeader(value, { root: 0n, sequence: 0n })
+      page.copy(value, BUCKET_HEADER_SIZE)
+      this.onEnd(value, this.count)
+      return value
+    }
+    const root = this.tree!.finish()
+    const value = Buffer.alloc(BUCKET_HEADER_SIZE)
+    writeBucketHeader(value, { root: BigInt(root), sequence: 0n })
+    this.onEnd(value, this.count)
+    return value
   }
-  const root = tree!.finish()
-  const value = Buffer.alloc(BUCKET_HEADER_SIZE)
-  writeBucketHeader(value, { root: BigInt(root), sequence: 0n })
-  return { value, count }
+}
+
+/**
+ * Builds a bbolt database bucket by bucket, pushing entries one at a time, so that a caller
+ * can feed it from an asynchronous source. Buckets may be written in any order (each once,
+ * one at a time): their pages go out as they fill, and the root that names them in key order
+ * is written by `finish`, with the freelist and the meta pages.
+ */
+export class BoltBuilder {
+  readonly pageSize: number
+  private readonly fillPercent: number
+  private readonly txid: bigint
+  private readonly alloc = new Allocator()
+  private readonly done: { name: Buffer; value: Buffer }[] = []
+  private current: BucketBuilder | undefined
+  private entries = 0
+
+  constructor(
+    private readonly sink: PageSink,
+    opts: WriteOptions = {},
+  ) {
+    this.pageSize = opts.pageSize ?? 4096
+    if (!isValidPageSize(this.pageSize))
+      throw new Error(`bbolt writer: page size ${this.pageSize} is not a power of two from 512 to 65536`)
+    this.fillPercent = Math.min(1, Math.max(0.1, opts.fillPercent ?? DEFAULT_FILL_PERCENT))
+    this.txid = BigInt(opts.txid ?? 1)
+    if (this.txid < 1n) throw new Error('bbolt writer: txid must be at least 1')
+  }
+
+  /** Starts the next bucket (the previous one must be ended). */
+  bucket(name: Bytes): BucketBuilder {
+    if (this.current) throw new Error('bbolt writer: a bucket is still open')
+    const n = Buffer.from(toBuffer(name))
+    if (n.length === 0) throw new Error('bbolt writer: empty bucket name')
+    if (this.done.some((d) => d.name.equals(n))) throw new Error(`bbolt writer: bucket ${n} given twice`)
+    const b = new BucketBuilder(
+      this.sink,
+      this.alloc,
+      this.pageSize,
+      this.fillPercent,
+      `bucket ${n}`,
+      (value, count) => {
+        this.done.push({ name: n, value })
+        this.entries += count
+        this.current = undefined
+      },
+    )
+    this.current = b
+    return b
+  }
+
+  /** Writes the root, the freelist and the meta pages. */
+  finish(): WriteResult {
+    if (this.current) throw new Error('bbolt writer: a bucket is still open')
+    const { pageSize, alloc, sink, txid } = this
+    const root = new TreeBuilder(sink, alloc, pageSize, this.fillPercent)
+    for (const b of [...this.done].sort((a, c) => Buffer.compare(a.name, c.name)))
+      root.add(b.name, b.value, BUCKET_LEAF_FLAG)
+    const rootPgid = root.finish()
+
+    // bbolt reads the first 4 KiB of a file to find its page size: pad small files with free
+    // (zeroed) pages, listed in the freelist.
+    const freelistPgid = alloc.take(1)
+    const free: number[] = []
+    while (alloc.next * pageSize < 4096) free.push(alloc.take(1))
+    const fl = Buffer.alloc(pageSize)
+    writePageHeader(fl, { id: BigInt(freelistPgid), flags: FREELIST_PAGE, count: free.length, overflow: 0 })
+    free.forEach((id, i) => fl.writeBigUInt64LE(BigInt(id), PAGE_HEADER_SIZE + 8 * i))
+    sink.write(freelistPgid, fl)
+
+    const pages = alloc.next
+    for (const t of [txid - 1n, txid]) {
+      const p = Buffer.alloc(pageSize)
+      writeMetaPage(p, {
+        magic: MAGIC,
+        version: VERSION,
+        pageSize,
+        flags: 0,
+        root: { root: BigInt(rootPgid), sequence: 0n },
+        freelist: BigInt(freelistPgid),
+        pgid: BigInt(pages),
+        txid: t,
+      })
+      sink.write(Number(t % 2n), p)
+    }
+    return { pageSize, pages, size: pages * pageSize, txid, entries: this.entries }
+  }
 }
 
 function build(buckets: BucketsInput, sink: PageSink, opts: WriteOptions): WriteResult {
-  const pageSize = opts.pageSize ?? 4096
-  if (!isValidPageSize(pageSize))
-    throw new Error(`bbolt writer: page size ${pageSize} is not a power of two from 512 to 65536`)
-  const fillPercent = Math.min(1, Math.max(0.1, opts.fillPercent ?? DEFAULT_FILL_PERCENT))
-  const txid = BigInt(opts.txid ?? 1)
-  if (txid < 1n) throw new Error('bbolt writer: txid must be at least 1')
-
+  const builder = new BoltBuilder(sink, opts)
   const named = [...buckets].map(([name, entries]) => ({ name: Buffer.from(toBuffer(name)), entries }))
   named.sort((a, b) => Buffer.compare(a.name, b.name))
-  for (let i = 1; i < named.length; i++) {
-    if (named[i - 1].name.equals(named[i].name)) throw new Error(`bbolt writer: bucket ${named[i].name} given twice`)
-  }
-
-  const alloc = new Allocator()
-  const root = new TreeBuilder(sink, alloc, pageSize, fillPercent)
-  let entries = 0
   for (const b of named) {
-    if (b.name.length === 0) throw new Error('bbolt writer: empty bucket name')
-    const { value, count } = writeBucket(b.entries, sink, alloc, pageSize, fillPercent, `bucket ${b.name}`)
-    root.add(b.name, value, BUCKET_LEAF_FLAG)
-    entries += count
+    const bucket = builder.bucket(b.name)
+    for (const [k, v] of b.entries) bucket.add(k, v)
+    bucket.end()
   }
-  const rootPgid = root.finish()
-
-  // bbolt reads the first 4 KiB of a file to find its page size: pad small files with free
-  // (zeroed) pages, listed in the freelist.
-  const freelistPgid = alloc.take(1)
-  const free: number[] = []
-  while (alloc.next * pageSize < 4096) free.push(alloc.take(1))
-  const fl = Buffer.alloc(pageSize)
-  writePageHeader(fl, { id: BigInt(freelistPgid), flags: FREELIST_PAGE, count: free.length, overflow: 0 })
-  free.forEach((id, i) => fl.writeBigUInt64LE(BigInt(id), PAGE_HEADER_SIZE + 8 * i))
-  sink.write(freelistPgid, fl)
-
-  const pages = alloc.next
-  for (const t of [txid - 1n, txid]) {
-    const p = Buffer.alloc(pageSize)
-    writeMetaPage(p, {
-      magic: MAGIC,
-      version: VERSION,
-      pageSize,
-      flags: 0,
-      root: { root: BigInt(rootPgid), sequence: 0n },
-      freelist: BigInt(freelistPgid),
-      pgid: BigInt(pages),
-      txid: t,
-    })
-    sink.write(Number(t % 2n), p)
-  }
-  return { pageSize, pages, size: pages * pageSize, txid, entries }
+  return builder.finish()
 }
 
 /** Writes a new bbolt file at `path` (replacing any file there). */

@@ -177,6 +177,25 @@ export class EtcdClient {
     )
   }
 
+  /** A server-streaming call on the active endpoint; `deadline` (ms since the epoch) bounds it. */
+  serverStream<Req, Res>(method: Method<Req, Res>, req: Req, deadline = Infinity): grpc.ClientReadableStream<Res> {
+    const metadata = new grpc.Metadata()
+    if (this.pendingDial) metadata.setOptions({ waitForReady: true })
+    return this.channel(this.active).makeServerStreamRequest<Req, Res>(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      req,
+      metadata,
+      { deadline },
+    )
+  }
+
+  /** TLS details to add to an UNAVAILABLE error of the active endpoint. */
+  get tlsReason(): string | undefined {
+    return this.endpoints[this.active].security.tlsReason()
+  }
+
   get endpoint(): string {
     return this.opts.endpoints[this.active]
   }

@@ -1,6 +1,8 @@
-/** etcdserverpb.Maintenance: status, alarms and defragmentation. */
-import type { UntypedServiceImplementation } from '@grpc/grpc-js'
-import type { CoreMaintenance } from '../etcdserver/core.js'
+/** etcdserverpb.Maintenance: status, alarms, defragmentation and snapshots. */
+import crypto from 'node:crypto'
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js'
+import type { CoreMaintenance, CoreSnapshot, DatabaseSnapshot } from '../etcdserver/core.js'
+import { toGrpcError } from './grpc-errors.js'
 import type {
   HashKVRequest,
   AlarmRequest,
@@ -8,11 +10,65 @@ import type {
   DefragmentRequest,
   DefragmentResponseInit,
   StatusRequest,
+  SnapshotResponseInit,
 } from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
 
-export function maintenanceService(core: CoreMaintenance, limits: Limits): UntypedServiceImplementation {
+/** etcd's snapshotSendBufferSize: bytes of the database per SnapshotResponse. */
+export const SNAPSHOT_PIECE_BYTES = 32 * 1024
+
+type SnapshotCall = ServerWritableStream<unknown, SnapshotResponseInit>
+
+/** Resolves when the call can take more messages; rejects when it is over. */
+function drained(call: SnapshotCall, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: unknown) => {
+      call.off('drain', ok)
+      signal.removeEventListener('abort', gone)
+      if (err) reject(err)
+      else resolve()
+    }
+    const ok = () => done()
+    const gone = () => done(signal.reason)
+    if (signal.aborted) return gone()
+    call.on('drain', ok)
+    signal.addEventListener('abort', gone)
+  })
+}
+
+/**
+ * etcd's v3rpc Snapshot: the database copy in pieces of 32 KiB, each with the bytes that
+ * remain after it, then one last message with remaining_bytes 0 and the sha256 of every
+ * byte sent. The copy is released when the call ends, however it ends.
+ */
+async function sendSnapshot(core: CoreSnapshot, call: SnapshotCall): Promise<void> {
+  const ac = new AbortController()
+  const gone = () => ac.abort(new Error('snapshot: the client went away'))
+  call.on('cancelled', gone)
+  call.on('close', gone)
+  let snap: DatabaseSnapshot | undefined
+  try {
+    snap = await core.snapshot(ac.signal)
+    const h = crypto.createHash('sha256')
+    let sent = 0
+    for await (const blob of snap.chunks(SNAPSHOT_PIECE_BYTES, ac.signal)) {
+      sent += blob.length
+      h.update(blob)
+      if (!call.write({ remaining_bytes: BigInt(snap.size - sent), blob })) await drained(call, ac.signal)
+    }
+    call.write({ remaining_bytes: 0n, blob: h.digest() })
+    call.end()
+  } catch (err) {
+    if (!ac.signal.aborted) call.destroy(toGrpcError(err) as Error)
+  } finally {
+    call.off('cancelled', gone)
+    call.off('close', gone)
+    await snap?.close()
+  }
+}
+
+export function maintenanceService(core: CoreMaintenance & CoreSnapshot, limits: Limits): UntypedServiceImplementation {
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
     HashKV: unary(limits, async (req: HashKVRequest) => core.hashKV(req), core),
@@ -22,5 +78,6 @@ export function maintenanceService(core: CoreMaintenance, limits: Limits): Untyp
       async (_req: DefragmentRequest): Promise<DefragmentResponseInit> => core.defragment(),
       core,
     ),
+    Snapshot: (call: SnapshotCall) => void sendSnapshot(core, call),
   }
 }

@@ -13,7 +13,10 @@
  *   synchronously, in call order (a later op on the same key wins); with `sync: true` the
  *   data is durable (fsynced) when it returns. A batch is written at most once.
  * - `iterate(gte, lt)` yields chunks of entries in ascending key order. Whether writes made
- *   while an iteration is running are seen by it is unspecified.
+ *   while an iteration is running are seen by it is unspecified, except for RocksBackend:
+ *   there one iteration reads one point-in-time view of the whole database, the one current
+ *   when its first chunk is asked for (the iterator is created synchronously by that first
+ *   `next()` and a RocksDB iterator reads the snapshot it was created at).
  * - Values returned are owned by the caller.
  */
 
@@ -38,6 +41,14 @@ export interface BackendWriteBatch {
 export interface IterateOptions {
   /** Entries per yielded chunk (default 1000). */
   chunkSize?: number
+  /** A chunk ends once its keys and values exceed this many bytes (default: no limit). */
+  maxChunkBytes?: number
+  /**
+   * Every chunk comes from one view of the store, taken when the iteration starts (RocksDB's
+   * iterator snapshot); if the database is swapped meanwhile (defragmentation) the iteration
+   * fails instead of going on in the new one.
+   */
+  pointInTime?: boolean
 }
 
 export interface Backend {

@@ -99,6 +99,7 @@ export class MemoryBackend implements Backend {
 
   async *iterate(gte: Buffer, lt: Buffer, options?: IterateOptions): AsyncIterable<Entry[]> {
     const chunkSize = options?.chunkSize ?? 1000
+    const maxBytes = options?.maxChunkBytes ?? Infinity
     const end = lt.toString('latin1')
     let from = gte.toString('latin1')
     let first = true
@@ -106,16 +107,20 @@ export class MemoryBackend implements Backend {
       this.checkOpen()
       const chunk: Entry[] = []
       let last = ''
+      let bytes = 0
+      let full = false
       this.map.scan(from, end, (k, v) => {
         if (!first && k === from) return true // resume strictly after the previous chunk
         chunk.push([Buffer.from(k, 'latin1'), Buffer.from(v)])
         last = k
-        return chunk.length < chunkSize
+        bytes += k.length + v.length
+        full = chunk.length >= chunkSize || bytes > maxBytes
+        return !full
       })
       first = false
       if (chunk.length === 0) return
       yield chunk
-      if (chunk.length < chunkSize) return
+      if (!full) return
       from = last
       await new Promise<void>((resolve) => setImmediate(resolve))
     }

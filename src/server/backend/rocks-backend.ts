@@ -131,7 +131,11 @@ export class RocksBackend implements Backend {
     const chunkSize = options?.chunkSize ?? 1000
     while (this.swapping) await this.swapping
     let generation = this.generation
-    let it = this.db.iterator({ gte, lt })
+    const bounds = (from: { gte: Buffer } | { gt: Buffer }) =>
+      options?.maxChunkBytes === undefined
+        ? { ...from, lt }
+        : { ...from, lt, highWaterMarkBytes: options.maxChunkBytes }
+    let it = this.db.iterator(bounds({ gte }))
     let last: Buffer | undefined
     try {
       for (;;) {
@@ -142,9 +146,11 @@ export class RocksBackend implements Backend {
           // The database was swapped under the iterator: go on in the new one after the last key.
           while (this.swapping) await this.swapping
           if (generation === this.generation) throw err
+          if (options?.pointInTime)
+            throw new Error('backend: the database was defragmented during a point-in-time read', { cause: err })
           await it.close().catch(() => undefined)
           generation = this.generation
-          it = this.db.iterator(last === undefined ? { gte, lt } : { gt: last, lt })
+          it = this.db.iterator(bounds(last === undefined ? { gte } : { gt: last }))
           continue
         }
         if (chunk.length === 0) return

@@ -8,7 +8,9 @@
  * - a chained batch's `_put`/`_del` copy key and value into the native WriteBatch at once;
  *   `_writeSync({ sync })` is `DB::Write` on the calling thread (fsync of the RocksDB WAL
  *   when `sync` is true); `_closeSync()` frees the native batch.
- * - iterators take `gte`/`lt` bounds and `nextv(n)` runs on the threadpool.
+ * - iterators take `gte`/`lt` bounds and `nextv(n)` runs on the threadpool; it stops early
+ *   once the bytes read exceed the iterator's `highWaterMarkBytes`. The native iterator (and
+ *   with it the RocksDB snapshot it reads) is created synchronously by `iterator()`.
  * - `getProperty(name)` is synchronous and returns a string.
  */
 import { createRequire } from 'node:module'
@@ -33,7 +35,14 @@ export interface RocksLevelDb {
   _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]
   getMany(keys: readonly Buffer[], options?: object): Promise<(Buffer | undefined)[]>
   batch(): RocksChainedBatch
-  iterator(options: { gte?: Buffer; gt?: Buffer; lt?: Buffer; keys?: boolean; values?: boolean }): RocksIterator
+  iterator(options: {
+    gte?: Buffer
+    gt?: Buffer
+    lt?: Buffer
+    keys?: boolean
+    values?: boolean
+    highWaterMarkBytes?: number
+  }): RocksIterator
   getProperty(name: string): string
 }
 

@@ -36,6 +36,7 @@ import { WatchHub } from '../watch/hub.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 import { openLeases } from '../lease/index.js'
 import { autoCompactor } from '../compactor/index.js'
+import { OnlineBackups } from '../backup/online.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -153,6 +154,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     unsafeNoFsync: cfg.unsafeNoFsync,
   })
   const received = new ReceivedSnapshots(cfg.dataDir)
+  const leftovers = await OnlineBackups.removeLeftovers(OnlineBackups.dirOf(cfg.dataDir))
+  if (leftovers.length > 0) log.info('removed unfinished database snapshots', { files: leftovers })
   let backend: RocksBackend
   try {
     backend = await openBackend(cfg.dataDir, disk, received)
@@ -394,7 +397,9 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   })
   kv.onCommit(watch.onCommit)
   kv.onRestore((restored) => watch.restore(restored))
+  const backups = new OnlineBackups(OnlineBackups.dirOf(cfg.dataDir), () => kv.currentBackend, log.named('backup'))
   const core = new MemberCore({
+    snapshots: { snapshot: (signal) => backups.take(signal) },
     server,
     leases: leases.core,
     members: memberList,

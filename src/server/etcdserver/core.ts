@@ -121,4 +121,19 @@ export interface CoreWatch {
   watch(sink: WatchResponseSink): WatchStreamHandle
 }
 
-export interface Core extends CoreKv, CoreMaintenance, CoreLease, CoreCluster, CoreWatch {}
+/** A point-in-time copy of the member's database in etcd's file format (a bbolt file), ready to send. */
+export interface DatabaseSnapshot {
+  /** Bytes of the copy. */
+  readonly size: number
+  /** The copy's bytes in order, in pieces of at most `pieceBytes`. */
+  chunks(pieceBytes: number, signal?: AbortSignal): AsyncIterable<Buffer>
+  /** Releases the copy; called once the call is over, whatever its outcome. */
+  close(): Promise<void>
+}
+
+export interface CoreSnapshot {
+  /** Takes a copy of the database as it is now; `signal` abandons it (the client went away). */
+  snapshot(signal?: AbortSignal): Promise<DatabaseSnapshot>
+}
+
+export interface Core extends CoreKv, CoreMaintenance, CoreSnapshot, CoreLease, CoreCluster, CoreWatch {}

@@ -43,7 +43,16 @@ import type { MemberList } from '../membership/member-list.js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { Reconfig } from './reconfig.js'
 import type { WatchHub } from '../watch/hub.js'
-import type { CallContext, Core, CoreKv, CoreMaintenance, WatchResponseSink, WatchStreamHandle } from './core.js'
+import type {
+  CallContext,
+  Core,
+  CoreKv,
+  CoreMaintenance,
+  CoreSnapshot,
+  DatabaseSnapshot,
+  WatchResponseSink,
+  WatchStreamHandle,
+} from './core.js'
 import { HeaderBytes, openWatchStream } from './watch-stream.js'
 
 export interface MemberCoreParts {
@@ -52,6 +61,8 @@ export interface MemberCoreParts {
   members: MemberList
   reconfig: Reconfig
   watches: WatchHub
+  /** Copies of the database for Maintenance.Snapshot. */
+  snapshots: CoreSnapshot
   /** A watch response at least this large is split for watchers that accept fragments. */
   watchFragmentBytes: number
 }
@@ -111,6 +122,10 @@ export class MemberCore implements Core {
 
   defragment(): Promise<DefragmentResponseInit> {
     return this.p.server.defragment()
+  }
+
+  snapshot(signal?: AbortSignal): Promise<DatabaseSnapshot> {
+    return this.p.snapshots.snapshot(signal)
   }
 
   leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {

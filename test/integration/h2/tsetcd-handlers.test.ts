@@ -15,7 +15,7 @@ import {
   type RangeResponse,
   type StatusResponse,
 } from '../../../src/gen/etcdserverpb.js'
-import type { CoreKv, CoreMaintenance } from '../../../src/server/etcdserver/core.js'
+import type { CoreKv, CoreMaintenance, CoreSnapshot, DatabaseSnapshot } from '../../../src/server/etcdserver/core.js'
 import { kvService } from '../../../src/server/api/kv-service.js'
 import { maintenanceService } from '../../../src/server/api/maintenance-service.js'
 import { GRPC_OVERHEAD_BYTES } from '../../../src/server/api/limits.js'
@@ -24,7 +24,11 @@ import { GrpcServer } from '../../../src/server/api/h2/index.js'
 import { call, ETCDCTL, failure, grpcJsClient, haveBinary, run } from '../../helpers/h2-harness.js'
 
 /** Just enough of a member: a sorted Map with revisions. */
-class MapCore implements CoreKv, CoreMaintenance {
+class MapCore implements CoreKv, CoreMaintenance, CoreSnapshot {
+  snapshot(): Promise<DatabaseSnapshot> {
+    return Promise.reject(new Error('no database here'))
+  }
+
   readonly data = new Map<string, { value: Buffer; create: number; mod: number; version: number }>()
   revision = 1
 

@@ -74,3 +74,36 @@ describe('RocksBackend defragmentation crash recovery', function () {
     await b.close()
   })
 })
+
+describe('RocksBackend iteration across a defragmentation', function () {
+  this.timeout(30000)
+  let dir: string
+  let b: RocksBackend
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsetcd-defrag-iter-'))
+    b = await RocksBackend.open(path.join(dir, 'db'))
+    const wb = b.batch()
+    for (let i = 0; i < 500; i++) wb.put(Buffer.from(`k${String(i).padStart(4, '0')}`), Buffer.from(`v${i}`))
+    wb.write({ sync: true })
+  })
+  afterEach(async () => {
+    await b.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function iterateAcrossDefrag(pointInTime: boolean): Promise<number> {
+    const it = b.iterate(Buffer.from('k'), Buffer.from('l'), { chunkSize: 100, pointInTime })[Symbol.asyncIterator]()
+    let n = (await it.next()).value.length as number
+    await b.defrag()
+    for (let r = await it.next(); !r.done; r = await it.next()) n += r.value.length
+    return n
+  }
+
+  it('goes on in the new database after the last key read', async () => {
+    assert.equal(await iterateAcrossDefrag(false), 500)
+  })
+
+  it('fails a point-in-time read (a snapshot must not mix two databases)', async () => {
+    await assert.rejects(iterateAcrossDefrag(true), /defragmented during a point-in-time read/)
+  })
+})
