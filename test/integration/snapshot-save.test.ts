@@ -124,6 +124,45 @@ async function restoreAndStart(snap: string, dir: string): Promise<ServerProc> {
   return startEtcd({ dataDir: data, clientPort: cp, peerPort: pp })
 }
 
+/** Restores `snap` with tsetcd into three new members, starts them as one cluster; the first is returned first. */
+async function restoreTsetcdCluster(snap: string, dir: string): Promise<ServerProc[]> {
+  const ports = await freePorts(6)
+  const names = ['r1', 'r2', 'r3']
+  const peer = (i: number) => `http://127.0.0.1:${ports[2 * i + 1]}`
+  const initial = names.map((n, i) => `${n}=${peer(i)}`).join(',')
+  const flags = (i: number) => [
+    '--name',
+    names[i],
+    '--initial-cluster',
+    initial,
+    '--initial-advertise-peer-urls',
+    peer(i),
+  ]
+  for (let i = 0; i < 3; i++) {
+    const r = await tsetcd(['snapshot', 'restore', snap, '--data-dir', path.join(dir, names[i]), ...flags(i)])
+    assert.equal(r.code, 0, r.stderr)
+  }
+  return Promise.all(
+    names.map((n, i) =>
+      startTsetcd({
+        clientPort: ports[2 * i],
+        peerPort: ports[2 * i + 1],
+        args: [
+          '--data-dir',
+          path.join(dir, n),
+          ...flags(i),
+          '--listen-peer-urls',
+          peer(i),
+          '--listen-client-urls',
+          `http://127.0.0.1:${ports[2 * i]}`,
+          '--advertise-client-urls',
+          `http://127.0.0.1:${ports[2 * i]}`,
+        ],
+      }),
+    ),
+  )
+}
+
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!cond()) {
@@ -156,8 +195,13 @@ describe('snapshot save: online backups in etcd’s format', function () {
     return c
   }
 
-  for (const tool of ['tsetcd', 'etcdctl'] as const) {
-    it(`${tool} saves under a write load; a real etcd restores every acknowledged write and lease`, async () => {
+  const cases = [
+    { tool: 'tsetcd', into: 'a real etcd' },
+    { tool: 'etcdctl', into: 'a real etcd' },
+    { tool: 'tsetcd', into: 'a new three-member tsetcd cluster' },
+  ] as const
+  for (const { tool, into } of cases) {
+    it(`${tool} saves under a write load; ${into} restores every acknowledged write and lease`, async () => {
       const s = await startTsetcd({ dataDir: path.join(dir, 'member') })
       servers.push(s)
       const c = await connect(s.endpoint)
@@ -187,8 +231,30 @@ describe('snapshot save: online backups in etcd’s format', function () {
       const after = acked.size - before
       assert.ok(before > 0 && after > 0, `writes before (${before}) and after (${after}) the snapshot`)
 
-      const e = await restoreAndStart(snap, dir)
-      servers.push(e)
+      let e: ServerProc
+      if (into === 'a real etcd') {
+        e = await restoreAndStart(snap, dir)
+        servers.push(e)
+      } else {
+        const members = await restoreTsetcdCluster(snap, dir)
+        servers.push(...members)
+        e = members[0]
+        // Every member serves the snapshot from its own store.
+        for (const m of members.slice(1)) {
+          const own = await ctl(['--endpoints', m.endpoint, 'get', '--prefix', '', '--consistency', 's', '--keys-only'])
+          const first = await ctl([
+            '--endpoints',
+            e.endpoint,
+            'get',
+            '--prefix',
+            '',
+            '--consistency',
+            's',
+            '--keys-only',
+          ])
+          assert.equal(own, first, `${m.endpoint} serves what ${e.endpoint} serves`)
+        }
+      }
       const restored = await getAll(e.endpoint)
       const expected = await getAll(s.endpoint, rev)
       assert.equal(restored.header.revision, rev)
