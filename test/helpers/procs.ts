@@ -86,6 +86,21 @@ export function run(
 }
 
 /** etcdctl's stderr carries clientv3's JSON log lines; the lines a user reads are the rest. */
+/** Runs the real etcdctl; its stdout, or an error naming the command line and its stderr. */
+export async function etcdctlOk(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  const r = await run(ETCDCTL, args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 60000 })
+  if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+/** Runs our binary (`bin/run.js ARGS`) to completion. */
+export function runTsetcd(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return run(process.execPath, [TSETCD, ...args], { timeoutMs: 120000, ...opts })
+}
+
 export function userStderr(stderr: string): string {
   return stderr
     .split('\n')

@@ -25,15 +25,12 @@ import {
   tmpDir,
   userStderr,
   type ServerProc,
+  etcdctlOk,
 } from '../helpers/procs.js'
 
-const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
+const ctl = (args: string[], input?: string): Promise<string> => etcdctlOk(args, { input })
 
-async function ctl(args: string[], input?: string): Promise<string> {
-  const r = await run(ETCDCTL, args, { input, timeoutMs: 30000 })
-  if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
+const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
 
 async function ctlStatus(file: string): Promise<unknown> {
   return JSON.parse(await ctl(['snapshot', 'status', file, '-w', 'json']))

@@ -11,7 +11,6 @@ import { BoltReader, writeEtcdSnapshot } from '../../src/bbolt/index.js'
 import {
   ETCD,
   ETCDCTL,
-  TSETCD,
   freePorts,
   haveBinary,
   removeDir,
@@ -23,19 +22,14 @@ import {
   waitReady,
   type RunResult,
   type ServerProc,
+  etcdctlOk,
+  runTsetcd,
 } from '../helpers/procs.js'
 
+const ctl = (args: string[]): Promise<string> => etcdctlOk(args)
+const tsetcd = (args: string[]): Promise<RunResult> => runTsetcd(args)
+
 const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
-
-async function ctl(args: string[]): Promise<string> {
-  const r = await run(ETCDCTL, args, { timeoutMs: 30000 })
-  if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
-
-function tsetcd(args: string[]): Promise<RunResult> {
-  return run(process.execPath, [TSETCD, ...args], { timeoutMs: 120000 })
-}
 
 interface Kv {
   key: string

@@ -12,7 +12,6 @@ import { snapshotStatusOfFile } from '../../src/bbolt/index.js'
 import {
   ETCD,
   ETCDCTL,
-  TSETCD,
   freePorts,
   haveBinary,
   removeDir,
@@ -22,20 +21,15 @@ import {
   tmpDir,
   type RunResult,
   type ServerProc,
+  etcdctlOk,
+  runTsetcd,
 } from '../helpers/procs.js'
+
+const ctl = (args: string[]): Promise<string> => etcdctlOk(args)
+const tsetcd = (args: string[]): Promise<RunResult> => runTsetcd(args)
 
 const missing = [ETCD, ETCDCTL].filter((b) => !haveBinary(b))
 const b = (s: string) => Buffer.from(s)
-
-async function ctl(args: string[]): Promise<string> {
-  const r = await run(ETCDCTL, args, { timeoutMs: 60000 })
-  if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
-
-function tsetcd(args: string[]): Promise<RunResult> {
-  return run(process.execPath, [TSETCD, ...args], { timeoutMs: 120000 })
-}
 
 interface Kv {
   key: string
