@@ -125,17 +125,11 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const peerTls = await peerTlsOptions(cfg, log)
   const identity = await identityFor(cfg, log, peerTls)
   const selfClientUrls = cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, ''))
+  // The same on every member (the bootstrap entries are replicated state): client URLs come
+  // later, when each member publishes them through raft.
   const seed = (id: bigint): StoredMember | undefined => {
     const m = identity.members.find((x) => x.id === id)
-    return (
-      m && {
-        id: m.id,
-        name: m.name,
-        peerURLs: [...m.peerUrls].sort(),
-        clientURLs: m.id === identity.memberId ? selfClientUrls : [],
-        isLearner: false,
-      }
-    )
+    return m && { id: m.id, name: m.name, peerURLs: [...m.peerUrls].sort(), clientURLs: [], isLearner: false }
   }
 
   const disk = await openRaftDisk({
