@@ -21,6 +21,7 @@ import type {
   LeaseTimeToLiveResponseInit,
   MemberAddRequest,
   MemberAddResponseInit,
+  MemberListRequest,
   MemberListResponseInit,
   MemberPromoteRequest,
   MemberPromoteResponseInit,
@@ -36,6 +37,9 @@ import type {
   StatusResponseInit,
   HashKVRequest,
   HashKVResponseInit,
+  HashResponseInit,
+  MoveLeaderRequest,
+  MoveLeaderResponseInit,
   TxnRequest,
   TxnResponseInit,
   WatchRequest,
@@ -69,6 +73,14 @@ export interface CoreKv extends CoreHeader {
 export interface CoreMaintenance extends CoreHeader {
   status(): Promise<StatusResponseInit>
   hashKV(req: HashKVRequest): Promise<HashKVResponseInit>
+  /** The hash of the whole backend; the header's revision is the one hashed. */
+  hash(): Promise<HashResponseInit>
+  /**
+   * On the leader: hands leadership to the voting member `targetID` and resolves once it
+   * leads. Errors.NotLeader on a follower, Errors.BadLeaderTransferee for a learner or an
+   * unknown ID, Errors.TimeoutLeaderTransfer when it does not lead in time.
+   */
+  moveLeader(req: MoveLeaderRequest, ctx?: CallContext): Promise<MoveLeaderResponseInit>
 }
 
 export interface CoreLease extends CoreHeader {
@@ -82,7 +94,8 @@ export interface CoreLease extends CoreHeader {
 }
 
 export interface CoreCluster extends CoreHeader {
-  memberList(): Promise<MemberListResponseInit>
+  /** With `linearizable`, answered after a ReadIndex round (the list as of now, not as last applied here). */
+  memberList(req?: MemberListRequest, ctx?: CallContext): Promise<MemberListResponseInit>
   /** Throws etcd's member errors (Errors.MemberBadURLs, PeerURLExist, MemberNotEnoughStarted, Unhealthy, …). */
   memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit>
   memberRemove(req: MemberRemoveRequest): Promise<MemberRemoveResponseInit>

@@ -28,6 +28,7 @@ import type {
   StatusResponseInit,
   HashKVRequest,
   HashKVResponseInit,
+  HashResponseInit,
   TxnRequest,
   TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
@@ -75,7 +76,7 @@ export interface EtcdServerOptions {
 }
 
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
-export class EtcdServer implements CoreKv, CoreMaintenance {
+export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private node!: RaftNode
   private readonly waiters = new Map<bigint, Waiter>()
   /** Proposals waiting for a leader. */
@@ -303,6 +304,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     return this.sm.range(req)
   }
 
+  /** etcd's LinearizableReadNotify: resolves once this member has applied everything committed before the call. */
+  linearizableReadNotify(ctx?: CallContext): Promise<void> {
+    if (this.stopped) return Promise.reject(Errors.Stopped)
+    return this.linearizable(ctx?.signal)
+  }
+
   /**
    * Resolves once this member has applied everything committed before the call. When
    * `signal` aborts first, the read leaves its batch and fails with the signal's reason; a
@@ -394,6 +401,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)
     return { header, hash: h.hash, compact_revision: h.compactRevision }
+  }
+
+  /** Maintenance.Hash: the whole backend's hash; the header's revision is the one hashed. */
+  async hash(): Promise<HashResponseInit> {
+    const h = await this.sm.hash()
+    return { header: { ...this.header(), revision: h.revision }, hash: h.hash }
   }
 
   async status(): Promise<StatusResponseInit> {

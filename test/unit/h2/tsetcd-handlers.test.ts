@@ -91,6 +91,14 @@ class MapCore implements CoreKv, CoreMaintenance {
   async hashKV() {
     return { hash: 1, compact_revision: 0 }
   }
+
+  async hash() {
+    return { hash: 2 }
+  }
+
+  async moveLeader() {
+    return {}
+  }
 }
 
 describe("h2 GrpcServer hosting tsetcd's grpc-js handlers unchanged", function () {
