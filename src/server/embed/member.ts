@@ -29,6 +29,7 @@ import { MemberStore } from '../membership/store.js'
 import { encodeConfContext, type Member as StoredMember } from '../membership/member.js'
 import { Reconfig, REMOVED_MESSAGE } from '../etcdserver/reconfig.js'
 import { answerPromote, forwardPromote, PATH_PROMOTE } from './promote-route.js'
+import { syncPeers } from './peer-sync.js'
 import type { PeerTlsOptions } from '../peer/index.js'
 import { WatchHub } from '../watch/hub.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
@@ -239,6 +240,20 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls }))
     : memberStore.members()
   for (const m of initialPeers) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerURLs)
+  // A snapshot from the leader brings its membership: the transport follows it at once.
+  kv.onRestore(() => {
+    const { added, removed } = syncPeers(transport, memberStore.members(), identity.memberId)
+    if (added.length > 0 || removed.length > 0)
+      log.info('peers updated from the installed snapshot', {
+        added: added.map((id) => id.toString(16)),
+        removed: removed.map((id) => id.toString(16)),
+      })
+    if (memberStore.isRemoved(identity.memberId) && !removedNoticed) {
+      removedNoticed = true
+      log.error(REMOVED_MESSAGE, { 'member-id': identity.memberId })
+      void server.stop().then(stopRemoved)
+    }
+  })
   await transport.start()
   if (cfg.initialCorruptCheck && kv.appliedIndex > 0) {
     const peers = identity.members.map((m) => m.id).filter((id) => id !== identity.memberId)
