@@ -4,7 +4,13 @@
  * URLs from the member list.
  */
 import type { EtcdClient } from './client.js'
-import { ClusterService, KVService, MaintenanceService, type StatusResponse } from '../gen/etcdserverpb.js'
+import {
+  ClusterService,
+  KVService,
+  MaintenanceService,
+  type HashKVResponse,
+  type StatusResponse,
+} from '../gen/etcdserverpb.js'
 import { formatDuration } from '../go/duration.js'
 import { Errors } from '../errors/rpctypes.js'
 
@@ -25,6 +31,11 @@ export async function clusterEndpoints(client: EtcdClient, timeoutMs: number): P
 
 export async function endpointStatus(client: EtcdClient, timeoutMs: number): Promise<StatusResponse> {
   return client.call(MaintenanceService.Status, {}, timeoutMs)
+}
+
+/** The endpoint's hash of its key space up to `revision` (0: all of it). */
+export async function endpointHashKV(client: EtcdClient, revision: number, timeoutMs: number): Promise<HashKVResponse> {
+  return client.call(MaintenanceService.HashKV, { revision }, timeoutMs)
 }
 
 /** Reads the key "health": the endpoint is healthy when that succeeds (or is refused by auth). */

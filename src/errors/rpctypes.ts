@@ -105,4 +105,6 @@ export const Errors = {
   Corrupt: e(Code.DATA_LOSS, 'etcdserver: corrupt cluster'),
   NotSupportedForLearner: e(Code.UNAVAILABLE, 'etcdserver: rpc not supported for learner'),
   BadLeaderTransferee: e(Code.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'),
+  /** etcd has no gRPC mapping for it: it reaches the client as Unknown with this text. */
+  TimeoutLeaderTransfer: e(Code.UNKNOWN, 'etcdserver: request timed out, leader transfer took too long'),
 } as const

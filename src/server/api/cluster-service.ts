@@ -17,7 +17,7 @@ import type { Limits } from './limits.js'
 export function clusterService(core: CoreCluster, limits: Limits): UntypedServiceImplementation {
   const header: CoreHeader = { header: () => ({ ...core.header(), revision: 0 }) }
   return {
-    MemberList: unary(limits, (_req: MemberListRequest) => core.memberList(), header),
+    MemberList: unary(limits, (req: MemberListRequest, ctx) => core.memberList(req, ctx), header),
     MemberAdd: unary(limits, (req: MemberAddRequest) => core.memberAdd(req), header),
     MemberRemove: unary(limits, (req: MemberRemoveRequest) => core.memberRemove(req), header),
     MemberUpdate: unary(limits, (req: MemberUpdateRequest) => core.memberUpdate(req), header),

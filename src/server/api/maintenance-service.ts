@@ -1,4 +1,4 @@
-/** etcdserverpb.Maintenance: status, alarms, defragmentation and snapshots. */
+/** etcdserverpb.Maintenance: status, hashes, leadership transfer, alarms, defragmentation and snapshots. */
 import crypto from 'node:crypto'
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js'
 import type { CoreMaintenance, CoreSnapshot, DatabaseSnapshot } from '../etcdserver/core.js'
@@ -11,6 +11,8 @@ import type {
   DefragmentResponseInit,
   StatusRequest,
   SnapshotResponseInit,
+  HashRequest,
+  MoveLeaderRequest,
 } from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
 import type { Limits } from './limits.js'
@@ -72,6 +74,8 @@ export function maintenanceService(core: CoreMaintenance & CoreSnapshot, limits:
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
     HashKV: unary(limits, async (req: HashKVRequest) => core.hashKV(req), core),
+    Hash: unary(limits, async (_req: HashRequest) => core.hash(), core),
+    MoveLeader: unary(limits, (req: MoveLeaderRequest, ctx) => core.moveLeader(req, ctx), core),
     Alarm: unary(limits, async (req: AlarmRequest, ctx): Promise<AlarmResponseInit> => core.alarm(req, ctx), core),
     Defragment: unary(
       limits,

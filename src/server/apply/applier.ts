@@ -4,7 +4,7 @@
  * the applier of its kind (KV, compaction); the lessor's applier wraps it; auth and quota can
  * wrap the stack the same way (etcd: auth(quota(backend))).
  */
-import type { KvHash } from '../mvcc/hash.js'
+import type { BackendHash, KvHash } from '../mvcc/hash.js'
 import type { EtcdError } from '../../errors/rpctypes.js'
 import type {
   RangeRequest,
@@ -41,6 +41,8 @@ export interface StateMachine {
   dbSizeInUse(): number
   /** etcd's HashByRev: the key space's hash at `revision` (0: the current one). */
   hashKV(revision: number): Promise<KvHash>
+  /** etcd's Hash: the whole backend's hash and the revision it was taken at. */
+  hash(): Promise<BackendHash>
 }
 
 /** What an applier answers for a request it applied. */

@@ -8,7 +8,7 @@ import type { RangeRequest, RangeResponseInit, TxnRequest, TxnResponseInit } fro
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend, BackendWriteBatch } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
-import { hashByRev, type KvHash } from '../mvcc/hash.js'
+import { hashBackend, hashByRev, type BackendHash, type KvHash } from '../mvcc/hash.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
 import { applyRange, applyReadOnlyTxn, compactionApplier, kvApplier } from './kv.js'
 import type { Change } from '../mvcc/change.js'
@@ -45,6 +45,10 @@ export class KvStateMachine implements StateMachine {
 
   hashKV(revision: number): Promise<KvHash> {
     return hashByRev(this.store, revision)
+  }
+
+  hash(): Promise<BackendHash> {
+    return hashBackend(this.store)
   }
 
   get currentStore(): MvccStore {

@@ -31,6 +31,7 @@ import { MemberStore } from '../membership/store.js'
 import { encodeConfContext, type Member as StoredMember } from '../membership/member.js'
 import { Reconfig, REMOVED_MESSAGE } from '../etcdserver/reconfig.js'
 import { answerPromote, forwardPromote, PATH_PROMOTE } from './promote-route.js'
+import { syncPeers } from './peer-sync.js'
 import type { PeerTlsOptions } from '../peer/index.js'
 import { WatchHub } from '../watch/hub.js'
 import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
@@ -128,17 +129,11 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   const peerTls = await peerTlsOptions(cfg, log)
   const identity = await identityFor(cfg, log, peerTls)
   const selfClientUrls = cfg.advertiseClientUrls.map((u) => u.href.replace(/\/$/, ''))
+  // The same on every member (the bootstrap entries are replicated state): client URLs come
+  // later, when each member publishes them through raft.
   const seed = (id: bigint): StoredMember | undefined => {
     const m = identity.members.find((x) => x.id === id)
-    return (
-      m && {
-        id: m.id,
-        name: m.name,
-        peerURLs: [...m.peerUrls].sort(),
-        clientURLs: m.id === identity.memberId ? selfClientUrls : [],
-        isLearner: false,
-      }
-    )
+    return m && { id: m.id, name: m.name, peerURLs: [...m.peerUrls].sort(), clientURLs: [], isLearner: false }
   }
 
   const disk = await openRaftDisk({
@@ -274,6 +269,20 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls }))
     : memberStore.members()
   for (const m of initialPeers) if (m.id !== identity.memberId) transport.addPeer(m.id, m.peerURLs)
+  // A snapshot from the leader brings its membership: the transport follows it at once.
+  kv.onRestore(() => {
+    const { added, removed } = syncPeers(transport, memberStore.members(), identity.memberId)
+    if (added.length > 0 || removed.length > 0)
+      log.info('peers updated from the installed snapshot', {
+        added: added.map((id) => id.toString(16)),
+        removed: removed.map((id) => id.toString(16)),
+      })
+    if (memberStore.isRemoved(identity.memberId) && !removedNoticed) {
+      removedNoticed = true
+      log.error(REMOVED_MESSAGE, { 'member-id': identity.memberId })
+      void server.stop().then(stopRemoved)
+    }
+  })
   await transport.start()
   if (cfg.initialCorruptCheck && kv.appliedIndex > 0) {
     const peers = identity.members.map((m) => m.id).filter((id) => id !== identity.memberId)
@@ -382,7 +391,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
               .filter((id) => id !== identity.memberId),
           isLeader: () => node?.leader === identity.memberId,
           local: () => kv.hashKV(0),
-          readNotify: () => server.readNotify(),
+          readNotify: () => server.linearizableReadNotify(),
           raiseCorrupt: (member) =>
             server.alarm({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: member, alarm: AlarmType.CORRUPT }),
           post: (m, p, b, ms) => transport.post(m, p, b, ms),

@@ -21,6 +21,7 @@ import type {
   LeaseTimeToLiveResponseInit,
   MemberAddRequest,
   MemberAddResponseInit,
+  MemberListRequest,
   MemberListResponseInit,
   MemberPromoteRequest,
   MemberPromoteResponseInit,
@@ -39,6 +40,9 @@ import type {
   AlarmRequest,
   AlarmResponseInit,
   DefragmentResponseInit,
+  HashResponseInit,
+  MoveLeaderRequest,
+  MoveLeaderResponseInit,
   TxnRequest,
   TxnResponseInit,
   WatchRequest,
@@ -76,6 +80,14 @@ export interface CoreMaintenance extends CoreHeader {
   alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit>
   /** Rewrites this member's backend compactly; requests wait while the new database is swapped in. */
   defragment(): Promise<DefragmentResponseInit>
+  /** The hash of the whole backend; the header's revision is the one hashed. */
+  hash(): Promise<HashResponseInit>
+  /**
+   * On the leader: hands leadership to the voting member `targetID` and resolves once it
+   * leads. Errors.NotLeader on a follower, Errors.BadLeaderTransferee for a learner or an
+   * unknown ID, Errors.TimeoutLeaderTransfer when it does not lead in time.
+   */
+  moveLeader(req: MoveLeaderRequest, ctx?: CallContext): Promise<MoveLeaderResponseInit>
 }
 
 export interface CoreLease extends CoreHeader {
@@ -89,7 +101,8 @@ export interface CoreLease extends CoreHeader {
 }
 
 export interface CoreCluster extends CoreHeader {
-  memberList(): Promise<MemberListResponseInit>
+  /** With `linearizable`, answered after a ReadIndex round (the list as of now, not as last applied here). */
+  memberList(req?: MemberListRequest, ctx?: CallContext): Promise<MemberListResponseInit>
   /** Throws etcd's member errors (Errors.MemberBadURLs, PeerURLExist, MemberNotEnoughStarted, Unhealthy, …). */
   memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit>
   memberRemove(req: MemberRemoveRequest): Promise<MemberRemoveResponseInit>

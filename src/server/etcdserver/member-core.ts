@@ -35,6 +35,10 @@ import type {
   AlarmRequest,
   AlarmResponseInit,
   DefragmentResponseInit,
+  HashResponseInit,
+  MemberListRequest,
+  MoveLeaderRequest,
+  MoveLeaderResponseInit,
   TxnRequest,
   TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
@@ -56,7 +60,11 @@ import type {
 import { HeaderBytes, openWatchStream } from './watch-stream.js'
 
 export interface MemberCoreParts {
-  server: CoreKv & CoreMaintenance
+  server: CoreKv &
+    Omit<CoreMaintenance, 'moveLeader'> & {
+      /** Resolves once everything committed before the call is applied here (a ReadIndex round). */
+      linearizableReadNotify(ctx?: CallContext): Promise<void>
+    }
   leases: LeaseCore
   members: MemberList
   reconfig: Reconfig
@@ -128,6 +136,15 @@ export class MemberCore implements Core {
     return this.p.snapshots.snapshot(signal)
   }
 
+  hash(): Promise<HashResponseInit> {
+    return this.p.server.hash()
+  }
+
+  async moveLeader(req: MoveLeaderRequest, ctx?: CallContext): Promise<MoveLeaderResponseInit> {
+    await this.p.reconfig.moveLeader(req.targetID, ctx?.signal)
+    return {}
+  }
+
   leaseGrant(req: LeaseGrantRequest, ctx?: CallContext): Promise<LeaseGrantResponseInit> {
     if (this.learner()) return Promise.reject(Errors.NotSupportedForLearner)
     return this.p.leases.grant(req, ctx)
@@ -150,7 +167,9 @@ export class MemberCore implements Core {
     return this.p.leases.renew(id, ctx)
   }
 
-  async memberList(): Promise<MemberListResponseInit> {
+  /** With `linearizable` (etcd 3.5), a ReadIndex round first: the list includes every change committed before the call. */
+  async memberList(req?: MemberListRequest, ctx?: CallContext): Promise<MemberListResponseInit> {
+    if (req?.linearizable) await this.p.server.linearizableReadNotify(ctx)
     return { members: await this.p.members.list() }
   }
 

@@ -279,31 +279,71 @@ export class Reconfig {
         if (active - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw Errors.MemberNotEnoughStarted
       }
     }
-    if (target !== undefined && id === this.o.memberId && this.node.leader === this.o.memberId)
-      await this.handOverLeadership()
+    if (target !== undefined && !target.isLearner && id === this.node.leader) await this.handOverLeadership(id)
     await this.configure({ type: 'removeNode', nodeId: id }, {})
     return { members: this.memberList() }
   }
 
-  /** The leader removing itself first hands leadership to the most caught-up voter. */
-  private async handOverLeadership(): Promise<void> {
-    const progress = this.node.raw.status().progress
+  /**
+   * Removing the leader first hands leadership to another voter: on the leader the most
+   * caught-up one, on a follower this member (raft forwards the request to the leader and
+   * brings the target up to date before it hands over).
+   */
+  private async handOverLeadership(leaving: bigint): Promise<void> {
+    const voters = this.o.store.voters().filter((v) => v.id !== leaving)
     let best: bigint | undefined
-    let bestMatch = -1
-    for (const v of this.o.store.voters()) {
-      if (v.id === this.o.memberId) continue
-      const match = progress?.get(v.id)?.match ?? -1
-      if (match > bestMatch) {
-        best = v.id
-        bestMatch = match
+    const progress = this.node.raw.status().progress
+    if (progress !== undefined) {
+      let bestMatch = -1
+      for (const v of voters) {
+        const match = progress.get(v.id)?.match ?? -1
+        if (match > bestMatch) {
+          best = v.id
+          bestMatch = match
+        }
       }
-    }
+    } else if (voters.some((v) => v.id === this.o.memberId)) best = this.o.memberId
+    else best = voters[0]?.id
     if (best === undefined) return
-    this.o.logger.info('leader is removing itself: transferring leadership first', { to: best.toString(16) })
+    this.o.logger.info('removing the leader: transferring leadership first', {
+      leader: leaving.toString(16),
+      to: best.toString(16),
+    })
     this.node.transferLeader(best)
     const until = Date.now() + this.o.requestTimeoutMs
-    while (this.node.leader === this.o.memberId && Date.now() < until) await sleep(20)
-    while (this.node.leader === 0n && Date.now() < until) await sleep(20)
+    while ((this.node.leader === leaving || this.node.leader === 0n) && Date.now() < until) await sleep(20)
+  }
+
+  /**
+   * Maintenance.MoveLeader (etcd's EtcdServer.MoveLeader): on the leader, asks raft to hand
+   * leadership to `target` and waits until it leads. Gives up with
+   * Errors.TimeoutLeaderTransfer when the call is cancelled or the request timeout passes
+   * (raft itself abandons a transfer after an election timeout).
+   */
+  async moveLeader(target: bigint, signal?: AbortSignal): Promise<void> {
+    if (this.node.leader !== this.o.memberId) throw Errors.NotLeader
+    const m = this.o.store.get(target)
+    if (m === undefined || m.isLearner) throw Errors.BadLeaderTransferee
+    const lead = this.node.leader
+    const started = Date.now()
+    this.o.logger.info('leadership transfer starting', {
+      'local-member-id': this.o.memberId.toString(16),
+      'current-leader-member-id': lead.toString(16),
+      'transferee-member-id': target.toString(16),
+    })
+    this.node.transferLeader(target)
+    const until = started + this.o.requestTimeoutMs
+    while (this.node.leader !== target) {
+      if (this.stopped) throw Errors.Stopped
+      if (signal?.aborted || Date.now() >= until) throw Errors.TimeoutLeaderTransfer
+      await sleep(10)
+    }
+    this.o.logger.info('leadership transfer finished', {
+      'local-member-id': this.o.memberId.toString(16),
+      'old-leader-member-id': lead.toString(16),
+      'new-leader-member-id': target.toString(16),
+      took: `${Date.now() - started}ms`,
+    })
   }
 
   async memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponseInit> {

@@ -32,6 +32,7 @@ import type {
   AlarmRequest,
   AlarmResponseInit,
   DefragmentResponseInit,
+  HashResponseInit,
   TxnRequest,
   TxnResponseInit,
 } from '../../gen/etcdserverpb.js'
@@ -88,7 +89,7 @@ export interface EtcdServerOptions {
 }
 
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
-export class EtcdServer implements CoreKv, CoreMaintenance {
+export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private node!: RaftNode
   private readonly waiters = new Map<bigint, Waiter>()
   /** Proposals waiting for a leader. */
@@ -369,10 +370,10 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     return this.sm.range(req)
   }
 
-  /** Resolves once this member has applied everything committed before the call (etcd's linearizableReadNotify). */
-  readNotify(): Promise<void> {
+  /** etcd's LinearizableReadNotify: resolves once this member has applied everything committed before the call. */
+  linearizableReadNotify(ctx?: CallContext): Promise<void> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    return this.linearizable()
+    return this.linearizable(ctx?.signal)
   }
 
   /**
@@ -467,6 +468,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)
     return { header, hash: h.hash, compact_revision: h.compactRevision }
+  }
+
+  /** Maintenance.Hash: the whole backend's hash; the header's revision is the one hashed. */
+  async hash(): Promise<HashResponseInit> {
+    const h = await this.sm.hash()
+    return { header: { ...this.header(), revision: h.revision }, hash: h.hash }
   }
 
   async status(): Promise<StatusResponseInit> {

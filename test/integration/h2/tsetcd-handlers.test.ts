@@ -100,6 +100,14 @@ class MapCore implements CoreKv, CoreMaintenance, CoreSnapshot {
     return { alarms: [] }
   }
 
+  async hash() {
+    return { hash: 2 }
+  }
+
+  async moveLeader() {
+    return {}
+  }
+
   async defragment() {
     return {}
   }

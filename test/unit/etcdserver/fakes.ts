@@ -33,6 +33,7 @@ export const emptyStateMachine: StateMachine = {
   dbSize: () => 0,
   dbSizeInUse: () => 0,
   hashKV: async () => ({ hash: 0, revision: 0, compactRevision: 0 }),
+  hash: async () => ({ hash: 0, revision: 0 }),
 }
 
 /** A server for member 7 of cluster 9 on `node`. */

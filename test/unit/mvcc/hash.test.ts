@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { Errors } from '../../../src/errors/rpctypes.js'
-import { hashByRev } from '../../../src/server/mvcc/hash.js'
+import { hashBackend, hashByRev } from '../../../src/server/mvcc/hash.js'
+import { Bucket, bucketKey } from '../../../src/server/backend/buckets.js'
 import type { MvccStore } from '../../../src/server/mvcc/store.js'
 import { StoreFixture, EMPTY, k } from './fixture.js'
 
@@ -71,5 +72,39 @@ describe('MvccStore: hash of the key space by revision (HashKV)', () => {
     assert.deepEqual(await hashByRev(b, 15), h)
     await assert.rejects(hashByRev(a, 10), (e) => e === Errors.Compacted)
     await assert.rejects(hashByRev(a, a.currentRevision + 1), (e) => e === Errors.FutureRev)
+  })
+})
+
+describe('MvccStore: hash of the whole backend (Hash)', () => {
+  const fixtures: StoreFixture[] = []
+  const open = async (kind: 'memory' | 'rocks') => {
+    const f = await StoreFixture.open(kind)
+    fixtures.push(f)
+    return f.store
+  }
+  afterEach(async () => Promise.all(fixtures.splice(0).map((f) => f.close())))
+
+  it('is equal for the same contents on either backend, with the revision stored beside them', async () => {
+    const a = await open('memory')
+    const b = await open('rocks')
+    history(a)
+    history(b)
+    const ha = await hashBackend(a)
+    assert.deepEqual(ha, await hashBackend(b))
+    assert.equal(ha.revision, a.currentRevision)
+  })
+
+  it('covers every bucket, not only the keys: a record of another module changes it', async () => {
+    const a = await open('memory')
+    history(a)
+    const before = await hashBackend(a)
+    const wb = a.backend.batch()
+    wb.put(bucketKey(Bucket.Lease, Buffer.from([0, 0, 0, 0, 0, 0, 0, 7])), Buffer.from('lease'))
+    wb.write()
+    const after = await hashBackend(a)
+    assert.notEqual(after.hash, before.hash)
+    assert.equal(after.revision, before.revision)
+    put(a, 'k0', 'again')
+    assert.notEqual((await hashBackend(a)).hash, after.hash)
   })
 })
