@@ -15,11 +15,11 @@ import type { Limits } from './limits.js'
 export function maintenanceService(core: CoreMaintenance, limits: Limits): UntypedServiceImplementation {
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
-    HashKV: unary(limits, async (req: HashKVRequest) => core.hashKV(req), core),
+    HashKV: unary(limits, async (req: HashKVRequest, ctx) => core.hashKV(req, ctx), core),
     Alarm: unary(limits, async (req: AlarmRequest, ctx): Promise<AlarmResponseInit> => core.alarm(req, ctx), core),
     Defragment: unary(
       limits,
-      async (_req: DefragmentRequest): Promise<DefragmentResponseInit> => core.defragment(),
+      async (_req: DefragmentRequest, ctx): Promise<DefragmentResponseInit> => core.defragment(ctx),
       core,
     ),
   }

@@ -47,6 +47,7 @@ import { BackendQuota } from './quota.js'
 import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
 import { alarmString } from '../apply/alarm.js'
 import { AlarmRequest_AlarmAction, AlarmType } from '../../gen/etcdserverpb.js'
+import type { AuthGate } from './auth-gate.js'
 
 export interface ServerIdentity {
   memberId: bigint
@@ -109,6 +110,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   /** Set while the backend is being swapped (defragmentation): reads wait for it. */
   private held?: Promise<void>
   private defragging?: Promise<void>
+  private auth?: AuthGate
 
   constructor(
     private readonly sm: StateMachine,
@@ -125,6 +127,11 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 
   attach(node: RaftNode): void {
     this.node = node
+  }
+
+  /** Checks every call against the auth store from now on. */
+  setAuth(gate: AuthGate): void {
+    this.auth = gate
   }
 
   /** Who applies committed conf changes (the member store); without one they only reach raft. */
@@ -217,6 +224,11 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   }
 
   private async write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    if (this.auth !== undefined) {
+      let header = this.auth.header(ctx)
+      if (header instanceof Promise) header = await header
+      if (header !== undefined) req = { ...req, header }
+    }
     const a = await this.propose(req, ctx?.signal)
     if (!a.ok) throw a.err
     if (a.done) await a.done
@@ -239,8 +251,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req }, ctx)
     if (this.stopped) throw Errors.Stopped
     if (!isTxnSerializable(req)) await this.linearizable(ctx?.signal)
+    const auth = this.auth
+    const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkTxn(ai, req)))
     if (this.held) await this.held
-    return this.sm.readOnlyTxn(req)
+    const res = this.sm.readOnlyTxn(req)
+    auth?.afterRead(ai)
+    return res
   }
 
   compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit> {
@@ -256,8 +272,9 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
    * Maintenance.Defragment: rewrites the backend into a fresh database; one at a time (a
    * call while one runs waits for it and returns with it).
    */
-  async defragment(): Promise<DefragmentResponseInit> {
+  async defragment(ctx?: CallContext): Promise<DefragmentResponseInit> {
     if (this.stopped) throw Errors.Stopped
+    await this.auth?.admin(ctx)
     const run = this.o.defragment
     if (run === undefined) return {}
     this.defragging ??= run((swap) => this.hold(swap)).finally(() => (this.defragging = undefined))
@@ -277,9 +294,9 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
     }
   }
 
-  /** Proposes another module's request (leases) and resolves with its applied result. */
-  proposeRequest<T>(req: InternalRequest, signal?: AbortSignal): Promise<T> {
-    return this.write(req, { signal })
+  /** Proposes another module's request (leases, auth) and resolves with its applied result. */
+  proposeRequest<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    return this.write(req, ctx)
   }
 
   get memberId(): bigint {
@@ -303,6 +320,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
 
   applyEntries(entries: Entry[], node: RaftNode): void {
     let run: InternalRequest[] = []
+    let runIndices: number[] = []
     let runEnd = 0
     let leading = false
     const flush = () => {
@@ -311,7 +329,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
         return
       }
       const started = process.hrtime.bigint()
-      const results = this.sm.applyBatch(run, runEnd)
+      const results = this.sm.applyBatch(run, runEnd, runIndices)
       warnIfSlow(this.o.logger, process.hrtime.bigint() - started, this.o.warningApplyDurationMs ?? 100, run.length)
       for (let i = 0; i < run.length; i++) {
         const w = this.waiters.get(run[i].ID)
@@ -321,6 +339,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
         w.resolve(results[i])
       }
       run = []
+      runIndices = []
     }
     for (const e of entries) {
       if (e.type === 'confChange') {
@@ -340,6 +359,7 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
       // Entries already in the backend (replayed after a restart or a snapshot) are skipped.
       if (e.index <= this.sm.appliedIndex || e.data.length === 0) continue
       run.push(decodeInternalRequest(e.data))
+      runIndices.push(e.index)
     }
     flush()
     if (entries.length > 0) this.releaseAppliedWaits(entries[entries.length - 1].index)
@@ -365,8 +385,12 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
     if (this.stopped) throw Errors.Stopped
     if (!req.serializable) await this.linearizable(ctx?.signal)
+    const auth = this.auth
+    const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkRange(ai, req.key, req.range_end)))
     if (this.held) await this.held
-    return this.sm.range(req)
+    const res = await this.sm.range(req)
+    auth?.afterRead(ai)
+    return res
   }
 
   /** Resolves once this member has applied everything committed before the call (etcd's linearizableReadNotify). */
@@ -462,7 +486,8 @@ export class EtcdServer implements CoreKv, CoreMaintenance {
   }
 
   /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
-  async hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+  async hashKV(req: HashKVRequest, ctx?: CallContext): Promise<HashKVResponseInit> {
+    await this.auth?.admin(ctx)
     if (this.held) await this.held
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)
