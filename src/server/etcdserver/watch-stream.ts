@@ -11,6 +11,7 @@ import {
   type WatchRequest,
 } from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
+import { Code, EtcdError } from '../../errors/rpctypes.js'
 import { encodeWatchOut } from '../watch/response.js'
 import type { WatchOut, WatchSink } from '../watch/sink.js'
 import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js'
@@ -77,6 +78,19 @@ function refusal(headers: HeaderBytes, revision: number, reason: string): Buffer
   })
 }
 
+const CODE_NAMES: Record<number, string> = {
+  [Code.INVALID_ARGUMENT]: 'InvalidArgument',
+  [Code.PERMISSION_DENIED]: 'PermissionDenied',
+  [Code.UNAUTHENTICATED]: 'Unauthenticated',
+  [Code.FAILED_PRECONDITION]: 'FailedPrecondition',
+}
+
+/** A gRPC error as grpc-go prints it (etcd's cancel reason is the error's text). */
+function grpcErrorString(err: unknown): string {
+  if (!(err instanceof EtcdError)) return String((err as Error)?.message ?? err)
+  return `rpc error: code = ${CODE_NAMES[err.code] ?? 'Unknown'} desc = ${err.message}`
+}
+
 export function openWatchStream(
   hub: WatchHub,
   headers: HeaderBytes,
@@ -96,7 +110,7 @@ export function openWatchStream(
     else if (req.progress_request !== undefined) stream.requestProgress()
   }
   const refuse = (err: unknown) => {
-    if (!closed) sink.send(refusal(headers, hub.revision, (err as Error).message))
+    if (!closed) sink.send(refusal(headers, hub.revision, grpcErrorString(err)))
   }
   return {
     request(req: WatchRequest) {
