@@ -92,6 +92,9 @@ export const Errors = {
   AuthNotEnabled: e(Code.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'),
   InvalidAuthToken: e(Code.UNAUTHENTICATED, 'etcdserver: invalid auth token'),
   InvalidAuthMgmt: e(Code.INVALID_ARGUMENT, 'etcdserver: invalid auth management'),
+  AuthOldRevision: e(Code.INVALID_ARGUMENT, 'etcdserver: revision of auth store is old'),
+  // etcd 3.4 has no gRPC status for this one: it reaches the client as an unknown error.
+  NoPasswordUser: e(Code.UNKNOWN, 'auth: authentication failed, password was given for no password user'),
 
   NoLeader: e(Code.UNAVAILABLE, 'etcdserver: no leader'),
   NotLeader: e(Code.FAILED_PRECONDITION, 'etcdserver: not leader'),

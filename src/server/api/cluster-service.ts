@@ -18,9 +18,9 @@ export function clusterService(core: CoreCluster, limits: Limits): UntypedServic
   const header: CoreHeader = { header: () => ({ ...core.header(), revision: 0 }) }
   return {
     MemberList: unary(limits, (req: MemberListRequest, ctx) => core.memberList(req, ctx), header),
-    MemberAdd: unary(limits, (req: MemberAddRequest) => core.memberAdd(req), header),
-    MemberRemove: unary(limits, (req: MemberRemoveRequest) => core.memberRemove(req), header),
-    MemberUpdate: unary(limits, (req: MemberUpdateRequest) => core.memberUpdate(req), header),
-    MemberPromote: unary(limits, (req: MemberPromoteRequest) => core.memberPromote(req), header),
+    MemberAdd: unary(limits, (req: MemberAddRequest, ctx) => core.memberAdd(req, ctx), header),
+    MemberRemove: unary(limits, (req: MemberRemoveRequest, ctx) => core.memberRemove(req, ctx), header),
+    MemberUpdate: unary(limits, (req: MemberUpdateRequest, ctx) => core.memberUpdate(req, ctx), header),
+    MemberPromote: unary(limits, (req: MemberPromoteRequest, ctx) => core.memberPromote(req, ctx), header),
   }
 }

@@ -4,7 +4,8 @@
  */
 import { GrpcServer, type HttpHandler } from './h2/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
-import { ClusterService, KVService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
+import { AuthService, ClusterService, KVService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
+import { authService } from './auth-service.js'
 import type { Core } from '../etcdserver/core.js'
 import { clusterService } from './cluster-service.js'
 import { kvService } from './kv-service.js'
@@ -47,6 +48,7 @@ export class ClientServer {
     this.server.addService(watchServiceDefinition, watchService(core))
     this.server.addService(serviceDefinition(ClusterService), clusterService(core, opts))
     this.server.addService(serviceDefinition(LeaseService), leaseService(core, opts))
+    this.server.addService(serviceDefinition(AuthService), authService(core, opts))
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */

@@ -73,13 +73,13 @@ async function sendSnapshot(core: CoreSnapshot, call: SnapshotCall): Promise<voi
 export function maintenanceService(core: CoreMaintenance & CoreSnapshot, limits: Limits): UntypedServiceImplementation {
   return {
     Status: unary(limits, async (_req: StatusRequest) => core.status(), core),
-    HashKV: unary(limits, async (req: HashKVRequest) => core.hashKV(req), core),
-    Hash: unary(limits, async (_req: HashRequest) => core.hash(), core),
+    HashKV: unary(limits, async (req: HashKVRequest, ctx) => core.hashKV(req, ctx), core),
+    Hash: unary(limits, async (_req: HashRequest, ctx) => core.hash(ctx), core),
     MoveLeader: unary(limits, (req: MoveLeaderRequest, ctx) => core.moveLeader(req, ctx), core),
     Alarm: unary(limits, async (req: AlarmRequest, ctx): Promise<AlarmResponseInit> => core.alarm(req, ctx), core),
     Defragment: unary(
       limits,
-      async (_req: DefragmentRequest): Promise<DefragmentResponseInit> => core.defragment(),
+      async (_req: DefragmentRequest, ctx): Promise<DefragmentResponseInit> => core.defragment(ctx),
       core,
     ),
     Snapshot: (call: SnapshotCall) => void sendSnapshot(core, call),

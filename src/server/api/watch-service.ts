@@ -9,6 +9,7 @@ import { type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImp
 import { WatchService, type WatchRequest } from '../../gen/etcdserverpb.js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { CoreWatch, WatchResponseSink } from '../etcdserver/core.js'
+import { callIdentity } from './call-context.js'
 
 /**
  * The Watch service with responses passed through as bytes: the core encodes them (each
@@ -125,7 +126,7 @@ export function watchService(core: CoreWatch): UntypedServiceImplementation {
     Watch: (call: WatchCall) => {
       writeQueuedTogether(call)
       const sink = new GrpcWatchSink(call, () => stream.drained())
-      const stream = core.watch(sink)
+      const stream = core.watch(sink, callIdentity(call))
       const done = (): void => {
         sink.gone()
         stream.close()

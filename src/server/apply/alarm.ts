@@ -151,11 +151,11 @@ function refuse(alarms: AlarmStore, r: InternalRequest): void {
 /** The top of the apply stack: applies alarm requests and refuses what a raised alarm forbids. */
 export function alarmApplier(alarms: AlarmStore, next: Applier): Applier {
   return {
-    apply(b, r) {
+    apply(b, r, index) {
       if (r.alarm !== undefined)
         return { res: { header: responseHeader(b.revision), ...alarms.apply(b.writeBatch, r.alarm) } }
       refuse(alarms, r)
-      return next.apply(b, r)
+      return next.apply(b, r, index)
     },
   }
 }

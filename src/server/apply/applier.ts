@@ -23,8 +23,11 @@ export type Applied =
 
 /** What the core needs from the applied state (the MVCC store and its appliers). */
 export interface StateMachine {
-  /** Applies requests in order and records `index` as applied, in one backend write. */
-  applyBatch(reqs: InternalRequest[], index: number): Applied[]
+  /**
+   * Applies requests in order and records `index` as applied, in one backend write;
+   * `indices[i]` is the raft index of `reqs[i]`'s entry.
+   */
+  applyBatch(reqs: InternalRequest[], index: number, indices?: readonly number[]): Applied[]
   /** Records `index` as applied when entries carried no request. */
   markApplied(index: number): void
   /**
@@ -57,7 +60,8 @@ export interface ApplyResult {
  * batch (the appliers abort its transaction).
  */
 export interface Applier {
-  apply(b: StoreBatch, r: InternalRequest): ApplyResult
+  /** `index`: the raft index of the request's entry (tokens made at apply name it). */
+  apply(b: StoreBatch, r: InternalRequest, index?: number): ApplyResult
 }
 
 /** Applies the requests of one kind; undefined for a request of another kind. */

@@ -119,13 +119,14 @@ export class KvStateMachine implements StateMachine {
     b.commit({ consistentIndex: this.store.consistentIndex }, { sync: true })
   }
 
-  applyBatch(reqs: InternalRequest[], index: number): Applied[] {
+  applyBatch(reqs: InternalRequest[], index: number, indices?: readonly number[]): Applied[] {
     const b = this.store.beginBatch()
     const out: Applied[] = []
-    for (const r of reqs) {
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i]
       const from = b.changes.length
       try {
-        out.push({ ok: true, ...this.applier.apply(b, r) })
+        out.push({ ok: true, ...this.applier.apply(b, r, indices?.[i] ?? index) })
       } catch (err) {
         // A failed request left nothing in the batch (the appliers abort its transaction);
         // anything else is a bug, and the batch must not be committed.

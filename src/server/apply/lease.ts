@@ -30,9 +30,9 @@ function applyLease(lessor: Lessor, b: StoreBatch, r: InternalRequest): ApplyRes
 
 export function leaseApplier(lessor: Lessor, next: Applier): Applier {
   return {
-    apply(b, r) {
+    apply(b, r, index) {
       const from = b.changes.length
-      const result = applyLease(lessor, b, r) ?? next.apply(b, r)
+      const result = applyLease(lessor, b, r) ?? next.apply(b, r, index)
       if (b.changes.length > from) lessor.track(b.changes, from)
       return result
     },

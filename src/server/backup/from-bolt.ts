@@ -18,7 +18,7 @@
  */
 import { BoltReader, type Bucket as BoltBucket } from '../../bbolt/index.js'
 import type { Backend, BackendWriteBatch } from '../backend/backend.js'
-import { Bucket, bucketKey } from '../backend/buckets.js'
+import { AUTH_BUCKETS, Bucket, authRecordKey, bucketKey } from '../backend/buckets.js'
 import { MetaKey, putMeta } from '../mvcc/meta.js'
 import { revKey } from '../mvcc/revision.js'
 import { putLease } from '../lease/records.js'
@@ -27,7 +27,6 @@ import { decodeLeaseRecord } from '../../gen/tsetcdpb.js'
 import type { Logger } from '../log.js'
 
 /** Sub-buckets of the auth bucket: etcd's three auth buckets, one letter each. */
-export const AUTH_SUBBUCKETS: Record<string, string> = { auth: 'a', authUsers: 'u', authRoles: 'r' }
 
 /** Buckets whose contents describe the old cluster and are not copied. */
 const DROPPED = new Set(['members', 'members_removed', 'cluster'])
@@ -135,10 +134,9 @@ export function copyBolt(db: BoltReader, backend: Backend, opts: CopyOptions = {
         out.put(bucketKey(Bucket.Alarm, e.key), Buffer.alloc(0))
         res.alarms++
       }
-    } else if (AUTH_SUBBUCKETS[n] !== undefined) {
-      const prefix = Buffer.from(AUTH_SUBBUCKETS[n], 'latin1')
+    } else if ((AUTH_BUCKETS as readonly string[]).includes(n)) {
       for (const e of b.entries()) {
-        out.put(bucketKey(Bucket.Auth, Buffer.concat([prefix, e.key])), e.value)
+        out.put(authRecordKey(n, e.key), e.value)
         res.authRecords++
       }
     } else if (!DROPPED.has(n)) {

@@ -12,7 +12,7 @@
  *   0x05 'm'<16 hex> → our member JSON             members/<hex id> → etcd's member JSON
  *   0x05 'r'<16 hex>                               members_removed/<hex id> → "removed"
  *   (not stored)                                   cluster/clusterVersion → "3.5.0"
- *   0x04 'a'|'u'|'r'<name> → as etcd's            auth/<name>, authUsers/<name>, authRoles/<name>
+ *   0x04 <bucket>\0<name> → as etcd's             auth/<name>, authUsers/<name>, authRoles/<name>
  *   (no auth records: auth never enabled)          auth/authRevision → 1; authUsers, authRoles empty
  *   0x06 <AlarmMember> → empty                     alarm/<AlarmMember> → empty
  *
@@ -23,7 +23,7 @@
  */
 import { AsyncBoltFile, encodeKeyValue, decodeKeyValue, revisionKey, type KeyValue } from '../../bbolt/index.js'
 import type { Backend, Entry } from '../backend/backend.js'
-import { Bucket } from '../backend/buckets.js'
+import { Bucket, parseAuthRecordKey } from '../backend/buckets.js'
 import { decodeLeaseRecord } from '../../gen/tsetcdpb.js'
 import { decodeMember, type Member } from '../membership/member.js'
 import { API_VERSION } from '../../version.js'
@@ -138,7 +138,7 @@ class Gathered {
   private readonly members: KeyValue[] = []
   private readonly removed: KeyValue[] = []
   private readonly alarms: KeyValue[] = []
-  private readonly auth: Record<string, KeyValue[]> = { a: [], u: [], r: [] }
+  private readonly auth: Record<string, KeyValue[]> = { auth: [], authUsers: [], authRoles: [] }
 
   add(k: Buffer, v: Buffer): void {
     if (k[0] === Bucket.Meta) {
@@ -160,7 +160,8 @@ class Gathered {
     } else if (k[0] === Bucket.Alarm) {
       this.alarms.push([Buffer.from(k.subarray(1)), Buffer.alloc(0)])
     } else if (k[0] === Bucket.Auth) {
-      this.auth[String.fromCharCode(k[1] ?? 0)]?.push([Buffer.from(k.subarray(2)), Buffer.from(v)])
+      const r = parseAuthRecordKey(k)
+      if (r !== undefined) this.auth[r.bucket]?.push([Buffer.from(r.key), Buffer.from(v)])
     }
   }
 
@@ -168,9 +169,9 @@ class Gathered {
     const sorted = (kvs: KeyValue[]) => kvs.sort((a, b) => Buffer.compare(a[0] as Buffer, b[0] as Buffer))
     return [
       ['alarm', sorted(this.alarms)],
-      ['auth', this.auth.a.length > 0 ? sorted(this.auth.a) : [[Buffer.from('authRevision'), u64be(1n)]]],
-      ['authRoles', sorted(this.auth.r)],
-      ['authUsers', sorted(this.auth.u)],
+      ['auth', this.auth.auth.length > 0 ? sorted(this.auth.auth) : [[Buffer.from('authRevision'), u64be(1n)]]],
+      ['authRoles', sorted(this.auth.authRoles)],
+      ['authUsers', sorted(this.auth.authUsers)],
       ['cluster', [[Buffer.from('clusterVersion'), Buffer.from(CLUSTER_VERSION)]]],
       ['lease', sorted(this.leases)],
       ['members', sorted(this.members)],

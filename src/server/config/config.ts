@@ -41,6 +41,12 @@ export interface ServerConfig {
    * through TSETCD_AUTO_COMPACTION_CHECK_INTERVAL (a Go duration), for tests.
    */
   autoCompactionCheckIntervalMs?: number
+  /** --auth-token: `simple` or `jwt,pub-key=…,priv-key=…,sign-method=…,ttl=…`. */
+  authToken: string
+  /** --auth-token-ttl, seconds (simple tokens). */
+  authTokenTtl: number
+  /** --bcrypt-cost. */
+  bcryptCost: number
   tls: {
     certFile: string
     keyFile: string
@@ -274,6 +280,9 @@ export function buildConfig(
     autoCompactionRetention,
     autoCompactionMode: mode,
     ...(autoCompactionCheckIntervalMs !== undefined ? { autoCompactionCheckIntervalMs } : {}),
+    authToken: get('auth-token'),
+    authTokenTtl: num('auth-token-ttl'),
+    bcryptCost: num('bcrypt-cost'),
     tls: {
       certFile: get('cert-file'),
       keyFile: get('key-file'),

@@ -184,11 +184,9 @@ const BASE_FLAGS: FlagDef[] = [
   f('tls-min-version', 'string', 'TLS1.2', 'Minimum TLS version supported by etcd.', { choices: ['TLS1.2', 'TLS1.3'] }),
   f('tls-max-version', 'string', '', 'Maximum TLS version supported by etcd (empty will be auto-populated by Go).'),
   // auth
-  f('auth-token', 'string', 'simple', 'Specify auth token specific options.', { defaultOnly: true }),
-  f('bcrypt-cost', 'uint', '10', 'Specify bcrypt algorithm cost factor for auth password hashing.', {
-    defaultOnly: true,
-  }),
-  f('auth-token-ttl', 'uint', '300', 'The lifetime in seconds of the auth token.', { defaultOnly: true }),
+  f('auth-token', 'string', 'simple', 'Specify auth token specific options.'),
+  f('bcrypt-cost', 'uint', '10', 'Specify bcrypt algorithm cost factor for auth password hashing.'),
+  f('auth-token-ttl', 'uint', '300', 'The lifetime in seconds of the auth token.'),
   // logging
   f('logger', 'string', 'zap', "Currently only supports 'zap' for structured logging.", {
     choices: ['zap', 'capnslog'],

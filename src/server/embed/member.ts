@@ -38,6 +38,11 @@ import { clientPortSecurity, peerTlsOptions } from '../tls/index.js'
 import { openLeases } from '../lease/index.js'
 import { autoCompactor } from '../compactor/index.js'
 import { OnlineBackups } from '../backup/online.js'
+import { AuthStore } from '../auth/store.js'
+import { tokenProvider, type TokenProvider } from '../auth/tokens.js'
+import { BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST, PasswordHasher } from '../auth/password.js'
+import { authApplier } from '../apply/auth.js'
+import { AuthGate } from '../etcdserver/auth-gate.js'
 
 export interface Member {
   readonly server: EtcdServer
@@ -123,7 +128,28 @@ async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSn
   return backend
 }
 
+/** The token provider --auth-token names; etcd's message for a bad value. */
+function authTokens(cfg: ServerConfig): TokenProvider {
+  try {
+    return tokenProvider(cfg.authToken, cfg.authTokenTtl)
+  } catch (err) {
+    throw new Error(`failed to create token provider: ${(err as Error).message}`, { cause: err })
+  }
+}
+
 export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOptions = {}): Promise<Member> {
+  const tokens = authTokens(cfg)
+  let bcryptCost = cfg.bcryptCost
+  if (bcryptCost < BCRYPT_MIN_COST || bcryptCost > BCRYPT_MAX_COST) {
+    log.named('auth').warn('use default bcrypt cost instead of the invalid given cost', {
+      'min-cost': BCRYPT_MIN_COST,
+      'max-cost': BCRYPT_MAX_COST,
+      'default-cost': BCRYPT_DEFAULT_COST,
+      'given-cost': bcryptCost,
+    })
+    bcryptCost = BCRYPT_DEFAULT_COST
+  }
+  const hasher = new PasswordHasher(bcryptCost)
   const clientTls = await clientPortSecurity(cfg, log)
   await mkdirDurable(nodeFs, path.resolve(cfg.dataDir))
   const peerTls = await peerTlsOptions(cfg, log)
@@ -216,7 +242,25 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
     log.named('lessor'),
   )
-  kv.setApplier(alarmApplier(alarms, applierStack(leases.lessor)))
+  const authStore = await AuthStore.open(backend)
+  authStore.onInvalidate((user) => tokens.invalidateUser(user))
+  authStore.onEnable((enabled) => {
+    tokens.reset()
+    log.named('auth').info(enabled ? 'enabled authentication' : 'disabled authentication')
+  })
+  const leaseKeys = (id: bigint) => leases.lessor.view(id, true)?.keys
+  kv.setApplier(authApplier(authStore, tokens, leaseKeys, alarmApplier(alarms, applierStack(leases.lessor))))
+  kv.onRestore(() => authStore.reload(kv.currentBackend))
+  const authGate = new AuthGate({
+    store: authStore,
+    tokens,
+    hasher,
+    clientCertAuth: cfg.tls.clientCertAuth,
+    leaseKeys,
+    readNotify: () => server.linearizableReadNotify(),
+    propose: (req, ctx) => server.proposeRequest(req, ctx),
+  })
+  server.setAuth(authGate)
   kv.onRestore(() => alarms.reload(kv.currentBackend))
   kv.onRestore((restored) => leases.lessor.recover(kv.currentBackend, restored))
   kv.onRestore(() => memberStore.reload(kv.currentBackend))
@@ -415,6 +459,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     reconfig,
     watches: watch,
     watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    auth: authGate,
   })
   const clients = new ClientServer(core, {
     maxConcurrentStreams: cfg.maxConcurrentStreams,
@@ -462,6 +507,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
         await disk.wal.close()
         await kv.currentStore.close()
         await kv.currentBackend.close()
+        tokens.stop()
+        await hasher.stop()
         log.info('stopped member', { name: identity.name })
       })()
       return stopping

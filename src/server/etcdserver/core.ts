@@ -46,6 +46,35 @@ import type {
   TxnRequest,
   TxnResponseInit,
   WatchRequest,
+  AuthenticateRequest,
+  AuthenticateResponseInit,
+  AuthEnableResponseInit,
+  AuthDisableResponseInit,
+  AuthStatusResponseInit,
+  AuthUserAddRequest,
+  AuthUserAddResponseInit,
+  AuthUserGetRequest,
+  AuthUserGetResponseInit,
+  AuthUserListResponseInit,
+  AuthUserDeleteRequest,
+  AuthUserDeleteResponseInit,
+  AuthUserChangePasswordRequest,
+  AuthUserChangePasswordResponseInit,
+  AuthUserGrantRoleRequest,
+  AuthUserGrantRoleResponseInit,
+  AuthUserRevokeRoleRequest,
+  AuthUserRevokeRoleResponseInit,
+  AuthRoleAddRequest,
+  AuthRoleAddResponseInit,
+  AuthRoleGetRequest,
+  AuthRoleGetResponseInit,
+  AuthRoleListResponseInit,
+  AuthRoleDeleteRequest,
+  AuthRoleDeleteResponseInit,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleGrantPermissionResponseInit,
+  AuthRoleRevokePermissionRequest,
+  AuthRoleRevokePermissionResponseInit,
 } from '../../gen/etcdserverpb.js'
 
 /**
@@ -58,6 +87,10 @@ import type {
  */
 export interface CallContext {
   signal?: AbortSignal
+  /** The call's `token` metadata (an auth token from Authenticate). */
+  token?: string
+  /** The common name of the client certificate the TLS handshake verified ('' when it has none). */
+  commonName?: string
 }
 
 export interface CoreHeader {
@@ -75,13 +108,13 @@ export interface CoreKv extends CoreHeader {
 
 export interface CoreMaintenance extends CoreHeader {
   status(): Promise<StatusResponseInit>
-  hashKV(req: HashKVRequest): Promise<HashKVResponseInit>
+  hashKV(req: HashKVRequest, ctx?: CallContext): Promise<HashKVResponseInit>
   /** GET, ACTIVATE or DEACTIVATE, applied through raft; the alarms listed or affected. */
   alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit>
   /** Rewrites this member's backend compactly; requests wait while the new database is swapped in. */
-  defragment(): Promise<DefragmentResponseInit>
-  /** The hash of the whole backend; the header's revision is the one hashed. */
-  hash(): Promise<HashResponseInit>
+  defragment(ctx?: CallContext): Promise<DefragmentResponseInit>
+  /** The hash of the whole backend; the header's revision is the one hashed. Needs root when auth is on. */
+  hash(ctx?: CallContext): Promise<HashResponseInit>
   /**
    * On the leader: hands leadership to the voting member `targetID` and resolves once it
    * leads. Errors.NotLeader on a follower, Errors.BadLeaderTransferee for a learner or an
@@ -104,10 +137,10 @@ export interface CoreCluster extends CoreHeader {
   /** With `linearizable`, answered after a ReadIndex round (the list as of now, not as last applied here). */
   memberList(req?: MemberListRequest, ctx?: CallContext): Promise<MemberListResponseInit>
   /** Throws etcd's member errors (Errors.MemberBadURLs, PeerURLExist, MemberNotEnoughStarted, Unhealthy, …). */
-  memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit>
-  memberRemove(req: MemberRemoveRequest): Promise<MemberRemoveResponseInit>
-  memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponseInit>
-  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponseInit>
+  memberAdd(req: MemberAddRequest, ctx?: CallContext): Promise<MemberAddResponseInit>
+  memberRemove(req: MemberRemoveRequest, ctx?: CallContext): Promise<MemberRemoveResponseInit>
+  memberUpdate(req: MemberUpdateRequest, ctx?: CallContext): Promise<MemberUpdateResponseInit>
+  memberPromote(req: MemberPromoteRequest, ctx?: CallContext): Promise<MemberPromoteResponseInit>
 }
 
 /** Where a watch stream's responses go (the client-facing side of one Watch call). */
@@ -131,7 +164,8 @@ export interface WatchStreamHandle {
 }
 
 export interface CoreWatch {
-  watch(sink: WatchResponseSink): WatchStreamHandle
+  /** `ctx`: the stream's caller; each watch it creates must be one the caller may read. */
+  watch(sink: WatchResponseSink, ctx?: CallContext): WatchStreamHandle
 }
 
 /** A point-in-time copy of the member's database in etcd's file format (a bbolt file), ready to send. */
@@ -145,8 +179,38 @@ export interface DatabaseSnapshot {
 }
 
 export interface CoreSnapshot {
-  /** Takes a copy of the database as it is now; `signal` abandons it (the client went away). */
-  snapshot(signal?: AbortSignal): Promise<DatabaseSnapshot>
+  /**
+   * Takes a copy of the database as it is now; `signal` abandons it (the client went away).
+   * Needs root when auth is on.
+   */
+  snapshot(signal?: AbortSignal, ctx?: CallContext): Promise<DatabaseSnapshot>
 }
 
-export interface Core extends CoreKv, CoreMaintenance, CoreSnapshot, CoreLease, CoreCluster, CoreWatch {}
+/** The Auth service: every change, and user/role reads, go through raft; passwords are hashed before. */
+export interface CoreAuth extends CoreHeader {
+  authEnable(ctx?: CallContext): Promise<AuthEnableResponseInit>
+  authDisable(ctx?: CallContext): Promise<AuthDisableResponseInit>
+  authStatus(ctx?: CallContext): Promise<AuthStatusResponseInit>
+  authenticate(req: AuthenticateRequest, ctx?: CallContext): Promise<AuthenticateResponseInit>
+  userAdd(req: AuthUserAddRequest, ctx?: CallContext): Promise<AuthUserAddResponseInit>
+  userGet(req: AuthUserGetRequest, ctx?: CallContext): Promise<AuthUserGetResponseInit>
+  userList(ctx?: CallContext): Promise<AuthUserListResponseInit>
+  userDelete(req: AuthUserDeleteRequest, ctx?: CallContext): Promise<AuthUserDeleteResponseInit>
+  userChangePassword(req: AuthUserChangePasswordRequest, ctx?: CallContext): Promise<AuthUserChangePasswordResponseInit>
+  userGrantRole(req: AuthUserGrantRoleRequest, ctx?: CallContext): Promise<AuthUserGrantRoleResponseInit>
+  userRevokeRole(req: AuthUserRevokeRoleRequest, ctx?: CallContext): Promise<AuthUserRevokeRoleResponseInit>
+  roleAdd(req: AuthRoleAddRequest, ctx?: CallContext): Promise<AuthRoleAddResponseInit>
+  roleGet(req: AuthRoleGetRequest, ctx?: CallContext): Promise<AuthRoleGetResponseInit>
+  roleList(ctx?: CallContext): Promise<AuthRoleListResponseInit>
+  roleDelete(req: AuthRoleDeleteRequest, ctx?: CallContext): Promise<AuthRoleDeleteResponseInit>
+  roleGrantPermission(
+    req: AuthRoleGrantPermissionRequest,
+    ctx?: CallContext,
+  ): Promise<AuthRoleGrantPermissionResponseInit>
+  roleRevokePermission(
+    req: AuthRoleRevokePermissionRequest,
+    ctx?: CallContext,
+  ): Promise<AuthRoleRevokePermissionResponseInit>
+}
+
+export interface Core extends CoreKv, CoreMaintenance, CoreSnapshot, CoreLease, CoreCluster, CoreWatch, CoreAuth {}

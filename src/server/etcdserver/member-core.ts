@@ -41,6 +41,35 @@ import type {
   MoveLeaderResponseInit,
   TxnRequest,
   TxnResponseInit,
+  AuthenticateRequest,
+  AuthenticateResponseInit,
+  AuthEnableResponseInit,
+  AuthDisableResponseInit,
+  AuthStatusResponseInit,
+  AuthUserAddRequest,
+  AuthUserAddResponseInit,
+  AuthUserGetRequest,
+  AuthUserGetResponseInit,
+  AuthUserListResponseInit,
+  AuthUserDeleteRequest,
+  AuthUserDeleteResponseInit,
+  AuthUserChangePasswordRequest,
+  AuthUserChangePasswordResponseInit,
+  AuthUserGrantRoleRequest,
+  AuthUserGrantRoleResponseInit,
+  AuthUserRevokeRoleRequest,
+  AuthUserRevokeRoleResponseInit,
+  AuthRoleAddRequest,
+  AuthRoleAddResponseInit,
+  AuthRoleGetRequest,
+  AuthRoleGetResponseInit,
+  AuthRoleListResponseInit,
+  AuthRoleDeleteRequest,
+  AuthRoleDeleteResponseInit,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleGrantPermissionResponseInit,
+  AuthRoleRevokePermissionRequest,
+  AuthRoleRevokePermissionResponseInit,
 } from '../../gen/etcdserverpb.js'
 import type { LeaseCore } from '../lease/lease-core.js'
 import type { MemberList } from '../membership/member-list.js'
@@ -58,6 +87,7 @@ import type {
   WatchStreamHandle,
 } from './core.js'
 import { HeaderBytes, openWatchStream } from './watch-stream.js'
+import type { AuthGate } from './auth-gate.js'
 
 export interface MemberCoreParts {
   server: CoreKv &
@@ -73,6 +103,7 @@ export interface MemberCoreParts {
   snapshots: CoreSnapshot
   /** A watch response at least this large is split for watchers that accept fragments. */
   watchFragmentBytes: number
+  auth: AuthGate
 }
 
 export class MemberCore implements Core {
@@ -120,16 +151,16 @@ export class MemberCore implements Core {
     return this.p.reconfig.isLearner
   }
 
-  hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
-    return this.p.server.hashKV(req)
+  hashKV(req: HashKVRequest, ctx?: CallContext): Promise<HashKVResponseInit> {
+    return this.p.server.hashKV(req, ctx)
   }
 
   alarm(req: AlarmRequest, ctx?: CallContext): Promise<AlarmResponseInit> {
     return this.p.server.alarm(req, ctx)
   }
 
-  defragment(): Promise<DefragmentResponseInit> {
-    return this.p.server.defragment()
+  defragment(ctx?: CallContext): Promise<DefragmentResponseInit> {
+    return this.p.server.defragment(ctx)
   }
 
   snapshot(signal?: AbortSignal): Promise<DatabaseSnapshot> {
@@ -150,6 +181,7 @@ export class MemberCore implements Core {
     return this.p.leases.grant(req, ctx)
   }
 
+  /** The revoke is checked when applied: the caller needs write on every key of the lease. */
   leaseRevoke(req: LeaseRevokeRequest, ctx?: CallContext): Promise<LeaseRevokeResponseInit> {
     if (this.learner()) return Promise.reject(Errors.NotSupportedForLearner)
     return this.p.leases.revoke(req, ctx)
@@ -173,23 +205,110 @@ export class MemberCore implements Core {
     return { members: await this.p.members.list() }
   }
 
-  memberAdd(req: MemberAddRequest): Promise<MemberAddResponseInit> {
+  // Membership changes need the root role (etcd's checkMembershipOperationPermission).
+  async memberAdd(req: MemberAddRequest, ctx?: CallContext): Promise<MemberAddResponseInit> {
+    await this.p.auth.admin(ctx)
     return this.p.reconfig.memberAdd(req)
   }
 
-  memberRemove(req: MemberRemoveRequest): Promise<MemberRemoveResponseInit> {
+  async memberRemove(req: MemberRemoveRequest, ctx?: CallContext): Promise<MemberRemoveResponseInit> {
+    await this.p.auth.admin(ctx)
     return this.p.reconfig.memberRemove(req.ID)
   }
 
-  memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponseInit> {
+  async memberUpdate(req: MemberUpdateRequest, ctx?: CallContext): Promise<MemberUpdateResponseInit> {
+    await this.p.auth.admin(ctx)
     return this.p.reconfig.memberUpdate(req)
   }
 
-  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponseInit> {
+  async memberPromote(req: MemberPromoteRequest, ctx?: CallContext): Promise<MemberPromoteResponseInit> {
+    await this.p.auth.admin(ctx)
     return this.p.reconfig.memberPromote(req.ID)
   }
 
-  watch(sink: WatchResponseSink): WatchStreamHandle {
-    return openWatchStream(this.p.watches, this.headers, this.p.watchFragmentBytes, sink)
+  watch(sink: WatchResponseSink, ctx?: CallContext): WatchStreamHandle {
+    const auth = this.p.auth
+    return openWatchStream(this.p.watches, this.headers, this.p.watchFragmentBytes, sink, (key, rangeEnd) =>
+      auth.mayRead(ctx) ? undefined : auth.beforeRead(ctx, (ai) => auth.checkRange(ai, key, rangeEnd)).then(() => {}),
+    )
+  }
+
+  // ---- Auth ----
+
+  authEnable(ctx?: CallContext): Promise<AuthEnableResponseInit> {
+    return this.p.auth.authEnable(ctx)
+  }
+
+  authDisable(ctx?: CallContext): Promise<AuthDisableResponseInit> {
+    return this.p.auth.authDisable(ctx)
+  }
+
+  authStatus(): Promise<AuthStatusResponseInit> {
+    return this.p.auth.authStatus()
+  }
+
+  authenticate(req: AuthenticateRequest, ctx?: CallContext): Promise<AuthenticateResponseInit> {
+    return this.p.auth.authenticate(req, ctx)
+  }
+
+  userAdd(req: AuthUserAddRequest, ctx?: CallContext): Promise<AuthUserAddResponseInit> {
+    return this.p.auth.userAdd(req, ctx)
+  }
+
+  userGet(req: AuthUserGetRequest, ctx?: CallContext): Promise<AuthUserGetResponseInit> {
+    return this.p.auth.userGet(req, ctx)
+  }
+
+  userList(ctx?: CallContext): Promise<AuthUserListResponseInit> {
+    return this.p.auth.userList(ctx)
+  }
+
+  userDelete(req: AuthUserDeleteRequest, ctx?: CallContext): Promise<AuthUserDeleteResponseInit> {
+    return this.p.auth.userDelete(req, ctx)
+  }
+
+  userChangePassword(
+    req: AuthUserChangePasswordRequest,
+    ctx?: CallContext,
+  ): Promise<AuthUserChangePasswordResponseInit> {
+    return this.p.auth.userChangePassword(req, ctx)
+  }
+
+  userGrantRole(req: AuthUserGrantRoleRequest, ctx?: CallContext): Promise<AuthUserGrantRoleResponseInit> {
+    return this.p.auth.userGrantRole(req, ctx)
+  }
+
+  userRevokeRole(req: AuthUserRevokeRoleRequest, ctx?: CallContext): Promise<AuthUserRevokeRoleResponseInit> {
+    return this.p.auth.userRevokeRole(req, ctx)
+  }
+
+  roleAdd(req: AuthRoleAddRequest, ctx?: CallContext): Promise<AuthRoleAddResponseInit> {
+    return this.p.auth.roleAdd(req, ctx)
+  }
+
+  roleGet(req: AuthRoleGetRequest, ctx?: CallContext): Promise<AuthRoleGetResponseInit> {
+    return this.p.auth.roleGet(req, ctx)
+  }
+
+  roleList(ctx?: CallContext): Promise<AuthRoleListResponseInit> {
+    return this.p.auth.roleList(ctx)
+  }
+
+  roleDelete(req: AuthRoleDeleteRequest, ctx?: CallContext): Promise<AuthRoleDeleteResponseInit> {
+    return this.p.auth.roleDelete(req, ctx)
+  }
+
+  roleGrantPermission(
+    req: AuthRoleGrantPermissionRequest,
+    ctx?: CallContext,
+  ): Promise<AuthRoleGrantPermissionResponseInit> {
+    return this.p.auth.roleGrantPermission(req, ctx)
+  }
+
+  roleRevokePermission(
+    req: AuthRoleRevokePermissionRequest,
+    ctx?: CallContext,
+  ): Promise<AuthRoleRevokePermissionResponseInit> {
+    return this.p.auth.roleRevokePermission(req, ctx)
   }
 }

@@ -48,6 +48,7 @@ import { BackendQuota } from './quota.js'
 import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
 import { alarmString } from '../apply/alarm.js'
 import { AlarmRequest_AlarmAction, AlarmType } from '../../gen/etcdserverpb.js'
+import type { AuthGate } from './auth-gate.js'
 
 export interface ServerIdentity {
   memberId: bigint
@@ -110,6 +111,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   /** Set while the backend is being swapped (defragmentation): reads wait for it. */
   private held?: Promise<void>
   private defragging?: Promise<void>
+  private auth?: AuthGate
 
   constructor(
     private readonly sm: StateMachine,
@@ -126,6 +128,11 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   attach(node: RaftNode): void {
     this.node = node
+  }
+
+  /** Checks every call against the auth store from now on. */
+  setAuth(gate: AuthGate): void {
+    this.auth = gate
   }
 
   /** Who applies committed conf changes (the member store); without one they only reach raft. */
@@ -218,6 +225,11 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   }
 
   private async write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    if (this.auth !== undefined) {
+      let header = this.auth.header(ctx)
+      if (header instanceof Promise) header = await header
+      if (header !== undefined) req = { ...req, header }
+    }
     const a = await this.propose(req, ctx?.signal)
     if (!a.ok) throw a.err
     if (a.done) await a.done
@@ -240,8 +252,12 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req }, ctx)
     if (this.stopped) throw Errors.Stopped
     if (!isTxnSerializable(req)) await this.linearizable(ctx?.signal)
+    const auth = this.auth
+    const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkTxn(ai, req)))
     if (this.held) await this.held
-    return this.sm.readOnlyTxn(req)
+    const res = this.sm.readOnlyTxn(req)
+    auth?.afterRead(ai)
+    return res
   }
 
   compact(req: CompactionRequest, ctx?: CallContext): Promise<CompactionResponseInit> {
@@ -257,8 +273,9 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
    * Maintenance.Defragment: rewrites the backend into a fresh database; one at a time (a
    * call while one runs waits for it and returns with it).
    */
-  async defragment(): Promise<DefragmentResponseInit> {
+  async defragment(ctx?: CallContext): Promise<DefragmentResponseInit> {
     if (this.stopped) throw Errors.Stopped
+    await this.auth?.admin(ctx)
     const run = this.o.defragment
     if (run === undefined) return {}
     this.defragging ??= run((swap) => this.hold(swap)).finally(() => (this.defragging = undefined))
@@ -278,9 +295,9 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     }
   }
 
-  /** Proposes another module's request (leases) and resolves with its applied result. */
-  proposeRequest<T>(req: InternalRequest, signal?: AbortSignal): Promise<T> {
-    return this.write(req, { signal })
+  /** Proposes another module's request (leases, auth) and resolves with its applied result. */
+  proposeRequest<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    return this.write(req, ctx)
   }
 
   get memberId(): bigint {
@@ -304,6 +321,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   applyEntries(entries: Entry[], node: RaftNode): void {
     let run: InternalRequest[] = []
+    let runIndices: number[] = []
     let runEnd = 0
     let leading = false
     const flush = () => {
@@ -312,7 +330,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         return
       }
       const started = process.hrtime.bigint()
-      const results = this.sm.applyBatch(run, runEnd)
+      const results = this.sm.applyBatch(run, runEnd, runIndices)
       warnIfSlow(this.o.logger, process.hrtime.bigint() - started, this.o.warningApplyDurationMs ?? 100, run.length)
       for (let i = 0; i < run.length; i++) {
         const w = this.waiters.get(run[i].ID)
@@ -322,6 +340,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         w.resolve(results[i])
       }
       run = []
+      runIndices = []
     }
     for (const e of entries) {
       if (e.type === 'confChange') {
@@ -341,6 +360,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
       // Entries already in the backend (replayed after a restart or a snapshot) are skipped.
       if (e.index <= this.sm.appliedIndex || e.data.length === 0) continue
       run.push(decodeInternalRequest(e.data))
+      runIndices.push(e.index)
     }
     flush()
     if (entries.length > 0) this.releaseAppliedWaits(entries[entries.length - 1].index)
@@ -366,8 +386,12 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
     if (this.stopped) throw Errors.Stopped
     if (!req.serializable) await this.linearizable(ctx?.signal)
+    const auth = this.auth
+    const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkRange(ai, req.key, req.range_end)))
     if (this.held) await this.held
-    return this.sm.range(req)
+    const res = await this.sm.range(req)
+    auth?.afterRead(ai)
+    return res
   }
 
   /** etcd's LinearizableReadNotify: resolves once this member has applied everything committed before the call. */
@@ -463,7 +487,8 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   }
 
   /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
-  async hashKV(req: HashKVRequest): Promise<HashKVResponseInit> {
+  async hashKV(req: HashKVRequest, ctx?: CallContext): Promise<HashKVResponseInit> {
+    await this.auth?.admin(ctx)
     if (this.held) await this.held
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)

@@ -3,8 +3,15 @@
  * hub's responses are encoded here (each event once for all the watchers that get it, the
  * header once per revision) and handed to the client-facing sink as bytes.
  */
-import { encodeResponseHeader, type ResponseHeaderInit, type WatchRequest } from '../../gen/etcdserverpb.js'
+import {
+  decodeResponseHeader,
+  encodeResponseHeader,
+  encodeWatchResponse,
+  type ResponseHeaderInit,
+  type WatchRequest,
+} from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
+import { Code, EtcdError } from '../../errors/rpctypes.js'
 import { encodeWatchOut } from '../watch/response.js'
 import type { WatchOut, WatchSink } from '../watch/sink.js'
 import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js'
@@ -57,20 +64,78 @@ class EncodingSink implements WatchSink {
   }
 }
 
+/** Resolves when the caller may watch [key, rangeEnd); rejects with the EtcdError that refuses it. */
+export type WatchPermission = (key: Buffer, rangeEnd: Buffer) => void | Promise<void>
+
+/** etcd's answer to a create request the caller may not make: created and canceled at once, watch ID -1. */
+function refusal(headers: HeaderBytes, revision: number, reason: string): Buffer {
+  return encodeWatchResponse({
+    header: decodeResponseHeader(headers.at(revision)),
+    watch_id: -1,
+    created: true,
+    canceled: true,
+    cancel_reason: reason,
+  })
+}
+
+const CODE_NAMES: Record<number, string> = {
+  [Code.INVALID_ARGUMENT]: 'InvalidArgument',
+  [Code.PERMISSION_DENIED]: 'PermissionDenied',
+  [Code.UNAUTHENTICATED]: 'Unauthenticated',
+  [Code.FAILED_PRECONDITION]: 'FailedPrecondition',
+}
+
+/** A gRPC error as grpc-go prints it (etcd's cancel reason is the error's text). */
+function grpcErrorString(err: unknown): string {
+  if (!(err instanceof EtcdError)) return String((err as Error)?.message ?? err)
+  return `rpc error: code = ${CODE_NAMES[err.code] ?? 'Unknown'} desc = ${err.message}`
+}
+
 export function openWatchStream(
   hub: WatchHub,
   headers: HeaderBytes,
   fragmentLimit: number,
   sink: WatchResponseSink,
+  permitted?: WatchPermission,
 ): WatchStreamHandle {
   const stream = hub.openStream(new EncodingSink(sink, headers, fragmentLimit))
+  // Requests are handled in order: those behind a permission check still running wait for it.
+  let queue: Promise<void> | undefined
+  let waiting = 0
+  let closed = false
+  const handle = (req: WatchRequest) => {
+    if (closed) return
+    if (req.create_request !== undefined) stream.create(req.create_request)
+    else if (req.cancel_request !== undefined) stream.cancel(req.cancel_request.watch_id)
+    else if (req.progress_request !== undefined) stream.requestProgress()
+  }
+  const refuse = (err: unknown) => {
+    if (!closed) sink.send(refusal(headers, hub.revision, grpcErrorString(err)))
+  }
   return {
     request(req: WatchRequest) {
-      if (req.create_request !== undefined) stream.create(req.create_request)
-      else if (req.cancel_request !== undefined) stream.cancel(req.cancel_request.watch_id)
-      else if (req.progress_request !== undefined) stream.requestProgress()
+      const c = req.create_request
+      let check: void | Promise<void> = undefined
+      if (permitted !== undefined && c !== undefined) {
+        try {
+          check = permitted(c.key.length === 0 ? Buffer.from([0]) : c.key, c.range_end)
+        } catch (err) {
+          check = Promise.reject(err)
+        }
+      }
+      if (waiting === 0 && check === undefined) return handle(req)
+      waiting++
+      queue = Promise.all([queue, check])
+        .then(
+          () => handle(req),
+          (err: unknown) => refuse(err),
+        )
+        .finally(() => waiting--)
     },
     drained: () => stream.drained(),
-    close: () => stream.close(),
+    close: () => {
+      closed = true
+      stream.close()
+    },
   }
 }

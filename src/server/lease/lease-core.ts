@@ -33,7 +33,7 @@ export interface LeasePeers {
 /** What the lease operations need from the member's core. */
 export interface LeaseHost {
   /** Proposes `req`; a proposal still waiting for a leader when `signal` aborts is dropped. */
-  proposeRequest<T>(req: InternalRequest, signal?: AbortSignal): Promise<T>
+  proposeRequest<T>(req: InternalRequest, ctx?: LeaseCallContext): Promise<T>
   readonly memberId: bigint
   /** 0n while there is no leader. */
   readonly leaderId: bigint
@@ -49,6 +49,9 @@ export interface LeaseCoreOptions {
 /** The client's side of a call: `signal` aborts (with the error to answer) when it is over. */
 export interface LeaseCallContext {
   signal?: AbortSignal
+  /** Who asks (auth token, client certificate name), passed on to the proposal as is. */
+  token?: string
+  commonName?: string
 }
 
 /** Waits `ms`; rejects with the signal's reason when it aborts first. */
@@ -91,12 +94,12 @@ export class LeaseCore implements LeaseProposer {
 
   grant(req: LeaseGrantRequest, ctx?: LeaseCallContext): Promise<LeaseGrantResponseInit> {
     const ID = req.ID === 0n ? this.ids.next() : req.ID
-    return this.host.proposeRequest({ ID: 0n, lease_grant: { ID, TTL: req.TTL } }, ctx?.signal)
+    return this.host.proposeRequest({ ID: 0n, lease_grant: { ID, TTL: req.TTL } }, ctx)
   }
 
   revoke(req: LeaseRevokeRequest | bigint, ctx?: LeaseCallContext): Promise<LeaseRevokeResponseInit> {
     const ID = typeof req === 'bigint' ? req : req.ID
-    return this.host.proposeRequest({ ID: 0n, lease_revoke: { ID } }, ctx?.signal)
+    return this.host.proposeRequest({ ID: 0n, lease_revoke: { ID } }, ctx)
   }
 
   checkpoint(checkpoints: LeaseCheckpoint[]): Promise<unknown> {

@@ -94,10 +94,10 @@ describe('backup/from-bolt: etcd buckets into the backend', () => {
     assert.deepEqual(
       (await entries(be, Bucket.Auth)).map(([k, v]) => [Buffer.from(k, 'hex').subarray(1).toString(), v]),
       [
-        ['aauthRevision', '0000000000000003'],
-        ['aenabled', '01'],
-        ['rroot', Buffer.from('role-record').toString('hex')],
-        ['uroot', Buffer.from('user-record').toString('hex')],
+        ['auth\x00authRevision', '0000000000000003'],
+        ['auth\x00enabled', '01'],
+        ['authRoles\x00root', Buffer.from('role-record').toString('hex')],
+        ['authUsers\x00root', Buffer.from('user-record').toString('hex')],
       ],
     )
     assert.deepEqual(await entries(be, Bucket.Members), [])

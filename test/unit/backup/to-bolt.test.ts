@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { BoltReader, checkBolt, decodeKeyValue, revisionKey, snapshotStatusOfFile } from '../../../src/bbolt/index.js'
 import type { Backend } from '../../../src/server/backend/backend.js'
-import { Bucket, bucketBounds, bucketKey } from '../../../src/server/backend/buckets.js'
+import { Bucket, authRecordKey, bucketBounds, bucketKey } from '../../../src/server/backend/buckets.js'
 import { copyBolt } from '../../../src/server/backup/from-bolt.js'
 import { AlarmType, encodeAlarmMember } from '../../../src/gen/etcdserverpb.js'
 import { MemoryBackend } from '../../../src/server/backend/memory-backend.js'
@@ -200,10 +200,10 @@ describe('backup: our backend as etcd’s bbolt database', () => {
     put(b, [
       [recKey(2), encodeKeyValue({ key: Buffer.from('a'), mod_revision: 2 })],
       [bucketKey(Bucket.Alarm, nospace), Buffer.alloc(0)],
-      [bucketKey(Bucket.Auth, 'aauthEnabled'), Buffer.from([1])],
-      [bucketKey(Bucket.Auth, 'aauthRevision'), Buffer.from('0000000000000007', 'hex')],
-      [bucketKey(Bucket.Auth, 'uroot'), Buffer.from('user-record')],
-      [bucketKey(Bucket.Auth, 'rroot'), Buffer.from('role-record')],
+      [authRecordKey('auth', 'authEnabled'), Buffer.from([1])],
+      [authRecordKey('auth', 'authRevision'), Buffer.from('0000000000000007', 'hex')],
+      [authRecordKey('authUsers', 'root'), Buffer.from('user-record')],
+      [authRecordKey('authRoles', 'root'), Buffer.from('role-record')],
     ])
     const file = path.join(dir, 'db')
     await backendToBolt(b, file, { pageSize: 4096 })

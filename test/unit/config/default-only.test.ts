@@ -35,7 +35,6 @@ describe('config: flags tsetcd does not support yet', () => {
     refused(['--discovery-srv', 'example.com'], {}, 'discovery-srv')
     refused(['--backend-batch-limit', '100'], {}, 'backend-batch-limit')
     refused(['--cors', 'https://example.com'], {}, 'cors')
-    refused(['--auth-token', 'jwt,pub-key=a,priv-key=b,sign-method=RS256'], {}, 'auth-token')
     refused(['--logger', 'capnslog'], {}, 'logger')
     refused([], { ETCD_ENABLE_PPROF: 'true' }, 'enable-pprof')
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tsetcd-cfg-')), 'etcd.yml')
@@ -45,6 +44,14 @@ describe('config: flags tsetcd does not support yet', () => {
 
   it('accepts both values of flags whose values all behave as etcd does here', () => {
     assert.equal(buildConfig(['--strict-reconfig-check=false'], {}).strictReconfigCheck, false)
+    const auth = buildConfig(
+      ['--auth-token', 'jwt,pub-key=a,priv-key=b,sign-method=RS256', '--bcrypt-cost', '4', '--auth-token-ttl', '7'],
+      {},
+    )
+    assert.deepEqual(
+      [auth.authToken, auth.bcryptCost, auth.authTokenTtl],
+      ['jwt,pub-key=a,priv-key=b,sign-method=RS256', 4, 7],
+    )
     buildConfig(['--experimental-enable-lease-checkpoint', '--experimental-enable-lease-checkpoint-persist'], {})
     assert.equal(buildConfig(['--initial-election-tick-advance=false'], {}).initialElectionTickAdvance, false)
     assert.equal(buildConfig(['--self-signed-cert-validity', '3'], {}).selfSignedCertValidity, 3)

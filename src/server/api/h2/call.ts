@@ -12,7 +12,15 @@ import { END_STREAM, OK_TRAILERS, RESPONSE_HEADERS, trailersFor, trailersOnly, W
 import { Metadata } from './metadata.js'
 import { Status, status, toStatus } from './status.js'
 import { Int64RangeError } from '../../../proto/wire.js'
-import type { MetadataLike, SendUnaryData, ServerErrorResponse, StatusObject, UntypedHandleCall } from './types.js'
+import { TLSSocket } from 'node:tls'
+import type {
+  AuthContext,
+  MetadataLike,
+  SendUnaryData,
+  ServerErrorResponse,
+  StatusObject,
+  UntypedHandleCall,
+} from './types.js'
 
 export type CallKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi'
 
@@ -99,6 +107,14 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
 
   getDeadline(): number {
     return this.deadline
+  }
+
+  getAuthContext(): AuthContext {
+    const socket = this.stream.session?.socket as TLSSocket | undefined
+    if (socket === undefined || !(socket instanceof TLSSocket)) return {}
+    if (!socket.authorized) return { transportSecurityType: 'ssl' }
+    const cert = socket.getPeerCertificate()
+    return { transportSecurityType: 'ssl', ...(cert && cert.subject ? { sslPeerCertificate: cert } : {}) }
   }
 
   getPath(): string {

@@ -12,6 +12,13 @@ export interface MetadataLike {
   toHttp2Headers(): OutgoingHttpHeaders
 }
 
+/** What the transport knows about the client (grpc-js's AuthContext). */
+export interface AuthContext {
+  transportSecurityType?: string
+  /** Set only for a certificate the server verified. */
+  sslPeerCertificate?: { subject?: { CN?: string | string[] } }
+}
+
 /** When the client wants the call over: ms since the epoch (Infinity: no deadline). */
 export type Deadline = Date | number
 
@@ -64,6 +71,8 @@ export interface ServerSurfaceCall extends CallEvents {
   readonly cancelled: boolean
   readonly metadata: Metadata
   getPeer(): string
+  /** The peer certificate the TLS handshake verified (grpc-js's AuthContext); {} on a plain connection. */
+  getAuthContext(): AuthContext
   getDeadline(): Deadline
   getPath(): string
   getHost(): string
