@@ -71,6 +71,10 @@ export const AUTH_SCRIPT: AuthStep[] = [
   { args: [...ALICE, 'role', 'get', 'root'] },
   { args: [...ALICE, 'role', 'add', 'x'] },
   { args: [...ALICE, 'auth', 'disable'] },
+  // Maintenance that reads the whole database needs root too.
+  { args: [...ALICE, 'endpoint', 'hashkv'] },
+  { args: [...ALICE, 'defrag'] },
+  { args: [...ALICE, 'snapshot', 'save', '/nonexistent-dir/alice.db'] },
   { args: [...ROOT, 'user', 'list'] },
   { args: [...ROOT, 'role', 'list'] },
   { args: [...ROOT, 'user', 'get', 'alice', '--detail'] },

@@ -15,6 +15,7 @@ import type {
   MoveLeaderRequest,
 } from '../../gen/etcdserverpb.js'
 import { unary } from './unary.js'
+import { callIdentity } from './call-context.js'
 import type { Limits } from './limits.js'
 
 /** etcd's snapshotSendBufferSize: bytes of the database per SnapshotResponse. */
@@ -51,7 +52,7 @@ async function sendSnapshot(core: CoreSnapshot, call: SnapshotCall): Promise<voi
   call.on('close', gone)
   let snap: DatabaseSnapshot | undefined
   try {
-    snap = await core.snapshot(ac.signal)
+    snap = await core.snapshot(ac.signal, callIdentity(call))
     const h = crypto.createHash('sha256')
     let sent = 0
     for await (const blob of snap.chunks(SNAPSHOT_PIECE_BYTES, ac.signal)) {

@@ -5,7 +5,7 @@
  * before a read is served or a request proposed; and the Auth service's calls, which go
  * through raft (passwords are checked and hashed here, off the event loop, before proposing).
  */
-import { Errors } from '../../errors/rpctypes.js'
+import { Code, EtcdError, Errors } from '../../errors/rpctypes.js'
 import type {
   AuthDisableResponseInit,
   AuthEnableResponseInit,
@@ -138,6 +138,21 @@ export class AuthGate implements Omit<CoreAuth, 'header'> {
   async admin(ctx?: CallContext): Promise<void> {
     if (!this.o.store.isEnabled && ctx?.token === undefined) return
     this.o.store.checkAdmin(await this.info(ctx))
+  }
+
+  /**
+   * Maintenance calls that need the root role (Snapshot, Hash, HashKV, Defragment): etcd's
+   * authMaintenanceServer returns the auth store's error as it is, which gRPC sends as Unknown
+   * with the auth package's words ("auth: permission denied", "auth: invalid auth token", …).
+   */
+  async maintenanceAdmin(ctx?: CallContext): Promise<void> {
+    try {
+      await this.admin(ctx)
+    } catch (err) {
+      if (err instanceof EtcdError && err.message.startsWith('etcdserver: '))
+        throw new EtcdError(Code.UNKNOWN, 'auth: ' + err.message.slice('etcdserver: '.length))
+      throw err
+    }
   }
 
   // ---- the Auth service ----

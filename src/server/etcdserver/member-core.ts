@@ -163,11 +163,14 @@ export class MemberCore implements Core {
     return this.p.server.defragment(ctx)
   }
 
-  snapshot(signal?: AbortSignal): Promise<DatabaseSnapshot> {
+  // Snapshot and Hash need the root role when auth is on (etcd's authMaintenanceServer).
+  async snapshot(signal?: AbortSignal, ctx?: CallContext): Promise<DatabaseSnapshot> {
+    await this.p.auth.maintenanceAdmin(ctx)
     return this.p.snapshots.snapshot(signal)
   }
 
-  hash(): Promise<HashResponseInit> {
+  async hash(ctx?: CallContext): Promise<HashResponseInit> {
+    await this.p.auth.maintenanceAdmin(ctx)
     return this.p.server.hash()
   }
 

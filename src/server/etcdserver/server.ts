@@ -275,7 +275,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
    */
   async defragment(ctx?: CallContext): Promise<DefragmentResponseInit> {
     if (this.stopped) throw Errors.Stopped
-    await this.auth?.admin(ctx)
+    await this.auth?.maintenanceAdmin(ctx)
     const run = this.o.defragment
     if (run === undefined) return {}
     this.defragging ??= run((swap) => this.hold(swap)).finally(() => (this.defragging = undefined))
@@ -488,7 +488,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   /** Maintenance.HashKV: the key space's hash at a revision, with the header of that moment. */
   async hashKV(req: HashKVRequest, ctx?: CallContext): Promise<HashKVResponseInit> {
-    await this.auth?.admin(ctx)
+    await this.auth?.maintenanceAdmin(ctx)
     if (this.held) await this.held
     const header = this.header()
     const h = await this.sm.hashKV(req.revision)
