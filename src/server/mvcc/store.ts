@@ -10,8 +10,8 @@
  *   with the consistent index. Reads: `range()` (async; the ranges of one event-loop turn
  *   share one backend multi-get) for the Range RPC; `readTxn()` and the batch's
  *   transactions read synchronously.
- * - Compaction drops history below a revision: index at once, records in the background
- *   (compactor.ts), resumed after a restart.
+ * - Compaction drops history below a revision: reads below it fail at once; the index (in
+ *   slices) and the records follow in the background (compactor.ts), resumed after a restart.
  *
  * The store does not own the backend: close() stops background work, the owner closes the
  * backend afterwards.
