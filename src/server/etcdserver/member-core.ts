@@ -27,7 +27,6 @@ import type {
   PutRequest,
   PutResponseInit,
   RangeRequest,
-  RangeResponseInit,
   ResponseHeaderInit,
   StatusResponseInit,
   HashKVRequest,
@@ -43,7 +42,15 @@ import type { MemberList } from '../membership/member-list.js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { Reconfig } from './reconfig.js'
 import type { WatchHub } from '../watch/hub.js'
-import type { CallContext, Core, CoreKv, CoreMaintenance, WatchResponseSink, WatchStreamHandle } from './core.js'
+import type {
+  CallContext,
+  Core,
+  CoreKv,
+  CoreMaintenance,
+  RangeResultInit,
+  WatchResponseSink,
+  WatchStreamHandle,
+} from './core.js'
 import { HeaderBytes, openWatchStream } from './watch-stream.js'
 
 export interface MemberCoreParts {
@@ -67,7 +74,7 @@ export class MemberCore implements Core {
     return this.p.server.header()
   }
 
-  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
     if (!req.serializable && this.learner()) return Promise.reject(Errors.NotSupportedForLearner)
     return this.p.server.range(req, ctx)
   }
