@@ -31,7 +31,7 @@ import {
   type RangeQuery,
   type RangeResult,
 } from './range.js'
-import { restoreState } from './restore.js'
+import { restoreState, type RestoreProgress } from './restore.js'
 import { StoreState } from './store-state.js'
 import { StoreTxn } from './txn.js'
 
@@ -55,6 +55,8 @@ export interface RangeOptions {
 export interface StoreOptions {
   /** Records deleted per backend write by the background compaction (default 1000). */
   compactionChunkSize?: number
+  /** Told how the index rebuild on open goes: every RESTORE_REPORT records, then once done. */
+  onRestoreProgress?: (p: RestoreProgress) => void
 }
 
 export class MvccStore {
@@ -67,7 +69,7 @@ export class MvccStore {
   static async open(backend: Backend, options?: StoreOptions): Promise<MvccStore> {
     const s = new StoreState(backend)
     const compactor = new Compactor(backend, options?.compactionChunkSize ?? 1000)
-    const resume = await restoreState(s)
+    const resume = await restoreState(s, options?.onRestoreProgress)
     if (resume !== null) compactor.schedule(resume)
     return new MvccStore(s, compactor)
   }
