@@ -9,6 +9,7 @@ import { authService } from './auth-service.js'
 import type { Core } from '../etcdserver/core.js'
 import { clusterService } from './cluster-service.js'
 import { kvService } from './kv-service.js'
+import { encodeRangeResult } from './range-encoding.js'
 import { leaseService } from './lease-service.js'
 import { maintenanceService } from './maintenance-service.js'
 import { GRPC_OVERHEAD_BYTES, type Limits } from './limits.js'
@@ -43,7 +44,9 @@ export class ClientServer {
       ...(opts.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: opts.maxConcurrentStreams } : {}),
       httpHandler: opts.httpHandler,
     })
-    this.server.addService(serviceDefinition(KVService), kvService(core, opts))
+    // Range responses go through encodeRangeResult (large ones carry encoded KeyValues).
+    const kv = { ...KVService, Range: { ...KVService.Range, responseSerialize: encodeRangeResult } }
+    this.server.addService(serviceDefinition(kv), kvService(core, opts))
     this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
     this.server.addService(watchServiceDefinition, watchService(core))
     this.server.addService(serviceDefinition(ClusterService), clusterService(core, opts))

@@ -6,15 +6,10 @@
  */
 import type { BackendHash, KvHash } from '../mvcc/hash.js'
 import type { EtcdError } from '../../errors/rpctypes.js'
-import type {
-  RangeRequest,
-  RangeResponseInit,
-  ResponseHeaderInit,
-  TxnRequest,
-  TxnResponseInit,
-} from '../../gen/etcdserverpb.js'
+import type { RangeRequest, ResponseHeaderInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { StoreBatch } from '../mvcc/batch.js'
+import type { RangeResult } from '../mvcc/range.js'
 import type { BackendWriteBatch } from '../backend/backend.js'
 
 /** The result of applying one request: a response body, or the error it failed with. */
@@ -35,7 +30,8 @@ export interface StateMachine {
    * module's bucket, e.g. the member store applying a conf change), in one backend write.
    */
   applyRecords(index: number, write: (wb: BackendWriteBatch) => void): void
-  range(req: RangeRequest): Promise<RangeResponseInit>
+  /** A large result may come as encoded records (RangeResult.encodedKvs). */
+  range(req: RangeRequest): Promise<RangeResult>
   /** A txn whose ops are all ranges, evaluated on the applied state; throws its EtcdError. */
   readOnlyTxn(req: TxnRequest): TxnResponseInit
   readonly revision: number

@@ -4,7 +4,8 @@
  * write together with the applied index.
  */
 import { EtcdError } from '../../errors/rpctypes.js'
-import type { RangeRequest, RangeResponseInit, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
+import type { RangeRequest, TxnRequest, TxnResponseInit } from '../../gen/etcdserverpb.js'
+import type { RangeResult } from '../mvcc/range.js'
 import type { InternalRequest } from '../../gen/tsetcdpb.js'
 import type { Backend, BackendWriteBatch } from '../backend/backend.js'
 import { MvccStore } from '../mvcc/store.js'
@@ -94,7 +95,7 @@ export class KvStateMachine implements StateMachine {
     return this.backend.size()
   }
 
-  range(req: RangeRequest): Promise<RangeResponseInit> {
+  range(req: RangeRequest): Promise<RangeResult> {
     return applyRange(this.store, req)
   }
 

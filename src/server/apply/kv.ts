@@ -22,7 +22,6 @@ import type {
   PutRequest,
   PutResponse,
   RangeRequest,
-  RangeResponse,
   RequestOp,
   ResponseOp,
   TxnRequest,
@@ -31,7 +30,7 @@ import type {
 import type { KeyValue } from '../../gen/mvccpb.js'
 import { Errors } from '../../errors/rpctypes.js'
 import type { StoreBatch } from '../mvcc/batch.js'
-import { responseHeader } from '../mvcc/range.js'
+import { responseHeader, type RangeResult } from '../mvcc/range.js'
 import type { MvccStore } from '../mvcc/store.js'
 import type { StoreTxn } from '../mvcc/txn.js'
 import { checkLease, checkTxnRanges, checkTxnWrites, type KvApplyOptions } from './request-check.js'
@@ -68,8 +67,8 @@ export function applyDeleteRange(batch: StoreBatch, req: DeleteRangeRequest): De
 }
 
 /** The Range RPC: reads the committed state. */
-export function applyRange(store: MvccStore, req: RangeRequest): Promise<RangeResponse> {
-  return store.range(req)
+export function applyRange(store: MvccStore, req: RangeRequest): Promise<RangeResult> {
+  return store.range(req, { encoded: true })
 }
 
 /** A txn through raft (any txn; read-only ones may use applyReadOnlyTxn instead). */

@@ -184,7 +184,15 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     await disk.wal.close()
     throw err
   }
-  const store = await MvccStore.open(backend, { compactionChunkSize: cfg.compactionBatchLimit })
+  const mlog = log.named('mvcc')
+  const store = await MvccStore.open(backend, {
+    compactionChunkSize: cfg.compactionBatchLimit,
+    onRestoreProgress: (p) => {
+      const took = `${(p.elapsedMs / 1000).toFixed(3)}s`
+      if (p.done) mlog.info('kvstore restored', { 'current-rev': p.currentRevision, keys: p.keys, took })
+      else mlog.info('restoring kvstore', { 'restored-records': p.records, keys: p.keys, took })
+    },
+  })
   const kv = new KvStateMachine(store, backend)
   const memberStore = await MemberStore.open(backend)
   if (memberStore.isRemoved(identity.memberId)) {

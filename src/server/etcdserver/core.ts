@@ -93,13 +93,22 @@ export interface CallContext {
   commonName?: string
 }
 
+/**
+ * A Range result. A large one may carry its KeyValues already encoded (`encodedKvs`, the
+ * mvccpb.KeyValue messages in order, with `kvs` empty), to be written into the response as
+ * they are.
+ */
+export interface RangeResultInit extends RangeResponseInit {
+  encodedKvs?: Buffer[]
+}
+
 export interface CoreHeader {
   /** cluster_id, member_id, raft_term and the current revision. */
   header(): ResponseHeaderInit
 }
 
 export interface CoreKv extends CoreHeader {
-  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit>
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit>
   put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit>
   deleteRange(req: DeleteRangeRequest, ctx?: CallContext): Promise<DeleteRangeResponseInit>
   txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit>

@@ -27,7 +27,6 @@ import type {
   PutRequest,
   PutResponseInit,
   RangeRequest,
-  RangeResponseInit,
   ResponseHeaderInit,
   StatusResponseInit,
   HashKVRequest,
@@ -83,6 +82,7 @@ import type {
   CoreMaintenance,
   CoreSnapshot,
   DatabaseSnapshot,
+  RangeResultInit,
   WatchResponseSink,
   WatchStreamHandle,
 } from './core.js'
@@ -117,7 +117,7 @@ export class MemberCore implements Core {
     return this.p.server.header()
   }
 
-  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
     if (!req.serializable && this.learner()) return Promise.reject(Errors.NotSupportedForLearner)
     return this.p.server.range(req, ctx)
   }

@@ -23,7 +23,6 @@ import type {
   PutRequest,
   PutResponseInit,
   RangeRequest,
-  RangeResponseInit,
   ResponseHeaderInit,
   StatusResponseInit,
   HashKVRequest,
@@ -41,7 +40,7 @@ import type { Entry, ReadState, SoftState } from '../../raft/index.js'
 import { ErrProposalDropped } from '../../raft/index.js'
 import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
-import type { CallContext, CoreKv, CoreMaintenance } from './core.js'
+import type { CallContext, CoreKv, CoreMaintenance, RangeResultInit } from './core.js'
 import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
@@ -383,7 +382,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   // ---- reads ----
 
-  async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResponseInit> {
+  async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
     if (this.stopped) throw Errors.Stopped
     if (!req.serializable) await this.linearizable(ctx?.signal)
     const auth = this.auth

@@ -79,17 +79,17 @@ export class StoreBatch implements TxnOwner {
 
   /**
    * Compacts at `rev`: throws Errors.Compacted if rev <= the compaction revision,
-   * Errors.FutureRev if rev > the current revision. The index is compacted at once (reads
-   * below rev fail from now on); the scheduled revision is written with the batch; old
-   * records are removed in the background after commit. The promise resolves when they are
-   * gone (etcd's `physical: true`).
+   * Errors.FutureRev if rev > the current revision. Reads below rev fail from now on; the
+   * scheduled revision is written with the batch; after commit the index is compacted and
+   * old records are removed in the background (compactor.ts). The promise resolves when they
+   * are gone (etcd's `physical: true`).
    */
   compact(rev: number): Promise<void> {
     this.checkIdle()
     if (rev <= this.s.compactRev) throw Errors.Compacted
     if (rev > this.s.currentRev) throw Errors.FutureRev
     this.s.compactRev = rev
-    const job = new CompactionJob(rev, this.s.index.compact(rev))
+    const job = new CompactionJob(rev, [], this.s.index)
     putMeta(this.writeBatch, MetaKey.scheduledCompact, rev)
     this.jobs.push(job)
     return job.done

@@ -1,7 +1,11 @@
 /**
- * Physical compaction: deletes the records the index compaction dropped, in the background.
+ * Compaction in the background: the index first, then the records it dropped.
  *
- * Jobs run one after another. Each deletes its revisions in chunks of `chunkSize`, one
+ * A compaction request only sets the compaction revision (reads below it fail at once; reads
+ * at or above it get the same answers from a compacted or an uncompacted key). Jobs run one
+ * after another. A job from a request first compacts the in-memory index in slices of
+ * INDEX_SLICE keys with a setImmediate between slices, so that requests keep flowing with a
+ * million keys; the records it drops are collected as it goes. It then deletes its revisions in chunks of `chunkSize`, one
  * backend write per chunk with a setImmediate between chunks so requests keep flowing,
  * then records the finished compaction revision in the meta bucket.
  *
@@ -15,15 +19,24 @@ import { Errors } from '../../errors/rpctypes.js'
 import type { RemovedRevs } from './key-index.js'
 import { MetaKey, putMeta } from './meta.js'
 import { RevKeyScratch } from './revision.js'
+import type { TreeIndex } from './tree-index.js'
+
+/** Keys compacted per turn of the event loop (a few milliseconds' work). */
+const INDEX_SLICE = 8192
 
 export class CompactionJob {
   readonly done: Promise<void>
   resolve!: () => void
   reject!: (e: unknown) => void
 
+  /**
+   * `removed`: the revisions to delete; with `index`, the index is compacted at `revision`
+   * first and what it drops is appended to `removed`.
+   */
   constructor(
     readonly revision: number,
     readonly removed: RemovedRevs,
+    readonly index: TreeIndex | null = null,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve
@@ -89,6 +102,14 @@ export class Compactor {
 
   private async execute(job: CompactionJob): Promise<void> {
     const removed = job.removed
+    if (job.index !== null) {
+      const keys = job.index.values()
+      for (;;) {
+        await nextTurn()
+        if (this.stopped) throw Errors.Stopped
+        if (job.index.compactSlice(keys, job.revision, removed, INDEX_SLICE)) break
+      }
+    }
     // A limit of 0 or less deletes everything in one batch, as etcd's --experimental-compaction-batch-limit.
     const step = this.chunkSize > 0 ? this.chunkSize * 3 : Math.max(3, removed.length)
     for (let i = 0; i < removed.length; i += step) {

@@ -101,65 +101,93 @@ export class RangePlan {
 
 const look = new RevLookup()
 
-export function planRange(index: TreeIndex, q: RangeQuery, atRev: number): RangePlan {
-  const plan = new RangePlan()
-  const limit = q.limit > 0 ? q.limit : 0
-  plan.limit = limit
-  let order = q.sort_order
-  const target = q.sort_target
-  if (target !== Target.KEY && order === Order.NONE) order = Order.ASCEND
-  const known = target >= Target.KEY && target <= Target.VALUE && order >= Order.NONE && order <= Order.DESCEND
-  const natural = !known || order === Order.NONE || (order === Order.ASCEND && target === Target.KEY)
-  const minMod = q.min_mod_revision
-  const maxMod = q.max_mod_revision
-  const minCreate = q.min_create_revision
-  const maxCreate = q.max_create_revision
-  const filtered = minMod !== 0 || maxMod !== 0 || minCreate !== 0 || maxCreate !== 0
-  // As etcd: with no order asked for and no revision filter, only the first limit+1 keys (in
-  // key order) are fetched, and a sort on another target orders just those.
-  const cap = (natural || (q.sort_order === Order.NONE && !filtered)) && limit > 0 ? limit + 1 : Infinity
-  const countOnly = q.count_only
-  const sortKeys: number[] | null =
-    !natural && (target === Target.VERSION || target === Target.CREATE || target === Target.MOD) ? [] : null
-  const { mains, subs } = plan
+/**
+ * Plans a range key by key: visit() each KeyIndex of the range in key order (in one go or in
+ * several, see MvccStore.range), then finish().
+ */
+export class RangePlanner {
+  readonly plan = new RangePlan()
+  private readonly order: number
+  private readonly target: number
+  private readonly natural: boolean
+  private readonly filtered: boolean
+  private readonly cap: number
+  private readonly sortKeys: number[] | null
 
-  visitRange(index, q.key, q.range_end, (ki) => {
-    if (!ki.get(atRev, look)) return
+  constructor(
+    private readonly q: RangeQuery,
+    private readonly atRev: number,
+  ) {
+    const limit = q.limit > 0 ? q.limit : 0
+    this.plan.limit = limit
+    let order = q.sort_order
+    const target = q.sort_target
+    if (target !== Target.KEY && order === Order.NONE) order = Order.ASCEND
+    const known = target >= Target.KEY && target <= Target.VALUE && order >= Order.NONE && order <= Order.DESCEND
+    this.order = order
+    this.target = target
+    this.natural = !known || order === Order.NONE || (order === Order.ASCEND && target === Target.KEY)
+    this.filtered =
+      q.min_mod_revision !== 0 || q.max_mod_revision !== 0 || q.min_create_revision !== 0 || q.max_create_revision !== 0
+    // As etcd: with no order asked for and no revision filter, only the first limit+1 keys (in
+    // key order) are fetched, and a sort on another target orders just those.
+    this.cap = (this.natural || (q.sort_order === Order.NONE && !this.filtered)) && limit > 0 ? limit + 1 : Infinity
+    this.sortKeys =
+      !this.natural && (target === Target.VERSION || target === Target.CREATE || target === Target.MOD) ? [] : null
+  }
+
+  readonly visit = (ki: KeyIndex): void => {
+    if (!ki.get(this.atRev, look)) return
+    const plan = this.plan
+    const q = this.q
     plan.count++
-    if (countOnly || mains.length >= cap) return
-    if (filtered) {
-      if (maxMod !== 0 && look.main > maxMod) return
-      if (minMod !== 0 && look.main < minMod) return
-      if (maxCreate !== 0 && look.created > maxCreate) return
-      if (minCreate !== 0 && look.created < minCreate) return
+    if (q.count_only || plan.mains.length >= this.cap) return
+    if (this.filtered) {
+      if (q.max_mod_revision !== 0 && look.main > q.max_mod_revision) return
+      if (q.min_mod_revision !== 0 && look.main < q.min_mod_revision) return
+      if (q.max_create_revision !== 0 && look.created > q.max_create_revision) return
+      if (q.min_create_revision !== 0 && look.created < q.min_create_revision) return
     }
-    mains.push(look.main)
-    subs.push(look.sub)
-    if (sortKeys !== null)
-      sortKeys.push(target === Target.VERSION ? look.version : target === Target.CREATE ? look.created : look.main)
-  })
+    plan.mains.push(look.main)
+    plan.subs.push(look.sub)
+    const target = this.target
+    if (this.sortKeys !== null)
+      this.sortKeys.push(target === Target.VERSION ? look.version : target === Target.CREATE ? look.created : look.main)
+  }
 
-  if (natural || countOnly) {
+  finish(): RangePlan {
+    const plan = this.plan
+    const { mains, subs } = plan
+    const limit = plan.limit
+    const sortKeys = this.sortKeys
+    if (this.natural || this.q.count_only) {
+      cutTo(plan, limit)
+      return plan
+    }
+    if (this.target === Target.VALUE) {
+      plan.valueOrder = this.order
+      return plan
+    }
+    if (sortKeys === null) {
+      // KEY DESCEND
+      mains.reverse()
+      subs.reverse()
+    } else {
+      const perm = mains.map((_, i) => i)
+      if (this.order === Order.ASCEND) perm.sort((a, b) => sortKeys[a] - sortKeys[b])
+      else perm.sort((a, b) => sortKeys[b] - sortKeys[a])
+      plan.mains = perm.map((i) => mains[i])
+      plan.subs = perm.map((i) => subs[i])
+    }
     cutTo(plan, limit)
     return plan
   }
-  if (target === Target.VALUE) {
-    plan.valueOrder = order
-    return plan
-  }
-  if (sortKeys === null) {
-    // KEY DESCEND
-    mains.reverse()
-    subs.reverse()
-  } else {
-    const perm = mains.map((_, i) => i)
-    if (order === Order.ASCEND) perm.sort((a, b) => sortKeys[a] - sortKeys[b])
-    else perm.sort((a, b) => sortKeys[b] - sortKeys[a])
-    plan.mains = perm.map((i) => mains[i])
-    plan.subs = perm.map((i) => subs[i])
-  }
-  cutTo(plan, limit)
-  return plan
+}
+
+export function planRange(index: TreeIndex, q: RangeQuery, atRev: number): RangePlan {
+  const planner = new RangePlanner(q, atRev)
+  visitRange(index, q.key, q.range_end, planner.visit)
+  return planner.finish()
 }
 
 function cutTo(plan: RangePlan, limit: number): void {
@@ -173,6 +201,15 @@ function cutTo(plan: RangePlan, limit: number): void {
 /** A response header carrying only the revision; the server fills in the rest. */
 export function responseHeader(revision: number): NonNullable<RangeResponse['header']> {
   return { cluster_id: 0n, member_id: 0n, revision, raft_term: 0n }
+}
+
+/**
+ * A Range result. A large one may carry its KeyValues as the stored records, encoded as they
+ * are in the response (`encodedKvs`, in order, with `kvs` empty): they go to the client
+ * without being decoded and encoded again.
+ */
+export interface RangeResult extends RangeResponse {
+  encodedKvs?: Buffer[]
 }
 
 /** Builds the response from the records read for `plan` (in plan order). */

@@ -11,9 +11,28 @@ import { CompactionJob } from './compactor.js'
 import type { RemovedRevs } from './key-index.js'
 
 const RESTORE_CHUNK = 4096
+/** Records between two progress reports. */
+const RESTORE_REPORT = 250_000
+
+export interface RestoreProgress {
+  /** Key records read so far. */
+  records: number
+  /** Keys in the index so far. */
+  keys: number
+  /** The rebuild is over (the last report). */
+  done: boolean
+  /** The revision restored (in the last report). */
+  currentRevision: number
+  elapsedMs: number
+}
 
 /** Restores `s`; returns the compaction to resume, if one was left unfinished. */
-export async function restoreState(s: StoreState): Promise<CompactionJob | null> {
+export async function restoreState(
+  s: StoreState,
+  onProgress?: (p: RestoreProgress) => void,
+): Promise<CompactionJob | null> {
+  const started = performance.now()
+  let records = 0
   const meta = readMeta(s.backend)
   const index = s.index
   let lastMain = 0
@@ -36,6 +55,15 @@ export async function restoreState(s: StoreState): Promise<CompactionJob | null>
       }
       lastMain = main
     }
+    records += chunk.length
+    if (onProgress !== undefined && records % RESTORE_REPORT < chunk.length)
+      onProgress({
+        records,
+        keys: index.size,
+        done: false,
+        currentRevision: lastMain,
+        elapsedMs: performance.now() - started,
+      })
   }
   index.endLoad()
   // -1 when the store was never compacted (both absent), as etcd's compactMainRev.
@@ -46,6 +74,13 @@ export async function restoreState(s: StoreState): Promise<CompactionJob | null>
   s.compactRev = compacted
   s.consistentIndex = meta.consistentIndex
   s.term = meta.term
+  onProgress?.({
+    records,
+    keys: index.size,
+    done: true,
+    currentRevision: s.currentRev,
+    elapsedMs: performance.now() - started,
+  })
   if (compacted < 0) return null
   const removed = index.compact(compacted)
   for (const n of orphans) removed.push(n)

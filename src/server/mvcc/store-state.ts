@@ -74,9 +74,19 @@ export class StoreState {
 
   /** Reads committed live records asynchronously (see shared-reads.ts). */
   async read(mains: readonly number[], subs: readonly number[]): Promise<(KeyValue | undefined)[]> {
-    const keys = new Array<Buffer>(mains.length)
-    for (let i = 0; i < mains.length; i++) keys[i] = revKey(mains[i], subs[i], false)
-    const values = await this.reads.get(keys)
+    const values = await this.readEncoded(mains, subs, 0, mains.length)
     return values.map((v) => (v === undefined ? undefined : decodeKeyValue(v)))
+  }
+
+  /** Reads the committed live records [from, to) of (mains, subs), still encoded. */
+  readEncoded(
+    mains: readonly number[],
+    subs: readonly number[],
+    from: number,
+    to: number,
+  ): Promise<(Buffer | undefined)[]> {
+    const keys = new Array<Buffer>(to - from)
+    for (let i = from; i < to; i++) keys[i - from] = revKey(mains[i], subs[i], false)
+    return this.reads.get(keys)
   }
 }

@@ -10,27 +10,53 @@
  *   with the consistent index. Reads: `range()` (async; the ranges of one event-loop turn
  *   share one backend multi-get) for the Range RPC; `readTxn()` and the batch's
  *   transactions read synchronously.
- * - Compaction drops history below a revision: index at once, records in the background
- *   (compactor.ts), resumed after a restart.
+ * - Compaction drops history below a revision: reads below it fail at once; the index (in
+ *   slices) and the records follow in the background (compactor.ts), resumed after a restart.
  *
  * The store does not own the backend: close() stops background work, the owner closes the
  * backend afterwards.
  */
 import type { Backend, WriteOptions } from '../backend/backend.js'
-import type { KeyValue } from '../../gen/mvccpb.js'
-import type { RangeResponse } from '../../gen/etcdserverpb.js'
+import { decodeKeyValue, type KeyValue } from '../../gen/mvccpb.js'
 import { Errors } from '../../errors/rpctypes.js'
 import { StoreBatch } from './batch.js'
 import type { Change } from './change.js'
 import { Compactor } from './compactor.js'
-import { finishRange, planRange, resolveRangeRevision, type RangeQuery } from './range.js'
-import { restoreState } from './restore.js'
+import {
+  finishRange,
+  isFromKey,
+  RangePlanner,
+  resolveRangeRevision,
+  type RangePlan,
+  type RangeQuery,
+  type RangeResult,
+} from './range.js'
+import { restoreState, type RestoreProgress } from './restore.js'
 import { StoreState } from './store-state.js'
 import { StoreTxn } from './txn.js'
+
+/** Keys planned, and records read, per turn of the event loop by a large range. */
+const RANGE_CHUNK = 4096
+/** Ranges of at least this many KeyValues may answer with the encoded records (encodedKvs). */
+const ENCODED_MIN = 256
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+export interface RangeOptions {
+  /**
+   * A large result may come as the stored records (RangeResult.encodedKvs) rather than
+   * decoded KeyValues: for a caller that only encodes them again.
+   */
+  encoded?: boolean
+}
 
 export interface StoreOptions {
   /** Records deleted per backend write by the background compaction (default 1000). */
   compactionChunkSize?: number
+  /** Told how the index rebuild on open goes: every RESTORE_REPORT records, then once done. */
+  onRestoreProgress?: (p: RestoreProgress) => void
 }
 
 export class MvccStore {
@@ -43,7 +69,7 @@ export class MvccStore {
   static async open(backend: Backend, options?: StoreOptions): Promise<MvccStore> {
     const s = new StoreState(backend)
     const compactor = new Compactor(backend, options?.compactionChunkSize ?? 1000)
-    const resume = await restoreState(s)
+    const resume = await restoreState(s, options?.onRestoreProgress)
     if (resume !== null) compactor.schedule(resume)
     return new MvccStore(s, compactor)
   }
@@ -94,25 +120,76 @@ export class MvccStore {
     return new StoreTxn(this.s, null, this.s.committedRev)
   }
 
-  /** etcd's Range over the committed state, read asynchronously. */
-  async range(q: RangeQuery): Promise<RangeResponse> {
+  /**
+   * etcd's Range over the committed state, read asynchronously. A large range is planned and
+   * read RANGE_CHUNK keys per turn of the event loop, so that other requests go on meanwhile;
+   * writes in between do not change what it sees (it reads at the revision it started at),
+   * a compaction past that revision fails it with Compacted.
+   */
+  async range(q: RangeQuery, options?: RangeOptions): Promise<RangeResult> {
     const s = this.s
     s.check()
     const cur = s.committedRev
     const atRev = resolveRangeRevision(q.revision, cur, s.compactRev)
-    const plan = planRange(s.index, q, atRev)
-    let kvs: KeyValue[] = []
-    if (plan.mains.length > 0) {
-      const read = await s.read(plan.mains, plan.subs)
+    const plan = await this.planRange(q, atRev)
+    const n = plan.mains.length
+    const encoded = options?.encoded === true && n >= ENCODED_MIN && !q.keys_only && plan.valueOrder === 0
+    const records: Buffer[] = []
+    const kvs: KeyValue[] = []
+    for (let from = 0; from < n; from += RANGE_CHUNK) {
+      const to = Math.min(n, from + RANGE_CHUNK)
+      if (from > 0) this.checkRange(atRev)
+      const read = await s.readEncoded(plan.mains, plan.subs, from, to)
       for (let i = 0; i < read.length; i++) {
-        if (read[i] !== undefined) continue
-        // Compacted away while the read was in flight.
-        if (s.compactRev > atRev) throw Errors.Compacted
-        throw new Error(`mvcc: record ${plan.mains[i]}.${plan.subs[i]} missing from the backend`)
+        const v = read[i]
+        if (v === undefined) {
+          // Compacted away while the read was in flight.
+          if (s.compactRev > atRev) throw Errors.Compacted
+          throw new Error(`mvcc: record ${plan.mains[from + i]}.${plan.subs[from + i]} missing from the backend`)
+        }
+        if (encoded) records.push(v)
+        else kvs.push(decodeKeyValue(v))
       }
-      kvs = read as KeyValue[]
+    }
+    if (encoded) {
+      const res: RangeResult = finishRange(plan, kvs, q, cur)
+      res.encodedKvs = records
+      return res
     }
     return finishRange(plan, kvs, q, cur)
+  }
+
+  private async planRange(q: RangeQuery, atRev: number): Promise<RangePlan> {
+    const planner = new RangePlanner(q, atRev)
+    const index = this.s.index
+    let from = q.key.toString('latin1')
+    if (q.range_end.length === 0) {
+      const ki = index.get(from)
+      if (ki !== undefined) planner.visit(ki)
+      return planner.finish()
+    }
+    const to = isFromKey(q.range_end) ? undefined : q.range_end.toString('latin1')
+    for (;;) {
+      let seen = 0
+      let last = ''
+      index.scan(from, to, (ki) => {
+        planner.visit(ki)
+        last = ki.skey
+        return ++seen < RANGE_CHUNK
+      })
+      if (seen < RANGE_CHUNK) break
+      // The next chunk starts right after the last key seen.
+      from = last + '\0'
+      await nextTurn()
+      this.checkRange(atRev)
+    }
+    return planner.finish()
+  }
+
+  /** Between two chunks of a range read at atRev. */
+  private checkRange(atRev: number): void {
+    this.s.check()
+    if (this.s.compactRev > atRev) throw Errors.Compacted
   }
 
   /**

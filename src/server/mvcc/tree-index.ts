@@ -65,16 +65,30 @@ export class TreeIndex {
     return this.map.values()
   }
 
-  /** Compacts every key at atRev; drops keys left with nothing. Returns the removed revisions. */
+  /** Compacts every key at atRev at once (see compactSlice). Returns the removed revisions. */
   compact(atRev: number): RemovedRevs {
     const removed: RemovedRevs = []
-    for (const ki of this.map.values()) {
+    this.compactSlice(this.map.values(), atRev, removed, Infinity)
+    return removed
+  }
+
+  /**
+   * Compacts at atRev up to `budget` more keys from `keys` (an iterator over values(), which
+   * may span turns of the event loop: keys added meanwhile are visited too, and hold nothing
+   * at or below atRev), appending their removed revisions to `removed` and dropping keys
+   * left with nothing. Returns true once the iterator is exhausted.
+   */
+  compactSlice(keys: Iterator<KeyIndex>, atRev: number, removed: RemovedRevs, budget: number): boolean {
+    for (let n = 0; n < budget; n++) {
+      const r = keys.next()
+      if (r.done === true) return true
+      const ki = r.value
       ki.compact(atRev, removed)
       if (ki.isEmpty()) {
         this.map.delete(ki.skey)
         this.tree.delete(ki.skey)
       }
     }
-    return removed
+    return false
   }
 }

@@ -1,12 +1,14 @@
 /**
  * A set of watchers indexed for "who watches this key": single-key watchers by key, range
- * watchers in a list (few in practice; each is tested against the key).
+ * watchers in an interval index (interval-index.ts), so that matching a changed key costs
+ * about log n + matches however many range watchers there are.
  */
+import { IntervalIndex } from './interval-index.js'
 import type { Watcher } from './watcher.js'
 
 export class WatcherGroup {
   private readonly byKey = new Map<string, Set<Watcher>>()
-  private readonly ranges = new Set<Watcher>()
+  private readonly ranges = new IntervalIndex<Watcher>()
   private count = 0
 
   get size(): number {
@@ -23,8 +25,7 @@ export class WatcherGroup {
       if (set.has(w)) return
       set.add(w)
     } else {
-      if (this.ranges.has(w)) return
-      this.ranges.add(w)
+      if (!this.ranges.add(w, w.range.lo, w.range.hi ?? null)) return
     }
     this.count++
   }
@@ -49,6 +50,6 @@ export class WatcherGroup {
   forEachWatching(skey: string, fn: (w: Watcher) => void): void {
     const set = this.byKey.get(skey)
     if (set !== undefined) for (const w of set) fn(w)
-    if (this.ranges.size > 0) for (const w of this.ranges) if (w.range.contains(skey)) fn(w)
+    if (this.ranges.size > 0) this.ranges.forEachContaining(skey, fn)
   }
 }
