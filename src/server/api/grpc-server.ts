@@ -2,7 +2,8 @@
  * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
  * which also answers plain HTTP on the same port.
  */
-import { GrpcServer, type HttpHandler } from './h2/index.js'
+import { GrpcServer, notFound, type HttpHandler } from './h2/index.js'
+import { gatewayHandler } from './gateway/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
 import { ClusterService, KVService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
 import type { Core } from '../etcdserver/core.js'
@@ -20,7 +21,7 @@ export interface GrpcServerOptions extends Limits {
   keepaliveMinTimeMs: number
   /** --max-concurrent-streams: HTTP/2 streams one client connection may have open at once. */
   maxConcurrentStreams?: number
-  /** Plain HTTP requests on the client port (/health, /version). */
+  /** Plain HTTP requests on the client port outside the JSON gateway's /v3/ (/health, /version). */
   httpHandler?: HttpHandler
 }
 
@@ -34,19 +35,27 @@ export class ClientServer {
   private readonly server: GrpcServer
 
   constructor(core: Core, opts: GrpcServerOptions) {
+    const services = {
+      KV: kvService(core, opts),
+      Maintenance: maintenanceService(core, opts),
+      Watch: watchService(core),
+      Cluster: clusterService(core, opts),
+      Lease: leaseService(core, opts),
+    }
     this.server = new GrpcServer({
       maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       keepaliveIntervalMs: opts.keepaliveIntervalMs,
       keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
       keepaliveMinTimeMs: opts.keepaliveMinTimeMs,
       ...(opts.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: opts.maxConcurrentStreams } : {}),
-      httpHandler: opts.httpHandler,
+      // etcd's JSON gateway answers /v3/… (and /v3beta/…); other paths go to httpHandler.
+      httpHandler: gatewayHandler(services, { ...opts, fallback: opts.httpHandler ?? notFound }),
     })
-    this.server.addService(serviceDefinition(KVService), kvService(core, opts))
-    this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
-    this.server.addService(watchServiceDefinition, watchService(core))
-    this.server.addService(serviceDefinition(ClusterService), clusterService(core, opts))
-    this.server.addService(serviceDefinition(LeaseService), leaseService(core, opts))
+    this.server.addService(serviceDefinition(KVService), services.KV)
+    this.server.addService(serviceDefinition(MaintenanceService), services.Maintenance)
+    this.server.addService(watchServiceDefinition, services.Watch)
+    this.server.addService(serviceDefinition(ClusterService), services.Cluster)
+    this.server.addService(serviceDefinition(LeaseService), services.Lease)
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */
