@@ -210,8 +210,13 @@ function genPackage(pkgName, ns) {
             ? 'bytes'
             : tsScalar(f)
       const sub = isMsg(f) ? `, fields: () => ${ref(f.resolvedType)}Fields` : ''
+      const scalar = isMsg(f) ? '' : `, type: '${f.resolvedType instanceof protobuf.Enum ? 'enum' : f.type}'`
+      const en =
+        f.resolvedType instanceof protobuf.Enum
+          ? `, enumName: '${pkgOf(f.resolvedType)}.${tsName(f.resolvedType)}', values: ${JSON.stringify(f.resolvedType.values)}`
+          : ''
       const oneof = f.partOf ? `, oneof: '${f.partOf.name}'` : ''
-      L.push(`  { name: '${f.name}', kind: '${kind}', repeated: ${f.repeated}${oneof}${sub} },`)
+      L.push(`  { name: '${f.name}', kind: '${kind}', repeated: ${f.repeated}${oneof}${sub}${scalar}${en} },`)
     }
     L.push(']')
     // size

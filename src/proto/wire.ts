@@ -18,6 +18,11 @@ export interface FieldInfo {
   repeated: boolean
   oneof?: string
   fields?: () => FieldInfo[]
+  /** The .proto scalar type (`int64`, `uint32`, `bytes`, …), or `enum`; absent for messages. */
+  type?: string
+  /** An enum field's Go type name (`etcdserverpb.RangeRequest_SortOrder`) and its values by name. */
+  enumName?: string
+  values?: Readonly<Record<string, number>>
 }
 
 export function sizeVarint(v: number): number {

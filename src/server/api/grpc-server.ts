@@ -2,14 +2,15 @@
  * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
  * which also answers plain HTTP on the same port.
  */
-import { GrpcServer, type HttpHandler } from './h2/index.js'
+import { GrpcServer, notFound, type HttpHandler } from './h2/index.js'
+import { gatewayHandler } from './gateway/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
-import { AuthService, ClusterService, KVService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
+import { AuthService, ClusterService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
 import { authService } from './auth-service.js'
 import type { Core } from '../etcdserver/core.js'
 import { clusterService } from './cluster-service.js'
 import { kvService } from './kv-service.js'
-import { encodeRangeResult } from './range-encoding.js'
+import { KVServiceEncodedRange } from './range-encoding.js'
 import { leaseService } from './lease-service.js'
 import { maintenanceService } from './maintenance-service.js'
 import { GRPC_OVERHEAD_BYTES, type Limits } from './limits.js'
@@ -22,7 +23,7 @@ export interface GrpcServerOptions extends Limits {
   keepaliveMinTimeMs: number
   /** --max-concurrent-streams: HTTP/2 streams one client connection may have open at once. */
   maxConcurrentStreams?: number
-  /** Plain HTTP requests on the client port (/health, /version). */
+  /** Plain HTTP requests on the client port outside the JSON gateway's /v3/ (/health, /version). */
   httpHandler?: HttpHandler
 }
 
@@ -36,22 +37,29 @@ export class ClientServer {
   private readonly server: GrpcServer
 
   constructor(core: Core, opts: GrpcServerOptions) {
+    const services = {
+      KV: kvService(core, opts),
+      Maintenance: maintenanceService(core, opts),
+      Watch: watchService(core),
+      Cluster: clusterService(core, opts),
+      Lease: leaseService(core, opts),
+      Auth: authService(core, opts),
+    }
     this.server = new GrpcServer({
       maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       keepaliveIntervalMs: opts.keepaliveIntervalMs,
       keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
       keepaliveMinTimeMs: opts.keepaliveMinTimeMs,
       ...(opts.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: opts.maxConcurrentStreams } : {}),
-      httpHandler: opts.httpHandler,
+      // etcd's JSON gateway answers /v3/… (and /v3beta/…); other paths go to httpHandler.
+      httpHandler: gatewayHandler(services, { ...opts, fallback: opts.httpHandler ?? notFound }),
     })
-    // Range responses go through encodeRangeResult (large ones carry encoded KeyValues).
-    const kv = { ...KVService, Range: { ...KVService.Range, responseSerialize: encodeRangeResult } }
-    this.server.addService(serviceDefinition(kv), kvService(core, opts))
-    this.server.addService(serviceDefinition(MaintenanceService), maintenanceService(core, opts))
-    this.server.addService(watchServiceDefinition, watchService(core))
-    this.server.addService(serviceDefinition(ClusterService), clusterService(core, opts))
-    this.server.addService(serviceDefinition(LeaseService), leaseService(core, opts))
-    this.server.addService(serviceDefinition(AuthService), authService(core, opts))
+    this.server.addService(serviceDefinition(KVServiceEncodedRange), services.KV)
+    this.server.addService(serviceDefinition(MaintenanceService), services.Maintenance)
+    this.server.addService(watchServiceDefinition, services.Watch)
+    this.server.addService(serviceDefinition(ClusterService), services.Cluster)
+    this.server.addService(serviceDefinition(LeaseService), services.Lease)
+    this.server.addService(serviceDefinition(AuthService), services.Auth)
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */

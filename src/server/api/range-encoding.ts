@@ -3,7 +3,7 @@
  * KeyValues (RangeResultInit.encodedKvs, a large range) has them copied into the response as
  * they are, with the same bytes the generated encoder would write for them decoded.
  */
-import { encodeRangeResponse, sizeRangeResponse, writeRangeResponse } from '../../gen/etcdserverpb.js'
+import { encodeRangeResponse, KVService, sizeRangeResponse, writeRangeResponse } from '../../gen/etcdserverpb.js'
 import { sizeBytes, Writer } from '../../proto/wire.js'
 import type { RangeResultInit } from '../etcdserver/core.js'
 
@@ -25,4 +25,10 @@ export function encodeRangeResult(m: RangeResultInit): Buffer {
   }
   writeRangeResponse(w, tail)
   return w.finish()
+}
+
+/** The KV service's method table with Range answered through encodeRangeResult (gRPC and the JSON gateway). */
+export const KVServiceEncodedRange = {
+  ...KVService,
+  Range: { ...KVService.Range, responseSerialize: encodeRangeResult },
 }
