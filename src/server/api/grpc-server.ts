@@ -16,6 +16,9 @@ import { maintenanceService } from './maintenance-service.js'
 import { GRPC_OVERHEAD_BYTES, type Limits } from './limits.js'
 import { serviceDefinition } from './unary.js'
 import { watchService, watchServiceDefinition } from './watch-service.js'
+import { electionService, lockService } from './lock-service.js'
+import { LockService } from '../../gen/v3lockpb.js'
+import { ElectionService } from '../../gen/v3electionpb.js'
 
 export interface GrpcServerOptions extends Limits {
   keepaliveIntervalMs: number
@@ -44,6 +47,8 @@ export class ClientServer {
       Cluster: clusterService(core, opts),
       Lease: leaseService(core, opts),
       Auth: authService(core, opts),
+      Lock: lockService(core, opts),
+      Election: electionService(core, opts),
     }
     this.server = new GrpcServer({
       maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
@@ -60,6 +65,8 @@ export class ClientServer {
     this.server.addService(serviceDefinition(ClusterService), services.Cluster)
     this.server.addService(serviceDefinition(LeaseService), services.Lease)
     this.server.addService(serviceDefinition(AuthService), services.Auth)
+    this.server.addService(serviceDefinition(LockService), services.Lock)
+    this.server.addService(serviceDefinition(ElectionService), services.Election)
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */

@@ -14,6 +14,8 @@ import type { FieldInfo } from '../../../proto/wire.js'
 import type { HttpHandler } from '../h2/index.js'
 import { Status } from '../h2/index.js'
 import * as pb from '../../../gen/etcdserverpb.js'
+import * as lockpb from '../../../gen/v3lockpb.js'
+import * as electionpb from '../../../gen/v3electionpb.js'
 import { GRPC_OVERHEAD_BYTES, type Limits } from '../limits.js'
 import { KVServiceEncodedRange } from '../range-encoding.js'
 import { decodeNext, GoJsonError } from './gojson.js'
@@ -179,6 +181,24 @@ const ROUTES = new Map<string, Route>([
       ],
     ] as const
   ).map(([p, method, req, res]) => [`/v3/auth/${p}`, route('Auth', method, pb.AuthService, req, res)] as const),
+  // v3lock.proto and v3election.proto.
+  ['/v3/lock/lock', route('Lock', 'Lock', lockpb.LockService, lockpb.LockRequestFields, lockpb.LockResponseFields)],
+  [
+    '/v3/lock/unlock',
+    route('Lock', 'Unlock', lockpb.LockService, lockpb.UnlockRequestFields, lockpb.UnlockResponseFields),
+  ],
+  ...(
+    [
+      ['campaign', 'Campaign', electionpb.CampaignRequestFields, electionpb.CampaignResponseFields],
+      ['proclaim', 'Proclaim', electionpb.ProclaimRequestFields, electionpb.ProclaimResponseFields],
+      ['leader', 'Leader', electionpb.LeaderRequestFields, electionpb.LeaderResponseFields],
+      ['observe', 'Observe', electionpb.LeaderRequestFields, electionpb.LeaderResponseFields],
+      ['resign', 'Resign', electionpb.ResignRequestFields, electionpb.ResignResponseFields],
+    ] as const
+  ).map(
+    ([p, method, req, res]) =>
+      [`/v3/election/${p}`, route('Election', method, electionpb.ElectionService, req, res)] as const,
+  ),
 ])
 
 /** grpc-gateway's HTTPStatusFromCode. */
