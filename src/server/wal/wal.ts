@@ -375,15 +375,20 @@ export class Wal {
       ? [encodeSegmentHead(t.seg.seq, t.seg.firstIndex, this.metadata, this.durableHardState), ...batch.parts]
       : batch.parts
     const buf = encodeBatch(this.logId, parts)
-    await writeFully(t.file, buf, t.offset)
-    this.stats.writes++
-    this.stats.bytes += buf.length
-    if (t.fresh) {
-      await Promise.all([t.file.datasync(), this.fs.syncDir(this.dir)])
-      if (!this.noSync) this.stats.dirSyncs++
-    } else {
+    // Written and made durable in one call where the file can (O_DSYNC), else write + fdatasync.
+    const durable = async (): Promise<void> => {
+      if (t.file.writeDurable) return t.file.writeDurable(buf, t.offset)
+      await writeFully(t.file, buf, t.offset)
       await t.file.datasync()
     }
+    if (t.fresh) {
+      await Promise.all([durable(), this.fs.syncDir(this.dir)])
+      if (!this.noSync) this.stats.dirSyncs++
+    } else {
+      await durable()
+    }
+    this.stats.writes++
+    this.stats.bytes += buf.length
     if (!this.noSync) this.stats.fsyncs++
     t.offset += buf.length
     t.needsHead = false
