@@ -49,6 +49,8 @@ export interface FileSystem {
  */
 class NodeFile implements StoredFile {
   private dsync: Promise<FileHandle | undefined> | undefined
+  /** The O_DSYNC descriptor once open: later writes start without waiting a turn. */
+  private dsyncOpen: FileHandle | undefined
 
   constructor(private readonly h: FileHandle) {}
 
@@ -72,10 +74,11 @@ class NodeFile implements StoredFile {
   }
 
   async writeDurable(buffer: Uint8Array, position: number): Promise<void> {
+    if (this.dsyncOpen) return writeFully(this.dsyncOpen, buffer, position)
     this.dsync ??= fsp
       .open(`/proc/self/fd/${this.h.fd}`, fsConstants.O_WRONLY | fsConstants.O_DSYNC)
       .catch(() => undefined)
-    const d = await this.dsync
+    const d = (this.dsyncOpen = await this.dsync)
     if (d) return writeFully(d, buffer, position)
     await writeFully(this, buffer, position)
     await this.h.datasync()
@@ -83,7 +86,7 @@ class NodeFile implements StoredFile {
 
   async close(): Promise<void> {
     const d = await this.dsync
-    this.dsync = undefined
+    this.dsync = this.dsyncOpen = undefined
     await d?.close().catch(() => undefined)
     await this.h.close()
   }

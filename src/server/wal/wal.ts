@@ -122,6 +122,8 @@ export class Wal {
   private readonly segments: SegmentInfo[]
   private pending: Batch
   private flushing = false
+  /** flushLoop is running. */
+  private looping = false
   private failure: WalFailedError | undefined
   private closed = false
   /** Segments with a lower sequence are not needed to open at a persisted snapshot. */
@@ -345,9 +347,19 @@ export class Wal {
       if (!this.flushing) {
         this.flushing = true
         // Let every save() of the current synchronous run join the first write.
-        queueMicrotask(() => void this.flushLoop())
+        queueMicrotask(() => this.flush())
       }
     })
+  }
+
+  /**
+   * Starts writing what has been saved so far now rather than at the end of the current
+   * synchronous run (a caller with nothing more to save that has other work to do meanwhile).
+   */
+  flush(): void {
+    if (this.looping || this.pending.waiters.length === 0) return
+    this.flushing = this.looping = true
+    void this.flushLoop()
   }
 
   private async flushLoop(): Promise<void> {
@@ -365,7 +377,7 @@ export class Wal {
       }
       for (const w of batch.waiters) w.resolve()
     }
-    this.flushing = false
+    this.flushing = this.looping = false
   }
 
   private async write(batch: Batch): Promise<void> {
