@@ -278,6 +278,18 @@ export class RaftNode {
     }
     // Entries about to be (re)written are not durable until the write below completes.
     if (rd.entries.length > 0) this.persistedIndex = Math.min(this.persistedIndex, rd.entries[0].index - 1)
+    // Entries, term and vote must be durable before anything depends on them; a new commit
+    // index alone need not be (raft learns it again), so it rides along with the next write.
+    const hs = this.hardState
+    const mustSync = rd.entries.length > 0 || hs.term !== this.synced.term || hs.vote !== this.synced.vote
+    let saving: Promise<void> | undefined
+    if (mustSync) {
+      saving = this.o.wal.save(hs, rd.entries.map(toWal))
+      // The write starts now: the disk works while the entries below are applied. (If
+      // applying throws, the loop fails; the write's outcome no longer matters.)
+      saving.catch(() => undefined)
+      this.o.wal.flush()
+    }
     // Committed entries already durable here are applied (and answered) while the new
     // entries are written: a client's result does not wait for the next batch's fsync.
     let committed = rd.committedEntries
@@ -287,12 +299,8 @@ export class RaftNode {
       this.apply(committed.slice(0, early))
       committed = committed.slice(early)
     }
-    // Entries, term and vote must be durable before anything depends on them; a new commit
-    // index alone need not be (raft learns it again), so it rides along with the next write.
-    const hs = this.hardState
-    const mustSync = rd.entries.length > 0 || hs.term !== this.synced.term || hs.vote !== this.synced.vote
-    if (mustSync) {
-      await this.o.wal.save(hs, rd.entries.map(toWal))
+    if (saving) {
+      await saving
       this.synced = hs
     }
     if (rd.entries.length > 0) {

@@ -122,6 +122,8 @@ export class Wal {
   private readonly segments: SegmentInfo[]
   private pending: Batch
   private flushing = false
+  /** flushLoop is running. */
+  private looping = false
   private failure: WalFailedError | undefined
   private closed = false
   /** Segments with a lower sequence are not needed to open at a persisted snapshot. */
@@ -345,9 +347,19 @@ export class Wal {
       if (!this.flushing) {
         this.flushing = true
         // Let every save() of the current synchronous run join the first write.
-        queueMicrotask(() => void this.flushLoop())
+        queueMicrotask(() => this.flush())
       }
     })
+  }
+
+  /**
+   * Starts writing what has been saved so far now rather than at the end of the current
+   * synchronous run (a caller with nothing more to save that has other work to do meanwhile).
+   */
+  flush(): void {
+    if (this.looping || this.pending.waiters.length === 0) return
+    this.flushing = this.looping = true
+    void this.flushLoop()
   }
 
   private async flushLoop(): Promise<void> {
@@ -365,7 +377,7 @@ export class Wal {
       }
       for (const w of batch.waiters) w.resolve()
     }
-    this.flushing = false
+    this.flushing = this.looping = false
   }
 
   private async write(batch: Batch): Promise<void> {
@@ -375,15 +387,20 @@ export class Wal {
       ? [encodeSegmentHead(t.seg.seq, t.seg.firstIndex, this.metadata, this.durableHardState), ...batch.parts]
       : batch.parts
     const buf = encodeBatch(this.logId, parts)
-    await writeFully(t.file, buf, t.offset)
-    this.stats.writes++
-    this.stats.bytes += buf.length
-    if (t.fresh) {
-      await Promise.all([t.file.datasync(), this.fs.syncDir(this.dir)])
-      if (!this.noSync) this.stats.dirSyncs++
-    } else {
+    // Written and made durable in one call where the file can (O_DSYNC), else write + fdatasync.
+    const durable = async (): Promise<void> => {
+      if (t.file.writeDurable) return t.file.writeDurable(buf, t.offset)
+      await writeFully(t.file, buf, t.offset)
       await t.file.datasync()
     }
+    if (t.fresh) {
+      await Promise.all([durable(), this.fs.syncDir(this.dir)])
+      if (!this.noSync) this.stats.dirSyncs++
+    } else {
+      await durable()
+    }
+    this.stats.writes++
+    this.stats.bytes += buf.length
     if (!this.noSync) this.stats.fsyncs++
     t.offset += buf.length
     t.needsHead = false

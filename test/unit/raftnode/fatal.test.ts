@@ -51,7 +51,11 @@ describe('raft loop failure', () => {
     let told!: () => void
     const toldP = new Promise<void>((r) => (told = r))
     const n = node(
-      { save: async () => Promise.reject(new Error('disk on fire')), saveSnapshot: async () => undefined },
+      {
+        save: async () => Promise.reject(new Error('disk on fire')),
+        saveSnapshot: async () => undefined,
+        flush: () => undefined,
+      },
       (err) => {
         fatal.push(err)
         told()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { nodeFs } from '../../../src/server/wal/fs.js'
 import { mkdirDurable } from '../../../src/server/wal/index.js'
 import { InstrumentedFs, removeDir, tempDir } from './helpers.js'
 
@@ -33,5 +34,32 @@ describe('mkdirDurable', () => {
     await fsp.writeFile(path.join(root, 'file'), 'x')
     await assert.rejects(mkdirDurable(fs, path.join(root, 'file', 'sub')), /ENOTDIR/)
     assert.deepEqual(fs.syncedDirs, [])
+  })
+})
+
+describe('nodeFs writeDurable', () => {
+  let root: string
+  beforeEach(async () => {
+    root = await tempDir('tsetcd-dsync-')
+  })
+  afterEach(async () => removeDir(root))
+
+  it('writes at the position through the file renamed since it was opened, next to plain writes', async () => {
+    const a = path.join(root, 'a.tmp')
+    const b = path.join(root, 'b')
+    const f = await nodeFs.open(a, 'wx+')
+    assert.ok(f.writeDurable, 'node files write durably in one call')
+    await f.write(Buffer.alloc(16), 0, 16, 0)
+    await fsp.rename(a, b)
+    await f.writeDurable(Buffer.from('durable'), 4)
+    await f.writeDurable(Buffer.from('!'), 16)
+    const head = Buffer.alloc(4)
+    await f.read(head, 0, 4, 0)
+    await f.close()
+    assert.deepEqual(head, Buffer.alloc(4))
+    const bytes = await fsp.readFile(b)
+    assert.equal(bytes.length, 17)
+    assert.equal(bytes.subarray(4, 11).toString(), 'durable')
+    assert.equal(bytes.subarray(16).toString(), '!')
   })
 })

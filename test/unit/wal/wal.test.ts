@@ -214,6 +214,26 @@ describe('wal', function () {
       assert.equal((await readWal(walDir, { index: 0, term: 0 })).entries.length, 100)
     })
 
+    it('flush() starts the write at once; without it the write waits for the synchronous run to end', async () => {
+      const fs = new InstrumentedFs()
+      const wal = await Wal.create(walDir, META, { fs, segmentSize: 1 << 20 })
+      // The next segment is being prepared in the background (zeros, then fsync): let it finish.
+      while (fs.syncs < 2) await tick()
+      const before = fs.writes
+      const first = wal.save(undefined, [entry(1, 1, new Uint8Array(8))])
+      assert.equal(fs.writes, before, 'saves of one synchronous run are gathered')
+      await first
+      assert.equal(fs.writes, before + 1)
+      const second = wal.save({ term: 1, vote: 0n, commit: 1 }, [entry(2, 1, new Uint8Array(8))])
+      wal.flush()
+      assert.equal(fs.writes, before + 2, 'the write is issued before flush() returns')
+      wal.flush()
+      await second
+      assert.equal(wal.stats.writes, 2)
+      await wal.close()
+      assert.equal((await readWal(walDir, { index: 0, term: 0 })).entries.length, 2)
+    })
+
     it('saves made while an fdatasync is in flight share the next one', async () => {
       const fs = new InstrumentedFs()
       const wal = await Wal.create(walDir, META, { fs, segmentSize: 1 << 20 })
