@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService } from '../../src/gen/etcdserverpb.js'
+import { waitFor } from '../helpers/wait.js'
 import { TSETCD, freePorts, removeDir, run, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
 
 const serve = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -134,6 +135,7 @@ describe('tsetcd serve', function () {
     fs.writeFileSync(file, 'earlier line\n')
     const s = await startTsetcd({ extraArgs: ['--log-outputs', file] })
     servers.push(s)
+    await waitFor(() => fs.readFileSync(file, 'utf8').includes('ready to serve client requests'), 10000, 'ready')
     assert.equal(await s.stop(), 0)
     const text = fs.readFileSync(file, 'utf8')
     assert.match(text, /^earlier line\n\{"level":"info"/)

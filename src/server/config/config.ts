@@ -18,6 +18,10 @@ export interface ServerConfig {
   electionMs: number
   listenPeerUrls: URL[]
   listenClientUrls: URL[]
+  /** --listen-metrics-urls: extra plain HTTP listeners for /metrics and /health. */
+  listenMetricsUrls: URL[]
+  /** --metrics: `extensive` adds gRPC handling-time histograms. */
+  metrics: 'basic' | 'extensive'
   advertiseClientUrls: URL[]
   initialAdvertisePeerUrls: URL[]
   initialCluster: string
@@ -164,6 +168,14 @@ export function buildConfig(
   const initialAdvertisePeerUrls = parseUrls('initial-advertise-peer-urls', get('initial-advertise-peer-urls'))
   checkBindUrls('listen-client-urls', listenClientUrls)
   checkBindUrls('listen-peer-urls', listenPeerUrls)
+  const metricsUrlsText = get('listen-metrics-urls')
+  const listenMetricsUrls = metricsUrlsText === '' ? [] : parseUrls('listen-metrics-urls', metricsUrlsText)
+  checkBindUrls('listen-metrics-urls', listenMetricsUrls)
+  for (const u of listenMetricsUrls)
+    if (u.protocol !== 'http:')
+      throw new ConfigError(
+        `--listen-metrics-urls: only http:// URLs are supported yet by tsetcd (given "${u.href.replace(/\/$/, '')}")`,
+      )
 
   if (parsed.explicit.has('listen-client-urls') && !parsed.explicit.has('advertise-client-urls')) {
     throw new ConfigError(
@@ -256,6 +268,8 @@ export function buildConfig(
     electionMs,
     listenPeerUrls,
     listenClientUrls,
+    listenMetricsUrls,
+    metrics: get('metrics') === 'extensive' ? 'extensive' : 'basic',
     advertiseClientUrls,
     initialAdvertisePeerUrls,
     initialCluster,

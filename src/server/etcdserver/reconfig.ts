@@ -100,7 +100,7 @@ export class Reconfig {
   private readonly requestBase = BigInt.asUintN(64, BigInt(Date.now()) << 20n)
   private stopped = false
   private removedSelf = false
-  private publishing = false
+  private publishing: Promise<void> | undefined
 
   constructor(private readonly o: ReconfigOptions) {}
 
@@ -343,11 +343,13 @@ export class Reconfig {
 
   // ---- publishing this member's name and client URLs ----
 
-  /** Announces the name and client URLs through raft until the store has them (etcd's publish). */
-  publish(): void {
-    if (this.publishing) return
-    this.publishing = true
-    void (async () => {
+  /**
+   * Announces the name and client URLs through raft until the store has them (etcd's publish).
+   * Resolves once the store has them, or the member stopped or was removed.
+   */
+  publish(): Promise<void> {
+    if (this.publishing) return this.publishing
+    this.publishing = (async () => {
       while (!this.stopped && !this.removedSelf) {
         const me = this.o.store.get(this.o.memberId)
         if (
@@ -374,8 +376,8 @@ export class Reconfig {
           this.o.logger.debug('publish failed; retrying', { error: (err as Error).message })
         }
       }
-      this.publishing = false
     })()
+    return this.publishing
   }
 
   stop(): void {
