@@ -145,7 +145,7 @@ describe('tsetcd serve', function () {
 
     const j = await serve(['--log-outputs', 'systemd/journal'])
     assert.equal(j.code, 1)
-    assert.match(j.stderr, /^--log-outputs is not supported yet by tsetcd \(given "systemd\/journal"/)
+    assert.match(j.stderr, /^--log-outputs=systemd\/journal is not supported by tsetcd: /)
     const bad = await serve(['--log-outputs', path.join(dir, 'missing', 'etcd.log')])
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /open .*missing\/etcd.log: no such file or directory/)

@@ -5,7 +5,7 @@
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from '../../go/duration.js'
-import { checkDefaultOnly, notSupported } from './unsupported.js'
+import { checkDefaultOnly } from './unsupported.js'
 import { parseCompactionRetention } from './compaction.js'
 import { RENAMED } from './flags-later.js'
 
@@ -227,7 +227,10 @@ export function buildConfig(
     .filter(Boolean)
   if (logOutputs.length > 1 && logOutputs.includes('default'))
     throw new ConfigError('multi logoutput for "default" is not supported yet')
-  if (logOutputs.includes('systemd/journal')) throw notSupported('log-outputs', get('log-outputs'), 'default')
+  if (logOutputs.includes('systemd/journal'))
+    throw new ConfigError(
+      "--log-outputs=systemd/journal is not supported by tsetcd: Node.js cannot send journald's native protocol (datagrams to /run/systemd/journal/socket); use --log-outputs=stderr, which systemd passes to the journal",
+    )
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls))
     throw new ConfigError(
