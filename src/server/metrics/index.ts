@@ -84,6 +84,14 @@ export class MemberMetrics {
   ) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
+    // prom-client counts CPU time from here on; the process' total is what etcd reports.
+    const used = process.cpuUsage()
+    const cpu: [string, number][] = [
+      ['process_cpu_user_seconds_total', used.user],
+      ['process_cpu_system_seconds_total', used.system],
+      ['process_cpu_seconds_total', used.user + used.system],
+    ]
+    for (const [name, micros] of cpu) (this.registry.getSingleMetric(name) as Counter | undefined)?.inc(micros / 1e6)
     const gauge = (name: string, help: string, value: () => number) =>
       new Gauge({
         name,

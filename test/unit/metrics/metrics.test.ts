@@ -48,8 +48,11 @@ describe('text format parser (test helper)', () => {
 describe('MemberMetrics', () => {
   it("reads etcd's gauges and counters from the member at scrape time, with etcd's names and types", async () => {
     let committed = 12
+    const cpuBefore = process.cpuUsage()
     const m = new MemberMetrics(sources({ committedIndex: () => committed }))
     let e = parsePromText((await m.page()).body)
+    // The process' CPU time since it started, not since the metrics were set up.
+    assert.ok(value(e, 'process_cpu_seconds_total') >= (cpuBefore.user + cpuBefore.system) / 1e6)
     assert.equal(value(e, 'etcd_server_has_leader'), 1)
     assert.equal(value(e, 'etcd_server_is_leader'), 0)
     assert.equal(value(e, 'etcd_server_proposals_committed_total'), 12)
