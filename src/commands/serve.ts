@@ -5,6 +5,7 @@ import { serveUsage } from '../server/config/usage.js'
 import { createLogger } from '../server/log.js'
 import { ETCD_VERSION } from '../version.js'
 import { startMember } from '../server/embed/member.js'
+import { notifySystemdReady } from '../server/embed/systemd.js'
 
 export default class Serve extends Command {
   static override summary = "Run a tsetcd member (takes etcd's flags, ETCD_* variables and --config-file)"
@@ -57,6 +58,7 @@ export default class Serve extends Command {
       process.stderr.write(`tsetcd: ${(err as Error).message}\n`)
       process.exit(1)
     }
+    void member.ready.then((ready) => (ready ? notifySystemdReady(log.named('etcdmain')) : undefined))
     const stop = (signal: string) => {
       log.info('received signal; shutting down', { signal })
       member.stop().then(

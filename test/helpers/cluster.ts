@@ -59,12 +59,13 @@ export class TestCluster {
     return c
   }
 
-  async start(m: ClusterMember): Promise<ServerProc> {
+  async start(m: ClusterMember, env: NodeJS.ProcessEnv = {}): Promise<ServerProc> {
     m.proc = await startTsetcd({
       args: ['--config-file', m.config],
       clientPort: m.clientPort,
       peerPort: m.peerPort,
       ready: false,
+      env,
     })
     return m.proc
   }

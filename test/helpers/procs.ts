@@ -192,6 +192,8 @@ export interface StartOptions {
   args?: string[]
   /** Wait for a linearizable read to succeed (default); false: only for the port. */
   ready?: boolean
+  /** startTsetcd: run this `tsetcd` executable (an installed one) instead of the tree's bin/run.js. */
+  bin?: string
 }
 
 function memberArgs(o: StartOptions, clientPort: number, peerPort: number, dataDir: string): string[] {
@@ -249,7 +251,7 @@ async function start(cmd: string, prefixArgs: string[], o: StartOptions): Promis
 }
 
 export function startTsetcd(o: StartOptions = {}): Promise<ServerProc> {
-  return start(process.execPath, [TSETCD, 'serve'], o)
+  return o.bin ? start(o.bin, ['serve'], o) : start(process.execPath, [TSETCD, 'serve'], o)
 }
 
 export function startEtcd(o: StartOptions = {}): Promise<ServerProc> {

@@ -256,6 +256,10 @@ describe('membership: changing a running cluster', function () {
     await launch(h4, cluster, 'existing', false)
     const c4 = await client(h4)
     const st = await until('the learner serves status', () => c4.call(MaintenanceService.Status, {}, 2000))
+    // Like any member, a learner announces itself and then says it serves (READY=1 under systemd).
+    await until('the learner ready', async () =>
+      h4.proc!.log().includes('"msg":"ready to serve client requests"') ? true : undefined,
+    )
     await sleep(500)
     writing = false
     await load

@@ -2,7 +2,7 @@
  * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
  * which also answers plain HTTP on the same port.
  */
-import { GrpcServer, notFound, type HttpHandler } from './h2/index.js'
+import { GrpcServer, notFound, type CallKind, type HttpHandler, type MethodStats } from './h2/index.js'
 import { gatewayHandler } from './gateway/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
 import { AuthService, ClusterService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
@@ -36,6 +36,13 @@ export function bindAddress(u: URL): string {
   return `${u.hostname}:${u.port}`
 }
 
+const GRPC_TYPE: Record<CallKind, string> = {
+  unary: 'unary',
+  clientStream: 'client_stream',
+  serverStream: 'server_stream',
+  bidi: 'bidi_stream',
+}
+
 export class ClientServer {
   private readonly server: GrpcServer
 
@@ -67,6 +74,17 @@ export class ClientServer {
     this.server.addService(serviceDefinition(AuthService), services.Auth)
     this.server.addService(serviceDefinition(LockService), services.Lock)
     this.server.addService(serviceDefinition(ElectionService), services.Election)
+  }
+
+  /**
+   * Call counts of every method, named as go-grpc-prometheus labels them: service
+   * `etcdserverpb.KV`, method `Put`, type `unary`, `client_stream`, `server_stream` or `bidi_stream`.
+   */
+  methodStats(): { service: string; method: string; type: string; stats: MethodStats }[] {
+    return this.server.methodStats().map((m) => {
+      const [, service, method] = m.path.split('/')
+      return { service, method, type: GRPC_TYPE[m.kind], stats: m.stats }
+    })
   }
 
   /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */

@@ -103,21 +103,30 @@ export class KvStateMachine implements StateMachine {
     return applyReadOnlyTxn(this.store, req)
   }
 
+  /** Told how long each backend commit took, in seconds. */
+  onCommitDone: ((seconds: number) => void) | undefined
+
+  private commit(b: ReturnType<MvccStore['beginBatch']>, index: number, sync: boolean): void {
+    const start = this.onCommitDone === undefined ? 0 : performance.now()
+    b.commit({ consistentIndex: index }, { sync })
+    if (this.onCommitDone !== undefined) this.onCommitDone((performance.now() - start) / 1000)
+  }
+
   markApplied(index: number): void {
     const b = this.store.beginBatch()
-    b.commit({ consistentIndex: index }, { sync: false })
+    this.commit(b, index, false)
   }
 
   applyRecords(index: number, write: (wb: BackendWriteBatch) => void): void {
     const b = this.store.beginBatch()
     write(b.writeBatch)
-    b.commit({ consistentIndex: index }, { sync: false })
+    this.commit(b, index, false)
   }
 
   /** Makes every applied write durable (fsyncs the backend's log). */
   syncApplied(): void {
     const b = this.store.beginBatch()
-    b.commit({ consistentIndex: this.store.consistentIndex }, { sync: true })
+    this.commit(b, this.store.consistentIndex, true)
   }
 
   applyBatch(reqs: InternalRequest[], index: number, indices?: readonly number[]): Applied[] {
@@ -137,7 +146,7 @@ export class KvStateMachine implements StateMachine {
         out.push({ ok: false, err })
       }
     }
-    b.commit({ consistentIndex: index }, { sync: false })
+    this.commit(b, index, false)
     if (b.changes.length > 0) for (const l of this.listeners) l(b.changes, this.store.currentRevision)
     return out
   }

@@ -5,7 +5,7 @@
 import { FLAGS } from './flags.js'
 import { ConfigError, readSettings, type RawValues } from './parse.js'
 import { parseGoDuration } from '../../go/duration.js'
-import { checkDefaultOnly, notSupported } from './unsupported.js'
+import { checkDefaultOnly } from './unsupported.js'
 import { parseCompactionRetention } from './compaction.js'
 import { RENAMED } from './flags-later.js'
 
@@ -18,6 +18,10 @@ export interface ServerConfig {
   electionMs: number
   listenPeerUrls: URL[]
   listenClientUrls: URL[]
+  /** --listen-metrics-urls: extra plain HTTP listeners for /metrics and /health. */
+  listenMetricsUrls: URL[]
+  /** --metrics: `extensive` adds gRPC handling-time histograms. */
+  metrics: 'basic' | 'extensive'
   advertiseClientUrls: URL[]
   initialAdvertisePeerUrls: URL[]
   initialCluster: string
@@ -170,6 +174,14 @@ export function buildConfig(
   const initialAdvertisePeerUrls = parseUrls('initial-advertise-peer-urls', get('initial-advertise-peer-urls'))
   checkBindUrls('listen-client-urls', listenClientUrls)
   checkBindUrls('listen-peer-urls', listenPeerUrls)
+  const metricsUrlsText = get('listen-metrics-urls')
+  const listenMetricsUrls = metricsUrlsText === '' ? [] : parseUrls('listen-metrics-urls', metricsUrlsText)
+  checkBindUrls('listen-metrics-urls', listenMetricsUrls)
+  for (const u of listenMetricsUrls)
+    if (u.protocol !== 'http:')
+      throw new ConfigError(
+        `--listen-metrics-urls: only http:// URLs are supported yet by tsetcd (given "${u.href.replace(/\/$/, '')}")`,
+      )
 
   if (parsed.explicit.has('listen-client-urls') && !parsed.explicit.has('advertise-client-urls')) {
     throw new ConfigError(
@@ -221,7 +233,10 @@ export function buildConfig(
     .filter(Boolean)
   if (logOutputs.length > 1 && logOutputs.includes('default'))
     throw new ConfigError('multi logoutput for "default" is not supported yet')
-  if (logOutputs.includes('systemd/journal')) throw notSupported('log-outputs', get('log-outputs'), 'default')
+  if (logOutputs.includes('systemd/journal'))
+    throw new ConfigError(
+      "--log-outputs=systemd/journal is not supported by tsetcd: Node.js cannot send journald's native protocol (datagrams to /run/systemd/journal/socket); use --log-outputs=stderr, which systemd passes to the journal",
+    )
   const minTls = get('tls-min-version')
   if (!['TLS1.2', 'TLS1.3'].includes(minTls))
     throw new ConfigError(
@@ -262,6 +277,8 @@ export function buildConfig(
     electionMs,
     listenPeerUrls,
     listenClientUrls,
+    listenMetricsUrls,
+    metrics: get('metrics') === 'extensive' ? 'extensive' : 'basic',
     advertiseClientUrls,
     initialAdvertisePeerUrls,
     initialCluster,

@@ -46,9 +46,7 @@ const BASE_FLAGS: FlagDef[] = [
   ),
   f('listen-peer-urls', 'urls', 'http://localhost:2380', 'List of URLs to listen on for peer traffic.'),
   f('listen-client-urls', 'urls', 'http://localhost:2379', 'List of URLs to listen on for client traffic.'),
-  f('listen-metrics-urls', 'urls', '', 'List of URLs to listen on for the metrics and health endpoints.', {
-    defaultOnly: true,
-  }),
+  f('listen-metrics-urls', 'urls', '', 'List of URLs to listen on for the metrics and health endpoints.'),
   f('max-snapshots', 'uint', '5', 'Maximum number of snapshot files to retain (0 is unlimited).'),
   f('max-wals', 'uint', '5', 'Maximum number of wal files to retain (0 is unlimited).'),
   f(
@@ -215,7 +213,6 @@ const BASE_FLAGS: FlagDef[] = [
     'string',
     'basic',
     "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics",
-    { defaultOnly: true },
   ),
   // unsafe
   f('force-new-cluster', 'bool', 'false', 'Force to create a new one member cluster.', { defaultOnly: true }),

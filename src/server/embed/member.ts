@@ -3,6 +3,7 @@
  * state from the WAL and snapshots, the peer transport, the raft loop, the core and the
  * client listeners. Returns a handle to stop it cleanly.
  */
+import http from 'node:http'
 import path from 'node:path'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
@@ -43,11 +44,19 @@ import { tokenProvider, type TokenProvider } from '../auth/tokens.js'
 import { BCRYPT_DEFAULT_COST, BCRYPT_MAX_COST, BCRYPT_MIN_COST, PasswordHasher } from '../auth/password.js'
 import { authApplier } from '../apply/auth.js'
 import { AuthGate } from '../etcdserver/auth-gate.js'
+import { MemberMetrics } from '../metrics/index.js'
+import { ETCD_VERSION } from '../../version.js'
 
 export interface Member {
   readonly server: EtcdServer
   readonly kv: KvStateMachine
   readonly clients: ClientServer
+  readonly metrics: MemberMetrics
+  /**
+   * Resolves true once the member serves: it has published itself to the cluster through raft
+   * and a linearizable read succeeds (etcd's ReadyNotify); false if it stopped first.
+   */
+  readonly ready: Promise<boolean>
   stop(): Promise<void>
 }
 
@@ -287,6 +296,30 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   let removedNoticed = false
 
   let node: RaftNode | undefined // eslint-disable-line prefer-const -- assigned once below, read by closures built before it
+  let clients: ClientServer | undefined // eslint-disable-line prefer-const -- assigned once below, read at scrape time
+  const metrics = new MemberMetrics(
+    {
+      hasLeader: () => node !== undefined && node.leader !== 0n,
+      isLeader: () => node !== undefined && node.leader === identity.memberId,
+      isLearner: () => memberStore.get(identity.memberId)?.isLearner ?? false,
+      memberIdHex: () => identity.memberId.toString(16),
+      committedIndex: () => node?.committed ?? 0,
+      appliedIndex: () => node?.applied ?? 0,
+      pendingProposals: () => server.pendingProposals,
+      failedProposals: () => server.proposalsFailed,
+      heartbeatSendFailures: () => node?.heartbeatSendFailures ?? 0,
+      dbTotalSize: () => kv.currentBackend.size(),
+      dbSizeInUse: () => kv.dbSizeInUse(),
+      keys: () => kv.currentStore.indexedKeys,
+      peerSentBytes: () =>
+        transport.peerIds().map((id) => ({ to: id.toString(16), bytes: transport.peerStatus(id)?.sentBytes ?? 0 })),
+      grpcMethods: () => clients?.methodStats() ?? [],
+      serverVersion: () => ETCD_VERSION,
+    },
+    cfg.metrics,
+  )
+  disk.wal.onSync = (seconds) => metrics.walFsyncDone(seconds)
+  kv.onCommitDone = (seconds) => metrics.backendCommitDone(seconds)
   const transport: PeerTransport = new PeerTransport({
     memberId: identity.memberId,
     clusterId: identity.clusterId,
@@ -316,6 +349,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     },
     members: () => memberList.known(),
     logger: log.named('rafthttp'),
+    onRoundTrip: (id, ms) => metrics.peerRoundTrip(id.toString(16), ms / 1000),
   })
   const initialPeers = memberStore.empty
     ? identity.members.map((m) => ({ id: m.id, peerURLs: m.peerUrls }))
@@ -378,6 +412,8 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   })
   server.setConfApplier((e, n) => reconfig.applyConfEntry(e, n))
 
+  const raftLog = log.named('raft')
+  let lead = 0n
   const app: RaftApplication = {
     applyEntries: (entries, n) => server.applyEntries(entries, n),
     restore: (snap) =>
@@ -386,10 +422,18 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     snapshotBody: () => ({ index: kv.appliedIndex, body: snapshotBodyNow(kv.currentBackend) }),
     readStates: (rs) => server.readStates(rs),
     softState: (ss) => {
-      log.info(ss.lead === 0n ? 'lost leader' : `elected leader ${ss.lead.toString(16)}`, {
-        'member-id': identity.memberId,
-        role: ss.role,
-      })
+      if (ss.lead !== lead) {
+        const me = identity.memberId.toString(16)
+        const term = node?.currentTerm ?? 0
+        if (ss.lead === 0n) raftLog.info(`raft.node: ${me} lost leader ${lead.toString(16)} at term ${term}`)
+        else if (lead === 0n) raftLog.info(`raft.node: ${me} elected leader ${ss.lead.toString(16)} at term ${term}`)
+        else
+          raftLog.info(
+            `raft.node: ${me} changed leader from ${lead.toString(16)} to ${ss.lead.toString(16)} at term ${term}`,
+          )
+        if (ss.lead !== 0n) metrics.leaderChanged()
+        lead = ss.lead
+      }
       server.softState(ss)
     },
   }
@@ -430,7 +474,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
   )
   if (compactor) server.onLeadership((leading) => (leading ? compactor.resume() : compactor.pause()))
   node.start()
-  reconfig.publish()
+  const published = reconfig.publish()
   const stopCorruptCheck =
     cfg.corruptCheckTimeMs > 0
       ? monitorKVHash({
@@ -452,6 +496,20 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
         })
       : undefined
 
+  const httpHandler = httpEndpoints(
+    (excluded) => {
+      for (const a of alarms.get()) {
+        const name = AlarmTypeNames[a.alarm] ?? 'UNKNOWN'
+        if (!excluded.has(name)) return `ALARM ${name === 'NOSPACE' || name === 'CORRUPT' ? name : 'UNKNOWN'}`
+      }
+      return node?.failure
+        ? 'RAFT LOOP FAILED'
+        : node !== undefined && node.leader !== 0n
+          ? undefined
+          : 'RAFT NO LEADER'
+    },
+    () => metrics.page(),
+  )
   const watch = new WatchHub(store, {
     progressIntervalMs: cfg.watchProgressNotifyIntervalMs,
     onError: (err) => log.warn('watch: background read failed', { error: String(err) }),
@@ -469,43 +527,79 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     watchFragmentBytes: cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     auth: authGate,
   })
-  const clients = new ClientServer(core, {
+  clients = new ClientServer(core, {
     maxConcurrentStreams: cfg.maxConcurrentStreams,
     maxRequestBytes: cfg.maxRequestBytes,
     maxTxnOps: cfg.maxTxnOps,
     keepaliveIntervalMs: cfg.grpcKeepaliveIntervalMs,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeoutMs,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTimeMs,
-    httpHandler: httpEndpoints((excluded) => {
-      for (const a of alarms.get()) {
-        const name = AlarmTypeNames[a.alarm] ?? 'UNKNOWN'
-        if (!excluded.has(name)) return `ALARM ${name === 'NOSPACE' || name === 'CORRUPT' ? name : 'UNKNOWN'}`
-      }
-      return node?.failure
-        ? 'RAFT LOOP FAILED'
-        : node !== undefined && node.leader !== 0n
-          ? undefined
-          : 'RAFT NO LEADER'
-    }),
+    httpHandler,
   })
-  clientTls.onReload((o) => clients.setSecureContext(o))
-  await clients.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
-  log.info('ready to serve client requests', {
-    'listen-client-urls': cfg.listenClientUrls.map((u) => u.href),
+  if (cfg.metrics === 'extensive')
+    for (const m of clients.methodStats()) {
+      const observe = metrics.handlingTimer(m.type, m.service, m.method)
+      if (observe) m.stats.timed = (seconds) => observe(seconds)
+    }
+  const grpc = clients
+  clientTls.onReload((o) => grpc.setSecureContext(o))
+  await grpc.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
+  const metricsServers: http.Server[] = []
+  try {
+    for (const u of cfg.listenMetricsUrls) metricsServers.push(await listenPlainHttp(u, httpHandler))
+  } catch (err) {
+    await Promise.all(metricsServers.map(closeHttp))
+    throw err
+  }
+  log.named('embed').info('now serving peer/client/metrics', {
+    'local-member-id': identity.memberId.toString(16),
     'listen-peer-urls': transport.urls,
+    'listen-client-urls': cfg.listenClientUrls.map((u) => u.href.replace(/\/$/, '')),
+    'listen-metrics-urls': cfg.listenMetricsUrls.map((u) => u.href.replace(/\/$/, '')),
   })
+  for (const u of cfg.listenMetricsUrls)
+    log.named('embed').info('serving metrics', { address: u.href.replace(/\/$/, '') })
+
+  let stopped = false
+  const ready = (async (): Promise<boolean> => {
+    await published
+    // Serving means answering a linearizable read: a leader exists and this member caught up.
+    while (!stopped) {
+      try {
+        await server.linearizableReadNotify()
+        break
+      } catch {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    if (stopped) return false
+    const elog = log.named('embed')
+    elog.info('ready to serve client requests')
+    for (const u of cfg.listenClientUrls) {
+      const address = u.protocol.startsWith('unix') ? u.pathname : u.host
+      if (clientTls.tlsFor(u) === undefined)
+        elog.info('serving client traffic insecurely; this is strongly discouraged!', { address })
+      else elog.info('serving client traffic securely', { address })
+    }
+    log.named('api').info('enabled capabilities for version', { 'cluster-version': ETCD_VERSION.replace(/\.\d+$/, '') })
+    return true
+  })()
 
   let stopping: Promise<void> | undefined
   return {
     server,
     kv,
-    clients,
+    clients: grpc,
+    metrics,
+    ready,
     stop() {
       stopping ??= (async () => {
+        stopped = true
+        await Promise.all(metricsServers.map(closeHttp))
         watch.close()
         compactor?.stop()
         stopCorruptCheck?.()
-        await clients.close()
+        await grpc.close()
         clientTls.close()
         await server.stop()
         reconfig.stop()
@@ -522,4 +616,23 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
       return stopping
     },
   }
+}
+
+/** A plain HTTP listener (--listen-metrics-urls) serving `handler`. */
+function listenPlainHttp(
+  u: URL,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<http.Server> {
+  const srv = http.createServer(handler)
+  return new Promise((resolve, reject) => {
+    srv.once('error', (err) => reject(new Error(`listen ${u.href}: ${err.message}`, { cause: err })))
+    srv.listen(Number(u.port || 80), u.hostname.replace(/^\[|\]$/g, ''), () => resolve(srv))
+  })
+}
+
+function closeHttp(srv: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    srv.closeAllConnections()
+    srv.close(() => resolve())
+  })
 }

@@ -100,7 +100,7 @@ export class Reconfig {
   private readonly requestBase = BigInt.asUintN(64, BigInt(Date.now()) << 20n)
   private stopped = false
   private removedSelf = false
-  private publishing = false
+  private publishing: Promise<void> | undefined
 
   constructor(private readonly o: ReconfigOptions) {}
 
@@ -383,19 +383,18 @@ export class Reconfig {
 
   // ---- publishing this member's name and client URLs ----
 
-  /** Announces the name and client URLs through raft until the store has them (etcd's publish). */
-  publish(): void {
-    if (this.publishing) return
-    this.publishing = true
-    void (async () => {
-      while (!this.stopped && !this.removedSelf) {
+  /**
+   * Announces the name and client URLs through raft (etcd's publish), retrying until the
+   * announcement is applied. Resolves then, or once the member stopped or was removed.
+   */
+  publish(): Promise<void> {
+    if (this.publishing) return this.publishing
+    this.publishing = (async () => {
+      // Once per start, even when the store has them already, as etcd publishes: the
+      // member is ready to serve when its announcement went through raft.
+      let published = false
+      while (!this.stopped && !this.removedSelf && !published) {
         const me = this.o.store.get(this.o.memberId)
-        if (
-          me !== undefined &&
-          me.name === this.o.self.name &&
-          me.clientURLs.join(',') === this.o.self.clientURLs.join(',')
-        )
-          break
         if (me === undefined || this.node.leader === 0n) {
           await sleep(100)
           continue
@@ -410,12 +409,13 @@ export class Reconfig {
             name: this.o.self.name,
             'client-urls': this.o.self.clientURLs,
           })
+          published = true
         } catch (err) {
           this.o.logger.debug('publish failed; retrying', { error: (err as Error).message })
         }
       }
-      this.publishing = false
     })()
+    return this.publishing
   }
 
   stop(): void {

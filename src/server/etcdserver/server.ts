@@ -160,6 +160,14 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
    * fails with its reason: a proposal still waiting for a leader is dropped (never proposed),
    * one already proposed is applied all the same, its result unread (as etcd's).
    */
+  /** Proposals that failed: timed out, dropped, refused by raft, or given up by their caller. */
+  proposalsFailed = 0
+
+  /** Proposals waiting for their result. */
+  get pendingProposals(): number {
+    return this.waiters.size
+  }
+
   private propose(req: InternalRequest, signal?: AbortSignal): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
     if (signal?.aborted) return Promise.reject(signal.reason)
@@ -175,6 +183,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         this.fail(id, signal!.reason)
       }
       const timer = setTimeout(() => {
+        this.proposalsFailed++
         this.waiters.delete(id)
         signal?.removeEventListener('abort', onAbort)
         reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
@@ -218,6 +227,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private fail(id: bigint, err: Error): void {
     const w = this.waiters.get(id)
     if (!w) return
+    this.proposalsFailed++
     clearTimeout(w.timer)
     this.waiters.delete(id)
     w.reject(err)

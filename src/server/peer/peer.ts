@@ -32,6 +32,8 @@ export interface PeerContext {
   onDropped(id: NodeId): void
   /** A peer refused this member as removed from the cluster. */
   onRemoved?(): void
+  /** A keepalive ping to the peer was answered after `ms` milliseconds. */
+  onRoundTrip?(id: NodeId, ms: number): void
 }
 
 export type PeerState = 'idle' | 'connecting' | 'active' | 'down' | 'stopped'
@@ -44,6 +46,8 @@ export interface PeerStatus {
   queuedBytes: number
   bufferedBytes: number
   sentMessages: number
+  /** Bytes handed to the peer's stream. */
+  sentBytes: number
   droppedMessages: number
   writes: number
 }
@@ -112,6 +116,7 @@ export class Peer {
       queuedBytes: this.writer.queuedBytes,
       bufferedBytes: this.writer.bufferedBytes,
       sentMessages: this.writer.sent,
+      sentBytes: this.writer.sentBytes,
       droppedMessages: this.writer.dropped,
       writes: this.writer.writes,
     }
@@ -214,6 +219,8 @@ export class Peer {
     this.pingOutstanding = false
     this.pingTimer = setInterval(() => this.keepAlive(session), this.ctx.keepAliveMs)
     this.pingTimer.unref()
+    // A first round trip right away: the peer's latency is known from the start.
+    this.keepAlive(session)
   }
 
   private keepAlive(session: http2.ClientHttp2Session): void {
@@ -224,9 +231,10 @@ export class Peer {
     }
     this.pingOutstanding = true
     try {
-      session.ping((err) => {
+      session.ping((err, ms) => {
         this.pingOutstanding = false
         if (err) this.fail(session, err)
+        else this.ctx.onRoundTrip?.(this.id, ms)
       })
     } catch (err) {
       this.fail(session, err as Error)

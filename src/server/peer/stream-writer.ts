@@ -30,6 +30,8 @@ export class StreamWriter {
   dropped = 0
   /** Writes (batches) handed to the stream. */
   writes = 0
+  /** Bytes handed to the stream. */
+  sentBytes = 0
 
   constructor(
     private readonly limits: QueueLimits,
@@ -117,6 +119,7 @@ export class StreamWriter {
       }
       this.sent += end - start
       this.writes++
+      this.sentBytes += buf.length
       this.compact()
       if (!s.write(buf)) {
         this.blocked = true

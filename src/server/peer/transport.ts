@@ -58,6 +58,8 @@ export interface PeerTransportOptions {
   keepAliveMs?: number
   /** A snapshot transfer idle this long is abandoned (default 30 s). */
   snapshotIdleTimeoutMs?: number
+  /** A keepalive ping to a peer was answered after `ms` milliseconds. */
+  onRoundTrip?: (id: NodeId, ms: number) => void
 }
 
 const noLog: TransportLogger = { debug() {}, info() {}, warn() {} }
@@ -110,6 +112,7 @@ export class PeerTransport {
       dialTimeoutMs: opts.dialTimeoutMs ?? 1000,
       keepAliveMs: opts.keepAliveMs ?? 10_000,
       onDropped: (id) => this.markUnreachable(id),
+      onRoundTrip: opts.onRoundTrip,
       onRemoved: () => {
         if (!this.stopped) opts.onRemoved?.()
       },

@@ -98,6 +98,10 @@ export class RaftNode {
   private snapshotIndex: number
   private confState: ConfState = { voters: [], learners: [] }
   private lead = 0n
+  /** When the last heartbeat to each follower left (performance.now()). */
+  private readonly lastHeartbeat = new Map<bigint, number>()
+  /** Heartbeats that left late (etcd_server_heartbeat_send_failures_total). */
+  heartbeatSendFailures = 0
   private term = 0
   private readonly idle: (() => void)[] = []
   private readonly refused = new Set<string>()
@@ -150,6 +154,11 @@ export class RaftNode {
 
   get applied(): number {
     return this.appliedIndex
+  }
+
+  /** Raft's commit index as last handed out (etcd_server_proposals_committed_total). */
+  get committed(): number {
+    return this.hardState.commit
   }
 
   get lastIndex(): number {
@@ -254,11 +263,12 @@ export class RaftNode {
 
   private async handleReady(): Promise<void> {
     const rd = this.raw.ready()
+    if (rd.hardState) this.term = rd.hardState.term
     if (rd.softState) {
+      if (rd.softState.lead !== this.lead) this.lastHeartbeat.clear()
       this.lead = rd.softState.lead
       this.o.app.softState(rd.softState)
     }
-    if (rd.hardState) this.term = rd.hardState.term
     this.send(rd.messages)
 
     if (rd.hardState) this.hardState = rd.hardState
@@ -321,12 +331,39 @@ export class RaftNode {
     this.appliedIndex = entries[entries.length - 1].index
   }
 
+  /**
+   * A leader's heartbeats to one follower should leave every heartbeat interval; one that
+   * leaves more than two intervals after the previous one means the loop was held up (etcd's
+   * timeout detector), counted and logged as etcd does.
+   */
+  private heartbeatSent(to: bigint): void {
+    const now = performance.now()
+    const last = this.lastHeartbeat.get(to)
+    this.lastHeartbeat.set(to, now)
+    if (last === undefined) return
+    const exceed = now - last - 2 * this.o.tickMs
+    if (exceed <= 0) return
+    this.heartbeatSendFailures++
+    this.o.logger.warn(
+      'leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk',
+      {
+        to: to.toString(16),
+        'heartbeat-interval': goMillis(this.o.tickMs),
+        'expected-duration': goMillis(2 * this.o.tickMs),
+        'exceeded-duration': goMillis(exceed),
+      },
+    )
+  }
+
   private send(msgs: readonly Message[]): void {
     if (msgs.length === 0) return
     const plain: Message[] = []
     for (const m of msgs) {
       if (m.type === 'MsgSnap') void this.sendSnapshot(m)
-      else plain.push(m)
+      else {
+        if (m.type === 'MsgHeartbeat') this.heartbeatSent(m.to)
+        plain.push(m)
+      }
     }
     if (plain.length > 0) this.o.transport.send(plain)
   }
@@ -416,4 +453,10 @@ export class RaftNode {
 async function closeBody(body: AsyncIterable<Uint8Array>): Promise<void> {
   const it = body[Symbol.asyncIterator]()
   await it.return?.().catch(() => undefined)
+}
+
+/** A millisecond duration as Go prints a time.Duration ("150ms", "1.2s"). */
+function goMillis(ms: number): string {
+  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`
+  return `${Number((ms / 1000).toFixed(6))}s`
 }

@@ -82,6 +82,7 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
   const storage = new MemoryStorage()
   const walOpts = {
     unsafeNoFsync: o.unsafeNoFsync,
+    logger: o.logger.named('wal'),
     ...(o.segmentBytes !== undefined ? { segmentSize: o.segmentBytes } : {}),
   }
 

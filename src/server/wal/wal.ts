@@ -16,6 +16,10 @@ import { repairTail } from './repair.js'
 import type { SegmentInfo } from './segment-name.js'
 import { TMP_SUFFIX, listSegments, segmentForIndex, segmentName, segmentPath } from './segment-name.js'
 import type { HardState, WalEntry, WalSnapshot } from './types.js'
+import type { Logger } from '../log.js'
+
+/** An fdatasync slower than this is logged, as etcd's WAL logs it. */
+const WARN_SYNC_SECONDS = 1
 
 export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024
 
@@ -29,6 +33,8 @@ export interface WalOptions {
    * segments, the directory, repairs). A machine crash can then lose acknowledged saves.
    */
   unsafeNoFsync?: boolean
+  /** Told about slow fdatasyncs. */
+  logger?: Logger
 }
 
 /** The file system the options ask for: the given one (default node:fs), without syncs if unsafe. */
@@ -115,9 +121,12 @@ function isLeftover(name: string): boolean {
 
 export class Wal {
   readonly stats: WalStats = { saves: 0, writes: 0, fsyncs: 0, dirSyncs: 0, bytes: 0, cuts: 0, cutWaits: 0 }
+  /** Told how long each write's fdatasync took, in seconds (not with unsafeNoFsync). */
+  onSync: ((seconds: number) => void) | undefined
   private readonly segmentSize: number
   /** unsafeNoFsync: `fs` skips syncs; the stats count none. */
   private readonly noSync: boolean
+  private readonly logger: Logger | undefined
   private readonly pipeline: FilePipeline
   private readonly segments: SegmentInfo[]
   private pending: Batch
@@ -151,6 +160,7 @@ export class Wal {
   ) {
     this.segmentSize = segmentSizeOf(opts)
     this.noSync = opts.unsafeNoFsync ?? false
+    this.logger = opts.logger
     this.segments = segments
     this.releasedSeq = startSeq
     this.durableHardState = hardState
@@ -393,6 +403,7 @@ export class Wal {
       await writeFully(t.file, buf, t.offset)
       await t.file.datasync()
     }
+    const syncStart = performance.now()
     if (t.fresh) {
       await Promise.all([durable(), this.fs.syncDir(this.dir)])
       if (!this.noSync) this.stats.dirSyncs++
@@ -401,7 +412,17 @@ export class Wal {
     }
     this.stats.writes++
     this.stats.bytes += buf.length
-    if (!this.noSync) this.stats.fsyncs++
+    if (!this.noSync) {
+      this.stats.fsyncs++
+      // With O_DSYNC the write and its sync are one call: this is the time of both.
+      const took = (performance.now() - syncStart) / 1000
+      this.onSync?.(took)
+      if (took > WARN_SYNC_SECONDS)
+        this.logger?.warn('slow fdatasync', {
+          took: `${Number(took.toFixed(6))}s`,
+          'expected-duration': `${WARN_SYNC_SECONDS}s`,
+        })
+    }
     t.offset += buf.length
     t.needsHead = false
     t.fresh = false

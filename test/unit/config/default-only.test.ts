@@ -31,7 +31,6 @@ describe('config: flags tsetcd does not support yet', () => {
   it('stop the member naming the flag for any other value: command line, ETCD_* or config file', () => {
     refused(['--force-new-cluster'], {}, 'force-new-cluster')
     refused(['--enable-v2=true'], {}, 'enable-v2')
-    refused(['--listen-metrics-urls', 'http://127.0.0.1:2381'], {}, 'listen-metrics-urls')
     refused(['--discovery-srv', 'example.com'], {}, 'discovery-srv')
     refused(['--backend-batch-limit', '100'], {}, 'backend-batch-limit')
     refused(['--cors', 'https://example.com'], {}, 'cors')

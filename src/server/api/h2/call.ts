@@ -31,6 +31,22 @@ export interface Route {
   handler: UntypedHandleCall
   deserialize: (bytes: Buffer) => unknown
   serialize: (value: unknown) => Buffer
+  stats: MethodStats
+}
+
+/**
+ * What a method's calls did, counted as they end (plain numbers: recording costs an increment).
+ * `handled[code]` counts calls that ended with that gRPC status code (a client that went away
+ * first counts as CANCELLED). `timed`, when set, is told each call's duration in seconds.
+ */
+export interface MethodStats {
+  started: number
+  handled: number[]
+  timed?: (seconds: number, code: number) => void
+}
+
+export function newMethodStats(): MethodStats {
+  return { started: 0, handled: new Array<number>(17).fill(0) }
 }
 
 /** Per-connection state a call reports to (keepalive counts activity to judge client pings). */
@@ -62,6 +78,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   private md: Metadata | null = null
   private deadline = Infinity
   private timer: NodeJS.Timeout | null = null
+  /** performance.now() at the start, when the method's calls are timed. */
+  private readonly startedAt: number
   /** @internal Sent when node asks for trailers. */
   trailers: OutgoingHttpHeaders = OK_TRAILERS
 
@@ -82,6 +100,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     this.headers = headers
     this.route = route
     this.connection = connection
+    route.stats.started++
+    this.startedAt = route.stats.timed === undefined ? 0 : performance.now()
     const encoding = headers['grpc-encoding']
     this.reader = new MessageReader(maxReceiveMessageBytes, this, typeof encoding === 'string' ? encoding : undefined)
     if (timeoutMs !== undefined) {
@@ -180,7 +200,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
       return
     }
     const prior = this.phase
-    this.settle()
+    this.settle(Status.OK)
     const s = this.stream
     if (open(s)) {
       if (trailer !== null) this.trailers = trailersFor(status(Status.OK, '', trailer))
@@ -225,7 +245,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   protected finish(s: StatusObject, cancelled = false): boolean {
     if (this.phase === DONE) return false
     const prior = this.phase
-    this.settle()
+    this.settle(s.code)
     const st = this.stream
     if (open(st)) {
       if (prior === OPEN) {
@@ -248,14 +268,17 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   /** The client went away (RST_STREAM, connection lost) before the status was sent. */
   protected cancel(): void {
     if (this.phase === DONE) return
-    this.settle()
+    this.settle(Status.CANCELLED)
     this.cancelled = true
     this.emit('cancelled', 'cancelled')
     this.onFinished()
   }
 
-  private settle(): void {
+  private settle(code: number): void {
     this.phase = DONE
+    const stats = this.route.stats
+    stats.handled[code >= 0 && code < 17 ? code : Status.UNKNOWN]++
+    if (stats.timed !== undefined) stats.timed((performance.now() - this.startedAt) / 1000, code)
     if (this.timer !== null) {
       clearTimeout(this.timer)
       this.timer = null

@@ -4,7 +4,7 @@
  * requests that are not gRPC (curl --http2-prior-knowledge /health).
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
-import type { CallKind, ConnectionActivity, Route } from './call.js'
+import { newMethodStats, type CallKind, type ConnectionActivity, type MethodStats, type Route } from './call.js'
 import { END_STREAM, isGrpcContentType, parseGrpcTimeout, trailersOnly } from './headers.js'
 import type { HttpHandler } from './http1.js'
 import { Status, status } from './status.js'
@@ -48,12 +48,18 @@ export class Router {
         handler: impl.bind(implementation) as UntypedHandleCall,
         deserialize: m.requestDeserialize,
         serialize: m.responseSerialize as (v: unknown) => Buffer,
+        stats: newMethodStats(),
       })
     }
   }
 
   removeService(definition: ServiceDefinition): void {
     for (const m of Object.values(definition)) this.routes.delete(m.path)
+  }
+
+  /** Every registered method with its call counts (live objects: read them, don't keep them). */
+  methodStats(): { path: string; kind: CallKind; stats: MethodStats }[] {
+    return [...this.routes.values()].map((r) => ({ path: r.path, kind: r.kind, stats: r.stats }))
   }
 
   has(path: string): boolean {

@@ -114,6 +114,11 @@ export class GrpcServer {
     this.router.addService(definition, implementation)
   }
 
+  /** Call counts per method (see MethodStats). */
+  methodStats(): ReturnType<Router['methodStats']> {
+    return this.router.methodStats()
+  }
+
   removeService(definition: ServiceDefinition): void {
     this.router.removeService(definition)
   }
