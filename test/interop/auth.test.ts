@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict'
 import { interopSuite } from '../helpers/interop.js'
-import { ETCDCTL, startEtcd, startTsetcd } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, startEtcd, startTsetcd } from '../helpers/procs.js'
 import { runAuthScript, type AuthStepResult } from './auth-script.js'
 
 const etcdctl = (args: string[]): [string, string[]] => [ETCDCTL, args]
+const tsetcdClient = (args: string[]): [string, string[]] => [process.execPath, [TSETCD, ...args]]
 
-/** The endpoint's port differs between the two servers; everything else must not. */
+/** The endpoint's port and the auth tokens (json output) differ between runs; everything else must not. */
 const samePort = (r: AuthStepResult): AuthStepResult =>
   JSON.parse(JSON.stringify(r).replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT'))
 
 function compare(expected: AuthStepResult[], actual: AuthStepResult[]): void {
+  if (process.env.AUTH_DUMP) {
+    const diff = expected.flatMap((e, i) =>
+      JSON.stringify(samePort(e)) === JSON.stringify(samePort(actual[i])) ? [] : [{ i, e, a: actual[i] }],
+    )
+    console.log(JSON.stringify(diff, null, 1))
+  }
   assert.equal(actual.length, expected.length)
   for (let i = 0; i < expected.length; i++)
     assert.deepEqual(samePort(actual[i]), samePort(expected[i]), `step ${i}: ${expected[i].args}`)
@@ -27,5 +34,25 @@ describe('auth interop: etcdctl against etcd and tsetcd', function () {
     ])
     await etcd.kill9()
     compare(reference, etcdctlOnOurs)
+  })
+})
+
+describe('auth interop: tsetcd commands against etcd and tsetcd, compared with etcdctl', function () {
+  this.timeout(600000)
+  const servers = interopSuite()
+
+  it('every step prints what etcdctl prints against etcd, and exits the same', async () => {
+    const etcdA = await servers().start(startEtcd, true)
+    const ours = await servers().start(startTsetcd, false)
+    const [reference, oursOnOurs] = await Promise.all([
+      runAuthScript(etcdctl, etcdA.endpoint),
+      runAuthScript(tsetcdClient, ours.endpoint),
+    ])
+    await etcdA.kill9()
+    const etcdB = await servers().start(startEtcd, true)
+    const oursOnEtcd = await runAuthScript(tsetcdClient, etcdB.endpoint)
+    await etcdB.kill9()
+    compare(reference, oursOnEtcd)
+    compare(reference, oursOnOurs)
   })
 })
