@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import { ExitCode, exitWithError } from '../output/exit-error.js'
 
 function stty(arg: string): void {
-  spawnSync('/bin/stty', [arg], { stdio: 'inherit' })
+  spawnSync('/bin/stty', [arg], { stdio: 'inherit', argv0: 'stty' })
 }
 
 function readLine(): string {
