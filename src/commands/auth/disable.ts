@@ -6,6 +6,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class AuthDisable extends ClientCommand {
   static override summary = 'Disables authentication'
   static override usage = 'auth disable'
+  static override examples = ['<%= config.bin %> --user root auth disable']
   static override strict = false
 
   async run(): Promise<void> {

@@ -6,6 +6,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class AuthEnable extends ClientCommand {
   static override summary = 'Enables authentication'
   static override usage = 'auth enable'
+  static override examples = ['<%= config.bin %> auth enable']
   static override strict = false
 
   async run(): Promise<void> {

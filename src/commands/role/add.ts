@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class RoleAdd extends ClientCommand {
   static override summary = 'Adds a new role'
   static override usage = 'role add <role name>'
+  static override examples = ['<%= config.bin %> role add app']
   static override strict = false
 
   async run(): Promise<void> {

@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class RoleDelete extends ClientCommand {
   static override summary = 'Deletes a role'
   static override usage = 'role delete <role name>'
+  static override examples = ['<%= config.bin %> role delete app']
   static override strict = false
 
   async run(): Promise<void> {

@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class RoleGet extends ClientCommand {
   static override summary = 'Gets detailed information of a role'
   static override usage = 'role get <role name>'
+  static override examples = ['<%= config.bin %> role get app', '<%= config.bin %> role get app -w json']
   static override strict = false
 
   async run(): Promise<void> {

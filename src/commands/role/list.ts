@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class RoleList extends ClientCommand {
   static override summary = 'Lists all roles'
   static override usage = 'role list'
+  static override examples = ['<%= config.bin %> role list']
   static override strict = false
 
   async run(): Promise<void> {

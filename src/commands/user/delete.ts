@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class UserDelete extends ClientCommand {
   static override summary = 'Deletes a user'
   static override usage = 'user delete <user name>'
+  static override examples = ['<%= config.bin %> user delete alice']
   static override strict = false
 
   async run(): Promise<void> {

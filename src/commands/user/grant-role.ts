@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class UserGrantRole extends ClientCommand {
   static override summary = 'Grants a role to a user'
   static override usage = 'user grant-role <user name> <role name>'
+  static override examples = ['<%= config.bin %> user grant-role alice app']
   static override strict = false
 
   async run(): Promise<void> {

@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class UserList extends ClientCommand {
   static override summary = 'Lists all users'
   static override usage = 'user list'
+  static override examples = ['<%= config.bin %> user list']
   static override strict = false
 
   async run(): Promise<void> {

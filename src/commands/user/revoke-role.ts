@@ -5,6 +5,7 @@ import { printerFor } from '../../cli/printer.js'
 export default class UserRevokeRole extends ClientCommand {
   static override summary = 'Revokes a role from a user'
   static override usage = 'user revoke-role <user name> <role name>'
+  static override examples = ['<%= config.bin %> user revoke-role alice app']
   static override strict = false
 
   async run(): Promise<void> {
