@@ -4,7 +4,7 @@
  */
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
 import { lastFlagWins } from './argv.js'
-import { EtcdClient, ClientError } from '../client/client.js'
+import { AuthenticationError, EtcdClient, ClientError } from '../client/client.js'
 import { clusterEndpoints } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../go/duration.js'
@@ -12,6 +12,7 @@ import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
 import type { Output } from '../output/out.js'
 import { colourError } from '../output/colour.js'
 import { stderrColour } from './printer.js'
+import { askPassword } from './password.js'
 
 export { ExitCode, EtcdctlExit, exitWithError } from '../output/exit-error.js'
 
@@ -133,6 +134,21 @@ export type GlobalFlags = {
   key?: string
   'insecure-skip-tls-verify': boolean
   'insecure-transport': boolean
+  user?: string
+  password?: string
+}
+
+/**
+ * etcdctl's authCfgFromCmd: `--user name:password`, `--user name --password pw`, or `--user name`
+ * and the password asked on the terminal. Undefined without --user.
+ */
+export function authOf(g: GlobalFlags): { username: string; password: string } | undefined {
+  const user = g.user ?? ''
+  if (user === '') return undefined
+  if (g.password) return { username: user, password: g.password }
+  const colon = user.indexOf(':')
+  if (colon >= 0) return { username: user.slice(0, colon), password: user.slice(colon + 1) }
+  return { username: user, password: askPassword('Password: ') }
 }
 
 export function durationFlag(name: string, text: string): number {
@@ -218,7 +234,10 @@ export abstract class ClientCommand extends Command {
   /** A client for `endpoints` with the global flags' timeouts and TLS settings; the caller closes it. */
   protected async connectTo(g: GlobalFlags, endpoints: string[]): Promise<EtcdClient> {
     const secure = !g['insecure-transport'] || !!(g.cacert || g.cert || g.key)
+    const auth = authOf(g)
     return EtcdClient.connect({
+      username: auth?.username,
+      password: auth?.password,
       endpoints,
       dialTimeoutMs: durationFlag('dial-timeout', g['dial-timeout']),
       keepaliveTimeMs: durationFlag('keepalive-time', g['keepalive-time']),
@@ -226,7 +245,9 @@ export abstract class ClientCommand extends Command {
       secure,
       tls: { caFile: g.cacert, certFile: g.cert, keyFile: g.key, insecureSkipVerify: g['insecure-skip-tls-verify'] },
     }).catch((err) => {
-      throw err instanceof TlsFileError ? exitWithError(ExitCode.BadArgs, err.message) : err
+      if (err instanceof TlsFileError) throw exitWithError(ExitCode.BadArgs, err.message)
+      if (err instanceof AuthenticationError) throw exitWithError(ExitCode.BadConnection, err.message)
+      throw err
     })
   }
 

@@ -12,6 +12,8 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import { EndpointSecurity, dialFailureMessage } from './tls.js'
+import { AuthService } from '../gen/etcdserverpb.js'
+import { Errors } from '../errors/rpctypes.js'
 
 export interface TlsOptions {
   caFile?: string
@@ -29,6 +31,12 @@ export interface ClientOptions {
   tls?: TlsOptions
   /** Use TLS even for endpoints without a scheme (etcdctl: --insecure-transport=false). */
   secure?: boolean
+  /**
+   * Credentials: with both non-empty the client authenticates when it connects (clientv3 does
+   * it on dial) and sends the token with every call; either one empty: no authentication.
+   */
+  username?: string
+  password?: string
 }
 
 /** A unary or streaming method from a generated service table. */
@@ -47,6 +55,14 @@ export class ClientError extends Error {
   ) {
     super(message)
     this.name = 'ClientError'
+  }
+}
+
+/** Authenticating with the client's credentials failed (etcdctl exits with its bad-connection code). */
+export class AuthenticationError extends ClientError {
+  constructor(message: string, code: number) {
+    super(message, code)
+    this.name = 'AuthenticationError'
   }
 }
 
@@ -76,6 +92,8 @@ export class EtcdClient {
   private closed = false
   /** Set until a connection was made, when the dial timeout is 0. */
   private pendingDial = false
+  /** The auth token sent as `token` metadata; undefined without one (no credentials, or auth disabled). */
+  private authToken: string | undefined
 
   private constructor(private readonly opts: ClientOptions) {
     if (opts.endpoints.length === 0) throw new ClientError('no endpoints given')
@@ -91,7 +109,63 @@ export class EtcdClient {
       c.pendingDial = true
       c.endpoints.forEach((_, i) => c.channel(i).getChannel().getConnectivityState(true))
     } else await c.dial(Date.now() + (opts.dialTimeoutMs ?? 2000))
+    if (c.hasCredentials && !c.pendingDial) {
+      try {
+        await c.authenticate(opts.dialTimeoutMs ?? 2000)
+      } catch (err) {
+        c.close()
+        throw err instanceof ClientError ? new AuthenticationError(err.message, err.code) : err
+      }
+    }
     return c
+  }
+
+  private get hasCredentials(): boolean {
+    return !!this.opts.username && !!this.opts.password
+  }
+
+  /** The token this client sends, if any. */
+  get token(): string | undefined {
+    return this.authToken
+  }
+
+  /**
+   * Authenticates with the client's credentials (clientv3's getToken): each endpoint in turn
+   * until one answers; a server without auth enabled leaves the client without a token.
+   */
+  async authenticate(timeoutMs = 5000): Promise<void> {
+    if (!this.hasCredentials) return
+    this.authToken = undefined
+    const req = { name: this.opts.username!, password: this.opts.password! }
+    let lastErr: unknown
+    for (let t = 0; t < this.endpoints.length; t++) {
+      const i = (this.active + t) % this.endpoints.length
+      try {
+        const res = await this.unaryOn(i, AuthService.Authenticate, req, timeoutMs, false)
+        this.authToken = res.token
+        return
+      } catch (err) {
+        if (err instanceof ClientError && err.message === Errors.AuthNotEnabled.message) return
+        lastErr = err
+      }
+    }
+    throw lastErr
+  }
+
+  /** clientv3's shouldRefreshToken: the token expired, or the auth store moved on, or it was dropped. */
+  private shouldRefreshToken(err: unknown): boolean {
+    if (!this.hasCredentials || !(err instanceof ClientError)) return false
+    return (
+      err.message === Errors.InvalidAuthToken.message ||
+      err.message === Errors.AuthOldRevision.message ||
+      err.message === Errors.UserEmpty.message
+    )
+  }
+
+  private metadata(): grpc.Metadata {
+    const m = new grpc.Metadata()
+    if (this.authToken !== undefined) m.set('token', this.authToken)
+    return m
   }
 
   private channel(i: number): grpc.Client {
@@ -130,6 +204,7 @@ export class EtcdClient {
       const started = Date.now()
       await this.dial(started + timeoutMs)
       this.pendingDial = false
+      await this.authenticate(Math.max(0, timeoutMs - (Date.now() - started)))
       timeoutMs = Math.max(0, timeoutMs - (Date.now() - started))
     }
     const tries = retry ? this.endpoints.length : 1
@@ -137,7 +212,7 @@ export class EtcdClient {
     for (let t = 0; t < tries; t++) {
       const i = (this.active + t) % this.endpoints.length
       try {
-        const res = await this.unaryOn<Req, Res>(i, method, req, timeoutMs)
+        const res = await this.unaryOnWithToken<Req, Res>(i, method, req, timeoutMs)
         this.active = i
         return res
       } catch (err) {
@@ -148,14 +223,37 @@ export class EtcdClient {
     throw lastErr
   }
 
-  private unaryOn<Req, Res>(i: number, method: Method<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+  /** A unary call; when the token expired (or the auth store changed) the client authenticates again and retries once. */
+  private async unaryOnWithToken<Req, Res>(
+    i: number,
+    method: Method<Req, Res>,
+    req: Req,
+    timeoutMs: number,
+  ): Promise<Res> {
+    const deadline = Date.now() + timeoutMs
+    try {
+      return await this.unaryOn(i, method, req, timeoutMs)
+    } catch (err) {
+      if (!this.shouldRefreshToken(err)) throw err
+      await this.authenticate(Math.max(0, deadline - Date.now()))
+      return await this.unaryOn(i, method, req, Math.max(0, deadline - Date.now()))
+    }
+  }
+
+  private unaryOn<Req, Res>(
+    i: number,
+    method: Method<Req, Res>,
+    req: Req,
+    timeoutMs: number,
+    withToken = true,
+  ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       this.channel(i).makeUnaryRequest<Req, Res>(
         method.path,
         method.requestSerialize,
         method.responseDeserialize,
         req,
-        new grpc.Metadata(),
+        withToken ? this.metadata() : new grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err, res) => {
           if (err) reject(toClientError(err, this.endpoints[i].security.tlsReason()))
@@ -167,7 +265,7 @@ export class EtcdClient {
 
   /** A server-streaming or bidirectional call on the active endpoint. */
   duplex<Req, Res>(method: Method<Req, Res>): grpc.ClientDuplexStream<Req, Res> {
-    const metadata = new grpc.Metadata()
+    const metadata = this.metadata()
     if (this.pendingDial) metadata.setOptions({ waitForReady: true })
     return this.channel(this.active).makeBidiStreamRequest<Req, Res>(
       method.path,
@@ -179,7 +277,7 @@ export class EtcdClient {
 
   /** A server-streaming call on the active endpoint; `deadline` (ms since the epoch) bounds it. */
   serverStream<Req, Res>(method: Method<Req, Res>, req: Req, deadline = Infinity): grpc.ClientReadableStream<Res> {
-    const metadata = new grpc.Metadata()
+    const metadata = this.metadata()
     if (this.pendingDial) metadata.setOptions({ waitForReady: true })
     return this.channel(this.active).makeServerStreamRequest<Req, Res>(
       method.path,
@@ -211,5 +309,8 @@ export function toClientError(err: grpc.ServiceError, tlsReason?: string): Clien
   if (err.code === grpc.status.DEADLINE_EXCEEDED) return new ClientError(DEADLINE_EXCEEDED, err.code)
   if (err.code === grpc.status.UNAVAILABLE && tlsReason)
     return new ClientError(`${DEADLINE_EXCEEDED}: ${tlsReason}`, err.code)
+  // clientv3 hands on an error whose text is not one of etcd's own as grpc-go's status text.
+  if (err.code === grpc.status.UNKNOWN && err.details && !err.details.startsWith('rpc error: '))
+    return new ClientError(`rpc error: code = Unknown desc = ${err.details}`, err.code)
   return new ClientError(err.details || err.message, err.code)
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { interopSuite } from '../helpers/interop.js'
-import { ETCDCTL, startEtcd, startTsetcd } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, startEtcd, startTsetcd } from '../helpers/procs.js'
 import { runAuthScript, type AuthStepResult } from './auth-script.js'
 
 const etcdctl = (args: string[]): [string, string[]] => [ETCDCTL, args]
+const tsetcdClient = (args: string[]): [string, string[]] => [process.execPath, [TSETCD, ...args]]
 
 /** The endpoint's port differs between the two servers; everything else must not. */
 const samePort = (r: AuthStepResult): AuthStepResult =>
@@ -27,5 +28,25 @@ describe('auth interop: etcdctl against etcd and tsetcd', function () {
     ])
     await etcd.kill9()
     compare(reference, etcdctlOnOurs)
+  })
+})
+
+describe('auth interop: tsetcd commands against etcd and tsetcd, compared with etcdctl', function () {
+  this.timeout(600000)
+  const servers = interopSuite()
+
+  it('every step prints what etcdctl prints against etcd, and exits the same', async () => {
+    const etcdA = await servers().start(startEtcd, true)
+    const ours = await servers().start(startTsetcd, false)
+    const [reference, oursOnOurs] = await Promise.all([
+      runAuthScript(etcdctl, etcdA.endpoint),
+      runAuthScript(tsetcdClient, ours.endpoint),
+    ])
+    await etcdA.kill9()
+    const etcdB = await servers().start(startEtcd, true)
+    const oursOnEtcd = await runAuthScript(tsetcdClient, etcdB.endpoint)
+    await etcdB.kill9()
+    compare(reference, oursOnEtcd)
+    compare(reference, oursOnOurs)
   })
 })
