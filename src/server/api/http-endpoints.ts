@@ -3,11 +3,13 @@
  *   GET /health   {"health":"true","reason":""} when the member is healthy; 503 and the reason
  *                 otherwise: a raised alarm first ("ALARM NOSPACE", "ALARM CORRUPT"; etcd's
  *                 `?exclude=NOSPACE` ignores that alarm), then "RAFT NO LEADER", "RAFT LOOP FAILED"
+ *   GET /livez, /readyz  etcd 3.6's probes (probes.ts), when `probes` is given
  *   GET /version  {"etcdserver":"3.5.0","etcdcluster":"3.5.0"}
  *   GET /metrics  Prometheus text format, when `metrics` is given
  */
 import type { HttpHandler } from './h2/index.js'
 import { ETCD_VERSION } from '../../version.js'
+import { answerProbe, probeChecks, type ProbeChecks } from './probes.js'
 
 /** The metrics page: its content type and text. */
 export type MetricsPage = () => Promise<{ contentType: string; body: string }>
@@ -19,6 +21,7 @@ export type MetricsPage = () => Promise<{ contentType: string; body: string }>
 export function httpEndpoints(
   unhealthy: (excludedAlarms: ReadonlySet<string>) => string | undefined,
   metrics?: MetricsPage,
+  probes?: ProbeChecks,
 ): HttpHandler {
   return (req, res): void => {
     const [path, query] = (req.url ?? '/').split('?', 2)
@@ -26,7 +29,10 @@ export function httpEndpoints(
       res.writeHead(code, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
     }
-    if (path === '/health' || path === '/livez' || path === '/readyz') {
+    const probe = probes && probeChecks(path, probes)
+    if (probe !== undefined) {
+      answerProbe(probe, new URLSearchParams(query ?? ''), res).catch(() => res.destroy())
+    } else if (path === '/health') {
       const reason = unhealthy(new Set(new URLSearchParams(query ?? '').getAll('exclude')))
       json(reason === undefined ? 200 : 503, { health: String(reason === undefined), reason: reason ?? '' })
     } else if (path === '/version') {

@@ -25,7 +25,13 @@ import { GRPC_OVERHEAD_BYTES } from '../api/limits.js'
 import { KvStateMachine } from '../apply/kv-state.js'
 import { applierStack } from '../apply/lease.js'
 import { AlarmStore, alarmApplier } from '../apply/alarm.js'
-import { AlarmRequest_AlarmAction, AlarmType, AlarmTypeNames } from '../../gen/etcdserverpb.js'
+import {
+  AlarmRequest_AlarmAction,
+  AlarmType,
+  AlarmTypeNames,
+  decodeRangeRequest,
+  encodeRangeRequest,
+} from '../../gen/etcdserverpb.js'
 import { httpEndpoints } from '../api/http-endpoints.js'
 import { MemberList } from '../membership/member-list.js'
 import { MemberStore } from '../membership/store.js'
@@ -46,6 +52,9 @@ import { authApplier } from '../apply/auth.js'
 import { AuthGate } from '../etcdserver/auth-gate.js'
 import { MemberMetrics } from '../metrics/index.js'
 import { ETCD_VERSION } from '../../version.js'
+
+/** The one-key read of the /livez and /readyz probes. */
+const PROBE_READ = decodeRangeRequest(encodeRangeRequest({ key: Buffer.from([0]), limit: 1, keys_only: true }))
 
 export interface Member {
   readonly server: EtcdServer
@@ -509,6 +518,18 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
           : 'RAFT NO LEADER'
     },
     () => metrics.page(),
+    {
+      // As etcd's probes, as root: a one-key local read, and one confirmed with the leader.
+      serializableRead: async () => void (await kv.range(PROBE_READ)),
+      linearizableRead: async () => {
+        // etcd's request timeout: 5 s plus two election timeouts.
+        await server.linearizableReadNotify({ signal: AbortSignal.timeout(5000 + 2 * cfg.electionMs) })
+        await kv.range(PROBE_READ)
+      },
+      dataCorruption: async () => {
+        if (alarms.get().some((a) => AlarmTypeNames[a.alarm] === 'CORRUPT')) throw new Error('alarm activated: CORRUPT')
+      },
+    },
   )
   const watch = new WatchHub(store, {
     progressIntervalMs: cfg.watchProgressNotifyIntervalMs,
