@@ -57,6 +57,9 @@ export class Compactor {
   private readonly queue: CompactionJob[] = []
   private running: Promise<void> | null = null
   private stopped = false
+  /** Revisions of the reads in flight (one entry per read), and who waits for them to end. */
+  private readonly reads: number[] = []
+  private readsChanged: (() => void)[] = []
 
   constructor(
     private readonly backend: Backend,
@@ -70,6 +73,30 @@ export class Compactor {
     }
     this.queue.push(job)
     if (this.running === null) this.running = this.run()
+  }
+
+  /**
+   * A read at `rev` begins: nothing it may need is removed (neither from the index nor from
+   * the backend) until the returned release is called, so a read that spans several turns
+   * finishes even if a compaction passes its revision meanwhile, as etcd's read transaction
+   * does.
+   */
+  holdRead(rev: number): () => void {
+    this.reads.push(rev)
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
+      this.reads.splice(this.reads.indexOf(rev), 1)
+      const waiting = this.readsChanged
+      this.readsChanged = []
+      for (const w of waiting) w()
+    }
+  }
+
+  /** Resolves once no read below `rev` is in flight. */
+  private async readsDone(rev: number): Promise<void> {
+    while (this.reads.some((r) => r < rev)) await new Promise<void>((resolve) => this.readsChanged.push(resolve))
   }
 
   /** Resolves when every scheduled job has finished. */
@@ -102,6 +129,7 @@ export class Compactor {
 
   private async execute(job: CompactionJob): Promise<void> {
     const removed = job.removed
+    await this.readsDone(job.revision)
     if (job.index !== null) {
       const keys = job.index.values()
       for (;;) {

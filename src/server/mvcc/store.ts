@@ -18,7 +18,6 @@
  */
 import type { Backend, WriteOptions } from '../backend/backend.js'
 import { decodeKeyValue, type KeyValue } from '../../gen/mvccpb.js'
-import { Errors } from '../../errors/rpctypes.js'
 import { StoreBatch } from './batch.js'
 import type { Change } from './change.js'
 import { Compactor } from './compactor.js'
@@ -124,13 +123,28 @@ export class MvccStore {
    * etcd's Range over the committed state, read asynchronously. A large range is planned and
    * read RANGE_CHUNK keys per turn of the event loop, so that other requests go on meanwhile;
    * writes in between do not change what it sees (it reads at the revision it started at),
-   * a compaction past that revision fails it with Compacted.
+   * and a compaction past that revision waits for it before removing anything (holdRead).
    */
   async range(q: RangeQuery, options?: RangeOptions): Promise<RangeResult> {
     const s = this.s
     s.check()
     const cur = s.committedRev
     const atRev = resolveRangeRevision(q.revision, cur, s.compactRev)
+    const release = this.compactor.holdRead(atRev)
+    try {
+      return await this.rangeAt(q, options, cur, atRev)
+    } finally {
+      release()
+    }
+  }
+
+  private async rangeAt(
+    q: RangeQuery,
+    options: RangeOptions | undefined,
+    cur: number,
+    atRev: number,
+  ): Promise<RangeResult> {
+    const s = this.s
     const plan = await this.planRange(q, atRev)
     const n = plan.mains.length
     const encoded = options?.encoded === true && n >= ENCODED_MIN && !q.keys_only && plan.valueOrder === 0
@@ -138,13 +152,11 @@ export class MvccStore {
     const kvs: KeyValue[] = []
     for (let from = 0; from < n; from += RANGE_CHUNK) {
       const to = Math.min(n, from + RANGE_CHUNK)
-      if (from > 0) this.checkRange(atRev)
+      if (from > 0) this.checkRange()
       const read = await s.readEncoded(plan.mains, plan.subs, from, to)
       for (let i = 0; i < read.length; i++) {
         const v = read[i]
         if (v === undefined) {
-          // Compacted away while the read was in flight.
-          if (s.compactRev > atRev) throw Errors.Compacted
           throw new Error(`mvcc: record ${plan.mains[from + i]}.${plan.subs[from + i]} missing from the backend`)
         }
         if (encoded) records.push(v)
@@ -181,15 +193,14 @@ export class MvccStore {
       // The next chunk starts right after the last key seen.
       from = last + '\0'
       await nextTurn()
-      this.checkRange(atRev)
+      this.checkRange()
     }
     return planner.finish()
   }
 
-  /** Between two chunks of a range read at atRev. */
-  private checkRange(atRev: number): void {
+  /** Between two chunks of a range read (the store may have been closed meanwhile). */
+  private checkRange(): void {
     this.s.check()
-    if (this.s.compactRev > atRev) throw Errors.Compacted
   }
 
   /**

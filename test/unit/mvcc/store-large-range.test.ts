@@ -108,11 +108,16 @@ describe('MvccStore: large ranges, read in chunks', () => {
     }
   })
 
-  it('fails with Compacted when a compaction passes its revision between chunks', async () => {
+  it('finishes at its revision when a compaction passes it between chunks; the records go after', async () => {
     const rng = new Rng(9)
     fill(f.store, rng)
     const q = query('key/', FROM_KEY)
+    const ref = f.store.readTxn().range(q)
+    const atRev = f.store.currentRevision
     const pending = f.store.range(q, { encoded: true })
+    let physicalDone = false
+    let physicalBeforeRange: boolean | undefined
+    void pending.then(() => (physicalBeforeRange = physicalDone))
     await turn()
     const b = f.store.beginBatch()
     const t = b.txn()
@@ -120,7 +125,11 @@ describe('MvccStore: large ranges, read in chunks', () => {
     t.end()
     const physical = b.compact(b.revision)
     b.commit()
-    await assert.rejects(pending, (e) => e === Errors.Compacted)
+    void physical.then(() => (physicalDone = true))
+    assert.deepEqual(encodeRangeResult(await pending), bytesOf(ref))
     await physical
+    assert.equal(physicalBeforeRange, false, 'the records stayed until the range was done')
+    // A read at the old revision now is refused, and its records are gone.
+    await assert.rejects(f.store.range({ ...q, revision: atRev }), (e) => e === Errors.Compacted)
   })
 })
