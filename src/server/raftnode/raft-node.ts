@@ -110,6 +110,11 @@ export class RaftNode {
   private synced: HardState
   /** Last log index known to be in the WAL. */
   private persistedIndex: number
+  /**
+   * Committed entries already durable whose apply waits until the next WAL write has started,
+   * so the disk and the apply work at the same time. Applied before anything else is.
+   */
+  private deferred: Entry[] | null = null
 
   constructor(private readonly o: RaftNodeOptions) {
     this.storage = o.storage
@@ -245,7 +250,13 @@ export class RaftNode {
     if (this.turning || this.stopped) return
     this.turning = true
     try {
-      while (!this.stopped && this.raw.hasReady()) await this.handleReady()
+      while (!this.stopped) {
+        if (this.raw.hasReady()) await this.handleReady()
+        else if (this.deferred !== null) this.applyDeferred()
+        else break
+      }
+      // Stopping: what is durable and committed is still applied.
+      this.applyDeferred()
     } catch (err) {
       this.failed = err as Error
       this.stopped = true
@@ -273,6 +284,7 @@ export class RaftNode {
 
     if (rd.hardState) this.hardState = rd.hardState
     if (rd.snapshot && !isEmptySnapshot(rd.snapshot)) {
+      this.applyDeferred()
       const snap = rd.snapshot
       // Durable first (file, then marker with the hard state), then the database swap: a
       // crash in between restarts from this snapshot and installs its received database.
@@ -300,6 +312,7 @@ export class RaftNode {
       saving.catch(() => undefined)
       this.o.wal.flush()
     }
+    this.applyDeferred()
     // Committed entries already durable here are applied (and answered) while the new
     // entries are written: a client's result does not wait for the next batch's fsync.
     let committed = rd.committedEntries
@@ -320,10 +333,22 @@ export class RaftNode {
     if (rd.hardState) this.storage.setHardState(rd.hardState)
     this.send(rd.messagesAfterPersist)
 
-    if (committed.length > 0) this.apply(committed)
+    // Applied once the next Ready's write is on its way (or when there is none); a conf change
+    // now, so that raft and the member agree on the configuration before the next proposal.
+    if (committed.length > 0) {
+      if (committed.some((e) => e.type === 'confChange')) this.apply(committed)
+      else this.deferred = committed
+    }
     if (rd.readStates.length > 0) this.o.app.readStates(rd.readStates)
     this.raw.advance()
     if (this.appliedIndex - this.snapshotIndex >= this.o.snapshotCount) await this.snapshot()
+  }
+
+  private applyDeferred(): void {
+    const d = this.deferred
+    if (d === null) return
+    this.deferred = null
+    this.apply(d)
   }
 
   private apply(entries: Entry[]): void {
