@@ -168,9 +168,13 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     return this.waiters.size
   }
 
-  private propose(req: InternalRequest, signal?: AbortSignal): Promise<Applied> {
+  private propose(req: InternalRequest, ctx?: CallContext): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    if (signal?.aborted) return Promise.reject(signal.reason)
+    // A context that offers whenAborted is watched through it (no signal made for the call).
+    const cheap = ctx?.whenAborted !== undefined
+    const signal = cheap ? undefined : ctx?.signal
+    const aborted = cheap ? ctx!.abortReason : signal?.aborted ? (signal.reason as Error) : undefined
+    if (aborted !== undefined) return Promise.reject(aborted)
     if (!this.quota.available(req)) {
       this.raiseNoSpace()
       return Promise.reject(Errors.NoSpace)
@@ -178,23 +182,30 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {
-      const onAbort = () => {
+      const watched = cheap || signal !== undefined
+      const onAbort = (reason: Error) => {
         this.parked = this.parked.filter((p) => p.id !== id)
-        this.fail(id, signal!.reason)
+        this.fail(id, reason)
       }
+      const onSignalAbort = signal === undefined ? undefined : () => onAbort(signal.reason as Error)
+      const unwatch = !watched
+        ? undefined
+        : cheap
+          ? () => ctx!.unwatch!(onAbort)
+          : () => signal!.removeEventListener('abort', onSignalAbort!)
       const timer = setTimeout(() => {
         this.proposalsFailed++
         this.waiters.delete(id)
-        signal?.removeEventListener('abort', onAbort)
+        unwatch?.()
         reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
       }, this.o.requestTimeoutMs)
-      const settle = signal === undefined ? undefined : () => signal.removeEventListener('abort', onAbort)
       this.waiters.set(id, {
-        resolve: settle === undefined ? resolve : (a) => (settle(), resolve(a)),
-        reject: settle === undefined ? reject : (e) => (settle(), reject(e)),
+        resolve: unwatch === undefined ? resolve : (a) => (unwatch(), resolve(a)),
+        reject: unwatch === undefined ? reject : (e) => (unwatch(), reject(e)),
         timer,
       })
-      signal?.addEventListener('abort', onAbort, { once: true })
+      if (cheap) ctx!.whenAborted!(onAbort)
+      else signal?.addEventListener('abort', onSignalAbort!, { once: true })
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
@@ -239,7 +250,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
       if (header instanceof Promise) header = await header
       if (header !== undefined) req = { ...req, header }
     }
-    const a = await this.propose(req, ctx?.signal)
+    const a = await this.propose(req, ctx)
     if (!a.ok) throw a.err
     if (a.done) await a.done
     return a.res as T
