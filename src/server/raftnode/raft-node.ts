@@ -110,11 +110,6 @@ export class RaftNode {
   private synced: HardState
   /** Last log index known to be in the WAL. */
   private persistedIndex: number
-  /**
-   * Committed entries already durable whose apply waits until the next WAL write has started,
-   * so the disk and the apply work at the same time. Applied before anything else is.
-   */
-  private deferred: Entry[] | null = null
 
   constructor(private readonly o: RaftNodeOptions) {
     this.storage = o.storage
@@ -250,13 +245,7 @@ export class RaftNode {
     if (this.turning || this.stopped) return
     this.turning = true
     try {
-      while (!this.stopped) {
-        if (this.raw.hasReady()) await this.handleReady()
-        else if (this.deferred !== null) this.applyDeferred()
-        else break
-      }
-      // Stopping: what is durable and committed is still applied.
-      this.applyDeferred()
+      while (!this.stopped && this.raw.hasReady()) await this.handleReady()
     } catch (err) {
       this.failed = err as Error
       this.stopped = true
@@ -284,7 +273,6 @@ export class RaftNode {
 
     if (rd.hardState) this.hardState = rd.hardState
     if (rd.snapshot && !isEmptySnapshot(rd.snapshot)) {
-      this.applyDeferred()
       const snap = rd.snapshot
       // Durable first (file, then marker with the hard state), then the database swap: a
       // crash in between restarts from this snapshot and installs its received database.
@@ -312,7 +300,6 @@ export class RaftNode {
       saving.catch(() => undefined)
       this.o.wal.flush()
     }
-    this.applyDeferred()
     // Committed entries already durable here are applied (and answered) while the new
     // entries are written: a client's result does not wait for the next batch's fsync.
     let committed = rd.committedEntries
@@ -333,22 +320,10 @@ export class RaftNode {
     if (rd.hardState) this.storage.setHardState(rd.hardState)
     this.send(rd.messagesAfterPersist)
 
-    // Applied once the next Ready's write is on its way (or when there is none); a conf change
-    // now, so that raft and the member agree on the configuration before the next proposal.
-    if (committed.length > 0) {
-      if (committed.some((e) => e.type === 'confChange')) this.apply(committed)
-      else this.deferred = committed
-    }
+    if (committed.length > 0) this.apply(committed)
     if (rd.readStates.length > 0) this.o.app.readStates(rd.readStates)
     this.raw.advance()
     if (this.appliedIndex - this.snapshotIndex >= this.o.snapshotCount) await this.snapshot()
-  }
-
-  private applyDeferred(): void {
-    const d = this.deferred
-    if (d === null) return
-    this.deferred = null
-    this.apply(d)
   }
 
   private apply(entries: Entry[]): void {
