@@ -57,7 +57,8 @@ export interface ServerIdentity {
 interface Waiter {
   resolve: (a: Applied) => void
   reject: (e: Error) => void
-  timer: NodeJS.Timeout
+  /** performance.now() after which the proposal fails with a timeout. */
+  deadline: number
 }
 
 interface ReadWaiter {
@@ -91,7 +92,10 @@ export interface EtcdServerOptions {
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
 export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private node!: RaftNode
+  /** Proposals waiting for their result, oldest (earliest deadline) first. */
   private readonly waiters = new Map<bigint, Waiter>()
+  /** One timer for all proposals: it fires at the oldest one's deadline. */
+  private sweeper: NodeJS.Timeout | undefined = undefined
   /** Proposals waiting for a leader. */
   private parked: { data: Uint8Array; id: bigint }[] = []
   private readonly idBase: bigint
@@ -193,22 +197,38 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         : cheap
           ? () => ctx!.unwatch!(onAbort)
           : () => signal!.removeEventListener('abort', onSignalAbort!)
-      const timer = setTimeout(() => {
-        this.proposalsFailed++
-        this.waiters.delete(id)
-        unwatch?.()
-        reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
-      }, this.o.requestTimeoutMs)
       this.waiters.set(id, {
         resolve: unwatch === undefined ? resolve : (a) => (unwatch(), resolve(a)),
         reject: unwatch === undefined ? reject : (e) => (unwatch(), reject(e)),
-        timer,
+        deadline: performance.now() + this.o.requestTimeoutMs,
       })
+      if (this.sweeper === undefined) this.armSweeper()
       if (cheap) ctx!.whenAborted!(onAbort)
       else signal?.addEventListener('abort', onSignalAbort!, { once: true })
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
+  }
+
+  /** Every proposal has the same timeout: insertion order is deadline order. */
+  private armSweeper(): void {
+    for (const w of this.waiters.values()) {
+      this.sweeper = setTimeout(() => this.sweep(), Math.max(1, Math.ceil(w.deadline - performance.now())))
+      return
+    }
+  }
+
+  /** Fails the proposals whose deadline has passed. */
+  private sweep(): void {
+    this.sweeper = undefined
+    const now = performance.now()
+    for (const [id, w] of this.waiters) {
+      if (w.deadline > now) break
+      this.proposalsFailed++
+      this.waiters.delete(id)
+      w.reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
+    }
+    if (this.waiters.size > 0) this.armSweeper()
   }
 
   /**
@@ -239,7 +259,6 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const w = this.waiters.get(id)
     if (!w) return
     this.proposalsFailed++
-    clearTimeout(w.timer)
     this.waiters.delete(id)
     w.reject(err)
   }
@@ -355,7 +374,6 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
       for (let i = 0; i < run.length; i++) {
         const w = this.waiters.get(run[i].ID)
         if (!w) continue
-        clearTimeout(w.timer)
         this.waiters.delete(run[i].ID)
         w.resolve(results[i])
       }
@@ -539,6 +557,8 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   async stop(): Promise<void> {
     this.stopped = true
     for (const [id] of this.waiters) this.fail(id, Errors.Stopped)
+    if (this.sweeper !== undefined) clearTimeout(this.sweeper)
+    this.sweeper = undefined
     for (const b of this.readsInFlight.values()) this.failRead(b, Errors.Stopped)
     if (this.readBatch) this.failRead(this.readBatch, Errors.Stopped)
   }
