@@ -27,23 +27,77 @@ export interface OpenCallContext extends CallContext {
 }
 
 export function callContext(call: ClientCall): OpenCallContext {
-  const ac = new AbortController()
-  const d = call.getDeadline()
-  const deadline = d instanceof Date ? d.getTime() : d
-  let timer: NodeJS.Timeout | undefined
-  const remaining = deadline - Date.now()
-  if (remaining <= 0) ac.abort(Errors.DeadlineExceeded)
-  else if (remaining <= MAX_TIMER_MS) timer = setTimeout(() => ac.abort(Errors.DeadlineExceeded), remaining)
-  const onCancelled = () => ac.abort(Date.now() >= deadline ? Errors.DeadlineExceeded : Errors.Canceled)
-  call.on('cancelled', onCancelled)
-  return {
-    ...callIdentity(call),
-    signal: ac.signal,
-    done() {
-      if (timer !== undefined) clearTimeout(timer)
-      call.removeListener('cancelled', onCancelled)
-    },
+  return new LiveCallContext(call)
+}
+
+/**
+ * The signal is made only when something asks for it: the core's proposals watch the call
+ * through `whenAborted`, which costs no AbortController and no event listener per call.
+ */
+class LiveCallContext implements OpenCallContext {
+  token?: string
+  commonName?: string
+  private ac: AbortController | undefined = undefined
+  private reason: Error | undefined = undefined
+  private watchers: ((reason: Error) => void)[] | undefined = undefined
+  private timer: NodeJS.Timeout | undefined = undefined
+  private readonly deadline: number
+  private readonly onCancelled: () => void
+
+  constructor(private readonly call: ClientCall) {
+    const id = callIdentity(call)
+    if (id.token !== undefined) this.token = id.token
+    if (id.commonName !== undefined) this.commonName = id.commonName
+    const d = call.getDeadline()
+    this.deadline = d instanceof Date ? d.getTime() : d
+    const remaining = this.deadline - Date.now()
+    if (remaining <= 0) this.abort(Errors.DeadlineExceeded)
+    else if (remaining <= MAX_TIMER_MS) this.timer = setTimeout(onDeadline, remaining, this)
+    this.onCancelled = () => this.abort(Date.now() >= this.deadline ? Errors.DeadlineExceeded : Errors.Canceled)
+    call.on('cancelled', this.onCancelled)
   }
+
+  get signal(): AbortSignal {
+    if (this.ac === undefined) {
+      this.ac = new AbortController()
+      if (this.reason !== undefined) this.ac.abort(this.reason)
+    }
+    return this.ac.signal
+  }
+
+  get abortReason(): Error | undefined {
+    return this.reason
+  }
+
+  whenAborted(fn: (reason: Error) => void): void {
+    ;(this.watchers ??= []).push(fn)
+  }
+
+  unwatch(fn: (reason: Error) => void): void {
+    const w = this.watchers
+    if (w === undefined) return
+    const i = w.indexOf(fn)
+    if (i >= 0) w.splice(i, 1)
+  }
+
+  /** @internal */
+  abort(reason: Error): void {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    this.ac?.abort(reason)
+    const w = this.watchers
+    this.watchers = undefined
+    if (w !== undefined) for (const fn of w) fn(reason)
+  }
+
+  done(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.call.removeListener('cancelled', this.onCancelled)
+  }
+}
+
+function onDeadline(ctx: LiveCallContext): void {
+  ctx.abort(Errors.DeadlineExceeded)
 }
 
 /**

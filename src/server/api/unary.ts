@@ -64,22 +64,24 @@ export function unary<Req, Res extends { header?: ResponseHeaderInit }>(
       return
     }
     const ctx = callContext(call)
-    if (ctx.signal.aborted) {
+    if (ctx.abortReason !== undefined) {
       ctx.done()
-      callback(toGrpcError(ctx.signal.reason))
+      callback(toGrpcError(ctx.abortReason))
       return
     }
-    handler(req, ctx)
-      .finally(ctx.done)
-      .then(
-        (res) => {
-          const header = core.header()
-          // The core's result knows the revision it was computed at; the rest is the member's.
-          if (res.header?.revision) header.revision = res.header.revision
-          res.header = header
-          callback(null, res)
-        },
-        (err) => callback(toGrpcError(err)),
-      )
+    handler(req, ctx).then(
+      (res) => {
+        ctx.done()
+        const header = core.header()
+        // The core's result knows the revision it was computed at; the rest is the member's.
+        if (res.header?.revision) header.revision = res.header.revision
+        res.header = header
+        callback(null, res)
+      },
+      (err) => {
+        ctx.done()
+        callback(toGrpcError(err))
+      },
+    )
   }
 }

@@ -22,6 +22,8 @@ const NO_OPTIONS = {}
 const SYNC = { sync: true }
 const NO_SYNC = { sync: false }
 const COPY_CHUNK = 1000
+/** How long a size read from the database stays good while nothing is written. */
+const SIZE_TTL_MS = 100
 
 type Op = [key: Buffer, value: Buffer | undefined]
 
@@ -93,6 +95,11 @@ export class RocksBackend implements Backend {
   private queued: Op[] = []
   private generation = 0
   private lastSize = 0
+  /**
+   * When lastSize was read (Date.now()); -1 after a write. Asked once per proposal (the
+   * quota), the size is read from the database at most once per write or per SIZE_TTL_MS.
+   */
+  private sizeReadAt = -1
 
   private constructor(
     private db: RocksLevelDb,
@@ -175,6 +182,7 @@ export class RocksBackend implements Backend {
       return
     }
     native._writeSync(sync ? SYNC : NO_SYNC)
+    this.sizeReadAt = -1
     if (this.capture) {
       if (ops === undefined) this.capture.missed = true
       else this.capture.ops.push(...ops)
@@ -183,9 +191,14 @@ export class RocksBackend implements Backend {
 
   size(): number {
     if (this.swapping) return this.lastSize
+    if (this.sizeReadAt >= 0) {
+      const now = Date.now()
+      if (now - this.sizeReadAt < SIZE_TTL_MS && now >= this.sizeReadAt) return this.lastSize
+    }
     const sst = Number(this.db.getProperty('rocksdb.total-sst-files-size')) || 0
     const mem = Number(this.db.getProperty('rocksdb.cur-size-all-mem-tables')) || 0
     this.lastSize = sst + mem
+    this.sizeReadAt = Date.now()
     return this.lastSize
   }
 
@@ -255,6 +268,7 @@ export class RocksBackend implements Backend {
     } finally {
       this.queued = []
       this.swapping = undefined
+      this.sizeReadAt = -1
       done()
     }
   }

@@ -87,6 +87,13 @@ import type {
  */
 export interface CallContext {
   signal?: AbortSignal
+  /**
+   * The signal's reason once it aborted, and its listeners, without making the signal (cheaper
+   * per call); when offered, the core watches a proposal through these.
+   */
+  readonly abortReason?: Error
+  whenAborted?(fn: (reason: Error) => void): void
+  unwatch?(fn: (reason: Error) => void): void
   /** The call's `token` metadata (an auth token from Authenticate). */
   token?: string
   /** The common name of the client certificate the TLS handshake verified ('' when it has none). */

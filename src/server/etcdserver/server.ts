@@ -57,7 +57,8 @@ export interface ServerIdentity {
 interface Waiter {
   resolve: (a: Applied) => void
   reject: (e: Error) => void
-  timer: NodeJS.Timeout
+  /** performance.now() after which the proposal fails with a timeout. */
+  deadline: number
 }
 
 interface ReadWaiter {
@@ -91,7 +92,10 @@ export interface EtcdServerOptions {
 /** The KV and maintenance part of the member's Core (see member-core.ts for the rest). */
 export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private node!: RaftNode
+  /** Proposals waiting for their result, oldest (earliest deadline) first. */
   private readonly waiters = new Map<bigint, Waiter>()
+  /** One timer for all proposals: it fires at the oldest one's deadline. */
+  private sweeper: NodeJS.Timeout | undefined = undefined
   /** Proposals waiting for a leader. */
   private parked: { data: Uint8Array; id: bigint }[] = []
   private readonly idBase: bigint
@@ -168,9 +172,13 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     return this.waiters.size
   }
 
-  private propose(req: InternalRequest, signal?: AbortSignal): Promise<Applied> {
+  private propose(req: InternalRequest, ctx?: CallContext): Promise<Applied> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    if (signal?.aborted) return Promise.reject(signal.reason)
+    // A context that offers whenAborted is watched through it (no signal made for the call).
+    const cheap = ctx?.whenAborted !== undefined
+    const signal = cheap ? undefined : ctx?.signal
+    const aborted = cheap ? ctx!.abortReason : signal?.aborted ? (signal.reason as Error) : undefined
+    if (aborted !== undefined) return Promise.reject(aborted)
     if (!this.quota.available(req)) {
       this.raiseNoSpace()
       return Promise.reject(Errors.NoSpace)
@@ -178,26 +186,49 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {
-      const onAbort = () => {
+      const watched = cheap || signal !== undefined
+      const onAbort = (reason: Error) => {
         this.parked = this.parked.filter((p) => p.id !== id)
-        this.fail(id, signal!.reason)
+        this.fail(id, reason)
       }
-      const timer = setTimeout(() => {
-        this.proposalsFailed++
-        this.waiters.delete(id)
-        signal?.removeEventListener('abort', onAbort)
-        reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
-      }, this.o.requestTimeoutMs)
-      const settle = signal === undefined ? undefined : () => signal.removeEventListener('abort', onAbort)
+      const onSignalAbort = signal === undefined ? undefined : () => onAbort(signal.reason as Error)
+      const unwatch = !watched
+        ? undefined
+        : cheap
+          ? () => ctx!.unwatch!(onAbort)
+          : () => signal!.removeEventListener('abort', onSignalAbort!)
       this.waiters.set(id, {
-        resolve: settle === undefined ? resolve : (a) => (settle(), resolve(a)),
-        reject: settle === undefined ? reject : (e) => (settle(), reject(e)),
-        timer,
+        resolve: unwatch === undefined ? resolve : (a) => (unwatch(), resolve(a)),
+        reject: unwatch === undefined ? reject : (e) => (unwatch(), reject(e)),
+        deadline: performance.now() + this.o.requestTimeoutMs,
       })
-      signal?.addEventListener('abort', onAbort, { once: true })
+      if (this.sweeper === undefined) this.armSweeper()
+      if (cheap) ctx!.whenAborted!(onAbort)
+      else signal?.addEventListener('abort', onSignalAbort!, { once: true })
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
+  }
+
+  /** Every proposal has the same timeout: insertion order is deadline order. */
+  private armSweeper(): void {
+    for (const w of this.waiters.values()) {
+      this.sweeper = setTimeout(() => this.sweep(), Math.max(1, Math.ceil(w.deadline - performance.now())))
+      return
+    }
+  }
+
+  /** Fails the proposals whose deadline has passed. */
+  private sweep(): void {
+    this.sweeper = undefined
+    const now = performance.now()
+    for (const [id, w] of this.waiters) {
+      if (w.deadline > now) break
+      this.proposalsFailed++
+      this.waiters.delete(id)
+      w.reject(this.node.leader === 0n ? Errors.TimeoutDueToLeaderFail : Errors.Timeout)
+    }
+    if (this.waiters.size > 0) this.armSweeper()
   }
 
   /**
@@ -228,7 +259,6 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const w = this.waiters.get(id)
     if (!w) return
     this.proposalsFailed++
-    clearTimeout(w.timer)
     this.waiters.delete(id)
     w.reject(err)
   }
@@ -239,7 +269,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
       if (header instanceof Promise) header = await header
       if (header !== undefined) req = { ...req, header }
     }
-    const a = await this.propose(req, ctx?.signal)
+    const a = await this.propose(req, ctx)
     if (!a.ok) throw a.err
     if (a.done) await a.done
     return a.res as T
@@ -344,7 +374,6 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
       for (let i = 0; i < run.length; i++) {
         const w = this.waiters.get(run[i].ID)
         if (!w) continue
-        clearTimeout(w.timer)
         this.waiters.delete(run[i].ID)
         w.resolve(results[i])
       }
@@ -528,6 +557,8 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   async stop(): Promise<void> {
     this.stopped = true
     for (const [id] of this.waiters) this.fail(id, Errors.Stopped)
+    if (this.sweeper !== undefined) clearTimeout(this.sweeper)
+    this.sweeper = undefined
     for (const b of this.readsInFlight.values()) this.failRead(b, Errors.Stopped)
     if (this.readBatch) this.failRead(this.readBatch, Errors.Stopped)
   }

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import { Errors } from '../../../src/errors/rpctypes.js'
 import type { PutRequest, RangeRequest } from '../../../src/gen/etcdserverpb.js'
 import { unary } from '../../../src/server/api/unary.js'
+import { callContext } from '../../../src/server/api/call-context.js'
 
 const server = serverOn
 
@@ -94,5 +95,40 @@ describe('call deadlines and cancellation', () => {
     assert.equal(node.proposed.length, 1, 'only the write whose call is still open is proposed')
     await s.stop()
     await kept
+  })
+
+  it('a write waiting for a leader is dropped when its client goes away (the call context, no signal asked for)', async () => {
+    const node = new FakeNode()
+    node.leader = 0n
+    const s = server(node)
+    const call = new FakeCall(undefined, Infinity)
+    const ctx = callContext(call)
+    const put = s.put({ key: Buffer.from('k'), value: Buffer.from('v') } as PutRequest, ctx)
+    const kept = s.put({ key: Buffer.from('k2'), value: Buffer.from('v') } as PutRequest).catch(() => undefined)
+    call.emit('cancelled', 'cancelled')
+    await assert.rejects(put, (e) => e === Errors.Canceled)
+    node.leader = 1n
+    s.softState({ lead: 1n, role: 'follower' } as Parameters<EtcdServer['softState']>[0])
+    assert.equal(node.proposed.length, 1, 'only the write whose call is still open is proposed')
+    ctx.done()
+    await s.stop()
+    await kept
+  })
+
+  it('proposals that are never applied fail with "request timed out", each after the request timeout', async () => {
+    const node = new FakeNode()
+    const s = server(node, 30)
+    const first = s.put({ key: Buffer.from('a'), value: Buffer.from('v') } as PutRequest)
+    // Proposed later: still waiting when the first times out, so the timer is armed again for it.
+    await new Promise((r) => setTimeout(r, 15))
+    const second = s.put({ key: Buffer.from('b'), value: Buffer.from('v') } as PutRequest)
+    await assert.rejects(first, (e) => e === Errors.Timeout)
+    await assert.rejects(second, (e) => e === Errors.Timeout)
+    // One proposed when nothing is pending any more starts the timer anew.
+    const third = s.put({ key: Buffer.from('c'), value: Buffer.from('v') } as PutRequest)
+    await assert.rejects(third, (e) => e === Errors.Timeout)
+    assert.equal(s.pendingProposals, 0)
+    assert.equal(s.proposalsFailed, 3)
+    await s.stop()
   })
 })

@@ -37,11 +37,11 @@ export const emptyStateMachine: StateMachine = {
 }
 
 /** A server for member 7 of cluster 9 on `node`. */
-export function serverOn(node: FakeNode): EtcdServer {
+export function serverOn(node: FakeNode, requestTimeoutMs = 2000): EtcdServer {
   const s = new EtcdServer(
     emptyStateMachine,
     { memberId: 7n, clusterId: 9n },
-    { requestTimeoutMs: 2000, logger: createLogger('error', []) },
+    { requestTimeoutMs, logger: createLogger('error', []) },
   )
   s.attach(node as unknown as RaftNode)
   return s
