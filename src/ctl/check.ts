@@ -79,6 +79,7 @@ function goSeconds(s: number): string {
 /** pb.v1's bar as etcdctl prints it when stdout is not a terminal: counters, percent, time left. */
 export class ProgressBar {
   private current = 0
+  private changed = Date.now()
   private readonly started = Date.now()
   private readonly timer: NodeJS.Timeout
 
@@ -92,6 +93,7 @@ export class ProgressBar {
 
   add(n = 1): void {
     this.current += n
+    this.changed = Date.now()
   }
 
   finish(): void {
@@ -108,7 +110,10 @@ export class ProgressBar {
     if (cur > 0) {
       if (finished && cur >= this.total) left = ` ${goSeconds(Math.floor(spent / 1000))}`
       else {
-        const secs = Math.floor(((this.total - cur) * (spent / cur)) / 1000)
+        // pb.v1: the time per entry as of the last change, less the time since.
+        const sinceChange = Date.now() - this.changed
+        const perEntry = (this.changed - this.started) / cur
+        const secs = Math.floor(((this.total - cur) * perEntry - sinceChange) / 1000)
         if (secs > 0) {
           const m = Math.floor(secs / 60)
           left = ` ${String(m).padStart(2, '0')}m${String(secs % 60).padStart(2, '0')}s`
