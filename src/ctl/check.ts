@@ -91,6 +91,11 @@ export class ProgressBar {
     this.timer = setInterval(() => this.draw(false), 200)
   }
 
+  /** Entries counted so far. */
+  get count(): number {
+    return this.current
+  }
+
   add(n = 1): void {
     this.current += n
     this.changed = Date.now()

@@ -66,7 +66,7 @@ export default class CheckPerf extends ClientCommand {
     const remaining = end - Date.now()
     if (remaining > 0) await new Promise((r) => setTimeout(r, remaining))
     clearInterval(barTick)
-    bar.add(cfg.duration - Math.min(cfg.duration, Math.floor((Date.now() - start) / 1000)))
+    bar.add(cfg.duration - bar.count)
     bar.finish()
 
     const endpoints = g.endpoints
