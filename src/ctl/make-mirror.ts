@@ -7,7 +7,7 @@
 import { KVService, type RequestOpInit } from '../gen/etcdserverpb.js'
 import { Event_EventType } from '../gen/mvccpb.js'
 import { Errors } from '../errors/rpctypes.js'
-import type { EtcdClient } from '../client/client.js'
+import { ClientError, type EtcdClient } from '../client/client.js'
 import { FROM_KEY_END, prefixEnd } from '../client/kv-ops.js'
 import type { WatchSession } from '../client/watch.js'
 
@@ -16,6 +16,29 @@ export const MIRROR_BATCH_LIMIT = 1000
 
 /** Requests of the mirror have no deadline (etcdctl passes context.TODO()). */
 const NO_DEADLINE_MS = 2 ** 31 - 1
+
+const UNAVAILABLE = 14
+
+/** A request that never reached the member (no connection): safe to send again. */
+export function notSent(err: unknown): boolean {
+  return err instanceof ClientError && err.code === UNAVAILABLE && err.message.startsWith('No connection established')
+}
+
+/**
+ * clientv3 waits for a connection before it sends (no deadline here), so a member that is away
+ * delays the mirror rather than ending it; a request lost in flight is an error.
+ */
+async function whenConnected<T>(f: () => Promise<T>, retryAnyUnavailable = false): Promise<T> {
+  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await f()
+    } catch (err) {
+      const unavailable = err instanceof ClientError && err.code === UNAVAILABLE
+      if (!notSent(err) && !(retryAnyUnavailable && unavailable)) throw err
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
+}
 
 export interface MirrorOptions {
   prefix: string
@@ -60,22 +83,32 @@ export async function makeMirror(
   hooks: MirrorHooks,
 ): Promise<void> {
   // clientv3/mirror takes the current revision from a get of "foo".
-  const head = await src.call(KVService.Range, { key: Buffer.from('foo') }, NO_DEADLINE_MS)
-  const rev = head.header!.revision
   const destPrefix = destinationPrefix(o)
+  // Reads are safe to repeat: clientv3 retries them on any unavailable error.
+  const head = await whenConnected(
+    () => src.call(KVService.Range, { key: Buffer.from('foo') }, NO_DEADLINE_MS, true),
+    true,
+  )
+  const rev = head.header!.revision
   const rename = (key: Uint8Array) => renameKey(key, o.prefix, destPrefix)
 
   const prefix = Buffer.from(o.prefix)
   let key = prefix.length === 0 ? Buffer.from([0]) : prefix
   const rangeEnd = prefix.length === 0 ? FROM_KEY_END : prefixEnd(prefix)
   for (;;) {
-    const r = await src.call(
-      KVService.Range,
-      { key, range_end: rangeEnd, limit: MIRROR_BATCH_LIMIT, revision: rev },
-      NO_DEADLINE_MS,
+    const r = await whenConnected(
+      () =>
+        src.call(
+          KVService.Range,
+          { key, range_end: rangeEnd, limit: MIRROR_BATCH_LIMIT, revision: rev },
+          NO_DEADLINE_MS,
+          true,
+        ),
+      true,
     )
     for (const kv of r.kvs) {
-      await dst.call(KVService.Put, { key: rename(kv.key), value: Buffer.from(kv.value) }, NO_DEADLINE_MS)
+      const put = { key: rename(kv.key), value: Buffer.from(kv.value) }
+      await whenConnected(() => dst.call(KVService.Put, put, NO_DEADLINE_MS))
       hooks.counted()
     }
     if (!r.more || r.kvs.length === 0) break
@@ -89,7 +122,7 @@ export async function makeMirror(
     startRevision: rev + 1,
   })
   const commit = async (ops: RequestOpInit[]) => {
-    await dst.call(KVService.Txn, { compare: [], success: ops, failure: [] }, NO_DEADLINE_MS)
+    await whenConnected(() => dst.call(KVService.Txn, { compare: [], success: ops, failure: [] }, NO_DEADLINE_MS))
   }
   for await (const wr of watch) {
     if (wr.compact_revision !== 0) throw new Error(Errors.Compacted.message)

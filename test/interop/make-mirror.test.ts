@@ -24,18 +24,25 @@ import { waitFor } from '../helpers/wait.js'
 interface Mirror {
   child: ChildProcess
   out: () => string
+  stdout: () => string
   exited: Promise<number | null>
 }
 
 function mirror(src: string, ...args: string[]): Mirror {
-  const child = spawn(process.execPath, [TSETCD, 'make-mirror', '--endpoints', src, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  return launch(process.execPath, [TSETCD, 'make-mirror', '--endpoints', src, ...args])
+}
+
+function launch(cmd: string, args: string[]): Mirror {
+  const child = spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()))
+  let stdout = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    text += d.toString()
+    stdout += d.toString()
+  })
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()))
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
-  return { child, out: () => text, exited }
+  return { child, out: () => text, stdout: () => stdout, exited }
 }
 
 async function stopMirror(m: Mirror): Promise<void> {
@@ -192,15 +199,54 @@ describe('make-mirror', function () {
     )
   })
 
-  it('exits with the destination error when the destination goes away', async () => {
-    const m = mirror(src.endpoint, '--prefix', '/m/', destTs.endpoint)
-    mirrors.push(m)
+  it('waits while the destination is away, catches up, and counts as etcdctl does', async () => {
+    const ours = mirror(src.endpoint, '--prefix', '/m/', '--dest-prefix', '/t/', destTs.endpoint)
+    const theirs = launch(ETCDCTL, [
+      'make-mirror',
+      '--endpoints',
+      src.endpoint,
+      '--prefix',
+      '/m/',
+      '--dest-prefix',
+      '/e/',
+      destTs.endpoint,
+    ])
+    mirrors.push(ours, theirs)
     await client.call(KVService.Put, { key: b('/m/probe'), value: b('1') })
-    await waitFor(async () => (await pairs(destTs.endpoint, '/m/probe')).size === 1, 30000, 'the probe mirrored', 100)
+    for (const p of ['/t/probe', '/e/probe'])
+      await waitFor(async () => (await pairs(destTs.endpoint, p)).size === 1, 30000, `${p} mirrored`, 100)
     await destTs.stop()
-    await client.call(KVService.Put, { key: b('/m/probe'), value: b('2') })
-    const code = await m.exited
-    assert.equal(code, 1, m.out())
-    assert.match(m.out(), /^Error: /m)
+    const rng = new Rng(13)
+    await load(client, rng, 40, 'away')
+    destTs = await startTsetcd({
+      dataDir: destTs.dataDir,
+      clientPort: Number(destTs.endpoint.split(':')[1]),
+      peerPort: Number(destTs.peerUrl.split(':')[2]),
+    })
+    await load(client, rng, 40, 'back')
+    const source = () => pairs(src.endpoint, '/m/')
+    await inSync(
+      'tsetcd after its restart',
+      async () => renamed(await source(), '/m/', '/t/'),
+      () => pairs(destTs.endpoint, '/t/'),
+    ).catch((err: Error) => {
+      throw new Error(`${err.message.slice(0, 200)}\nours: ${ours.out()}`)
+    })
+    await inSync(
+      'etcdctl after its restart',
+      async () => renamed(await source(), '/m/', '/e/'),
+      () => pairs(destTs.endpoint, '/e/'),
+    )
+    assert.equal(ours.child.exitCode, null, ours.out())
+    // Every 30 s, the count of keys and events mirrored: the same for both.
+    await waitFor(
+      () => /^\d+\n/.test(ours.stdout()) && /^\d+\n/.test(theirs.stdout()),
+      60000,
+      'the count lines',
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nours: ${JSON.stringify(ours.out())}\ntheirs: ${JSON.stringify(theirs.out())}`)
+    })
+    assert.equal(ours.stdout().split('\n')[0], theirs.stdout().split('\n')[0], `${ours.out()}\n${theirs.out()}`)
   })
 })
