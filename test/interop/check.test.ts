@@ -67,5 +67,13 @@ describe('check perf / check datascale', function () {
     ])
     assert.equal(o2.stderr, t2.stderr)
     assert.equal(o2.code, t2.code)
+    for (const cmd of ['perf', 'datascale']) {
+      const [o3, t3] = await Promise.all([
+        runTsetcd(['check', cmd, '--endpoints', ts.endpoint, '--load', 'huge']),
+        run(ETCDCTL, ['check', cmd, '--endpoints', ts.endpoint, '--load', 'huge']),
+      ])
+      assert.equal(o3.stderr, t3.stderr, cmd)
+      assert.equal(o3.code, t3.code, cmd)
+    }
   })
 })
