@@ -86,6 +86,9 @@ export function parseEndpoint(text: string, secureDefault: boolean): { target: s
   return { target: rest, secure: scheme === 'https' }
 }
 
+/** grpc-go's smallest client keepalive time. */
+const KEEPALIVE_MIN_TIME_MS = 10_000
+
 export class EtcdClient {
   private readonly endpoints: Endpoint[]
   private active = 0
@@ -174,7 +177,8 @@ export class EtcdClient {
       const options: grpc.ChannelOptions = {
         'grpc.max_receive_message_length': -1,
         'grpc.max_send_message_length': -1,
-        'grpc.keepalive_time_ms': this.opts.keepaliveTimeMs ?? 2000,
+        // grpc-go raises a keepalive time under 10 s to 10 s (servers refuse pings more often than every 5 s).
+        'grpc.keepalive_time_ms': Math.max(KEEPALIVE_MIN_TIME_MS, this.opts.keepaliveTimeMs ?? 2000),
         'grpc.keepalive_timeout_ms': this.opts.keepaliveTimeoutMs ?? 6000,
         'grpc.enable_retries': 0,
       }

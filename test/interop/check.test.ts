@@ -1,0 +1,79 @@
+/**
+ * check perf and check datascale: tsetcd's and etcdctl's, each against tsetcd, in the same run;
+ * the lines' shapes (numbers aside) and the exit codes compared.
+ */
+import assert from 'node:assert/strict'
+import { ETCDCTL, etcdVersion, run, runTsetcd, startTsetcd, type ServerProc } from '../helpers/procs.js'
+
+/** The report lines with their numbers blanked, after the progress bar. */
+function shape(stdout: string): string[] {
+  return stdout
+    .split(/[\r\n]/)
+    .filter((l) => l !== '' && !/^ \d+ \/ \d+ /.test(l))
+    .map((l) => l.replace(/\d+(\.\d+)?/g, 'N'))
+}
+
+/** The progress bar's frames, each with its numbers blanked. */
+function barFrames(stdout: string): Set<string> {
+  return new Set(
+    stdout
+      .split(/[\r\n]/)
+      .filter((l) => /^ \d+ \/ \d+ /.test(l))
+      .map((l) => l.replace(/\d+/g, 'N')),
+  )
+}
+
+describe('check perf / check datascale', function () {
+  this.timeout(300000)
+  let ts: ServerProc
+
+  before(async function () {
+    if (etcdVersion() === undefined) this.skip()
+    ts = await startTsetcd()
+  })
+  after(async () => ts?.stop())
+
+  it('check perf: same report lines and exit code as etcdctl, on a pass', async () => {
+    const [ours, theirs] = await Promise.all([
+      runTsetcd(['check', 'perf', '--endpoints', ts.endpoint, '--prefix', '/ours/'], { timeoutMs: 150000 }),
+      run(ETCDCTL, ['check', 'perf', '--endpoints', ts.endpoint, '--prefix', '/theirs/'], { timeoutMs: 150000 }),
+    ])
+    assert.equal(theirs.code, 0, theirs.stdout)
+    assert.equal(ours.code, theirs.code, ours.stdout + ours.stderr)
+    assert.deepEqual(shape(ours.stdout), shape(theirs.stdout))
+    assert.deepEqual(shape(ours.stdout), [
+      'PASS: Throughput is N writes/s',
+      'PASS: Slowest request took Ns',
+      'PASS: Stddev is Ns',
+      'PASS',
+    ])
+    for (const f of barFrames(ours.stdout)) assert.ok(barFrames(theirs.stdout).has(f), `bar frame ${f}`)
+  })
+
+  it('check datascale: same lines and exit code as etcdctl, and refuses a prefix with keys', async () => {
+    const ours = await runTsetcd(['check', 'datascale', '--endpoints', ts.endpoint, '--auto-compact'], {
+      timeoutMs: 150000,
+    })
+    const theirs = await run(ETCDCTL, ['check', 'datascale', '--endpoints', ts.endpoint, '--auto-compact'], {
+      timeoutMs: 150000,
+    })
+    assert.equal(theirs.code, 0, theirs.stdout)
+    assert.equal(ours.code, theirs.code, ours.stdout + ours.stderr)
+    assert.deepEqual(shape(ours.stdout), shape(theirs.stdout))
+    await runTsetcd(['put', '--endpoints', ts.endpoint, '/etcdctl-check-datascale/x', 'y'])
+    const [o2, t2] = await Promise.all([
+      runTsetcd(['check', 'datascale', '--endpoints', ts.endpoint]),
+      run(ETCDCTL, ['check', 'datascale', '--endpoints', ts.endpoint]),
+    ])
+    assert.equal(o2.stderr, t2.stderr)
+    assert.equal(o2.code, t2.code)
+    for (const cmd of ['perf', 'datascale']) {
+      const [o3, t3] = await Promise.all([
+        runTsetcd(['check', cmd, '--endpoints', ts.endpoint, '--load', 'huge']),
+        run(ETCDCTL, ['check', cmd, '--endpoints', ts.endpoint, '--load', 'huge']),
+      ])
+      assert.equal(o3.stderr, t3.stderr, cmd)
+      assert.equal(o3.code, t3.code, cmd)
+    }
+  })
+})
