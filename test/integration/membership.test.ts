@@ -203,7 +203,7 @@ describe('membership: changing a running cluster', function () {
 
     const out2 = await add('etcdctl', h1, h2)
     const cluster2 = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(out2)![1]
-    assert.match(out2, /^Member [0-9a-f]+ added to cluster [0-9a-f]+\n\nETCD_NAME="m2"\n/)
+    assert.match(out2, /^Member +[0-9a-f]+ added to cluster +[0-9a-f]+\n\nETCD_NAME="m2"\n/)
     assert.equal(cluster2.split(',').sort().join(','), [`m1=${peerUrl(h1)}`, `m2=${peerUrl(h2)}`].sort().join(','))
     assert.match(
       out2,
