@@ -6,6 +6,7 @@ import { KVService } from '../gen/etcdserverpb.js'
 import type { EtcdClient } from '../client/client.js'
 import { ExitCode, exitWithError } from '../output/exit-error.js'
 import { prefixEnd } from '../client/kv-ops.js'
+import { LOAD_ALIAS } from './check.js'
 
 export interface CheckIo {
   out(text: string): void
@@ -58,4 +59,11 @@ export async function cleanUp(
       io.out(`Defragmented ${JSON.stringify(ep)}\n`)
     }
   }
+}
+
+/** The load named by --load (s, m, l, xl or their long names) in `loads`; etcdctl's error otherwise. */
+export function checkLoad<T>(loads: Record<string, T>, load: string): T {
+  const model = LOAD_ALIAS[load]
+  if (model === undefined) throw exitWithError(ExitCode.BadFeature, `unknown load option ${load}`)
+  return loads[model]
 }

@@ -1,17 +1,9 @@
-import { Flags } from '@oclif/core'
-import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { ClientCommand, ExitCode, type GlobalFlags } from '../../cli/base.js'
 import type { EtcdClient } from '../../client/client.js'
 import { MaintenanceService } from '../../gen/etcdserverpb.js'
-import {
-  DATASCALE_LOADS,
-  LOAD_ALIAS,
-  ProgressBar,
-  Report,
-  randomKey,
-  residentMemory,
-  runPuts,
-} from '../../ctl/check.js'
-import { cleanUp, requireEmptyPrefix } from '../../ctl/check-run.js'
+import { DATASCALE_LOADS, ProgressBar, Report, randomKey, residentMemory, runPuts } from '../../ctl/check.js'
+import { checkLoad, cleanUp, requireEmptyPrefix } from '../../ctl/check-run.js'
+import { checkFlags } from '../../cli/check-flags.js'
 
 export default class CheckDatascale extends ClientCommand {
   static override summary = 'Check the memory usage of holding data for different workloads on a given server endpoint.'
@@ -19,28 +11,14 @@ export default class CheckDatascale extends ClientCommand {
   static override description =
     'If no endpoint is provided, localhost will be used. If multiple endpoints are provided, first endpoint will be used.'
   static override examples = ['<%= config.bin %> check datascale --load s --auto-compact --auto-defrag']
-  static override flags = {
-    load: Flags.string({
-      description:
-        "The datascale check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)",
-      default: 's',
-    }),
-    prefix: Flags.string({
-      description: "The prefix for writing the datascale check's keys.",
-      default: '/etcdctl-check-datascale/',
-    }),
-    'auto-compact': Flags.boolean({ description: 'Compact storage with last revision after test is finished.' }),
-    'auto-defrag': Flags.boolean({ description: 'Defragment storage after test is finished.' }),
-  }
+  static override flags = checkFlags('datascale', '/etcdctl-check-datascale/')
 
   private clients: EtcdClient[] = []
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CheckDatascale)
     const g = flags as unknown as GlobalFlags
-    const model = LOAD_ALIAS[flags.load]
-    if (model === undefined) throw exitWithError(ExitCode.BadFeature, `unknown load option ${flags.load}`)
-    const cfg = DATASCALE_LOADS[model]
+    const cfg = checkLoad(DATASCALE_LOADS, flags.load)
     const out = (t: string) => process.stdout.write(t)
     for (let i = 0; i < cfg.clients; i++) this.clients.push(await this.connect(g))
     const endpoints = g.endpoints

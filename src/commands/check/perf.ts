@@ -1,9 +1,9 @@
-import { Flags } from '@oclif/core'
-import { ClientCommand, ExitCode, exitWithError, type GlobalFlags } from '../../cli/base.js'
+import { ClientCommand, ExitCode, type GlobalFlags } from '../../cli/base.js'
 import type { EtcdClient } from '../../client/client.js'
 import { MaintenanceService } from '../../gen/etcdserverpb.js'
-import { LOAD_ALIAS, PERF_LOADS, ProgressBar, Report, goFloat, randomKey, runPuts } from '../../ctl/check.js'
-import { cleanUp, requireEmptyPrefix } from '../../ctl/check-run.js'
+import { PERF_LOADS, ProgressBar, Report, goFloat, randomKey, runPuts } from '../../ctl/check.js'
+import { checkLoad, cleanUp, requireEmptyPrefix } from '../../ctl/check-run.js'
+import { checkFlags } from '../../cli/check-flags.js'
 
 export default class CheckPerf extends ClientCommand {
   static override summary = 'Check the performance of the etcd cluster'
@@ -14,28 +14,14 @@ export default class CheckPerf extends ClientCommand {
     '<%= config.bin %> check perf --load s',
     '<%= config.bin %> check perf --load m --auto-compact --auto-defrag',
   ]
-  static override flags = {
-    load: Flags.string({
-      description:
-        "The performance check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)",
-      default: 's',
-    }),
-    prefix: Flags.string({
-      description: "The prefix for writing the performance check's keys.",
-      default: '/etcdctl-check-perf/',
-    }),
-    'auto-compact': Flags.boolean({ description: 'Compact storage with last revision after test is finished.' }),
-    'auto-defrag': Flags.boolean({ description: 'Defragment storage after test is finished.' }),
-  }
+  static override flags = checkFlags('performance', '/etcdctl-check-perf/')
 
   private clients: EtcdClient[] = []
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CheckPerf)
     const g = flags as unknown as GlobalFlags
-    const model = LOAD_ALIAS[flags.load]
-    if (model === undefined) throw exitWithError(ExitCode.BadFeature, `unknown load option ${flags.load}`)
-    const cfg = PERF_LOADS[model]
+    const cfg = checkLoad(PERF_LOADS, flags.load)
     const out = (t: string) => process.stdout.write(t)
     for (let i = 0; i < cfg.clients; i++) this.clients.push(await this.connect(g))
     const c0 = this.clients[0]
