@@ -268,3 +268,18 @@ export function etcdVersion(): string | undefined {
   const r = spawnSync(ETCD, ['--version'])
   return r.stdout.toString().split('\n')[0]
 }
+
+/** The real `etcdctl snapshot restore` of `snap` into `dataDir`, then a real etcd started on it. */
+export async function restoreIntoEtcd(snap: string, dataDir: string): Promise<ServerProc> {
+  const [cp, pp] = await freePorts(2)
+  const peer = `http://127.0.0.1:${pp}`
+  await etcdctlOk(
+    ['snapshot', 'restore', snap, '--data-dir', dataDir, '--name', 'default'].concat([
+      '--initial-cluster',
+      `default=${peer}`,
+      '--initial-advertise-peer-urls',
+      peer,
+    ]),
+  )
+  return startEtcd({ dataDir, clientPort: cp, peerPort: pp })
+}

@@ -17,7 +17,6 @@ import {
 import {
   ETCD,
   ETCDCTL,
-  freePorts,
   haveBinary,
   removeDir,
   run,
@@ -26,6 +25,7 @@ import {
   userStderr,
   type ServerProc,
   etcdctlOk,
+  restoreIntoEtcd,
 } from '../helpers/procs.js'
 
 const ctl = (args: string[], input?: string): Promise<string> => etcdctlOk(args, { input })
@@ -121,22 +121,7 @@ describe('bbolt files with the real etcd and etcdctl', function () {
         totalSize: res.size,
       })
 
-      const [cp, pp] = await freePorts(2)
-      const data = path.join(dir, 'restored')
-      await ctl([
-        'snapshot',
-        'restore',
-        snap,
-        '--data-dir',
-        data,
-        '--name',
-        'default',
-        '--initial-cluster',
-        `default=http://127.0.0.1:${pp}`,
-        '--initial-advertise-peer-urls',
-        `http://127.0.0.1:${pp}`,
-      ])
-      const s = await startEtcd({ dataDir: data, clientPort: cp, peerPort: pp })
+      const s = await restoreIntoEtcd(snap, path.join(dir, 'restored'))
       servers.push(s)
 
       const first = await get(s.endpoint, 'k00000')
@@ -167,22 +152,7 @@ describe('bbolt files with the real etcd and etcdctl', function () {
     )
     assert.equal(res.size, 4096)
     assert.deepEqual(await ctlStatus(snap), snapshotStatusOfFile(snap))
-    const [cp, pp] = await freePorts(2)
-    const data = path.join(dir, 'restored')
-    await ctl([
-      'snapshot',
-      'restore',
-      snap,
-      '--data-dir',
-      data,
-      '--name',
-      'default',
-      '--initial-cluster',
-      `default=http://127.0.0.1:${pp}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${pp}`,
-    ])
-    const s = await startEtcd({ dataDir: data, clientPort: cp, peerPort: pp })
+    const s = await restoreIntoEtcd(snap, path.join(dir, 'restored'))
     servers.push(s)
     assert.equal((await get(s.endpoint, 'only')).kvs![0].value, b64('one'))
     await ctl(['--endpoints', s.endpoint, 'put', 'two', '2'])
