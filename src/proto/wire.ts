@@ -120,8 +120,8 @@ export class Writer {
       this.varint(Number(v))
       return
     }
-    const u = BigInt.asUintN(64, v)
-    this.varint64(Number(u & 0xffffffffn), Number(u >> 32n))
+    const i = splitBig(v)
+    this.varint64(bigLo[i], bigHi[i])
   }
 
   string(s: string): void {
@@ -148,9 +148,33 @@ export class Writer {
   }
 }
 
+/**
+ * The last few 64-bit values beyond 2^53 split into 32-bit halves: member and cluster IDs
+ * are in every response header, and splitting a bigint allocates.
+ */
+const BIG_SLOTS = 4
+const bigSeen: bigint[] = new Array<bigint>(BIG_SLOTS).fill(0n)
+const bigLo = new Uint32Array(BIG_SLOTS)
+const bigHi = new Uint32Array(BIG_SLOTS)
+let bigFilled = 0
+let bigNext = 0
+
+/** The slot holding `v`'s halves. */
+function splitBig(v: bigint): number {
+  for (let i = 0; i < bigFilled; i++) if (bigSeen[i] === v) return i
+  const i = bigNext
+  bigNext = (bigNext + 1) % BIG_SLOTS
+  if (bigFilled < BIG_SLOTS) bigFilled++
+  const u = BigInt.asUintN(64, v)
+  bigSeen[i] = v
+  bigLo[i] = Number(u & 0xffffffffn)
+  bigHi[i] = Number(u >> 32n)
+  return i
+}
+
 export function sizeBigVarint(v: bigint): number {
   if (v >= 0n && v < 0x20000000000000n) return sizeVarint(Number(v))
-  const hi = Number(BigInt.asUintN(64, v) >> 32n)
+  const hi = bigHi[splitBig(v)]
   // 32 low bits plus the bits of `hi`, 7 per byte
   return hi < 0x8 ? 5 : hi < 0x400 ? 6 : hi < 0x20000 ? 7 : hi < 0x1000000 ? 8 : hi < 0x80000000 ? 9 : 10
 }

@@ -85,6 +85,11 @@ import type {
  * proposed entry) completes, its result unread. Across a process boundary the signal
  * becomes a cancel message.
  */
+/** Told when a call's context aborts (an object, so that watching a call makes no closure). */
+export interface AbortWatcher {
+  aborted(reason: Error): void
+}
+
 export interface CallContext {
   signal?: AbortSignal
   /**
@@ -92,8 +97,8 @@ export interface CallContext {
    * per call); when offered, the core watches a proposal through these.
    */
   readonly abortReason?: Error
-  whenAborted?(fn: (reason: Error) => void): void
-  unwatch?(fn: (reason: Error) => void): void
+  whenAborted?(w: AbortWatcher): void
+  unwatch?(w: AbortWatcher): void
   /** The call's `token` metadata (an auth token from Authenticate). */
   token?: string
   /** The common name of the client certificate the TLS handshake verified ('' when it has none). */

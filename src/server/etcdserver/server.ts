@@ -40,7 +40,7 @@ import type { Entry, ReadState, SoftState } from '../../raft/index.js'
 import { ErrProposalDropped } from '../../raft/index.js'
 import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
-import type { CallContext, CoreKv, CoreMaintenance, RangeResultInit } from './core.js'
+import type { AbortWatcher, CallContext, CoreKv, CoreMaintenance, RangeResultInit } from './core.js'
 import type { Applied, StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
@@ -54,11 +54,53 @@ export interface ServerIdentity {
   clusterId: bigint
 }
 
-interface Waiter {
-  resolve: (a: Applied) => void
-  reject: (e: Error) => void
-  /** performance.now() after which the proposal fails with a timeout. */
-  deadline: number
+/**
+ * A proposal waiting for its result. It watches its caller's context (or signal) and is
+ * dropped when that aborts first; settling stops the watch.
+ */
+class Waiter implements AbortWatcher {
+  private ctx: CallContext | undefined = undefined
+  private signal: AbortSignal | undefined = undefined
+  private onSignal: (() => void) | undefined = undefined
+
+  constructor(
+    readonly id: bigint,
+    private readonly res: (a: Applied) => void,
+    private readonly rej: (e: Error) => void,
+    /** performance.now() after which the proposal fails with a timeout. */
+    readonly deadline: number,
+    private readonly drop: (id: bigint, reason: Error) => void,
+  ) {}
+
+  watchContext(ctx: CallContext): void {
+    this.ctx = ctx
+    ctx.whenAborted!(this)
+  }
+
+  watchSignal(signal: AbortSignal): void {
+    this.signal = signal
+    this.onSignal = () => this.drop(this.id, signal.reason as Error)
+    signal.addEventListener('abort', this.onSignal, { once: true })
+  }
+
+  aborted(reason: Error): void {
+    this.drop(this.id, reason)
+  }
+
+  resolve(a: Applied): void {
+    this.unwatch()
+    this.res(a)
+  }
+
+  reject(e: Error): void {
+    this.unwatch()
+    this.rej(e)
+  }
+
+  private unwatch(): void {
+    if (this.ctx !== undefined) this.ctx.unwatch!(this)
+    else if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onSignal!)
+  }
 }
 
 interface ReadWaiter {
@@ -186,25 +228,11 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<Applied>((resolve, reject) => {
-      const watched = cheap || signal !== undefined
-      const onAbort = (reason: Error) => {
-        this.parked = this.parked.filter((p) => p.id !== id)
-        this.fail(id, reason)
-      }
-      const onSignalAbort = signal === undefined ? undefined : () => onAbort(signal.reason as Error)
-      const unwatch = !watched
-        ? undefined
-        : cheap
-          ? () => ctx!.unwatch!(onAbort)
-          : () => signal!.removeEventListener('abort', onSignalAbort!)
-      this.waiters.set(id, {
-        resolve: unwatch === undefined ? resolve : (a) => (unwatch(), resolve(a)),
-        reject: unwatch === undefined ? reject : (e) => (unwatch(), reject(e)),
-        deadline: performance.now() + this.o.requestTimeoutMs,
-      })
+      const w = new Waiter(id, resolve, reject, performance.now() + this.o.requestTimeoutMs, this.dropProposal)
+      this.waiters.set(id, w)
       if (this.sweeper === undefined) this.armSweeper()
-      if (cheap) ctx!.whenAborted!(onAbort)
-      else signal?.addEventListener('abort', onSignalAbort!, { once: true })
+      if (cheap) w.watchContext(ctx!)
+      else if (signal !== undefined) w.watchSignal(signal)
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
@@ -255,6 +283,12 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     }
   }
 
+  /** A proposal whose caller gave up: never proposed if still parked, its result unread. */
+  private readonly dropProposal = (id: bigint, reason: Error): void => {
+    if (this.parked.length > 0) this.parked = this.parked.filter((p) => p.id !== id)
+    this.fail(id, reason)
+  }
+
   private fail(id: bigint, err: Error): void {
     const w = this.waiters.get(id)
     if (!w) return
@@ -263,16 +297,14 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     w.reject(err)
   }
 
-  private async write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
-    if (this.auth !== undefined) {
-      let header = this.auth.header(ctx)
-      if (header instanceof Promise) header = await header
-      if (header !== undefined) req = { ...req, header }
-    }
-    const a = await this.propose(req, ctx)
-    if (!a.ok) throw a.err
-    if (a.done) await a.done
-    return a.res as T
+  private write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    const header = this.auth?.header(ctx)
+    if (header instanceof Promise) return header.then((h) => this.proposeApplied({ ...req, header: h }, ctx))
+    return this.proposeApplied(header === undefined ? req : { ...req, header }, ctx)
+  }
+
+  private proposeApplied<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
+    return this.propose(req, ctx).then(appliedResult) as Promise<T>
   }
 
   put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit> {
@@ -574,4 +606,11 @@ function warnIfSlow(log: Logger, tookNs: bigint, expectedMs: number, requests: n
     prefix: '',
     requests,
   })
+}
+
+/** An applied proposal's response, once whatever it still waits for is done; its error otherwise. */
+function appliedResult(a: Applied): unknown {
+  if (!a.ok) throw a.err
+  if (a.done) return a.done.then(() => a.res)
+  return a.res
 }

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events'
 import { Errors } from '../../../src/errors/rpctypes.js'
 import type { PutRequest, RangeRequest } from '../../../src/gen/etcdserverpb.js'
 import { unary } from '../../../src/server/api/unary.js'
-import { callContext } from '../../../src/server/api/call-context.js'
+import { callContext, type CancelHook } from '../../../src/server/api/call-context.js'
 
 const server = serverOn
 
@@ -111,6 +111,41 @@ describe('call deadlines and cancellation', () => {
     s.softState({ lead: 1n, role: 'follower' } as Parameters<EtcdServer['softState']>[0])
     assert.equal(node.proposed.length, 1, 'only the write whose call is still open is proposed')
     ctx.done()
+    await s.stop()
+    await kept
+  })
+
+  it('a call that takes a cancel hook tells its context directly, before its listeners, and forgets it once answered', async () => {
+    class HookCall extends FakeCall {
+      hook: CancelHook | null = null
+      setCancelHook(h: CancelHook | null): void {
+        this.hook = h
+      }
+      cancel(): void {
+        const h = this.hook
+        this.hook = null
+        h?.cancelled()
+        this.emit('cancelled', 'cancelled')
+      }
+    }
+    const node = new FakeNode()
+    node.leader = 0n
+    const s = server(node)
+    const call = new HookCall(undefined, Infinity)
+    const ctx = callContext(call)
+    assert.notEqual(call.hook, null)
+    assert.equal(call.listenerCount('cancelled'), 0, 'no listener when the call takes a hook')
+    const put = s.put({ key: Buffer.from('k'), value: Buffer.from('v') } as PutRequest, ctx)
+    const kept = s.put({ key: Buffer.from('k2'), value: Buffer.from('v') } as PutRequest).catch(() => undefined)
+    call.cancel()
+    await assert.rejects(put, (e) => e === Errors.Canceled)
+    node.leader = 1n
+    s.softState({ lead: 1n, role: 'follower' } as Parameters<EtcdServer['softState']>[0])
+    assert.equal(node.proposed.length, 1, 'only the write whose call is still open is proposed')
+    // An answered call drops its hook: a late cancel reaches nothing.
+    const answered = new HookCall(undefined, Infinity)
+    callContext(answered).done()
+    assert.equal(answered.hook, null)
     await s.stop()
     await kept
   })

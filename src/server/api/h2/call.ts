@@ -13,6 +13,7 @@ import { Metadata } from './metadata.js'
 import { Status, status, toStatus } from './status.js'
 import { Int64RangeError } from '../../../proto/wire.js'
 import { TLSSocket } from 'node:tls'
+import type { CancelHook } from '../call-context.js'
 import type {
   AuthContext,
   MetadataLike,
@@ -82,6 +83,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   private readonly startedAt: number
   /** @internal Sent when node asks for trailers. */
   trailers: OutgoingHttpHeaders = OK_TRAILERS
+  /** Told first when the call is cancelled (the core's view of the call). */
+  private cancelHook: CancelHook | null = null
 
   /**
    * A call for `route` on `stream`; `timeoutMs` comes from grpc-timeout. The stream's events
@@ -119,6 +122,11 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     return (this.md ??= Metadata.fromHttp2Headers(this.headers))
   }
 
+  firstHeader(name: string): string | undefined {
+    const v = this.headers[name]
+    return Array.isArray(v) ? v[0] : v
+  }
+
   getPeer(): string {
     const socket = this.stream.session?.socket
     if (!socket?.remoteAddress) return rewrittenPeer(this.stream.session) ?? 'unknown'
@@ -127,6 +135,10 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
 
   getDeadline(): number {
     return this.deadline
+  }
+
+  setCancelHook(hook: CancelHook | null): void {
+    this.cancelHook = hook
   }
 
   getAuthContext(): AuthContext {
@@ -257,10 +269,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
       // Whatever the client still sends is read and dropped.
       st.resume()
     }
-    if (cancelled) {
-      this.cancelled = true
-      this.emit('cancelled', 'cancelled')
-    }
+    if (cancelled) this.markCancelled()
     this.onFinished()
     return true
   }
@@ -269,9 +278,16 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   protected cancel(): void {
     if (this.phase === DONE) return
     this.settle(Status.CANCELLED)
-    this.cancelled = true
-    this.emit('cancelled', 'cancelled')
+    this.markCancelled()
     this.onFinished()
+  }
+
+  private markCancelled(): void {
+    this.cancelled = true
+    const hook = this.cancelHook
+    this.cancelHook = null
+    hook?.cancelled()
+    this.emit('cancelled', 'cancelled')
   }
 
   private settle(code: number): void {
