@@ -114,8 +114,8 @@ run() {
   done
   out=$("$kvbench" -endpoints "$eps" "$@" 2>>"$work/kvbench.err") || status=$?
   read -r sum max dead < <(rss)
-  line=$(printf '{"round":%d,"server":"%s","members":%d,"row":"%s","total":%d,"rss_kb":%d,"rss_max_kb":%d,"members_gone":%d,"load1":%s' \
-    "$round" "$server" "$members" "$row" "$n" "$sum" "$max" "$dead" "$(cut -d' ' -f1 /proc/loadavg)")
+  line=$(printf '{"round":%d,"server":"%s","members":%d,"row":"%s","total":%d,"rss_kb":%d,"rss_max_kb":%d,"members_gone":%d,"load1":%s,"endpoints":"%s"' \
+    "$round" "$server" "$members" "$row" "$n" "$sum" "$max" "$dead" "$(cut -d' ' -f1 /proc/loadavg)" "$eps")
   if [ "$status" -eq 0 ] && [[ "$out" == \{* ]]; then
     line+=",${out#\{}"
   else
