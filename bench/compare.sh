@@ -59,6 +59,14 @@ start_cluster() {
   done
   rm -rf "${work:?}/$name"
   for i in $(seq 1 "$members"); do
+    for port in $((base + 10 * i)) $((base + 10 * i + 1)); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "$name: something already listens on 127.0.0.1:$port (another benchmark?)" >&2
+        exit 1
+      fi
+    done
+  done
+  for i in $(seq 1 "$members"); do
     local cp=$((base + 10 * i)) pp=$((base + 10 * i + 1))
     "$@" --name "m$i" --data-dir "$work/$name/m$i" \
       --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp" \
@@ -70,10 +78,10 @@ start_cluster() {
   local deadline=$((SECONDS + 60))
   until etcdctl --endpoints "$endpoints" --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1; do
     for p in "${pids[@]}"; do
-      kill -0 "$p" 2>/dev/null || { echo "$name: member $p exited; log:" >&2; tail -n 20 "$work/$name"-m*.log >&2; exit 1; }
+      kill -0 "$p" 2>/dev/null || { echo "$name: member $p exited" >&2; show_logs "$name"; exit 1; }
     done
     if ((SECONDS > deadline)); then
-      echo "$name: not healthy after 60 s; logs:" >&2; tail -n 20 "$work/$name"-m*.log >&2; exit 1
+      echo "$name: not healthy after 60 s" >&2; show_logs "$name"; exit 1
     fi
     sleep 0.2
   done
@@ -84,6 +92,13 @@ start_cluster() {
     const st = JSON.parse(raw).find((e) => String(e.Status.header.member_id) === String(e.Status.leader));
     if (!st) { console.error("no endpoint reports itself as the leader"); process.exit(1); }
     console.log(st.Endpoint);')
+}
+
+show_logs() { # name: the start and the end of each member's log
+  for f in "$work/$1"-m*.log; do
+    echo "== $(basename "$f")" >&2
+    if [ "$(wc -l <"$f")" -le 30 ]; then cat "$f" >&2; else head -n 10 "$f" >&2; echo "..." >&2; tail -n 15 "$f" >&2; fi
+  done
 }
 
 stop_all() {
@@ -119,7 +134,7 @@ run() {
   if [ "$status" -eq 0 ] && [[ "$out" == \{* ]]; then
     line+=",${out#\{}"
   else
-    line+=",\"failed\":\"kvbench exit $status: $(tail -n 1 "$work/kvbench.err" | tr -d '"\\')\"}"
+    line+=",\"failed\":\"kvbench exit $status: $(tail -n 1 "$work/kvbench.err" | tr -d '"\\[:cntrl:]')\"}"
   fi
   echo "$line" >>"$runs"
   echo "$line" >&2
@@ -146,3 +161,7 @@ for r in $(seq 1 "$rounds"); do
 done
 
 node "$here/bench/median.mjs" "$runs"
+if grep -q '"failed"' "$runs"; then
+  echo "some kvbench runs failed (the \"failed\" JSON lines above); the table leaves them out" >&2
+  exit 1
+fi
