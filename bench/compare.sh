@@ -45,6 +45,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 export ETCDCTL_API=3
 
 # start_cluster NAME BASEPORT CMD...: members on BASEPORT+10*i (client) and +1 (peer), fresh
