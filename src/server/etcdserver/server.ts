@@ -65,7 +65,7 @@ class Waiter implements AbortWatcher {
 
   constructor(
     readonly id: bigint,
-    private readonly res: (a: Applied) => void,
+    private readonly res: (res: unknown) => void,
     private readonly rej: (e: Error) => void,
     /** performance.now() after which the proposal fails with a timeout. */
     readonly deadline: number,
@@ -87,9 +87,12 @@ class Waiter implements AbortWatcher {
     this.drop(this.id, reason)
   }
 
-  resolve(a: Applied): void {
+  /** Settles with the applied response (once what it still waits for is done), or its error. */
+  applied(a: Applied): void {
     this.unwatch()
-    this.res(a)
+    if (!a.ok) this.rej(a.err)
+    else if (a.done === undefined) this.res(a.res)
+    else a.done.then(() => this.res(a.res), this.rej)
   }
 
   reject(e: Error): void {
@@ -214,7 +217,8 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     return this.waiters.size
   }
 
-  private propose(req: InternalRequest, ctx?: CallContext): Promise<Applied> {
+  /** Proposes `req`; resolves with its applied response, or fails with its error. */
+  private propose(req: InternalRequest, ctx?: CallContext): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
     // A context that offers whenAborted is watched through it (no signal made for the call).
     const cheap = ctx?.whenAborted !== undefined
@@ -227,7 +231,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     }
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
-    return new Promise<Applied>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const w = new Waiter(id, resolve, reject, performance.now() + this.o.requestTimeoutMs, this.dropProposal)
       this.waiters.set(id, w)
       if (this.sweeper === undefined) this.armSweeper()
@@ -299,12 +303,8 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   private write<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
     const header = this.auth?.header(ctx)
-    if (header instanceof Promise) return header.then((h) => this.proposeApplied({ ...req, header: h }, ctx))
-    return this.proposeApplied(header === undefined ? req : { ...req, header }, ctx)
-  }
-
-  private proposeApplied<T>(req: InternalRequest, ctx?: CallContext): Promise<T> {
-    return this.propose(req, ctx).then(appliedResult) as Promise<T>
+    if (header instanceof Promise) return header.then((h) => this.propose({ ...req, header: h }, ctx)) as Promise<T>
+    return this.propose(header === undefined ? req : { ...req, header }, ctx) as Promise<T>
   }
 
   put(req: PutRequest, ctx?: CallContext): Promise<PutResponseInit> {
@@ -407,7 +407,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         const w = this.waiters.get(run[i].ID)
         if (!w) continue
         this.waiters.delete(run[i].ID)
-        w.resolve(results[i])
+        w.applied(results[i])
       }
       run = []
       runIndices = []
@@ -606,11 +606,4 @@ function warnIfSlow(log: Logger, tookNs: bigint, expectedMs: number, requests: n
     prefix: '',
     requests,
   })
-}
-
-/** An applied proposal's response, once whatever it still waits for is done; its error otherwise. */
-function appliedResult(a: Applied): unknown {
-  if (!a.ok) throw a.err
-  if (a.done) return a.done.then(() => a.res)
-  return a.res
 }
