@@ -172,6 +172,26 @@ function splitBig(v: bigint): number {
   return i
 }
 
+/** Recently decoded uint64 values by halves: a message's member IDs cost no new bigint. */
+const DECODED_SLOTS = 8
+const decodedLo = new Float64Array(DECODED_SLOTS).fill(-1)
+const decodedHi = new Float64Array(DECODED_SLOTS).fill(-1)
+const decoded: bigint[] = new Array<bigint>(DECODED_SLOTS).fill(0n)
+let decodedNext = 0
+
+function bigOf(lo: number, hi: number): bigint {
+  // Small values (terms, indexes, flags) are not worth a slot.
+  if (hi === 0 && lo < 0x10000) return BigInt(lo)
+  for (let i = 0; i < DECODED_SLOTS; i++) if (decodedLo[i] === lo && decodedHi[i] === hi) return decoded[i]
+  const v = (BigInt(hi) << 32n) | BigInt(lo)
+  const i = decodedNext
+  decodedNext = (decodedNext + 1) % DECODED_SLOTS
+  decodedLo[i] = lo
+  decodedHi[i] = hi
+  decoded[i] = v
+  return v
+}
+
 export function sizeBigVarint(v: bigint): number {
   if (v >= 0n && v < 0x20000000000000n) return sizeVarint(Number(v))
   const hi = bigHi[splitBig(v)]
@@ -224,7 +244,12 @@ export class Reader {
     this.fail()
   }
 
-  private varint64(): [number, number] {
+  /** The halves of the last varint64 read (fields, not a tuple: reading allocates nothing). */
+  private lo = 0
+  private hi = 0
+
+  /** Reads a varint of up to 64 bits into `lo` and `hi`. */
+  private varint64(): void {
     const buf = this.buf
     let lo = 0
     let hi: number
@@ -233,25 +258,37 @@ export class Reader {
       if (this.pos >= this.len) this.fail()
       const b = buf[this.pos++]
       lo = (lo | ((b & 0x7f) << (i * 7))) >>> 0
-      if (b < 0x80) return [lo, 0]
+      if (b < 0x80) {
+        this.lo = lo
+        this.hi = 0
+        return
+      }
     }
     if (this.pos >= this.len) this.fail()
     let b = buf[this.pos++]
     lo = (lo | ((b & 0x7f) << 28)) >>> 0
     hi = (b & 0x7f) >> 4
-    if (b < 0x80) return [lo, hi]
+    if (b < 0x80) {
+      this.lo = lo
+      this.hi = hi
+      return
+    }
     for (i = 0; i < 5; i++) {
       if (this.pos >= this.len) this.fail()
       b = buf[this.pos++]
       hi = (hi | ((b & 0x7f) << (i * 7 + 3))) >>> 0
-      if (b < 0x80) return [lo, hi]
+      if (b < 0x80) {
+        this.lo = lo
+        this.hi = hi
+        return
+      }
     }
     this.fail()
   }
 
   int32(): number {
-    const [lo] = this.varint64()
-    return lo | 0
+    this.varint64()
+    return this.lo | 0
   }
 
   /**
@@ -260,7 +297,9 @@ export class Reader {
    * rounded.
    */
   int64(field = 'int64'): number {
-    const [lo, hi] = this.varint64()
+    this.varint64()
+    const lo = this.lo
+    const hi = this.hi
     if (hi & 0x80000000) {
       const nlo = (~lo + 1) >>> 0
       const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0
@@ -271,9 +310,10 @@ export class Reader {
     return hi * TWO32 + lo
   }
 
+  /** A uint64 as a bigint; the few values seen most (member IDs) come back as the same bigint. */
   bigUint64(): bigint {
-    const [lo, hi] = this.varint64()
-    return (BigInt(hi) << 32n) | BigInt(lo)
+    this.varint64()
+    return bigOf(this.lo, this.hi)
   }
 
   bigInt64(): bigint {

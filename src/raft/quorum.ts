@@ -17,12 +17,28 @@ export function majority(n: number): number {
  * nothing (0).
  */
 export function committedIndex(voters: Iterable<NodeId>, matchOf: (id: NodeId) => number | undefined): number {
-  const matches: number[] = []
-  for (const id of voters) matches.push(matchOf(id) ?? 0)
-  if (matches.length === 0) return 0
-  matches.sort((a, b) => b - a)
-  return matches[majority(matches.length) - 1]!
+  // Insertion sort, largest first, into a scratch array kept between calls: the leader asks
+  // on every acknowledgement, so this allocates nothing.
+  let n = 0
+  for (const id of voters) {
+    if (n === scratch.length) {
+      const grown = new Float64Array(n * 2)
+      grown.set(scratch)
+      scratch = grown
+    }
+    const m = matchOf(id) ?? 0
+    let j = n++
+    while (j > 0 && scratch[j - 1] < m) {
+      scratch[j] = scratch[j - 1]
+      j--
+    }
+    scratch[j] = m
+  }
+  if (n === 0) return 0
+  return scratch[majority(n) - 1]
 }
+
+let scratch = new Float64Array(8)
 
 /** Outcome of a vote given the answers received so far (absent = not yet answered). */
 export function voteResult(voters: Iterable<NodeId>, votes: ReadonlyMap<NodeId, boolean>): VoteResult {

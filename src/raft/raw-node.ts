@@ -96,9 +96,18 @@ export class RawNode {
 
   /** Proposes data to be appended to the log. Throws ErrProposalDropped. */
   propose(data: Uint8Array): void {
-    this.raft.step(
-      makeMessage({ type: 'MsgProp', from: this.raft.id, entries: [{ term: 0, index: 0, type: 'normal', data }] }),
-    )
+    this.proposeAll([data])
+  }
+
+  /**
+   * Proposes several entries in one message: one append to the log and one MsgApp per
+   * follower for all of them (a follower forwards them to the leader as one MsgProp). They are
+   * taken or refused together.
+   */
+  proposeAll(datas: readonly Uint8Array[]): void {
+    const entries = new Array<Entry>(datas.length)
+    for (let i = 0; i < datas.length; i++) entries[i] = { term: 0, index: 0, type: 'normal', data: datas[i] }
+    this.raft.step(makeMessage({ type: 'MsgProp', from: this.raft.id, entries }))
   }
 
   /**

@@ -17,6 +17,7 @@ export class ProgressTracker {
   config: MembershipConfig = EMPTY_CONFIG
   readonly progress = new Map<NodeId, Progress>()
   readonly votes = new Map<NodeId, boolean>()
+  private readonly matchOf = (id: NodeId): number | undefined => this.progress.get(id)?.match
 
   constructor(private readonly limits: TrackerLimits) {}
 
@@ -73,7 +74,7 @@ export class ProgressTracker {
 
   /** Highest index persisted on a majority of voters. */
   committed(): number {
-    return committedIndex(this.config.voters, (id) => this.progress.get(id)?.match)
+    return committedIndex(this.config.voters, this.matchOf)
   }
 
   /** Whether a majority of voters was recently active (`self` always is). */

@@ -465,6 +465,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
     advanceTicks: identity.members.length === 1 && cfg.initialElectionTickAdvance ? electionTick - 1 : 0,
+    proposalsDropped: (datas, err) => server.proposalsDropped(datas, err),
     onFatal: (err) => {
       void server.stop()
       if (opts.onFatal) opts.onFatal(err)

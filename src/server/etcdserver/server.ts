@@ -282,8 +282,20 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     try {
       this.node.propose(data)
     } catch (err) {
+      this.fail(id, err as Error)
+    }
+  }
+
+  /**
+   * Proposals raft refused as a batch: dropped ones (no leader, a leader transfer) wait for
+   * the next leader, as proposals made without one do; any other refusal fails them.
+   */
+  proposalsDropped(datas: Uint8Array[], err: Error): void {
+    for (const data of datas) {
+      const id = decodeInternalRequest(data).ID
+      if (!this.waiters.has(id)) continue
       if (err instanceof ErrProposalDropped) this.parked.push({ data, id })
-      else this.fail(id, err as Error)
+      else this.fail(id, err)
     }
   }
 

@@ -80,6 +80,8 @@ export interface RaftNodeOptions {
   advanceTicks?: number
   /** Told once when the loop fails; the member cannot go on. */
   onFatal?: (err: Error) => void
+  /** Told of a batch of proposals raft refused (ErrProposalDropped: no leader to take them). */
+  proposalsDropped?: (datas: Uint8Array[], err: Error) => void
 }
 
 function toWal(e: Entry): WalEntry {
@@ -104,6 +106,8 @@ export class RaftNode {
   heartbeatSendFailures = 0
   private term = 0
   private readonly idle: (() => void)[] = []
+  /** Proposals queued since the loop last turned. */
+  private proposals: Uint8Array[] = []
   private readonly refused = new Set<string>()
   /** The latest hard state from raft, and the one last written to the WAL. */
   private hardState: HardState
@@ -174,11 +178,29 @@ export class RaftNode {
     return this.failed
   }
 
-  /** Throws ErrProposalDropped when there is no leader to take it. */
+  /**
+   * Queues `data` for proposal. Everything queued when the loop next turns is proposed as one
+   * batch (one log append, one MsgApp per follower); a batch raft refuses (no leader, a leader
+   * transfer, too much uncommitted) goes to `proposalsDropped`. Throws only once the loop has
+   * failed or stopped.
+   */
   propose(data: Uint8Array): void {
     this.checkRunning()
-    this.raw.propose(data)
+    this.proposals.push(data)
     this.kick()
+  }
+
+  /** Hands the queued proposals to raft, as one batch. */
+  private takeProposals(): void {
+    if (this.proposals.length === 0) return
+    const batch = this.proposals
+    this.proposals = []
+    try {
+      this.raw.proposeAll(batch)
+    } catch (err) {
+      if (this.o.proposalsDropped === undefined) throw err
+      this.o.proposalsDropped(batch, err as Error)
+    }
   }
 
   /** Throws ErrProposalDropped without a leader, ErrConfChangePending while another change is in flight. */
@@ -245,7 +267,11 @@ export class RaftNode {
     if (this.turning || this.stopped) return
     this.turning = true
     try {
-      while (!this.stopped && this.raw.hasReady()) await this.handleReady()
+      while (!this.stopped) {
+        this.takeProposals()
+        if (!this.raw.hasReady()) break
+        await this.handleReady()
+      }
     } catch (err) {
       this.failed = err as Error
       this.stopped = true
