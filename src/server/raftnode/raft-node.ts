@@ -43,6 +43,9 @@ export interface RaftTransport {
 }
 
 /** What the loop needs from the member's applied state. */
+/** Raft's message size limit; queued proposals go to raft in batches of about this many bytes. */
+const PROPOSAL_BATCH_BYTES = 1024 * 1024
+
 export interface RaftApplication {
   /** Applies committed entries in order (synchronously); conf changes go to `node.applyConfChange`. */
   applyEntries(entries: Entry[], node: RaftNode): void
@@ -126,7 +129,7 @@ export class RaftNode {
       applied: o.applied,
       checkQuorum: true,
       preVote: o.preVote,
-      maxSizePerMsg: 1024 * 1024,
+      maxSizePerMsg: PROPOSAL_BATCH_BYTES,
       maxInflightMsgs: 256,
       // A leader cut off from its majority stops taking proposals past this much
       // uncommitted payload (they fail by timeout) instead of growing without bound.
@@ -190,11 +193,30 @@ export class RaftNode {
     this.kick()
   }
 
-  /** Hands the queued proposals to raft, as one batch. */
+  /**
+   * Hands the queued proposals to raft in batches of at most PROPOSAL_BATCH_BYTES (a
+   * follower forwards each batch to the leader as one message; one proposal larger than that
+   * goes alone).
+   */
   private takeProposals(): void {
-    if (this.proposals.length === 0) return
-    const batch = this.proposals
+    const queued = this.proposals
+    if (queued.length === 0) return
     this.proposals = []
+    let start = 0
+    let bytes = 0
+    for (let i = 0; i < queued.length; i++) {
+      const n = queued[i].length
+      if (i > start && bytes + n > PROPOSAL_BATCH_BYTES) {
+        this.proposeBatch(queued.slice(start, i))
+        start = i
+        bytes = 0
+      }
+      bytes += n
+    }
+    this.proposeBatch(start === 0 ? queued : queued.slice(start))
+  }
+
+  private proposeBatch(batch: Uint8Array[]): void {
     try {
       this.raw.proposeAll(batch)
     } catch (err) {

@@ -1,0 +1,109 @@
+/**
+ * Proposals queued within one turn of the loop reach raft as batches: a follower forwards
+ * them to the leader as one MsgProp (or several, each about raft's message size limit), in
+ * the order they were proposed; a batch raft refuses goes to proposalsDropped whole.
+ */
+import assert from 'node:assert/strict'
+import { MemoryStorage, bootstrapLog, makeMessage, type Message } from '../../../src/raft/index.js'
+import { RaftNode, type RaftApplication } from '../../../src/server/raftnode/raft-node.js'
+import type { Wal } from '../../../src/server/wal/index.js'
+import type { Snapshotter } from '../../../src/server/snap/index.js'
+import { createLogger } from '../../../src/server/log.js'
+import { waitFor } from '../../helpers/wait.js'
+
+interface Harness {
+  node: RaftNode
+  sent: Message[]
+  dropped: { datas: Uint8Array[]; err: Error }[]
+}
+
+/** Member 1 of the voters 1 and 2, never elected itself (its election timeout is far away). */
+function follower(): Harness {
+  const storage = new MemoryStorage()
+  const boot = bootstrapLog([1n, 2n])
+  storage.append(boot.entries)
+  storage.setHardState(boot.hardState)
+  const sent: Message[] = []
+  const dropped: Harness['dropped'] = []
+  const app: RaftApplication = {
+    applyEntries: (entries, n) => {
+      for (const e of entries) if (e.type === 'confChange') n.applyConfChange(e.data)
+    },
+    restore: async () => undefined,
+    syncApplied: () => undefined,
+    snapshotBody: () => ({ index: 0, body: (async function* () {})() }),
+    readStates: () => undefined,
+    softState: () => undefined,
+  }
+  const wal = { save: async () => undefined, saveSnapshot: async () => undefined, flush: () => undefined }
+  const node = new RaftNode({
+    id: 1n,
+    storage,
+    wal: wal as unknown as Wal,
+    snapshotter: { save: async () => undefined, purge: async () => [] } as unknown as Snapshotter,
+    transport: { send: (msgs) => void sent.push(...msgs), sendSnapshot: async () => true },
+    app,
+    logger: createLogger('error', []),
+    tickMs: 60_000,
+    electionTick: 10,
+    heartbeatTick: 1,
+    preVote: true,
+    applied: 0,
+    snapshotCount: 100,
+    maxWals: 5,
+    maxSnapshots: 5,
+    proposalsDropped: (datas, err) => void dropped.push({ datas, err }),
+  })
+  return { node, sent, dropped }
+}
+
+const proposalsTo = (sent: Message[]): Message[] => sent.filter((m) => m.type === 'MsgProp' && m.to === 2n)
+
+describe('proposal batches', () => {
+  it('a follower forwards the proposals of one turn to the leader as one message, in order', async () => {
+    const { node, sent } = follower()
+    node.start()
+    node.step(makeMessage({ type: 'MsgHeartbeat', from: 2n, to: 1n, term: 2 }))
+    await waitFor(() => node.leader === 2n, 2000)
+    for (let i = 0; i < 50; i++) node.propose(new Uint8Array([i]))
+    await waitFor(() => proposalsTo(sent).length > 0, 2000)
+    const props = proposalsTo(sent)
+    assert.equal(props.length, 1)
+    assert.deepEqual(
+      props[0].entries.map((e) => e.data[0]),
+      Array.from({ length: 50 }, (_, i) => i),
+    )
+    await node.stop()
+  })
+
+  it('batches stay within raft message size; one larger proposal goes alone', async () => {
+    const { node, sent } = follower()
+    node.start()
+    node.step(makeMessage({ type: 'MsgHeartbeat', from: 2n, to: 1n, term: 2 }))
+    await waitFor(() => node.leader === 2n, 2000)
+    const sizes = [400_000, 400_000, 400_000, 3_000_000, 10, 10]
+    sizes.forEach((n, i) => node.propose(new Uint8Array(n).fill(i)))
+    await waitFor(() => proposalsTo(sent).reduce((k, m) => k + m.entries.length, 0) === sizes.length, 2000)
+    const batches = proposalsTo(sent).map((m) => m.entries.map((e) => e.data.length))
+    assert.deepEqual(batches, [[400_000, 400_000], [400_000], [3_000_000], [10, 10]])
+    const order = proposalsTo(sent).flatMap((m) => m.entries.map((e) => e.data[0]))
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5])
+    await node.stop()
+  })
+
+  it('without a leader, the whole batch is handed back as dropped', async () => {
+    const { node, sent, dropped } = follower()
+    node.start()
+    node.propose(new Uint8Array([1]))
+    node.propose(new Uint8Array([2]))
+    await waitFor(() => dropped.length > 0, 2000)
+    assert.equal(dropped.length, 1)
+    assert.deepEqual(
+      dropped[0].datas.map((d) => d[0]),
+      [1, 2],
+    )
+    assert.match(dropped[0].err.message, /proposal dropped/)
+    assert.equal(proposalsTo(sent).length, 0)
+    await node.stop()
+  })
+})
