@@ -47,8 +47,12 @@ export function kvService(core: CoreKv, limits: Limits): UntypedServiceImplement
     ),
     Txn: unary(
       limits,
-      async (req: TxnRequest, ctx) => {
-        checkTxnRequest(req, limits.maxTxnOps)
+      (req: TxnRequest, ctx) => {
+        try {
+          checkTxnRequest(req, limits.maxTxnOps)
+        } catch (err) {
+          return Promise.reject(err)
+        }
         return core.txn(req, ctx)
       },
       core,

@@ -40,8 +40,9 @@ import type { Entry, ReadState, SoftState } from '../../raft/index.js'
 import { ErrProposalDropped } from '../../raft/index.js'
 import type { RaftNode } from '../raftnode/raft-node.js'
 import type { Logger } from '../log.js'
-import type { AbortWatcher, CallContext, CoreKv, CoreMaintenance, RangeResultInit } from './core.js'
-import type { Applied, StateMachine } from '../apply/applier.js'
+import type { CallContext, CoreKv, CoreMaintenance, RangeResultInit } from './core.js'
+import { abortReasonOf, ProposalWaiter, ReadWaiter } from './call-watch.js'
+import type { StateMachine } from '../apply/applier.js'
 import { ETCD_VERSION } from '../../version.js'
 import { BackendQuota } from './quota.js'
 import { isTxnReadOnly, isTxnSerializable } from '../apply/kv.js'
@@ -52,63 +53,6 @@ import type { AuthGate } from './auth-gate.js'
 export interface ServerIdentity {
   memberId: bigint
   clusterId: bigint
-}
-
-/**
- * A proposal waiting for its result. It watches its caller's context (or signal) and is
- * dropped when that aborts first; settling stops the watch.
- */
-class Waiter implements AbortWatcher {
-  private ctx: CallContext | undefined = undefined
-  private signal: AbortSignal | undefined = undefined
-  private onSignal: (() => void) | undefined = undefined
-
-  constructor(
-    readonly id: bigint,
-    private readonly res: (res: unknown) => void,
-    private readonly rej: (e: Error) => void,
-    /** performance.now() after which the proposal fails with a timeout. */
-    readonly deadline: number,
-    private readonly drop: (id: bigint, reason: Error) => void,
-  ) {}
-
-  watchContext(ctx: CallContext): void {
-    this.ctx = ctx
-    ctx.whenAborted!(this)
-  }
-
-  watchSignal(signal: AbortSignal): void {
-    this.signal = signal
-    this.onSignal = () => this.drop(this.id, signal.reason as Error)
-    signal.addEventListener('abort', this.onSignal, { once: true })
-  }
-
-  aborted(reason: Error): void {
-    this.drop(this.id, reason)
-  }
-
-  /** Settles with the applied response (once what it still waits for is done), or its error. */
-  applied(a: Applied): void {
-    this.unwatch()
-    if (!a.ok) this.rej(a.err)
-    else if (a.done === undefined) this.res(a.res)
-    else a.done.then(() => this.res(a.res), this.rej)
-  }
-
-  reject(e: Error): void {
-    this.unwatch()
-    this.rej(e)
-  }
-
-  private unwatch(): void {
-    if (this.ctx !== undefined) this.ctx.unwatch!(this)
-    else if (this.signal !== undefined) this.signal.removeEventListener('abort', this.onSignal!)
-  }
-}
-
-interface ReadWaiter {
-  resolve: () => void
-  reject: (e: Error) => void
 }
 
 interface ReadBatch {
@@ -138,7 +82,7 @@ export interface EtcdServerOptions {
 export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   private node!: RaftNode
   /** Proposals waiting for their result, oldest (earliest deadline) first. */
-  private readonly waiters = new Map<bigint, Waiter>()
+  private readonly waiters = new Map<bigint, ProposalWaiter>()
   /** One timer for all proposals: it fires at the oldest one's deadline. */
   private sweeper: NodeJS.Timeout | undefined = undefined
   /** Proposals waiting for a leader. */
@@ -220,10 +164,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   /** Proposes `req`; resolves with its applied response, or fails with its error. */
   private propose(req: InternalRequest, ctx?: CallContext): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    // A context that offers whenAborted is watched through it (no signal made for the call).
-    const cheap = ctx?.whenAborted !== undefined
-    const signal = cheap ? undefined : ctx?.signal
-    const aborted = cheap ? ctx!.abortReason : signal?.aborted ? (signal.reason as Error) : undefined
+    const aborted = abortReasonOf(ctx)
     if (aborted !== undefined) return Promise.reject(aborted)
     if (!this.quota.available(req)) {
       this.raiseNoSpace()
@@ -232,11 +173,10 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     const id = this.nextId()
     const data = encodeInternalRequest({ ...req, ID: id })
     return new Promise<unknown>((resolve, reject) => {
-      const w = new Waiter(id, resolve, reject, performance.now() + this.o.requestTimeoutMs, this.dropProposal)
+      const w = new ProposalWaiter(id, resolve, reject, performance.now() + this.o.requestTimeoutMs, this.dropProposal)
       this.waiters.set(id, w)
       if (this.sweeper === undefined) this.armSweeper()
-      if (cheap) w.watchContext(ctx!)
-      else if (signal !== undefined) w.watchSignal(signal)
+      w.watch(ctx)
       if (this.node.leader === 0n) this.parked.push({ data, id })
       else this.submit(data, id)
     })
@@ -331,10 +271,14 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
    * A txn that only reads is served as a read (no raft entry): linearizable unless every
    * range in it is serializable, as etcd's Txn. Any write goes through raft.
    */
-  async txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit> {
+  txn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit> {
     if (!isTxnReadOnly(req)) return this.write({ ID: 0n, txn: req }, ctx)
+    return this.readOnlyTxn(req, ctx)
+  }
+
+  private async readOnlyTxn(req: TxnRequest, ctx?: CallContext): Promise<TxnResponseInit> {
     if (this.stopped) throw Errors.Stopped
-    if (!isTxnSerializable(req)) await this.linearizable(ctx?.signal)
+    if (!isTxnSerializable(req)) await this.linearizable(ctx)
     const auth = this.auth
     const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkTxn(ai, req)))
     if (this.held) await this.held
@@ -465,9 +409,20 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
 
   // ---- reads ----
 
-  async range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
-    if (this.stopped) throw Errors.Stopped
-    if (!req.serializable) await this.linearizable(ctx?.signal)
+  range(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
+    if (this.stopped) return Promise.reject(Errors.Stopped)
+    if (req.serializable) return this.serveRange(req, ctx)
+    return this.linearizable(ctx).then(() => this.serveRange(req, ctx))
+  }
+
+  /** Serves a range at once when there is nothing to check or wait for (no promise step of its own). */
+  private serveRange(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
+    const auth = this.auth
+    if (this.held === undefined && (auth === undefined || auth.mayRead(ctx))) return this.sm.range(req)
+    return this.serveRangeChecked(req, ctx)
+  }
+
+  private async serveRangeChecked(req: RangeRequest, ctx?: CallContext): Promise<RangeResultInit> {
     const auth = this.auth
     const ai = auth && (await auth.beforeRead(ctx, (ai) => auth.checkRange(ai, req.key, req.range_end)))
     if (this.held) await this.held
@@ -479,16 +434,17 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
   /** etcd's LinearizableReadNotify: resolves once this member has applied everything committed before the call. */
   linearizableReadNotify(ctx?: CallContext): Promise<void> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
-    return this.linearizable(ctx?.signal)
+    return this.linearizable(ctx)
   }
 
   /**
-   * Resolves once this member has applied everything committed before the call. When
-   * `signal` aborts first, the read leaves its batch and fails with the signal's reason; a
-   * batch all of whose reads left is not sent.
+   * Resolves once this member has applied everything committed before the call. When the
+   * call aborts first, the read leaves its batch and fails with the reason; a batch all of
+   * whose reads left is not sent.
    */
-  private linearizable(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason)
+  private linearizable(ctx?: CallContext): Promise<void> {
+    const aborted = abortReasonOf(ctx)
+    if (aborted !== undefined) return Promise.reject(aborted)
     return new Promise<void>((resolve, reject) => {
       if (!this.readBatch) {
         const batch: ReadBatch = { ctx: Buffer.from(this.readCtxBase), waiters: [] }
@@ -497,20 +453,9 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         setImmediate(() => this.sendRead(batch))
       }
       const batch = this.readBatch
-      if (signal === undefined) {
-        batch.waiters.push({ resolve, reject })
-        return
-      }
-      const onAbort = () => {
-        batch.waiters = batch.waiters.filter((w) => w !== waiter)
-        reject(signal.reason)
-      }
-      const waiter: ReadWaiter = {
-        resolve: () => (signal.removeEventListener('abort', onAbort), resolve()),
-        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      batch.waiters.push(waiter)
+      const w = new ReadWaiter(resolve, reject, (gone) => (batch.waiters = batch.waiters.filter((x) => x !== gone)))
+      w.watch(ctx)
+      batch.waiters.push(w)
     })
   }
 

@@ -81,6 +81,28 @@ describe('call deadlines and cancellation', () => {
     await s.stop()
   })
 
+  it('a linearizable read whose client goes away leaves its batch through the call context (no signal asked for)', async () => {
+    const node = new FakeNode()
+    const s = server(node)
+    const call = new FakeCall(undefined, Infinity)
+    const ctx = callContext(call)
+    const read = s.range({ key: Buffer.from('a') } as RangeRequest, ctx)
+    call.emit('cancelled', 'cancelled')
+    await assert.rejects(read, (e) => e === Errors.Canceled)
+    await nextTurn()
+    assert.equal(node.asked.length, 0, 'no ReadIndex for a batch whose reads all left')
+    // A read still open is answered once its ReadIndex is.
+    const open = callContext(new FakeCall(undefined, Infinity))
+    const read2 = s.range({ key: Buffer.from('a') } as RangeRequest, open)
+    await nextTurn()
+    assert.equal(node.asked.length, 1)
+    s.readStates([{ index: 1, requestCtx: node.asked[0] }])
+    assert.deepEqual(await read2, { kvs: [], count: 0, more: false })
+    ctx.done()
+    open.done()
+    await s.stop()
+  })
+
   it('a write still waiting for a leader when its call ends is never proposed', async () => {
     const node = new FakeNode()
     node.leader = 0n
