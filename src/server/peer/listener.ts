@@ -93,6 +93,8 @@ export class PeerListener {
     }
     const listener: PeerListener = new PeerListener(server)
     server.on('connection', (sock: net.Socket) => {
+      // Raft's small messages must not wait for the previous segment's ACK (no Nagle).
+      sock.setNoDelay(true)
       listener.sockets.add(sock)
       sock.on('close', () => listener.sockets.delete(sock))
     })

@@ -62,7 +62,29 @@ export function connectPeer(
   tlsOptions: tls.ConnectionOptions,
   options: http2.ClientSessionOptions,
 ): http2.ClientHttp2Session {
-  if (!isUnixUrl(u)) return http2.connect(u.origin, { ...tlsOptions, ...options })
+  if (!isUnixUrl(u)) {
+    // node's own connection, but with Nagle's algorithm off: raft's small messages (an append,
+    // its acknowledgement) must not wait for the previous segment's ACK.
+    const secure = u.protocol === 'https:'
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
+    const port = Number(u.port || (secure ? 443 : 80))
+    return http2.connect(u.origin, {
+      ...options,
+      createConnection: () => {
+        const sock = secure
+          ? tls.connect({
+              ...tlsOptions,
+              host,
+              port,
+              servername: tlsOptions.servername ?? (net.isIP(host) === 0 ? host : undefined),
+              ALPNProtocols: ['h2'],
+            })
+          : net.connect({ host, port })
+        sock.setNoDelay(true)
+        return sock
+      },
+    })
+  }
   const path = unixSocketPath(u)
   const secure = u.protocol === 'unixs:'
   const servername = net.isIP(u.hostname) === 0 && u.hostname !== '' ? u.hostname : undefined
