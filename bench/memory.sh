@@ -2,11 +2,12 @@
 # Memory and CPU per put of one member, for a real etcd and for tsetcd, started fresh in the
 # same run on free ports. For each server, prints one line:
 #
-#   server rest_rss_kb put_rss_kb watch_rss_kb cpu_us_per_put [heap_total/used/external MB]
+#   server rest_rss_kb put_rss_kb watch_rss_kb settled_rss_kb cpu_us_per_put [heap_total/used/external MB]
 #
 # rest: after start and a 2000-put warm-up; put: after 30000 puts (10 conns, 100 clients,
-# 256-byte values); watch: after 2000 watch-latency rounds. CPU is the member's utime+stime
-# (from /proc/<pid>/stat) across the 30000 puts, divided by 30000.
+# 256-byte values); watch: after 2000 watch-latency rounds; settled: SETTLE seconds (default
+# 30) after that, with no requests. Each of the first three is read 2 s after its step. CPU is
+# the member's utime+stime (from /proc/<pid>/stat) across the 30000 puts, divided by 30000.
 #
 #   npm run build && bash bench/memory.sh [runs] [which: both|etcd|tsetcd] [kvbench binary]
 #
@@ -80,8 +81,13 @@ one() { # name
   local watch
   watch=$(rss "$pid")
   [ "$name" = etcd ] || m2=$(metrics "$cp")
+  sleep "${SETTLE:-30}"
+  local settled m3=""
+  settled=$(rss "$pid")
+  [ "$name" = etcd ] || m3=$(metrics "$cp")
   local us=$(((t1 - t0) * 1000000 / tick / 30000))
-  printf '%-7s rest %6d put %6d watch %6d cpu/put %4dus  %s | %s | %s\n' "$name" "$rest" "$put" "$watch" "$us" "$m0" "$m1" "$m2"
+  printf '%-7s rest %6d put %6d watch %6d settled %6d cpu/put %4dus  %s | %s | %s | %s\n' \
+    "$name" "$rest" "$put" "$watch" "$settled" "$us" "$m0" "$m1" "$m2" "$m3"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pid=""
