@@ -30,7 +30,15 @@ export interface RocksIterator {
 
 export interface RocksLevelDb {
   readonly status: string
-  open(options?: { createIfMissing?: boolean; errorIfExists?: boolean }): Promise<void>
+  open(options?: {
+    createIfMissing?: boolean
+    errorIfExists?: boolean
+    /** 'level' sizes memtables and levels from memtableMemoryBudget (binding.cc InitOptions). */
+    compaction?: 'level' | 'universal'
+    memtableMemoryBudget?: number
+    /** Block cache bytes; 0 for none. */
+    cacheSize?: number
+  }): Promise<void>
   close(): Promise<void>
   _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]
   getMany(keys: readonly Buffer[], options?: object): Promise<(Buffer | undefined)[]>

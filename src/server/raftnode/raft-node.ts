@@ -36,6 +36,7 @@ import {
 import type { Wal, WalEntry } from '../wal/index.js'
 import type { Snapshotter } from '../snap/index.js'
 import type { Logger } from '../log.js'
+import { EntrySlab } from './entry-slab.js'
 
 export interface RaftTransport {
   send(msgs: readonly Message[]): void
@@ -94,6 +95,8 @@ function toWal(e: Entry): WalEntry {
 export class RaftNode {
   readonly raw: RawNode
   private readonly storage: MemoryStorage
+  /** Owns the data of the entries the storage keeps (see entry-slab.ts). */
+  private readonly slab = new EntrySlab()
   private ticker?: NodeJS.Timeout
   private turning = false
   private scheduled = false
@@ -362,7 +365,7 @@ export class RaftNode {
       this.synced = hs
     }
     if (rd.entries.length > 0) {
-      this.storage.append(rd.entries)
+      this.storage.append(this.slab.pack(rd.entries))
       this.persistedIndex = rd.entries[rd.entries.length - 1].index
     }
     if (rd.hardState) this.storage.setHardState(rd.hardState)

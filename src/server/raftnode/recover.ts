@@ -13,6 +13,7 @@ import { MemoryStorage, bootstrapLog, type Entry } from '../../raft/index.js'
 import { Wal, walExists, walSnapshots, type WalEntry } from '../wal/index.js'
 import { Snapshotter } from '../snap/index.js'
 import type { Logger } from '../log.js'
+import { EntrySlab } from './entry-slab.js'
 
 export interface RaftDisk {
   wal: Wal
@@ -117,7 +118,7 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
     )
   }
   if (snap) storage.applySnapshot({ metadata: snap.metadata, data: snap.data })
-  if (opened.entries.length > 0) storage.append(opened.entries.map(fromWal))
+  if (opened.entries.length > 0) storage.append(new EntrySlab().pack(opened.entries.map(fromWal)))
   storage.setHardState(opened.hardState)
   return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, snapshotTerm: at.term, created: false }
 }

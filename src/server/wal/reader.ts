@@ -6,10 +6,10 @@
 import path from 'node:path'
 import { decodeEntry, decodeHardState, decodeSegment, decodeSnapshot } from './decoder.js'
 import { WalCorruptError, WalNotFoundError, WalSnapshotNotFoundError } from './errors.js'
-import type { FileSystem } from './fs.js'
+import type { FileSystem, StoredFile } from './fs.js'
 import { RecordType } from './record.js'
 import type { RawRecord } from './segment-scan.js'
-import { scanSegment } from './segment-scan.js'
+import { nonZeroEnd, scanSegment, type SegmentScan } from './segment-scan.js'
 import type { SegmentInfo } from './segment-name.js'
 import { listSegments, segmentForIndex, segmentPath } from './segment-name.js'
 import type { HardState, RepairReport, WalEntry, WalSnapshot } from './types.js'
@@ -192,7 +192,7 @@ async function readFrom(
         `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`,
       )
     }
-    const scan = scanSegment(await fs.readFile(file), logId)
+    const scan = await scanSegmentFile(fs, file, logId)
     const d = scan.damage
     if (d) {
       if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
@@ -233,4 +233,56 @@ async function readFrom(
     ...(repair ? { repair } : {}),
     tail: { segments, end, hasHead, lastIndex: log.lastIndex, logId, dirtyEnd },
   }
+}
+
+/** How much of a segment is read first; doubled until the scan is decided. */
+const FIRST_READ = 1 << 20
+/** Chunk in which the zeros after the end of data are read and checked. */
+const ZERO_CHECK_CHUNK = 1 << 20
+
+/**
+ * `scanSegment` over the file without holding all of a preallocated segment in memory: a
+ * segment is preallocated to 64 MiB of zeros and its records keep the buffer they were read
+ * into alive. A prefix is read and scanned; when the scan stops cleanly at a zero header
+ * inside the prefix and everything after it in the file is zeros, the scan of the whole file
+ * would be the same (same records, same end, no damage). Otherwise the prefix is doubled,
+ * up to the whole file, whose scan decides.
+ */
+async function scanSegmentFile(fs: FileSystem, file: string, logId: bigint | undefined): Promise<SegmentScan> {
+  const f = await fs.open(file, 'r')
+  try {
+    const size = (await f.stat()).size
+    for (let len = Math.min(size, FIRST_READ); ; len = Math.min(size, len * 2)) {
+      const buf = await readPrefix(f, len)
+      const scan = scanSegment(buf, logId)
+      if (buf.length < len || len === size) return scan
+      if (!scan.damage && scan.end < len && (await zerosFrom(f, len, size))) return scan
+    }
+  } finally {
+    await f.close()
+  }
+}
+
+/** The first `len` bytes of the file (fewer if it is shorter). */
+async function readPrefix(f: StoredFile, len: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(len)
+  let done = 0
+  while (done < len) {
+    const { bytesRead } = await f.read(buf, done, len - done, done)
+    if (bytesRead <= 0) return buf.subarray(0, done)
+    done += bytesRead
+  }
+  return buf
+}
+
+/** Whether [from, to) of the file holds only zeros (bytes past its end count as zeros). */
+async function zerosFrom(f: StoredFile, from: number, to: number): Promise<boolean> {
+  const chunk = Buffer.allocUnsafe(Math.min(ZERO_CHECK_CHUNK, to - from))
+  for (let pos = from; pos < to;) {
+    const { bytesRead } = await f.read(chunk, 0, Math.min(chunk.length, to - pos), pos)
+    if (bytesRead <= 0) return true
+    if (nonZeroEnd(chunk.subarray(0, bytesRead), 0) !== 0) return false
+    pos += bytesRead
+  }
+  return true
 }
