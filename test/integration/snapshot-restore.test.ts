@@ -57,7 +57,9 @@ async function leasesWithKeys(endpoint: string): Promise<string[]> {
   for (const id of list) {
     const t = JSON.parse(await ctl(['--endpoints', endpoint, 'lease', 'timetolive', id, '--keys', '-w', 'json']))
     assert.ok(t.ttl > 0, `lease ${id} still has time left (${t.ttl})`)
-    out.push(`${id} granted ${t['granted-ttl']} keys ${(t.keys ?? []).map((k: string) => Buffer.from(k, 'base64'))}`)
+    // etcd lists a lease's keys in Go map order (random): compare them as a set.
+    const keys = (t.keys ?? []).map((k: string) => Buffer.from(k, 'base64').toString()).sort()
+    out.push(`${id} granted ${t['granted-ttl']} keys ${keys}`)
   }
   return out
 }
