@@ -5,7 +5,7 @@
  * at or above it get the same answers from a compacted or an uncompacted key). Jobs run one
  * after another. A job from a request first compacts the in-memory index: only the keys with
  * history (TreeIndex.historyKeys: a key with a single revision has nothing to remove), in
- * slices of about SLICE_MS of work with a setImmediate between slices, so that requests keep
+ * slices of about a millisecond of work with a setImmediate between slices, so that requests keep
  * flowing with a million keys; the records it drops are collected as it goes. It then
  * deletes its revisions in chunks of `chunkSize`, one backend write per chunk with a
  * setImmediate between chunks so requests keep flowing, then records the finished
@@ -23,10 +23,15 @@ import { MetaKey, putMeta } from './meta.js'
 import { RevKeyScratch } from './revision.js'
 import type { TreeIndex } from './tree-index.js'
 
-/** Milliseconds of index compaction per turn of the event loop (a get waits at most about this). */
-const SLICE_MS = 1
-/** Keys compacted between two looks at the clock. */
-const SLICE_STEP = 256
+/** How the index is compacted in slices, one per turn of the event loop. */
+export interface SliceOptions {
+  /** Milliseconds of work per slice (a request waits about this much at most). */
+  ms: number
+  /** Keys compacted between two looks at the clock (a slice does at least this many). */
+  keys: number
+}
+
+const DEFAULT_SLICE: SliceOptions = { ms: 1, keys: 256 }
 
 export class CompactionJob {
   readonly done: Promise<void>
@@ -68,6 +73,7 @@ export class Compactor {
   constructor(
     private readonly backend: Backend,
     private readonly chunkSize: number,
+    private readonly slice: SliceOptions = DEFAULT_SLICE,
   ) {}
 
   schedule(job: CompactionJob): void {
@@ -140,8 +146,8 @@ export class Compactor {
       for (let done = false; !done;) {
         await nextTurn()
         if (this.stopped) throw Errors.Stopped
-        const until = performance.now() + SLICE_MS
-        do done = index.compactSlice(keys, job.revision, removed, SLICE_STEP)
+        const until = performance.now() + this.slice.ms
+        do done = index.compactSlice(keys, job.revision, removed, this.slice.keys)
         while (!done && performance.now() < until)
       }
     }

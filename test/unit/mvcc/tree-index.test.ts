@@ -120,6 +120,9 @@ describe('mvcc tree index: compaction in slices', () => {
     t.endLoad()
     assert.deepEqual([...t.historyKeys()].map((ki) => ki.skey).sort(), ['gone', 'two'])
     assert.deepEqual(revs(t.compact(6)), ['3.0', '5.0', '6.0t'])
-    assert.deepEqual(dump(t).map((k) => (k as unknown[])[0]), ['one', 'two'])
+    assert.deepEqual(
+      dump(t).map((k) => (k as unknown[])[0]),
+      ['one', 'two'],
+    )
   })
 })
