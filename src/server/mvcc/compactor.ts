@@ -3,11 +3,13 @@
  *
  * A compaction request only sets the compaction revision (reads below it fail at once; reads
  * at or above it get the same answers from a compacted or an uncompacted key). Jobs run one
- * after another. A job from a request first compacts the in-memory index in slices of
- * INDEX_SLICE keys with a setImmediate between slices, so that requests keep flowing with a
- * million keys; the records it drops are collected as it goes. It then deletes its revisions in chunks of `chunkSize`, one
- * backend write per chunk with a setImmediate between chunks so requests keep flowing,
- * then records the finished compaction revision in the meta bucket.
+ * after another. A job from a request first compacts the in-memory index: only the keys with
+ * history (TreeIndex.historyKeys: a key with a single revision has nothing to remove), in
+ * slices of about a millisecond of work with a setImmediate between slices, so that requests keep
+ * flowing with a million keys; the records it drops are collected as it goes. It then
+ * deletes its revisions in chunks of `chunkSize`, one backend write per chunk with a
+ * setImmediate between chunks so requests keep flowing, then records the finished
+ * compaction revision in the meta bucket.
  *
  * Crash safety: a job's revisions are deleted in ascending order per key, so after a crash
  * the records left of each key are a suffix of its history, which the restore turns back into
@@ -21,8 +23,15 @@ import { MetaKey, putMeta } from './meta.js'
 import { RevKeyScratch } from './revision.js'
 import type { TreeIndex } from './tree-index.js'
 
-/** Keys compacted per turn of the event loop (a few milliseconds' work). */
-const INDEX_SLICE = 8192
+/** How the index is compacted in slices, one per turn of the event loop. */
+export interface SliceOptions {
+  /** Milliseconds of work per slice (a request waits about this much at most). */
+  ms: number
+  /** Keys compacted between two looks at the clock (a slice does at least this many). */
+  keys: number
+}
+
+const DEFAULT_SLICE: SliceOptions = { ms: 1, keys: 256 }
 
 export class CompactionJob {
   readonly done: Promise<void>
@@ -64,6 +73,7 @@ export class Compactor {
   constructor(
     private readonly backend: Backend,
     private readonly chunkSize: number,
+    private readonly slice: SliceOptions = DEFAULT_SLICE,
   ) {}
 
   schedule(job: CompactionJob): void {
@@ -130,12 +140,15 @@ export class Compactor {
   private async execute(job: CompactionJob): Promise<void> {
     const removed = job.removed
     await this.readsDone(job.revision)
-    if (job.index !== null) {
-      const keys = job.index.values()
-      for (;;) {
+    const index = job.index
+    if (index !== null) {
+      const keys = index.historyKeys()
+      for (let done = false; !done;) {
         await nextTurn()
         if (this.stopped) throw Errors.Stopped
-        if (job.index.compactSlice(keys, job.revision, removed, INDEX_SLICE)) break
+        const until = performance.now() + this.slice.ms
+        do done = index.compactSlice(keys, job.revision, removed, this.slice.keys)
+        while (!done && performance.now() < until)
       }
     }
     // A limit of 0 or less deletes everything in one batch, as etcd's --experimental-compaction-batch-limit.

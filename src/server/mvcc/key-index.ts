@@ -113,6 +113,7 @@ export class KeyIndex {
     return this.revs.length > 0
   }
 
+  /** A put at main.sub (on a key of a TreeIndex, through TreeIndex.put, which tracks history). */
   put(main: number, sub: number): void {
     const r = this.revs
     if (r.length === 0) {
@@ -127,7 +128,7 @@ export class KeyIndex {
     this.lastSub = sub
   }
 
-  /** Ends the current generation with a tombstone; the key must be live. */
+  /** Ends the current generation with a tombstone; the key must be live (on a key of a TreeIndex, through TreeIndex.tombstone). */
   tombstone(main: number, sub: number): void {
     const r = this.revs
     if (r.length === 0) throw new Error(`mvcc: tombstone on deleted key ${JSON.stringify(this.skey)}`)

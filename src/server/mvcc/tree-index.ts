@@ -3,6 +3,11 @@
  *
  * A hash map serves point lookups; a B+tree over the same KeyIndex objects serves ranges.
  * Keys are latin1 strings of the key bytes, so `<` is unsigned byte order.
+ *
+ * A set of the keys with history (`history`) serves compaction: a key that has one
+ * generation of one revision has nothing a compaction removes, and most keys of a large
+ * store are such keys, so compaction visits only the others. Writes to indexed keys go
+ * through `put` and `tombstone` here, which keep the set.
  */
 import { BTreeMap } from '../btree/btree.js'
 import { KeyIndex, type RemovedRevs } from './key-index.js'
@@ -10,6 +15,11 @@ import { KeyIndex, type RemovedRevs } from './key-index.js'
 export class TreeIndex {
   private readonly map = new Map<string, KeyIndex>()
   private tree = new BTreeMap<KeyIndex>()
+  /**
+   * Every key that may hold a revision a compaction removes: all keys but those with no
+   * earlier generation and at most one revision (a superset: it may hold such keys too).
+   */
+  private readonly history = new Set<KeyIndex>()
   /** While loading, keys go to the map only; the tree is built once at the end. */
   private loading = false
 
@@ -31,10 +41,26 @@ export class TreeIndex {
     return ki
   }
 
+  /** A put on `ki`, a key of this index (see KeyIndex.put). */
+  put(ki: KeyIndex, main: number, sub: number): void {
+    ki.put(main, sub)
+    // Its second revision: compaction may now remove the first.
+    if (ki.revs.length === 4) this.history.add(ki)
+  }
+
+  /** A tombstone on `ki`, a key of this index (see KeyIndex.tombstone). */
+  tombstone(ki: KeyIndex, main: number, sub: number): void {
+    ki.tombstone(main, sub)
+    this.history.add(ki)
+  }
+
   /** Drops a key (one a failed write transaction created). */
   delete(skey: string): void {
+    const ki = this.map.get(skey)
+    if (ki === undefined) return
     this.map.delete(skey)
     this.tree.delete(skey)
+    this.history.delete(ki)
   }
 
   /** Starts a bulk load (restore): getOrCreate() skips the ordered tree until endLoad(). */
@@ -42,14 +68,16 @@ export class TreeIndex {
     this.loading = true
   }
 
-  /** Builds the ordered tree from every key loaded. */
+  /** Builds the ordered tree and the set of keys with history from every key loaded. */
   endLoad(): void {
     this.loading = false
     const keys = [...this.map.keys()].sort()
-    this.tree = BTreeMap.fromSorted(
-      keys,
-      keys.map((key) => this.map.get(key)!),
-    )
+    const values = keys.map((key) => {
+      const ki = this.map.get(key)!
+      if (hasHistory(ki)) this.history.add(ki)
+      return ki
+    })
+    this.tree = BTreeMap.fromSorted(keys, values)
   }
 
   /**
@@ -65,18 +93,26 @@ export class TreeIndex {
     return this.map.values()
   }
 
+  /**
+   * The keys a compaction has to visit, in no particular order: every key that may hold
+   * history (the others have nothing a compaction removes).
+   */
+  historyKeys(): IterableIterator<KeyIndex> {
+    return this.history.values()
+  }
+
   /** Compacts every key at atRev at once (see compactSlice). Returns the removed revisions. */
   compact(atRev: number): RemovedRevs {
     const removed: RemovedRevs = []
-    this.compactSlice(this.map.values(), atRev, removed, Infinity)
+    this.compactSlice(this.history.values(), atRev, removed, Infinity)
     return removed
   }
 
   /**
-   * Compacts at atRev up to `budget` more keys from `keys` (an iterator over values(), which
-   * may span turns of the event loop: keys added meanwhile are visited too, and hold nothing
-   * at or below atRev), appending their removed revisions to `removed` and dropping keys
-   * left with nothing. Returns true once the iterator is exhausted.
+   * Compacts at atRev up to `budget` more keys from `keys` (an iterator over historyKeys()
+   * or values(), which may span turns of the event loop: keys added meanwhile are visited
+   * too, and hold nothing at or below atRev), appending their removed revisions to `removed`
+   * and dropping keys left with nothing. Returns true once the iterator is exhausted.
    */
   compactSlice(keys: Iterator<KeyIndex>, atRev: number, removed: RemovedRevs, budget: number): boolean {
     for (let n = 0; n < budget; n++) {
@@ -87,8 +123,16 @@ export class TreeIndex {
       if (ki.isEmpty()) {
         this.map.delete(ki.skey)
         this.tree.delete(ki.skey)
+        this.history.delete(ki)
+      } else if (!hasHistory(ki)) {
+        this.history.delete(ki)
       }
     }
     return false
   }
+}
+
+/** Whether a compaction may remove something of `ki`: an earlier generation, or a revision before its last. */
+function hasHistory(ki: KeyIndex): boolean {
+  return ki.past !== null || ki.revs.length > 2
 }

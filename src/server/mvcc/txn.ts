@@ -134,7 +134,7 @@ export class StoreTxn {
       prevSub = look.sub
     }
     const kv: KeyValue = { key, create_revision: created, mod_revision: main, version, value, lease }
-    ki.put(main, sub)
+    this.s.index.put(ki, main, sub)
     ki.lease = lease
     this.addPending(sub, kv)
     this.changes.push({ type: Event_EventType.PUT, kv, prevMain, prevSub, prevLease, prev })
@@ -162,7 +162,7 @@ export class StoreTxn {
       const sub = this.changes.length
       const kv: KeyValue = { key: ki.key, create_revision: 0, mod_revision: main, version: 0, value: EMPTY, lease: 0n }
       const prevLease = ki.lease
-      ki.tombstone(main, sub)
+      this.s.index.tombstone(ki, main, sub)
       this.addPending(sub, kv)
       this.changes.push({
         type: Event_EventType.DELETE,

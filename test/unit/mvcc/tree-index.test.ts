@@ -32,9 +32,9 @@ function write(rng: Rng, keys: string[], main: number, targets: TreeIndex[]): vo
     for (const t of targets) {
       const ki = t.get(key)
       if (del) {
-        if (ki?.isLive() === true) ki.tombstone(main, sub)
+        if (ki?.isLive() === true) t.tombstone(ki, main, sub)
       } else {
-        t.getOrCreate(key).put(main, sub)
+        t.put(t.getOrCreate(key), main, sub)
       }
     }
   }
@@ -42,29 +42,87 @@ function write(rng: Rng, keys: string[], main: number, targets: TreeIndex[]): vo
 
 describe('mvcc tree index: compaction in slices', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`ends where a one-shot compaction ends, with writes between slices (seed ${seed})`, () => {
+    it(`ends where a one-shot compaction of every key ends, with writes between slices (seed ${seed})`, () => {
       const rng = new Rng(seed)
+      // Many keys written once (nothing to compact), a few written over and over.
       const keys = Array.from({ length: 40 }, (_, i) => `k${i % 10}${'\xff'.repeat(i % 3)}`)
-      const oneShot = new TreeIndex()
+      const once = Array.from({ length: 200 }, (_, i) => `once${i}`)
+      // Visits every key, not only those with history.
+      const everyKey = new TreeIndex()
       const sliced = new TreeIndex()
       let main = 1
       let compacted = 0
-      for (let round = 0; round < 6; round++) {
-        for (let i = 0; i < rng.range(20, 200); i++) write(rng, keys, ++main, [oneShot, sliced])
+      for (let round = 0; round < 8; round++) {
+        for (let i = 0; i < rng.range(20, 200); i++) {
+          if (rng.chance(0.3)) {
+            const key = once.pop()
+            if (key !== undefined) {
+              main++
+              for (const t of [everyKey, sliced]) t.put(t.getOrCreate(key), main, 0)
+              continue
+            }
+          }
+          write(rng, keys, ++main, [everyKey, sliced])
+        }
         const at = rng.range(compacted + 1, main)
         compacted = at
-        const a = oneShot.compact(at)
+        const a: RemovedRevs = []
+        everyKey.compactSlice(everyKey.values(), at, a, Infinity)
         const b: RemovedRevs = []
-        const it = sliced.values()
+        const it = sliced.historyKeys()
         const budget = rng.range(1, 7)
         // Writes after the compaction request land between slices on one side, after the
         // compaction on the other.
         while (!sliced.compactSlice(it, at, b, budget)) {
-          if (rng.chance(0.5)) write(rng, keys, ++main, [oneShot, sliced])
+          if (rng.chance(0.5)) write(rng, keys, ++main, [everyKey, sliced])
         }
         assert.deepEqual(revs(b), revs(a), `removed at ${at}`)
-        assert.deepEqual(dump(sliced), dump(oneShot), `index after compacting at ${at}`)
+        assert.deepEqual(dump(sliced), dump(everyKey), `index after compacting at ${at}`)
       }
     })
   }
+
+  it('visits only the keys with history: a key written once, twice, deleted, re-created', () => {
+    const t = new TreeIndex()
+    const visited = () => [...t.historyKeys()].map((ki) => ki.skey).sort()
+    t.put(t.getOrCreate('a'), 2, 0)
+    t.put(t.getOrCreate('b'), 3, 0)
+    assert.deepEqual(visited(), [])
+    t.put(t.get('b')!, 4, 0)
+    assert.deepEqual(visited(), ['b'])
+    t.tombstone(t.get('a')!, 5, 0)
+    assert.deepEqual(visited(), ['a', 'b'])
+    // b keeps one revision after compacting at 4; a is gone after compacting at 5.
+    assert.deepEqual(revs(t.compact(5)), ['2.0', '3.0', '5.0t'])
+    assert.deepEqual(visited(), [])
+    assert.equal(t.get('a'), undefined)
+    t.put(t.getOrCreate('a'), 6, 0)
+    assert.deepEqual(visited(), [])
+    t.tombstone(t.get('a')!, 7, 0)
+    t.put(t.get('a')!, 8, 0)
+    assert.deepEqual(visited(), ['a'])
+    // Compacting at 7 drops the ended generation; the new one has one revision.
+    assert.deepEqual(revs(t.compact(7)), ['6.0', '7.0t'])
+    assert.deepEqual(visited(), [])
+    assert.equal(t.get('a')!.lastMain, 8)
+  })
+
+  it('after a bulk load (restore), the keys with history are those to visit', () => {
+    const t = new TreeIndex()
+    t.beginLoad()
+    t.getOrCreate('one').restorePut(2, 0, 2, 1)
+    const two = t.getOrCreate('two')
+    two.restorePut(3, 0, 3, 1)
+    two.restorePut(4, 0, 3, 2)
+    const gone = t.getOrCreate('gone')
+    gone.restorePut(5, 0, 5, 1)
+    gone.restoreTombstone(6, 0)
+    t.endLoad()
+    assert.deepEqual([...t.historyKeys()].map((ki) => ki.skey).sort(), ['gone', 'two'])
+    assert.deepEqual(revs(t.compact(6)), ['3.0', '5.0', '6.0t'])
+    assert.deepEqual(
+      dump(t).map((k) => (k as unknown[])[0]),
+      ['one', 'two'],
+    )
+  })
 })
