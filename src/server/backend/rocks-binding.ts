@@ -12,6 +12,9 @@
  *   once the bytes read exceed the iterator's `highWaterMarkBytes`. The native iterator (and
  *   with it the RocksDB snapshot it reads) is created synchronously by `iterator()`.
  * - `getProperty(name)` is synchronous and returns a string.
+ * - `handle` (once open) names the native database; `new RocksLevel(handle)` in another thread
+ *   of the process opens an instance on the same database (its `open()` then opens nothing,
+ *   and its `close()` would close the database for every thread: never call it there).
  */
 import { createRequire } from 'node:module'
 
@@ -30,6 +33,7 @@ export interface RocksIterator {
 
 export interface RocksLevelDb {
   readonly status: string
+  readonly handle: bigint
   open(options?: { createIfMissing?: boolean; errorIfExists?: boolean }): Promise<void>
   close(): Promise<void>
   _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]
@@ -47,7 +51,7 @@ export interface RocksLevelDb {
 }
 
 export interface RocksLevelCtor {
-  new (location: string, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' }): RocksLevelDb
+  new (locationOrHandle: string | bigint, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' }): RocksLevelDb
 }
 
 const require = createRequire(import.meta.url)
