@@ -28,6 +28,8 @@ export interface RocksChainedBatch {
 
 export interface RocksIterator {
   nextv(size: number): Promise<[Buffer, Buffer][]>
+  /** nextv without pairing: keys and values alternate in `rows`; one call at a time. */
+  _nextvAsync(size: number, options: object): Promise<{ rows: Buffer[]; finished: boolean }>
   close(): Promise<void>
 }
 

@@ -3,8 +3,9 @@
  * (RocksBackend.share()): the worker attaches to the handle and iterates; it never closes the
  * database, which stays the backend's.
  */
-import type { Entry } from './backend.js'
 import { RocksLevel, type RocksLevelDb } from './rocks-binding.js'
+
+const NO_OPTIONS = {}
 
 export class SharedRocksReader {
   private constructor(private readonly db: RocksLevelDb) {}
@@ -16,21 +17,26 @@ export class SharedRocksReader {
   }
 
   /**
-   * Entries with gte <= key < lt in ascending key order, in chunks of `chunkSize`. The next
-   * chunk is read (on the threadpool) while the caller handles this one.
+   * Entries with gte <= key < lt in ascending key order, in chunks of up to `chunkSize`,
+   * flat: key, value, key, value… The next chunk is read (on the threadpool) while the caller
+   * handles this one.
    */
-  async *iterate(gte: Buffer, lt: Buffer, chunkSize: number): AsyncIterable<Entry[]> {
+  async *iterate(gte: Buffer, lt: Buffer, chunkSize: number): AsyncIterable<Buffer[]> {
     const it = this.db.iterator({ gte, lt })
-    let next: Promise<Entry[]> | undefined = it.nextv(chunkSize)
+    type Rows = { rows: Buffer[]; finished: boolean }
+    let next: Promise<Rows> | undefined = it._nextvAsync(chunkSize, NO_OPTIONS)
     try {
       for (;;) {
-        const chunk: Entry[] = await next
+        const { rows, finished }: Rows = await next!
         next = undefined
-        if (chunk.length === 0) return
-        next = it.nextv(chunkSize)
-        // Awaited before the iterator closes; a failure there is reported by that await.
-        next.catch(() => undefined)
-        yield chunk
+        if (rows.length === 0) return
+        if (!finished) {
+          next = it._nextvAsync(chunkSize, NO_OPTIONS)
+          // Awaited before the iterator closes; a failure there is reported by that await.
+          next.catch(() => undefined)
+        }
+        yield rows
+        if (finished) return
       }
     } finally {
       if (next !== undefined) await next.catch(() => undefined)

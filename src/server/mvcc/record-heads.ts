@@ -4,7 +4,6 @@
  * the scan of the key bucket on open runs in a worker thread (restore-worker.ts) when the
  * backend can be shared with one, in the calling thread otherwise; both pack with packHeads.
  */
-import type { Entry } from '../backend/backend.js'
 import { RecordHead, readRecordHead } from './record.js'
 import { isTombstoneKey, revKeyMain, revKeySub } from './revision.js'
 
@@ -53,11 +52,14 @@ const head = new RecordHead()
 /** Where packHeads gathers the keys before copying them into a buffer of the right size. */
 let scratch = Buffer.alloc(0)
 
-/** Packs key records (revision key, encoded mvccpb.KeyValue) into a chunk of its own buffers. */
-export function packHeads(entries: readonly Entry[]): HeadChunk {
-  const count = entries.length
+/**
+ * Packs key records into a chunk of its own buffers; `rows` alternate a record's key (its
+ * revision) and its value (an encoded mvccpb.KeyValue).
+ */
+export function packHeads(rows: readonly Buffer[]): HeadChunk {
+  const count = rows.length >>> 1
   let bound = 0
-  for (let i = 0; i < count; i++) bound += entries[i][1].length
+  for (let i = 1; i < rows.length; i += 2) bound += rows[i].length
   if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, 2 * scratch.length))
   const nums = new Float64Array(count * NUMS)
   const flags = new Uint8Array(count)
@@ -65,7 +67,8 @@ export function packHeads(entries: readonly Entry[]): HeadChunk {
   const keyEnds = new Uint32Array(count)
   let at = 0
   for (let i = 0; i < count; i++) {
-    const [k, v] = entries[i]
+    const k = rows[2 * i]
+    const v = rows[2 * i + 1]
     readRecordHead(v, head, false)
     const o = i * NUMS
     nums[o + MAIN] = revKeyMain(k)

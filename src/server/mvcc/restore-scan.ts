@@ -23,7 +23,7 @@ export async function* scanHeads(
 ): AsyncGenerator<HeadChunk> {
   const shared = backend.share?.()
   if (shared === undefined) {
-    for await (const entries of backend.iterate(gte, lt, { chunkSize })) yield packHeads(entries)
+    for await (const entries of backend.iterate(gte, lt, { chunkSize })) yield packHeads(entries.flat())
     return
   }
   const data: ScanWorkerData = { handle: shared.handle, gte, lt, chunkSize, window: WINDOW }

@@ -32,8 +32,8 @@ port.on('message', (m: 'more' | 'stop') => {
 const reader = await SharedRocksReader.attach(data.handle)
 const gte = Buffer.from(data.gte.buffer, data.gte.byteOffset, data.gte.length)
 const lt = Buffer.from(data.lt.buffer, data.lt.byteOffset, data.lt.length)
-for await (const entries of reader.iterate(gte, lt, data.chunkSize)) {
-  const chunk = packHeads(entries)
+for await (const rows of reader.iterate(gte, lt, data.chunkSize)) {
+  const chunk = packHeads(rows)
   while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve))
   if (stopped) break
   credits--
