@@ -77,7 +77,12 @@ export async function* scanHeads(
         yield c
         continue
       }
-      if (failure !== undefined) throw new Error('mvcc: scanning the key records failed', { cause: failure.error })
+      if (failure !== undefined) {
+        const e = failure.error
+        throw new Error(`mvcc: scanning the key records failed: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        })
+      }
       if (exited) throw new Error('mvcc: the key record scan ended early')
       await new Promise<void>((resolve) => (wake = resolve))
     }
