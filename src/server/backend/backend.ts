@@ -51,6 +51,14 @@ export interface IterateOptions {
   pointInTime?: boolean
 }
 
+/** A backend lent to another thread of the process (see Backend.share). */
+export interface SharedDatabase {
+  /** What the other thread opens (SharedRocksReader.attach). */
+  handle: bigint
+  /** The other thread is done with it (idempotent). */
+  release(): void
+}
+
 export interface Backend {
   /** Synchronous multi-get (runs on the calling thread). */
   getSync(keys: readonly Buffer[]): (Buffer | undefined)[]
@@ -59,6 +67,12 @@ export interface Backend {
   /** Entries with gte <= key < lt in ascending key order, in chunks. */
   iterate(gte: Buffer, lt: Buffer, options?: IterateOptions): AsyncIterable<Entry[]>
   batch(): BackendWriteBatch
+  /**
+   * Lends the database to another thread of the process for reading until release(); absent
+   * when the backend cannot be shared (MemoryBackend). Meanwhile it is neither closed (close()
+   * waits for the release) nor swapped (defragmentation refuses to start).
+   */
+  share?(): SharedDatabase
   /** Approximate bytes used on disk (in memory for MemoryBackend). */
   size(): number
   close(): Promise<void>

@@ -13,7 +13,7 @@
  * `getSync` throws: its callers (the apply path) are held by the caller.
  */
 import path from 'node:path'
-import type { Backend, BackendWriteBatch, Entry, IterateOptions, WriteOptions } from './backend.js'
+import type { Backend, BackendWriteBatch, Entry, IterateOptions, SharedDatabase, WriteOptions } from './backend.js'
 import { RocksLevel, type RocksChainedBatch, type RocksLevelDb } from './rocks-binding.js'
 import { defragDirs, fsyncDir, recoverDefrag, removeDir } from './defrag.js'
 import { rename } from 'node:fs/promises'
@@ -100,6 +100,9 @@ export class RocksBackend implements Backend {
    * quota), the size is read from the database at most once per write or per SIZE_TTL_MS.
    */
   private sizeReadAt = -1
+  /** How many share()s are not released yet, and who waits for the last release. */
+  private lent = 0
+  private returned: (() => void)[] = []
 
   private constructor(
     private db: RocksLevelDb,
@@ -169,6 +172,20 @@ export class RocksBackend implements Backend {
     }
   }
 
+  share(): SharedDatabase {
+    if (this.capture || this.swapping) throw new Error('backend: the database is being defragmented')
+    this.lent++
+    let released = false
+    return {
+      handle: this.db.handle,
+      release: () => {
+        if (released) return
+        released = true
+        if (--this.lent === 0) for (const wake of this.returned.splice(0)) wake()
+      },
+    }
+  }
+
   batch(): BackendWriteBatch {
     if (this.swapping) return new RocksWriteBatch(this, undefined, [])
     return new RocksWriteBatch(this, this.db.batch(), this.capture ? [] : undefined)
@@ -211,6 +228,7 @@ export class RocksBackend implements Backend {
    */
   async defrag(hold: (swap: () => Promise<void>) => Promise<void> = (swap) => swap()): Promise<void> {
     if (this.capture || this.swapping) throw new Error('backend: a defragmentation is already running')
+    if (this.lent > 0) throw new Error('backend: the database is being read by another thread')
     const dirs = defragDirs(this.location)
     await removeDir(dirs.tmp)
     const copy = await openLevel(dirs.tmp)
@@ -275,6 +293,7 @@ export class RocksBackend implements Backend {
 
   async close(): Promise<void> {
     while (this.swapping) await this.swapping
+    while (this.lent > 0) await new Promise<void>((resolve) => this.returned.push(resolve))
     return this.db.close()
   }
 }

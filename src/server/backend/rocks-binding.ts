@@ -12,6 +12,9 @@
  *   once the bytes read exceed the iterator's `highWaterMarkBytes`. The native iterator (and
  *   with it the RocksDB snapshot it reads) is created synchronously by `iterator()`.
  * - `getProperty(name)` is synchronous and returns a string.
+ * - `handle` (once open) names the native database; `new RocksLevel(handle)` in another thread
+ *   of the process opens an instance on the same database (its `open()` then opens nothing,
+ *   and its `close()` would close the database for every thread: never call it there).
  */
 import { createRequire } from 'node:module'
 
@@ -25,11 +28,14 @@ export interface RocksChainedBatch {
 
 export interface RocksIterator {
   nextv(size: number): Promise<[Buffer, Buffer][]>
+  /** nextv without pairing: keys and values alternate in `rows`; one call at a time. */
+  _nextvAsync(size: number, options: object): Promise<{ rows: Buffer[]; finished: boolean }>
   close(): Promise<void>
 }
 
 export interface RocksLevelDb {
   readonly status: string
+  readonly handle: bigint
   open(options?: {
     createIfMissing?: boolean
     errorIfExists?: boolean
@@ -55,7 +61,7 @@ export interface RocksLevelDb {
 }
 
 export interface RocksLevelCtor {
-  new (location: string, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' }): RocksLevelDb
+  new (locationOrHandle: string | bigint, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' }): RocksLevelDb
 }
 
 const require = createRequire(import.meta.url)

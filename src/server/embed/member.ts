@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { ServerConfig } from '../config/config.js'
 import type { Logger } from '../log.js'
 import { RocksBackend } from '../backend/rocks-backend.js'
-import { MvccStore } from '../mvcc/store.js'
+import { MvccStore, type StoreOptions } from '../mvcc/store.js'
 import { readIdentity, writeIdentity, type Identity } from '../membership/identity.js'
 import { bootstrapMember } from '../membership/bootstrap.js'
 import { ClientServer } from '../api/grpc-server.js'
@@ -118,32 +118,71 @@ async function identityFor(cfg: ServerConfig, log: Logger, peerTls: PeerTlsOptio
  * from (a crash between making a received snapshot durable and swapping its database in);
  * refuses a database that has applied entries the WAL does not hold.
  */
-async function openBackend(dataDir: string, disk: RaftDisk, received: ReceivedSnapshots): Promise<RocksBackend> {
+interface OpenDatabase {
+  backend: RocksBackend
+  store: MvccStore
+}
+
+/** Opens the database and rebuilds its index (settling an interrupted snapshot install first). */
+async function openDatabase(
+  dataDir: string,
+  received: ReceivedSnapshots,
+  options: StoreOptions,
+): Promise<OpenDatabase> {
   await received.settle()
+  const backend = await RocksBackend.open(RocksBackend.dbDir(dataDir))
+  try {
+    return { backend, store: await MvccStore.open(backend, options) }
+  } catch (err) {
+    await backend.close()
+    throw err
+  }
+}
+
+async function closeDatabase(db: OpenDatabase): Promise<void> {
+  await db.store.close()
+  await db.backend.close()
+}
+
+/**
+ * What the WAL says of the database opened beside it: one behind the raft snapshot is replaced
+ * by the copy received with that snapshot (and opened again); one ahead of the WAL's end means
+ * the WAL lost entries, and the member refuses to start. Closes the database on failure.
+ */
+async function checkDatabase(
+  dataDir: string,
+  db: OpenDatabase,
+  disk: RaftDisk,
+  received: ReceivedSnapshots,
+  options: StoreOptions,
+): Promise<OpenDatabase> {
   const dir = RocksBackend.dbDir(dataDir)
-  let backend = await RocksBackend.open(dir)
-  let applied = readMeta(backend).consistentIndex
+  let applied = readMeta(db.backend).consistentIndex
   const snap = { index: disk.snapshotIndex, term: disk.snapshotTerm }
   if (applied < snap.index) {
-    await backend.close()
+    await closeDatabase(db)
     if (!(await received.has(snap))) {
       throw new Error(
         `the database in ${dir} is at applied index ${applied}, behind the raft snapshot at ${snap.index}, and the database received with that snapshot (${received.stagedDir(snap)}) is missing`,
       )
     }
     await received.install(snap)
-    backend = await RocksBackend.open(dir)
-    applied = readMeta(backend).consistentIndex
+    db = await openDatabase(dataDir, received, options)
+    applied = readMeta(db.backend).consistentIndex
   }
-  await received.dropAllBut()
-  const walEnd = disk.storage.lastIndex()
-  if (applied > walEnd) {
-    await backend.close()
-    throw new Error(
-      `the database in ${dir} has applied raft index ${applied}, but the WAL ends at index ${walEnd}: the WAL lost entries this member acknowledged; refusing to start`,
-    )
+  try {
+    await received.dropAllBut()
+    const walEnd = disk.storage.lastIndex()
+    if (applied > walEnd) {
+      throw new Error(
+        `the database in ${dir} has applied raft index ${applied}, but the WAL ends at index ${walEnd}: the WAL lost entries this member acknowledged; refusing to start`,
+      )
+    }
+  } catch (err) {
+    await closeDatabase(db)
+    throw err
   }
-  return backend
+  return db
 }
 
 /** The token provider --auth-token names; etcd's message for a bad value. */
@@ -180,37 +219,49 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     return m && { id: m.id, name: m.name, peerURLs: [...m.peerUrls].sort(), clientURLs: [], isLearner: false }
   }
 
-  const disk = await openRaftDisk({
-    dataDir: cfg.dataDir,
-    walDir: cfg.walDir,
-    memberId: identity.memberId,
-    clusterId: identity.clusterId,
-    bootstrap: identity.joined
-      ? undefined
-      : { voters: identity.members.map((m) => m.id), context: (id) => encodeConfContext({ member: seed(id) }) },
-    logger: log.named('raft'),
-    segmentBytes: cfg.walSegmentBytes,
-    unsafeNoFsync: cfg.unsafeNoFsync,
-  })
   const received = new ReceivedSnapshots(cfg.dataDir)
   const leftovers = await OnlineBackups.removeLeftovers(OnlineBackups.dirOf(cfg.dataDir))
   if (leftovers.length > 0) log.info('removed unfinished database snapshots', { files: leftovers })
-  let backend: RocksBackend
-  try {
-    backend = await openBackend(cfg.dataDir, disk, received)
-  } catch (err) {
-    await disk.wal.close()
-    throw err
-  }
   const mlog = log.named('mvcc')
-  const store = await MvccStore.open(backend, {
+  const storeOptions: StoreOptions = {
     compactionChunkSize: cfg.compactionBatchLimit,
     onRestoreProgress: (p) => {
       const took = `${(p.elapsedMs / 1000).toFixed(3)}s`
       if (p.done) mlog.info('kvstore restored', { 'current-rev': p.currentRevision, keys: p.keys, took })
       else mlog.info('restoring kvstore', { 'restored-records': p.records, keys: p.keys, took })
     },
-  })
+  }
+  // The database is opened and its index rebuilt while the WAL is read: with a large store both
+  // take long, and neither needs the other until checkDatabase, which runs before anything else.
+  const [opened, walRead] = await Promise.allSettled([
+    openDatabase(cfg.dataDir, received, storeOptions),
+    openRaftDisk({
+      dataDir: cfg.dataDir,
+      walDir: cfg.walDir,
+      memberId: identity.memberId,
+      clusterId: identity.clusterId,
+      bootstrap: identity.joined
+        ? undefined
+        : { voters: identity.members.map((m) => m.id), context: (id) => encodeConfContext({ member: seed(id) }) },
+      logger: log.named('raft'),
+      segmentBytes: cfg.walSegmentBytes,
+      unsafeNoFsync: cfg.unsafeNoFsync,
+    }),
+  ])
+  if (opened.status === 'rejected' || walRead.status === 'rejected') {
+    if (opened.status === 'fulfilled') await closeDatabase(opened.value)
+    if (walRead.status === 'fulfilled') await walRead.value.wal.close()
+    throw walRead.status === 'rejected' ? walRead.reason : (opened as PromiseRejectedResult).reason
+  }
+  const disk = walRead.value
+  let db: OpenDatabase
+  try {
+    db = await checkDatabase(cfg.dataDir, opened.value, disk, received, storeOptions)
+  } catch (err) {
+    await disk.wal.close()
+    throw err
+  }
+  const { backend, store } = db
   const kv = new KvStateMachine(store, backend)
   const memberStore = await MemberStore.open(backend)
   if (memberStore.isRemoved(identity.memberId)) {

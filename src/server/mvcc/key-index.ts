@@ -118,12 +118,14 @@ export class KeyIndex {
     const r = this.revs
     if (r.length === 0) {
       this.created = main
-      this.ver = 0
+      this.ver = 1
+      // A literal holds exactly two numbers; a push onto [] would reserve room for sixteen.
+      this.revs = [main, sub]
     } else {
       this.checkOrder(main, sub)
+      r.push(main, sub)
+      this.ver++
     }
-    r.push(main, sub)
-    this.ver++
     this.lastMain = main
     this.lastSub = sub
   }
@@ -185,8 +187,12 @@ export class KeyIndex {
    * and version, which also start a generation whose earlier revisions were compacted.
    */
   restorePut(main: number, sub: number, created: number, version: number): void {
-    if (this.revs.length === 0) this.created = created
-    this.revs.push(main, sub)
+    if (this.revs.length === 0) {
+      this.created = created
+      this.revs = [main, sub]
+    } else {
+      this.revs.push(main, sub)
+    }
     this.ver = version
     this.lastMain = main
     this.lastSub = sub

@@ -4,8 +4,8 @@
  */
 import { Bucket, bucketBounds } from '../backend/buckets.js'
 import { readMeta } from './meta.js'
-import { RecordHead, readRecordHead } from './record.js'
-import { isTombstoneKey, revKeyMain, revKeySub } from './revision.js'
+import { CREATED, FLAG_LEASE, FLAG_TOMBSTONE, MAIN, NUMS, SUB, VERSION } from './record-heads.js'
+import { scanHeads } from './restore-scan.js'
 import type { StoreState } from './store-state.js'
 import { CompactionJob } from './compactor.js'
 import type { RemovedRevs } from './key-index.js'
@@ -38,25 +38,30 @@ export async function restoreState(
   let lastMain = 0
   const orphans: RemovedRevs = []
   const [gte, lt] = bucketBounds(Bucket.Key)
-  const head = new RecordHead()
   index.beginLoad()
-  for await (const chunk of s.backend.iterate(gte, lt, { chunkSize: RESTORE_CHUNK })) {
-    for (const [k, v] of chunk) {
-      const main = revKeyMain(k)
-      const sub = revKeySub(k)
-      const { skey } = readRecordHead(v, head)
-      if (isTombstoneKey(k)) {
+  for await (const chunk of scanHeads(s.backend, gte, lt, RESTORE_CHUNK)) {
+    const { count, nums, flags, leases, keys, keyEnds } = chunk
+    let keyStart = 0
+    for (let i = 0; i < count; i++) {
+      const o = i * NUMS
+      const main = nums[o + MAIN]
+      const sub = nums[o + SUB]
+      const f = flags[i]
+      const keyEnd = keyEnds[i]
+      const skey = keys.toString('latin1', keyStart, keyEnd)
+      keyStart = keyEnd
+      if ((f & FLAG_TOMBSTONE) !== 0) {
         // A tombstone without its generation is left over from an interrupted compaction.
         if (index.get(skey)?.restoreTombstone(main, sub) !== true) orphans.push(main, sub, 1)
       } else {
         const ki = index.getOrCreate(skey)
-        ki.restorePut(main, sub, head.createRevision, head.version)
-        ki.lease = head.lease
+        ki.restorePut(main, sub, nums[o + CREATED], nums[o + VERSION])
+        ki.lease = (f & FLAG_LEASE) !== 0 ? leases[i] : 0n
       }
       lastMain = main
     }
-    records += chunk.length
-    if (onProgress !== undefined && records % RESTORE_REPORT < chunk.length)
+    records += count
+    if (onProgress !== undefined && records % RESTORE_REPORT < count)
       onProgress({
         records,
         keys: index.size,

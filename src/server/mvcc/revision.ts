@@ -26,8 +26,12 @@ export function writeUint64BE(buf: Buffer, off: number, n: number): void {
   buf.writeUInt32BE(n >>> 0, off + 4)
 }
 
+/** Reads bytes off..off+8 of buf as one number (plain byte reads: no call per half). */
 export function readUint64BE(buf: Buffer, off: number): number {
-  return buf.readUInt32BE(off) * TWO32 + buf.readUInt32BE(off + 4)
+  if (off < 0 || off + 8 > buf.length) throw new RangeError(`mvcc: no 8 bytes at offset ${off} of ${buf.length}`)
+  const hi = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0
+  const lo = ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0
+  return hi * TWO32 + lo
 }
 
 function fill(buf: Buffer, main: number, sub: number, tombstone: boolean): void {

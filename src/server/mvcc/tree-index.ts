@@ -12,6 +12,10 @@
 import { BTreeMap } from '../btree/btree.js'
 import { KeyIndex, type RemovedRevs } from './key-index.js'
 
+function bySkey(a: KeyIndex, b: KeyIndex): number {
+  return a.skey < b.skey ? -1 : a.skey > b.skey ? 1 : 0
+}
+
 export class TreeIndex {
   private readonly map = new Map<string, KeyIndex>()
   private tree = new BTreeMap<KeyIndex>()
@@ -20,8 +24,8 @@ export class TreeIndex {
    * earlier generation and at most one revision (a superset: it may hold such keys too).
    */
   private readonly history = new Set<KeyIndex>()
-  /** While loading, keys go to the map only; the tree is built once at the end. */
-  private loading = false
+  /** While loading (non-null), new keys go to the map and here only; the tree is built at the end. */
+  private loaded: KeyIndex[] | null = null
 
   get size(): number {
     return this.map.size
@@ -36,7 +40,8 @@ export class TreeIndex {
     if (ki === undefined) {
       ki = new KeyIndex(skey)
       this.map.set(skey, ki)
-      if (!this.loading) this.tree.set(skey, ki)
+      if (this.loaded === null) this.tree.set(skey, ki)
+      else this.loaded.push(ki)
     }
     return ki
   }
@@ -65,19 +70,23 @@ export class TreeIndex {
 
   /** Starts a bulk load (restore): getOrCreate() skips the ordered tree until endLoad(). */
   beginLoad(): void {
-    this.loading = true
+    this.loaded = [...this.map.values()]
   }
 
   /** Builds the ordered tree and the set of keys with history from every key loaded. */
   endLoad(): void {
-    this.loading = false
-    const keys = [...this.map.keys()].sort()
-    const values = keys.map((key) => {
-      const ki = this.map.get(key)!
+    const kis = this.loaded ?? []
+    this.loaded = null
+    if (kis.length !== this.map.size) throw new Error('mvcc: keys were removed from the index while it was loaded')
+    // Keys are distinct; already sorted (keys created in key order) costs one pass.
+    kis.sort(bySkey)
+    const keys = new Array<string>(kis.length)
+    for (let i = 0; i < kis.length; i++) {
+      const ki = kis[i]
+      keys[i] = ki.skey
       if (hasHistory(ki)) this.history.add(ki)
-      return ki
-    })
-    this.tree = BTreeMap.fromSorted(keys, values)
+    }
+    this.tree = BTreeMap.fromSorted(keys, kis)
   }
 
   /**

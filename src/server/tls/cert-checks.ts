@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises'
 import net from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
-import { X509Crl } from '../../pki/x509.js'
+import type { X509Crl } from '../../pki/x509.js'
 import type { Logger } from '../log.js'
 import { TlsConfigError } from './errors.js'
 import { goErrno } from './key-pair.js'
@@ -26,6 +26,8 @@ export async function readRevokedSerials(file: string): Promise<Set<string>> {
     throw new TlsConfigError(`open ${file}: ${goErrno(err as NodeJS.ErrnoException)}`)
   }
   const text = raw.toString('latin1')
+  // Loaded when a CRL is configured: the certificate library is large, and most members do without.
+  const { X509Crl } = await import('../../pki/x509.js')
   let crl: X509Crl
   try {
     crl = text.includes('-----BEGIN X509 CRL-----') ? new X509Crl(text) : new X509Crl(new Uint8Array(raw))

@@ -6,10 +6,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { CsrRequest } from '../../pki/csr-request.js'
-import { generateKey } from '../../pki/keys.js'
-import { selfSignCa, type CertificatePolicy } from '../../pki/sign-certificate.js'
-import { EXT_KEY_USAGES } from '../../pki/usages.js'
-import { KeyUsageFlags } from '../../pki/x509.js'
+import type { CertificatePolicy } from '../../pki/sign-certificate.js'
 
 export interface SelfCertOptions {
   /** Also usable as a client certificate (peers dial each other with it). */
@@ -49,6 +46,13 @@ export async function selfCert(dir: string, hosts: readonly string[], opts: Self
   const certFile = path.join(dir, 'cert.pem')
   const keyFile = path.join(dir, 'key.pem')
   if ((await exists(certFile)) && (await exists(keyFile))) return { certFile, keyFile, created: false }
+  // Loaded only to make a certificate: the certificate library is large.
+  const [{ generateKey }, { selfSignCa }, { EXT_KEY_USAGES }, { KeyUsageFlags }] = await Promise.all([
+    import('../../pki/keys.js'),
+    import('../../pki/sign-certificate.js'),
+    import('../../pki/usages.js'),
+    import('../../pki/x509.js'),
+  ])
   const request: CsrRequest = { cn: '', names: [{ O: 'etcd' }], hosts: [...hosts], key: { algo: 'ecdsa', size: 521 } }
   const key = await generateKey(request.key)
   const policy: CertificatePolicy = {

@@ -91,10 +91,19 @@ export function decodeSnapshot(payload: Buffer): WalSnapshot | undefined {
   return index === undefined || term === undefined ? undefined : { index, term }
 }
 
-/** The entry's data is copied, so the segment buffer can be freed. */
+/**
+ * The entry's data is a view into `payload`, not a copy: the segment buffer read stays
+ * allocated while any of its entries is kept (it is mostly entries anyway), and must not be
+ * changed afterwards (readFile hands out a buffer of the caller's own).
+ */
 export function decodeEntry(payload: Buffer): WalEntry | undefined {
   const index = getU64(payload, 0)
   const term = getU64(payload, 8)
   if (index === undefined || term === undefined) return undefined
-  return { index, term, type: payload[16]!, data: new Uint8Array(payload.subarray(ENTRY_HEAD)) }
+  return {
+    index,
+    term,
+    type: payload[16]!,
+    data: new Uint8Array(payload.buffer, payload.byteOffset + ENTRY_HEAD, payload.length - ENTRY_HEAD),
+  }
 }
