@@ -114,6 +114,10 @@ export class RaftNode {
   private readonly idle: (() => void)[] = []
   /** Proposals queued since the loop last turned. */
   private proposals: Uint8Array[] = []
+  /** The term this member led when the queued proposals were made (0: it did not lead). */
+  private queuedLeaderTerm = 0
+  /** Proposals queued while leading a term that ended before they reached raft. */
+  proposalsLost = 0
   private readonly refused = new Set<string>()
   /** The latest hard state from raft, and the one last written to the WAL. */
   private hardState: HardState
@@ -192,8 +196,18 @@ export class RaftNode {
    */
   propose(data: Uint8Array): void {
     this.checkRunning()
+    const leaderTerm = this.leaderTerm()
+    // A queue holds proposals of one role and term only.
+    if (this.proposals.length > 0 && leaderTerm !== this.queuedLeaderTerm) this.takeProposals()
+    if (this.proposals.length === 0) this.queuedLeaderTerm = leaderTerm
     this.proposals.push(data)
     this.kick()
+  }
+
+  /** The term this member leads in raft right now, 0 when it is not the leader. */
+  private leaderTerm(): number {
+    const r = this.raw.raft
+    return r.role === 'leader' ? r.term : 0
   }
 
   /**
@@ -205,6 +219,14 @@ export class RaftNode {
     const queued = this.proposals
     if (queued.length === 0) return
     this.proposals = []
+    // Proposals made while leading a term belong to that term, as if appended to the log then:
+    // if this member no longer leads it, they are lost (their requests time out), as what a
+    // deposed leader appended is. Forwarded to the next leader instead, a lease revoke decided
+    // by the deposed leader's lessor would undo renewals that only the new leader saw.
+    if (this.queuedLeaderTerm !== 0 && this.leaderTerm() !== this.queuedLeaderTerm) {
+      this.proposalsLost += queued.length
+      return
+    }
     let start = 0
     let bytes = 0
     for (let i = 0; i < queued.length; i++) {

@@ -17,8 +17,11 @@ interface Harness {
   dropped: { datas: Uint8Array[]; err: Error }[]
 }
 
-/** Member 1 of the voters 1 and 2, never elected itself (its election timeout is far away). */
-function follower(): Harness {
+/**
+ * Member 1 of the voters 1 and 2, never elected itself (its election timeout is far away),
+ * unless `campaign`: then it campaigns at once (and wins once member 2's vote is stepped).
+ */
+function follower(campaign = false): Harness {
   const storage = new MemoryStorage()
   const boot = bootstrapLog([1n, 2n])
   storage.append(boot.entries)
@@ -53,6 +56,7 @@ function follower(): Harness {
     maxWals: 5,
     maxSnapshots: 5,
     proposalsDropped: (datas, err) => void dropped.push({ datas, err }),
+    ...(campaign ? { preVote: false, tickMs: 10, advanceTicks: 20 } : {}),
   })
   return { node, sent, dropped }
 }
@@ -104,6 +108,26 @@ describe('proposal batches', () => {
     )
     assert.match(dropped[0].err.message, /proposal dropped/)
     assert.equal(proposalsTo(sent).length, 0)
+    await node.stop()
+  })
+
+  it('proposals made while leading a term are lost if the term ends first, never forwarded to the next leader', async () => {
+    const { node, sent } = follower(true)
+    node.start()
+    await waitFor(() => sent.some((m) => m.type === 'MsgVote'), 2000)
+    const vote = sent.find((m) => m.type === 'MsgVote')!
+    node.step(makeMessage({ type: 'MsgVoteResp', from: 2n, to: 1n, term: vote.term }))
+    await waitFor(() => node.leader === 1n, 2000)
+    // Queued as leader, then deposed within the same turn (member 2 leads a later term).
+    node.propose(new Uint8Array([7]))
+    node.propose(new Uint8Array([8]))
+    node.step(makeMessage({ type: 'MsgHeartbeat', from: 2n, to: 1n, term: vote.term + 1 }))
+    // Queued as a follower: forwarded.
+    node.propose(new Uint8Array([9]))
+    await waitFor(() => proposalsTo(sent).length > 0, 2000)
+    await waitFor(() => node.proposalsLost === 2, 2000)
+    const forwarded = proposalsTo(sent).flatMap((m) => m.entries.map((e) => e.data[0]))
+    assert.deepEqual(forwarded, [9])
     await node.stop()
   })
 })
