@@ -10,6 +10,9 @@
 #   put-1               -op put -conns 1 -clients 1 -total 2000 -val-size 256      (leader)
 #   watch               -op watch-latency -conns 10 -clients 100 -total 2000        (leader)
 #
+# Before the first row each server takes an unrecorded warm-up of the same put load
+# (KV_WARMUP puts, 10,000 by default; 0 skips it).
+#
 # Right after each run it reads VmRSS from /proc/<pid>/status of every member process.
 # One JSON line per run goes to stderr (and is appended to $BENCH_LOG if set); at the end a
 # markdown table of the medians over the rounds (bench/median.mjs) goes to stdout.
@@ -29,6 +32,7 @@ kvbench="${2:-/tmp/kvbench}"
 rounds="${3:-3}"
 total="${KV_TOTAL:-20000}"
 seq_total="${KV_TOTAL_SEQ:-$((total < 2000 ? total : 2000))}"
+warmup="${KV_WARMUP:-10000}"
 
 case "$members" in 1 | 3) ;; *) echo "members must be 1 or 3, not $members" >&2; exit 2 ;; esac
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "rounds must be a positive integer, not $rounds" >&2; exit 2; }
@@ -144,6 +148,11 @@ run() {
 
 bench() { # round server
   local r=$1 s=$2
+  # Warm-up, not recorded: the same put load for both servers, so that the first row does not
+  # measure tsetcd's JIT compiling and its heap growing (KV_WARMUP=0 skips it).
+  if [ "$warmup" -gt 0 ]; then
+    "$kvbench" -endpoints "$endpoints" -op put -conns 10 -clients 100 -total "$warmup" -val-size 256 >/dev/null 2>>"$work/kvbench.err" || true
+  fi
   run "$r" "$s" put "$endpoints" -op put -conns 10 -clients 100 -total "$total" -val-size 256
   run "$r" "$s" range "$endpoints" -op range -conns 10 -clients 100 -total "$total"
   run "$r" "$s" range-serializable "$endpoints" -op range-serializable -conns 10 -clients 100 -total "$total"
