@@ -13,7 +13,6 @@ import { MemoryStorage, bootstrapLog, type Entry } from '../../raft/index.js'
 import { Wal, walExists, walSnapshots, type WalEntry } from '../wal/index.js'
 import { Snapshotter } from '../snap/index.js'
 import type { Logger } from '../log.js'
-import { EntrySlab } from './entry-slab.js'
 
 export interface RaftDisk {
   wal: Wal
@@ -118,7 +117,10 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
     )
   }
   if (snap) storage.applySnapshot({ metadata: snap.metadata, data: snap.data })
-  if (opened.entries.length > 0) storage.append(new EntrySlab().pack(opened.entries.map(fromWal)))
+  // Recovered entries view the segment buffers they were read from, which hold little but
+  // entries: kept as they are (copying up to --snapshot-count entries doubled the restart's
+  // garbage collection). Entries appended from now on are copied (entry-slab.ts).
+  if (opened.entries.length > 0) storage.append(opened.entries.map(fromWal))
   storage.setHardState(opened.hardState)
   return { wal: opened.wal, snapshotter, storage, snapshotIndex: at.index, snapshotTerm: at.term, created: false }
 }
