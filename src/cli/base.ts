@@ -5,7 +5,7 @@
 import { Command, Flags, Errors as OclifErrors } from '@oclif/core'
 import { lastFlagWins } from './argv.js'
 import { AuthenticationError, EtcdClient, ClientError } from '../client/client.js'
-import { clusterEndpoints } from '../client/endpoints.js'
+import { clusterEndpoints, endpointDefragment } from '../client/endpoints.js'
 import { TlsFileError } from '../client/tls.js'
 import { parseGoDuration } from '../go/duration.js'
 import { EtcdctlExit, ExitCode, exitWithError } from '../output/exit-error.js'
@@ -249,6 +249,16 @@ export abstract class ClientCommand extends Command {
       if (err instanceof AuthenticationError) throw exitWithError(ExitCode.BadConnection, err.message)
       throw err
     })
+  }
+
+  /** Maintenance.Defragment on `endpoint` alone, within the command timeout. */
+  protected async defragEndpoint(g: GlobalFlags, endpoint: string): Promise<void> {
+    const c = await this.connectTo(g, [endpoint])
+    try {
+      await endpointDefragment(c, this.commandTimeout(g))
+    } finally {
+      c.close()
+    }
   }
 
   protected commandTimeout(g: GlobalFlags): number {

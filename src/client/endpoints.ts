@@ -34,6 +34,11 @@ export async function endpointStatus(client: EtcdClient, timeoutMs: number): Pro
 }
 
 /** The endpoint's hash of its key space up to `revision` (0: all of it). */
+/** Maintenance.Defragment on the member the client is connected to. */
+export async function endpointDefragment(client: EtcdClient, timeoutMs: number): Promise<void> {
+  await client.call(MaintenanceService.Defragment, {}, timeoutMs)
+}
+
 export async function endpointHashKV(client: EtcdClient, revision: number, timeoutMs: number): Promise<HashKVResponse> {
   return client.call(MaintenanceService.HashKV, { revision }, timeoutMs)
 }

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core'
 import { ClientCommand, ExitCode, type GlobalFlags } from '../cli/base.js'
-import { MaintenanceService } from '../gen/etcdserverpb.js'
 import { defragFailedMessage, defragOkMessage } from '../output/messages.js'
 import { defragDataDir } from '../server/embed/offline-defrag.js'
 
@@ -33,16 +32,10 @@ export default class Defrag extends ClientCommand {
       }
       return
     }
-    const timeout = this.commandTimeout(g)
     let failures = 0
     for (const ep of await this.targetEndpoints(g, flags.cluster)) {
       try {
-        const c = await this.connectTo(g, [ep])
-        try {
-          await c.call(MaintenanceService.Defragment, {}, timeout)
-        } finally {
-          c.close()
-        }
+        await this.defragEndpoint(g, ep)
         process.stdout.write(defragOkMessage(ep))
       } catch (err) {
         failures++

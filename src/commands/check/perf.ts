@@ -1,6 +1,5 @@
 import { ClientCommand, ExitCode, type GlobalFlags } from '../../cli/base.js'
 import type { EtcdClient } from '../../client/client.js'
-import { MaintenanceService } from '../../gen/etcdserverpb.js'
 import { PERF_LOADS, ProgressBar, Report, goFloat, randomKey, runPuts } from '../../ctl/check.js'
 import { checkLoad, cleanUp, requireEmptyPrefix } from '../../ctl/check-run.js'
 import { checkFlags } from '../../cli/check-flags.js'
@@ -66,14 +65,7 @@ export default class CheckPerf extends ClientCommand {
       {
         autoCompact: flags['auto-compact'],
         autoDefrag: flags['auto-defrag'],
-        defrag: async (ep) => {
-          const c = await this.connectTo(g, [ep])
-          try {
-            await c.call(MaintenanceService.Defragment, {}, this.commandTimeout(g))
-          } finally {
-            c.close()
-          }
-        },
+        defrag: (ep) => this.defragEndpoint(g, ep),
       },
       { out },
     )

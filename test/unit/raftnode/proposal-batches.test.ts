@@ -4,11 +4,9 @@
  * the order they were proposed; a batch raft refuses goes to proposalsDropped whole.
  */
 import assert from 'node:assert/strict'
-import { MemoryStorage, bootstrapLog, makeMessage, type Message } from '../../../src/raft/index.js'
-import { RaftNode, type RaftApplication } from '../../../src/server/raftnode/raft-node.js'
-import type { Wal } from '../../../src/server/wal/index.js'
-import type { Snapshotter } from '../../../src/server/snap/index.js'
-import { createLogger } from '../../../src/server/log.js'
+import { makeMessage, type Message } from '../../../src/raft/index.js'
+import type { RaftNode } from '../../../src/server/raftnode/raft-node.js'
+import { memoryNode } from './memory-node.js'
 import { waitFor } from '../../helpers/wait.js'
 
 interface Harness {
@@ -22,41 +20,13 @@ interface Harness {
  * unless `campaign`: then it campaigns at once (and wins once member 2's vote is stepped).
  */
 function follower(campaign = false): Harness {
-  const storage = new MemoryStorage()
-  const boot = bootstrapLog([1n, 2n])
-  storage.append(boot.entries)
-  storage.setHardState(boot.hardState)
   const sent: Message[] = []
   const dropped: Harness['dropped'] = []
-  const app: RaftApplication = {
-    applyEntries: (entries, n) => {
-      for (const e of entries) if (e.type === 'confChange') n.applyConfChange(e.data)
-    },
-    restore: async () => undefined,
-    syncApplied: () => undefined,
-    snapshotBody: () => ({ index: 0, body: (async function* () {})() }),
-    readStates: () => undefined,
-    softState: () => undefined,
-  }
   const wal = { save: async () => undefined, saveSnapshot: async () => undefined, flush: () => undefined }
-  const node = new RaftNode({
-    id: 1n,
-    storage,
-    wal: wal as unknown as Wal,
-    snapshotter: { save: async () => undefined, purge: async () => [] } as unknown as Snapshotter,
+  const node = memoryNode([1n, 2n], wal, {
     transport: { send: (msgs) => void sent.push(...msgs), sendSnapshot: async () => true },
-    app,
-    logger: createLogger('error', []),
-    tickMs: 60_000,
-    electionTick: 10,
-    heartbeatTick: 1,
-    preVote: true,
-    applied: 0,
-    snapshotCount: 100,
-    maxWals: 5,
-    maxSnapshots: 5,
     proposalsDropped: (datas, err) => void dropped.push({ datas, err }),
-    ...(campaign ? { preVote: false, tickMs: 10, advanceTicks: 20 } : {}),
+    ...(campaign ? { preVote: false, advanceTicks: 20 } : { tickMs: 60_000 }),
   })
   return { node, sent, dropped }
 }
