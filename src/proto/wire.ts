@@ -149,47 +149,41 @@ export class Writer {
 }
 
 /**
- * The last few 64-bit values beyond 2^53 split into 32-bit halves: member and cluster IDs
- * are in every response header, and splitting a bigint allocates.
+ * The last few unsigned 64-bit values seen, with their 32-bit halves, for encoding and
+ * decoding alike: member and cluster IDs are in every response header and raft message, and
+ * splitting a bigint, or making one from halves, allocates.
  */
-const BIG_SLOTS = 4
+const BIG_SLOTS = 8
 const bigSeen: bigint[] = new Array<bigint>(BIG_SLOTS).fill(0n)
-const bigLo = new Uint32Array(BIG_SLOTS)
-const bigHi = new Uint32Array(BIG_SLOTS)
+const bigLo = new Float64Array(BIG_SLOTS)
+const bigHi = new Float64Array(BIG_SLOTS)
 let bigFilled = 0
 let bigNext = 0
 
-/** The slot holding `v`'s halves. */
-function splitBig(v: bigint): number {
-  for (let i = 0; i < bigFilled; i++) if (bigSeen[i] === v) return i
+function remember(u: bigint, lo: number, hi: number): number {
   const i = bigNext
   bigNext = (bigNext + 1) % BIG_SLOTS
   if (bigFilled < BIG_SLOTS) bigFilled++
-  const u = BigInt.asUintN(64, v)
-  bigSeen[i] = v
-  bigLo[i] = Number(u & 0xffffffffn)
-  bigHi[i] = Number(u >> 32n)
+  bigSeen[i] = u
+  bigLo[i] = lo
+  bigHi[i] = hi
   return i
 }
 
-/** Recently decoded uint64 values by halves: a message's member IDs cost no new bigint. */
-const DECODED_SLOTS = 8
-const decodedLo = new Float64Array(DECODED_SLOTS).fill(-1)
-const decodedHi = new Float64Array(DECODED_SLOTS).fill(-1)
-const decoded: bigint[] = new Array<bigint>(DECODED_SLOTS).fill(0n)
-let decodedNext = 0
+/** The slot holding `v`'s halves (as an unsigned 64-bit value). */
+function splitBig(v: bigint): number {
+  for (let i = 0; i < bigFilled; i++) if (bigSeen[i] === v) return i
+  const u = BigInt.asUintN(64, v)
+  return remember(u, Number(u & 0xffffffffn), Number(u >> 32n))
+}
 
+/** The unsigned 64-bit value of `lo` and `hi`. */
 function bigOf(lo: number, hi: number): bigint {
   // Small values (terms, indexes, flags) are not worth a slot.
   if (hi === 0 && lo < 0x10000) return BigInt(lo)
-  for (let i = 0; i < DECODED_SLOTS; i++) if (decodedLo[i] === lo && decodedHi[i] === hi) return decoded[i]
+  for (let i = 0; i < bigFilled; i++) if (bigLo[i] === lo && bigHi[i] === hi) return bigSeen[i]
   const v = (BigInt(hi) << 32n) | BigInt(lo)
-  const i = decodedNext
-  decodedNext = (decodedNext + 1) % DECODED_SLOTS
-  decodedLo[i] = lo
-  decodedHi[i] = hi
-  decoded[i] = v
-  return v
+  return bigSeen[remember(v, lo, hi)]
 }
 
 export function sizeBigVarint(v: bigint): number {
