@@ -79,13 +79,14 @@ export class ReadWaiter extends CallWatch {
   constructor(
     private readonly res: () => void,
     private readonly rej: (e: Error) => void,
-    private readonly leave: (w: ReadWaiter) => void,
+    /** The ReadIndex batch it waits in. */
+    private readonly batch: { waiters: ReadWaiter[] },
   ) {
     super()
   }
 
   aborted(reason: Error): void {
-    this.leave(this)
+    this.batch.waiters = this.batch.waiters.filter((w) => w !== this)
     this.rej(reason)
   }
 

@@ -148,11 +148,6 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     return BigInt.asUintN(64, this.idBase + this.idCounter)
   }
 
-  /**
-   * Proposes `req` and resolves with its applied result. When `signal` aborts first, the call
-   * fails with its reason: a proposal still waiting for a leader is dropped (never proposed),
-   * one already proposed is applied all the same, its result unread (as etcd's).
-   */
   /** Proposals that failed: timed out, dropped, refused by raft, or given up by their caller. */
   proposalsFailed = 0
 
@@ -161,7 +156,12 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
     return this.waiters.size
   }
 
-  /** Proposes `req`; resolves with its applied response, or fails with its error. */
+  /**
+   * Proposes `req`; resolves with its applied response, or fails with its error. When the
+   * call aborts first, it fails with the reason: a proposal still waiting for a leader is
+   * dropped (never proposed), one already proposed is applied all the same, its result unread
+   * (as etcd's).
+   */
   private propose(req: InternalRequest, ctx?: CallContext): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped)
     const aborted = abortReasonOf(ctx)
@@ -453,7 +453,7 @@ export class EtcdServer implements CoreKv, Omit<CoreMaintenance, 'moveLeader'> {
         setImmediate(() => this.sendRead(batch))
       }
       const batch = this.readBatch
-      const w = new ReadWaiter(resolve, reject, (gone) => (batch.waiters = batch.waiters.filter((x) => x !== gone)))
+      const w = new ReadWaiter(resolve, reject, batch)
       w.watch(ctx)
       batch.waiters.push(w)
     })

@@ -43,10 +43,10 @@ export interface RaftTransport {
   sendSnapshot(msg: Message, body: AsyncIterable<Uint8Array>): Promise<boolean>
 }
 
-/** What the loop needs from the member's applied state. */
 /** Raft's message size limit; queued proposals go to raft in batches of about this many bytes. */
 const PROPOSAL_BATCH_BYTES = 1024 * 1024
 
+/** What the loop needs from the member's applied state. */
 export interface RaftApplication {
   /** Applies committed entries in order (synchronously); conf changes go to `node.applyConfChange`. */
   applyEntries(entries: Entry[], node: RaftNode): void
@@ -84,8 +84,11 @@ export interface RaftNodeOptions {
   advanceTicks?: number
   /** Told once when the loop fails; the member cannot go on. */
   onFatal?: (err: Error) => void
-  /** Told of a batch of proposals raft refused (ErrProposalDropped: no leader to take them). */
-  proposalsDropped?: (datas: Uint8Array[], err: Error) => void
+  /**
+   * Told of a batch of proposals raft refused (ErrProposalDropped: no leader to take them, a
+   * leader transfer); a refusal never ends the loop.
+   */
+  proposalsDropped: (datas: Uint8Array[], err: Error) => void
 }
 
 function toWal(e: Entry): WalEntry {
@@ -245,7 +248,6 @@ export class RaftNode {
     try {
       this.raw.proposeAll(batch)
     } catch (err) {
-      if (this.o.proposalsDropped === undefined) throw err
       this.o.proposalsDropped(batch, err as Error)
     }
   }

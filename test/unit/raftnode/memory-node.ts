@@ -40,6 +40,7 @@ export function memoryNode(voters: NodeId[], wal: Partial<Wal>, options: Partial
     snapshotCount: 100,
     maxWals: 5,
     maxSnapshots: 5,
+    proposalsDropped: () => undefined,
     ...options,
   })
 }
