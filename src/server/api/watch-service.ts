@@ -30,30 +30,6 @@ export const watchServiceDefinition: ServiceDefinition = {
 
 type WatchCall = ServerDuplexStream<WatchRequest, Buffer>
 
-interface MessageSender {
-  sendMessage(message: unknown, callback: () => void): void
-}
-
-/**
- * grpc-js's server stream hands HTTP/2 one message per write completion; a stream with
- * many watchers would then wait an event-loop turn per response. Messages queued behind
- * the one in flight are handed over together instead (Writable's `_writev`).
- */
-function writeQueuedTogether(call: WatchCall): void {
-  const inner = (call as unknown as { call?: MessageSender }).call
-  if (inner === undefined || typeof inner.sendMessage !== 'function') return
-  ;(call as unknown as { _writev: unknown })._writev = (
-    chunks: { chunk: unknown }[],
-    done: (err?: Error | null) => void,
-  ) => {
-    let left = chunks.length
-    for (const c of chunks)
-      inner.sendMessage(c.chunk, () => {
-        if (--left === 0) done()
-      })
-  }
-}
-
 /**
  * Bytes a stream may have handed to gRPC but not yet written out before the hub holds its
  * events back (etcd buffers up to 128 responses per stream); it takes events again once
@@ -65,7 +41,6 @@ class GrpcWatchSink implements WatchResponseSink {
   writable = true
   private ended = false
   private inflight = 0
-  private corked = false
   /** Sizes of the messages handed to the call, oldest first (write callbacks come in order). */
   private readonly sizes: number[] = []
   private sizesHead = 0
@@ -77,12 +52,7 @@ class GrpcWatchSink implements WatchResponseSink {
 
   send(msg: Buffer): void {
     if (this.ended) return
-    // The responses of one turn (a commit reaching many watchers) go to HTTP/2 together.
-    if (!this.corked) {
-      this.corked = true
-      this.call.cork()
-      process.nextTick(this.uncork)
-    }
+    // The responses of one turn (a commit reaching many watchers) leave in one write.
     this.inflight += msg.length
     this.sizes.push(msg.length)
     this.call.write(msg, this.written)
@@ -98,11 +68,6 @@ class GrpcWatchSink implements WatchResponseSink {
   /** The call is over (client went away or the stream failed). */
   gone(): void {
     this.ended = true
-  }
-
-  private readonly uncork = (): void => {
-    this.corked = false
-    this.call.uncork()
   }
 
   private readonly written = (): void => {
@@ -124,7 +89,6 @@ class GrpcWatchSink implements WatchResponseSink {
 export function watchService(core: CoreWatch): UntypedServiceImplementation {
   return {
     Watch: (call: WatchCall) => {
-      writeQueuedTogether(call)
       const sink = new GrpcWatchSink(call, () => stream.drained())
       const stream = core.watch(sink, callIdentity(call))
       const done = (): void => {

@@ -202,7 +202,7 @@ describe('h2 GrpcServer on the wire', () => {
     })
   })
 
-  it('gRPC content type with a method other than POST is 405; other content types go to the HTTP handler', async () => {
+  it('gRPC content type with a method other than POST is 405; plain HTTP goes to the HTTP handler on a connection that starts with it, and is 404 on a gRPC one', async () => {
     const get = await new Promise<IncomingHttpHeaders>((resolve) => {
       const r = session.request({
         ':method': 'GET',
@@ -213,13 +213,28 @@ describe('h2 GrpcServer on the wire', () => {
       r.resume()
     })
     assert.equal(get[':status'], 405)
-    const plain = await new Promise<string>((resolve) => {
-      const r = session.request({ ':method': 'GET', ':path': '/health' })
-      let body = ''
-      r.on('data', (d) => (body += d))
-      r.on('end', () => resolve(body))
-    })
-    assert.equal(plain, 'plain http')
+    const plainGet = (s: ClientHttp2Session): Promise<{ status: unknown; body: string }> =>
+      new Promise((resolve) => {
+        const r = s.request({ ':method': 'GET', ':path': '/health' })
+        let status: unknown
+        let body = ''
+        r.on('response', (h) => (status = h[':status']))
+        r.on('data', (d) => (body += d))
+        r.on('end', () => resolve({ status, body }))
+      })
+    assert.deepEqual(await plainGet(session), { status: 404, body: '' })
+    const fresh = http2.connect(`http://127.0.0.1:${t.port}`)
+    try {
+      assert.deepEqual(await plainGet(fresh), { status: 200, body: 'plain http' })
+      // A gRPC request on a connection node's HTTP/2 serves is refused with a reason.
+      const x = await exchange(fresh, '/tsetcd.test.Probe/Unary', [msg({ key: Buffer.from('echo') })])
+      assert.deepEqual(statusOf(x), {
+        code: Status.UNIMPLEMENTED,
+        message: 'gRPC is served on connections whose first request is gRPC',
+      })
+    } finally {
+      fresh.close()
+    }
   })
 
   it('advertises large windows and unlimited concurrent streams', async () => {

@@ -1,26 +1,30 @@
 /**
- * Lets clients whose :authority node's HTTP/2 refuses (see authority.ts) reach the server.
+ * Reads the start of every HTTP/2 connection and chooses who serves it: tsetcd's own HTTP/2
+ * (connection.ts) when its first request is gRPC, or when it pings or stays idle before any
+ * request; node's HTTP/2 when its first request is plain HTTP (the JSON gateway, /metrics).
+ * For node's, it also lets clients whose :authority node's HTTP/2 refuses (see authority.ts)
+ * reach the server.
  *
- * Before node's HTTP/2 gets a connection, the gate reads it up to the end of its first header
- * block. Go clients send no request before the server's SETTINGS, so the gate sends them when
+ * The gate reads a connection up to the end of its first header block. Go clients send no request before the server's SETTINGS, so the gate sends them when
  * the client's preface has arrived (the same frame node's HTTP/2 sends when it takes over, so
  * the client sees the same settings twice; not earlier: node's TLS client, as tsetcd's client
  * uses it, stalls when they come in the same flight as the TLS 1.3 session ticket) and drops
  * the client's first SETTINGS ACK (the one for the gate's frame).
- * Then:
+ * Then, for a plain HTTP request:
  * - the :authority is one node takes (every client but the few above): the bytes read go
  *   back into the socket and node's HTTP/2 reads it natively from there on;
  * - it is not: node's HTTP/2 reads through a RewriteStream that decodes every client header
  *   block with the client's HPACK table and re-encodes it without dynamic indexing and with
  *   a valid :authority. Server-to-client bytes pass untouched.
- * A connection that pings, or sends no request for `idleMs`, is rewritten too (so node's
- * HTTP/2 answers pings and keeps the connection alive; what it will send is unknown).
+ * A connection that pings, or sends no request for `idleMs`, goes to tsetcd's own HTTP/2,
+ * which answers pings itself.
  */
-import type { Http2Session } from 'node:http2'
 import type net from 'node:net'
 import { Duplex } from 'node:stream'
 import { needsRewrite, rewriteBlock } from './authority.js'
-import { HpackDecoder, HpackError } from './hpack.js'
+import type { FirstBlock, GateState } from './connection.js'
+import { isGrpcContentType } from './headers.js'
+import { HpackDecoder, HpackError, type HeaderField } from './hpack.js'
 import {
   ErrorCode,
   F,
@@ -130,21 +134,17 @@ export class RewriteStream extends Duplex {
   }
 }
 
-/** Sessions over a RewriteStream, with their client's address (node's socket proxy has none). */
-const rewrittenPeers = new WeakMap<Http2Session, string>()
+/** tsetcd's own HTTP/2 takes the connection over from the gate's state (see H2Connection.start). */
+export type OwnHandOff = (state: GateState, before: Frame[], first: FirstBlock | null, after: Frame[]) => void
 
-export function rewrittenPeer(session: Http2Session | undefined): string | undefined {
-  return session === undefined ? undefined : rewrittenPeers.get(session)
-}
-
-export function noteRewrittenPeer(session: Http2Session, stream: RewriteStream): void {
-  const { remoteAddress: a, remotePort: p } = stream
-  if (a !== undefined) rewrittenPeers.set(session, p ? `${a}:${p}` : a)
+function isGrpc(fields: readonly HeaderField[]): boolean {
+  for (const f of fields) if (f.name === 'content-type') return isGrpcContentType(f.value)
+  return false
 }
 
 /**
  * Holds an HTTP/2 connection until its first header block has been read, then hands it on:
- * the socket itself, or a RewriteStream over it.
+ * to tsetcd's own HTTP/2, or to node's (the socket itself, or a RewriteStream over it).
  */
 export class AuthorityGate {
   private readonly splitter = new FrameSplitter()
@@ -156,6 +156,8 @@ export class AuthorityGate {
   /** Where the first header block's frames start in `held`. */
   private blockStart = -1
   private preface = Buffer.alloc(0)
+  /** Frames before the first header block (SETTINGS, WINDOW_UPDATE...), for tsetcd's own HTTP/2. */
+  private early: Frame[] = []
   private acked = false
   /** The first header block was fine: waiting only for the SETTINGS ACK. */
   private passing = false
@@ -165,13 +167,14 @@ export class AuthorityGate {
   /**
    * @param settings the SETTINGS frame node's HTTP/2 sends first (see settingsFrame)
    * @param idleMs without a request for this long after its preface, the connection goes to
-   *   node's HTTP/2 rewritten; without a whole preface for this long (at least 10 s), it is closed
+   *   tsetcd's own HTTP/2; without a whole preface for this long (at least 10 s), it is closed
    */
   constructor(
     private readonly socket: net.Socket,
     private readonly settings: Buffer,
     private readonly idleMs: number,
     private readonly handOff: (stream: net.Socket | RewriteStream) => void,
+    private readonly handOffOwn: OwnHandOff,
   ) {
     socket.on('data', this.onData)
     socket.on('end', this.onEnd)
@@ -209,7 +212,7 @@ export class AuthorityGate {
       this.hold(this.preface)
       this.socket.write(this.settings)
       clearTimeout(this.timer)
-      this.timer = setTimeout(() => (this.passing ? this.passThrough([]) : this.rewrite(null, [])), this.idleMs)
+      this.timer = setTimeout(() => (this.passing ? this.passThrough([]) : this.own(null, [])), this.idleMs)
       this.timer.unref()
     }
     let frames: Frame[]
@@ -234,8 +237,7 @@ export class AuthorityGate {
         continue
       }
       if (f.type === T.PING && !this.blocks.inBlock) {
-        this.hold(f.raw)
-        this.rewrite(null, frames.slice(i + 1))
+        this.own(null, frames.slice(i))
         return
       }
       let block
@@ -248,13 +250,20 @@ export class AuthorityGate {
         return
       }
       this.hold(f.raw)
-      if (block === null) continue
+      if (block === null) {
+        if (f.type !== T.HEADERS && f.type !== T.CONTINUATION) this.early.push(f)
+        continue
+      }
       let decoded
       try {
         decoded = this.decoder.decode(block.fragment)
       } catch {
         // Node's HTTP/2 decodes it too, and tells the client what is wrong.
         this.passThrough(frames.slice(i + 1).map((x) => x.raw))
+        return
+      }
+      if (isGrpc(decoded.fields)) {
+        this.own({ block, fields: decoded.fields }, frames.slice(i + 1))
         return
       }
       if (!needsRewrite(decoded.fields)) {
@@ -288,6 +297,15 @@ export class AuthorityGate {
     const initial = Buffer.concat([...held, ...(block ? [block] : []), after])
     this.finish()
     this.handOff(new RewriteStream(this.socket, rewriter, initial))
+  }
+
+  /** tsetcd's own HTTP/2 takes over with what the gate has read and decoded. */
+  private own(first: FirstBlock | null, after: Frame[]): void {
+    if (this.done) return
+    const before = this.early
+    this.finish()
+    this.early = []
+    this.handOffOwn({ splitter: this.splitter, assembler: this.blocks, decoder: this.decoder }, before, first, after)
   }
 
   private hold(b: Buffer): void {

@@ -1,14 +1,21 @@
 /**
  * What every gRPC call on an HTTP/2 stream shares: reading framed messages, the deadline,
  * response headers, the final status (trailers, or a trailers-only response when nothing was
- * sent yet) and cancellation when the stream closes first. Node stream events reach the call
- * through shared listener functions (the call hangs off the stream), not per-call closures.
+ * sent yet) and cancellation when the stream closes first. The call is its stream's receiver
+ * (h2-stream.ts): no listeners or closures per call.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2'
-import { rewrittenPeer } from './authority-gate.js'
+import type { IncomingHttpHeaders } from 'node:http2'
 import { CallEmitter } from './emitter.js'
 import { frameMessage, MessageReader, type MessageSink } from './framing.js'
-import { END_STREAM, OK_TRAILERS, RESPONSE_HEADERS, trailersFor, trailersOnly, WITH_TRAILERS } from './headers.js'
+import {
+  encodeHeaders,
+  OK_TRAILERS_BLOCK,
+  RESPONSE_BLOCK,
+  RESPONSE_HEADERS,
+  trailersFor,
+  trailersOnly,
+} from './headers.js'
+import type { H2Stream, StreamReceiver } from './h2-stream.js'
 import { Metadata } from './metadata.js'
 import { Status, status, toStatus } from './status.js'
 import { Int64RangeError } from '../../../proto/wire.js'
@@ -55,11 +62,8 @@ export interface ConnectionActivity {
   activity: number
 }
 
-const kCall = Symbol('grpc-call')
-
 /** What `deserialize` returns for a message that does not decode. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable')
-type CallStream = ServerHttp2Stream & { [kCall]: CallBase }
 
 const OPEN = 0
 const HEADERS_SENT = 1
@@ -68,10 +72,10 @@ const DONE = 2
 /** setTimeout cannot wait longer; a longer deadline is as good as none. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-export abstract class CallBase extends CallEmitter implements MessageSink {
+export abstract class CallBase extends CallEmitter implements MessageSink, StreamReceiver {
   cancelled = false
   protected phase = OPEN
-  protected readonly stream: ServerHttp2Stream
+  protected readonly stream: H2Stream
   protected readonly route: Route
   protected readonly connection: ConnectionActivity
   private readonly headers: IncomingHttpHeaders
@@ -81,8 +85,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   private timer: NodeJS.Timeout | null = null
   /** performance.now() at the start, when the method's calls are timed. */
   private readonly startedAt: number
-  /** @internal Sent when node asks for trailers. */
-  trailers: OutgoingHttpHeaders = OK_TRAILERS
   /** Told first when the call is cancelled (the core's view of the call). */
   private cancelHook: CancelHook | null = null
 
@@ -91,7 +93,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
    * reach the call from now on.
    */
   constructor(
-    stream: ServerHttp2Stream,
+    stream: H2Stream,
     headers: IncomingHttpHeaders,
     route: Route,
     connection: ConnectionActivity,
@@ -111,11 +113,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
       this.deadline = Date.now() + timeoutMs
       if (timeoutMs <= MAX_TIMER_MS) this.timer = setTimeout(onDeadline, timeoutMs, this)
     }
-    const s = stream as CallStream
-    s[kCall] = this
-    s.on('data', onStreamData)
-    s.on('end', onStreamEnd)
-    s.on('close', onStreamClose)
+    stream.receiver = this
   }
 
   get metadata(): Metadata {
@@ -128,9 +126,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   }
 
   getPeer(): string {
-    const socket = this.stream.session?.socket
-    if (!socket?.remoteAddress) return rewrittenPeer(this.stream.session) ?? 'unknown'
-    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress
+    return this.stream.connection.peer
   }
 
   getDeadline(): number {
@@ -142,8 +138,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   }
 
   getAuthContext(): AuthContext {
-    const socket = this.stream.session?.socket as TLSSocket | undefined
-    if (socket === undefined || !(socket instanceof TLSSocket)) return {}
+    const socket = this.stream.connection.socket
+    if (!(socket instanceof TLSSocket)) return {}
     if (!socket.authorized) return { transportSecurityType: 'ssl' }
     const cert = socket.getPeerCertificate()
     return { transportSecurityType: 'ssl', ...(cert && cert.subject ? { sslPeerCertificate: cert } : {}) }
@@ -158,8 +154,8 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   }
 
   sendMetadata(responseMetadata: MetadataLike): void {
-    if (this.phase !== OPEN || !open(this.stream)) return
-    this.sendHeaders({ ...responseMetadata.toHttp2Headers(), ...RESPONSE_HEADERS })
+    if (this.phase !== OPEN || !this.stream.open) return
+    this.sendHeaders(encodeHeaders({ ...responseMetadata.toHttp2Headers(), ...RESPONSE_HEADERS }))
   }
 
   abstract onMessage(message: Buffer): void
@@ -214,13 +210,9 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     const prior = this.phase
     this.settle(Status.OK)
     const s = this.stream
-    if (open(s)) {
-      if (trailer !== null) this.trailers = trailersFor(status(Status.OK, '', trailer))
-      if (prior === OPEN) {
-        s.respond(RESPONSE_HEADERS, WITH_TRAILERS)
-        s.on('wantTrailers', onWantTrailers)
-      }
-      s.end(frame)
+    if (s.open) {
+      if (prior === OPEN) s.respond(RESPONSE_BLOCK, false)
+      s.end(frame, trailer === null ? OK_TRAILERS_BLOCK : encodeHeaders(trailersFor(status(Status.OK, '', trailer))))
     }
     this.onFinished()
   }
@@ -228,7 +220,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   /** Writes one message of a streaming response; false when the stream's buffer is full. */
   protected sendMessage(value: unknown, callback?: (err?: Error | null) => void): boolean {
     const s = this.stream
-    if (this.phase === DONE || !open(s)) {
+    if (this.phase === DONE || !s.open) {
       if (callback) process.nextTick(callback, new Error('write after the call ended'))
       return false
     }
@@ -239,15 +231,14 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
       this.finish(status(Status.INTERNAL, `Error serializing response: ${(e as Error)?.message ?? e}`))
       return false
     }
-    if (this.phase === OPEN) this.sendHeaders(RESPONSE_HEADERS)
+    if (this.phase === OPEN) this.sendHeaders(RESPONSE_BLOCK)
     this.connection.activity++
-    return callback ? s.write(frame, callback) : s.write(frame)
+    return s.write(frame, callback)
   }
 
-  private sendHeaders(headers: OutgoingHttpHeaders): void {
+  private sendHeaders(block: Buffer): void {
     this.phase = HEADERS_SENT
-    this.stream.respond(headers, WITH_TRAILERS)
-    this.stream.on('wantTrailers', onWantTrailers)
+    this.stream.respond(block, false)
   }
 
   /**
@@ -259,15 +250,9 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     const prior = this.phase
     this.settle(s.code)
     const st = this.stream
-    if (open(st)) {
-      if (prior === OPEN) {
-        st.respond(trailersOnly(s), END_STREAM)
-      } else {
-        this.trailers = trailersFor(s)
-        st.end()
-      }
-      // Whatever the client still sends is read and dropped.
-      st.resume()
+    if (st.open) {
+      if (prior === OPEN) st.respond(encodeHeaders(trailersOnly(s)), true)
+      else st.end(null, encodeHeaders(trailersFor(s)))
     }
     if (cancelled) this.markCancelled()
     this.onFinished()
@@ -301,11 +286,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
     }
   }
 
-  /** Passes the stream's 'drain' on to the call's listeners. */
-  protected forwardDrain(): void {
-    this.stream.on('drain', onStreamDrain)
-  }
-
   /** @internal */
   expire(): void {
     this.timer = null
@@ -332,35 +312,13 @@ export abstract class CallBase extends CallEmitter implements MessageSink {
   closed(): void {
     this.cancel()
   }
-}
 
-function onStreamData(this: CallStream, chunk: Buffer): void {
-  this[kCall].receive(chunk)
-}
-
-function onStreamEnd(this: CallStream): void {
-  // A reset also ends the readable side, before 'close': that is no half-close.
-  if (this.aborted || this.destroyed) this[kCall].closed()
-  else this[kCall].halfClosed()
-}
-
-function onStreamClose(this: CallStream): void {
-  this[kCall].closed()
-}
-
-function onWantTrailers(this: CallStream): void {
-  this.sendTrailers(this[kCall].trailers)
-}
-
-function onStreamDrain(this: CallStream): void {
-  this[kCall].emit('drain')
+  /** @internal The stream's queue fell below its mark. */
+  drained(): void {
+    this.emit('drain')
+  }
 }
 
 function onDeadline(call: CallBase): void {
   call.expire()
-}
-
-/** False once the stream was reset or destroyed: nothing more can be sent on it. */
-function open(s: ServerHttp2Stream): boolean {
-  return !s.destroyed && !s.closed
 }

@@ -3,6 +3,7 @@
  * The common blocks are shared frozen objects: node copies them into its own header list.
  */
 import type { OutgoingHttpHeaders, ServerStreamResponseOptions } from 'node:http2'
+import { encodeHeaderBlock, type HeaderField } from './hpack.js'
 import { encodeGrpcMessage } from './status.js'
 import type { StatusObject } from './types.js'
 
@@ -14,12 +15,31 @@ export const RESPONSE_HEADERS: OutgoingHttpHeaders = Object.freeze({
   'content-type': GRPC_CONTENT_TYPE,
 })
 
-/** Headers then messages then trailers. */
-export const WITH_TRAILERS: ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true, sendDate: false })
-/** A header block that ends the stream (trailers-only responses, plain HTTP errors). */
+/** A header block that ends the stream (on node's HTTP/2). */
 export const END_STREAM: ServerStreamResponseOptions = Object.freeze({ endStream: true, sendDate: false })
 
 export const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ 'grpc-status': '0' })
+
+/**
+ * A header object as an HPACK block (pseudo-headers first; array values as repeated fields).
+ * The block never touches the client's dynamic table.
+ */
+export function encodeHeaders(h: OutgoingHttpHeaders): Buffer {
+  const pseudo: HeaderField[] = []
+  const regular: HeaderField[] = []
+  for (const [name, v] of Object.entries(h)) {
+    if (v === undefined) continue
+    const list = name.charCodeAt(0) === 0x3a ? pseudo : regular
+    const n = name.toLowerCase()
+    if (Array.isArray(v)) for (const x of v) list.push({ name: n, value: String(x) })
+    else list.push({ name: n, value: String(v) })
+  }
+  return encodeHeaderBlock(pseudo.length === 0 ? regular : pseudo.concat(regular))
+}
+
+/** RESPONSE_HEADERS and OK_TRAILERS, encoded once. */
+export const RESPONSE_BLOCK = encodeHeaders(RESPONSE_HEADERS)
+export const OK_TRAILERS_BLOCK = encodeHeaders(OK_TRAILERS)
 
 /** Trailers carrying `s` (after headers were sent). */
 export function trailersFor(s: StatusObject): OutgoingHttpHeaders {

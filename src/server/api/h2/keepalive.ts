@@ -5,8 +5,8 @@
  * GOAWAY ENHANCE_YOUR_CALM "too_many_pings". Any call activity since the client's previous
  * ping forgives it (Go clients ping to size their windows while data flows).
  */
-import http2, { type ServerHttp2Session } from 'node:http2'
 import type { ConnectionActivity } from './call.js'
+import { H2Error, type H2Connection } from './connection.js'
 
 export interface KeepaliveOptions {
   /** Ping the client this often; 0 or Infinity: never. */
@@ -21,6 +21,28 @@ export interface KeepaliveOptions {
 
 export const TOO_MANY_PINGS = 'too_many_pings'
 
+/** The connection keepalive watches. */
+export interface KeepaliveTarget {
+  readonly gone: boolean
+  /** Sends a PING; false if it could not. */
+  ping(onAck: () => void): boolean
+  destroy(): void
+  /** GOAWAY ENHANCE_YOUR_CALM with `debug`, then close. */
+  calm(debug: string): void
+}
+
+/** Keepalive's view of one of tsetcd's own HTTP/2 connections. */
+export function connectionTarget(conn: H2Connection): KeepaliveTarget {
+  return {
+    get gone() {
+      return conn.isClosed
+    },
+    ping: (onAck) => conn.ping(onAck),
+    destroy: () => conn.destroy(),
+    calm: (debug) => conn.goaway(H2Error.ENHANCE_YOUR_CALM, debug),
+  }
+}
+
 export class Keepalive implements ConnectionActivity {
   /** Streams started and messages sent on the connection. */
   activity = 0
@@ -31,16 +53,15 @@ export class Keepalive implements ConnectionActivity {
   private strikes = 0
   private stopped = false
 
+  /** Call `onPeerPing` for each client PING and `stop` when the connection closes. */
   constructor(
-    private readonly session: ServerHttp2Session,
+    private readonly target: KeepaliveTarget,
     private readonly opts: KeepaliveOptions,
   ) {
     if (opts.intervalMs > 0 && opts.intervalMs < 2 ** 31) {
       this.pingTimer = setInterval(() => this.ping(), opts.intervalMs)
       this.pingTimer.unref()
     }
-    session.on('ping', () => this.onPeerPing())
-    session.once('close', () => this.stop())
   }
 
   stop(): void {
@@ -51,8 +72,8 @@ export class Keepalive implements ConnectionActivity {
   }
 
   private ping(): void {
-    const s = this.session
-    if (this.ackTimer !== null || this.stopped || s.destroyed || s.closed) return
+    const s = this.target
+    if (this.ackTimer !== null || this.stopped || s.gone) return
     let sent: boolean
     try {
       sent = s.ping(() => this.acked())
@@ -71,10 +92,10 @@ export class Keepalive implements ConnectionActivity {
 
   private ackMissed(): void {
     this.ackTimer = null
-    if (!this.session.destroyed) this.session.destroy()
+    if (!this.target.gone) this.target.destroy()
   }
 
-  private onPeerPing(): void {
+  onPeerPing(): void {
     const now = Date.now()
     if (this.activity !== this.activityAtPeerPing) this.strikes = 0
     else if (now - this.lastPeerPing < this.opts.minTimeMs) this.strikes++
@@ -84,10 +105,8 @@ export class Keepalive implements ConnectionActivity {
   }
 
   private calm(): void {
-    const s = this.session
-    if (this.stopped || s.destroyed || s.closed) return
+    if (this.stopped || this.target.gone) return
     this.stop()
-    s.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, s.state.lastProcStreamID ?? 0, Buffer.from(TOO_MANY_PINGS))
-    s.close()
+    this.target.calm(TOO_MANY_PINGS)
   }
 }

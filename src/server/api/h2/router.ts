@@ -2,10 +2,14 @@
  * Methods by path, and what happens to each incoming HTTP/2 stream: a gRPC call for a known
  * method, an UNIMPLEMENTED status for an unknown one, or the plain HTTP handler for
  * requests that are not gRPC (curl --http2-prior-knowledge /health).
+ *
+ * A connection whose first request is gRPC is served by tsetcd's own HTTP/2 (connection.ts,
+ * `dispatch`); one whose first request is plain HTTP by node's (`dispatchHttp`).
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
 import { newMethodStats, type CallKind, type ConnectionActivity, type MethodStats, type Route } from './call.js'
-import { END_STREAM, isGrpcContentType, parseGrpcTimeout, trailersOnly } from './headers.js'
+import { encodeHeaders, END_STREAM, isGrpcContentType, parseGrpcTimeout, trailersOnly } from './headers.js'
+import type { H2Stream } from './h2-stream.js'
 import type { HttpHandler } from './http1.js'
 import { Status, status } from './status.js'
 import { StreamCall } from './stream-call.js'
@@ -66,29 +70,22 @@ export class Router {
     return this.routes.has(path)
   }
 
-  /** An HTTP/2 stream arrived on `connection`. */
-  dispatch(
-    stream: ServerHttp2Stream,
-    headers: IncomingHttpHeaders,
-    rawHeaders: string[],
-    connection: ConnectionActivity,
-  ): void {
-    // Stream errors (the client reset it, the connection broke) surface as 'close'.
-    stream.on('error', ignore)
+  /** A request on one of tsetcd's own HTTP/2 connections. */
+  dispatch(stream: H2Stream, headers: IncomingHttpHeaders, connection: ConnectionActivity): void {
     connection.activity++
     if (!isGrpcContentType(headers['content-type'])) {
-      this.plainHttp(stream, headers, rawHeaders)
+      // Plain HTTP is served on connections that start with it (node's HTTP/2, dispatchHttp).
+      stream.respond(NOT_FOUND_BLOCK, true)
       return
     }
     const path = headers[':path']!
     if (headers[':method'] !== 'POST') {
-      stream.respond({ ':status': 405, allow: 'POST' }, END_STREAM)
-      stream.resume()
+      stream.respond(METHOD_NOT_ALLOWED_BLOCK, true)
       return
     }
     const route = this.routes.get(path)
     if (route === undefined) {
-      this.refuse(stream, Status.UNIMPLEMENTED, `The server does not implement the method ${path}`)
+      refuse(stream, Status.UNIMPLEMENTED, `The server does not implement the method ${path}`)
       return
     }
     let timeoutMs: number | undefined
@@ -96,7 +93,7 @@ export class Router {
     if (timeout !== undefined) {
       timeoutMs = parseGrpcTimeout(timeout as string)
       if (timeoutMs === undefined) {
-        this.refuse(stream, Status.INTERNAL, `grpc: malformed grpc-timeout: ${timeout}`)
+        refuse(stream, Status.INTERNAL, `grpc: malformed grpc-timeout: ${timeout}`)
         return
       }
     }
@@ -105,14 +102,27 @@ export class Router {
     else new StreamCall(stream, headers, route, connection, max, timeoutMs).start()
   }
 
-  private refuse(stream: ServerHttp2Stream, code: number, details: string): void {
-    stream.respond(trailersOnly(status(code, details)), END_STREAM)
-    stream.resume()
-  }
-
-  private plainHttp(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
+  /** A request on a connection node's HTTP/2 serves (its first request was plain HTTP). */
+  dispatchHttp(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
+    // Stream errors (the client reset it, the connection broke) surface as 'close'.
+    stream.on('error', ignore)
+    if (isGrpcContentType(headers['content-type'])) {
+      stream.respond(
+        trailersOnly(status(Status.UNIMPLEMENTED, 'gRPC is served on connections whose first request is gRPC')),
+        END_STREAM,
+      )
+      stream.resume()
+      return
+    }
     const req = new http2.Http2ServerRequest(stream, headers, undefined as never, rawHeaders)
     const res = new http2.Http2ServerResponse(stream)
     this.opts.httpHandler(req, res)
   }
+}
+
+const NOT_FOUND_BLOCK = encodeHeaders({ ':status': 404, 'content-type': 'text/plain; charset=utf-8' })
+const METHOD_NOT_ALLOWED_BLOCK = encodeHeaders({ ':status': 405, allow: 'POST' })
+
+function refuse(stream: H2Stream, code: number, details: string): void {
+  stream.respond(encodeHeaders(trailersOnly(status(code, details))), true)
 }

@@ -1,17 +1,20 @@
 /**
- * A gRPC server on node:http2 that hosts grpc-js-style services. Listeners (TCP, TLS, unix
- * sockets) only accept connections; each connection goes to one HTTP/2 server that never
- * listens itself (by TLS ALPN, or by its first bytes in cleartext), or to the HTTP/1
- * fallback, so gRPC and plain HTTP share a port with or without TLS.
+ * A gRPC server that hosts grpc-js-style services. Listeners (TCP, TLS, unix sockets) only
+ * accept connections; each HTTP/2 connection (by TLS ALPN, or by its first bytes in
+ * cleartext) goes through the AuthorityGate to tsetcd's own HTTP/2 (connection.ts) when its
+ * first request is gRPC, or to a node:http2 server that never listens itself when it is plain
+ * HTTP; other connections go to the HTTP/1 fallback. So gRPC and plain HTTP share a port with
+ * or without TLS.
  */
 import fs from 'node:fs'
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import net from 'node:net'
 import tls from 'node:tls'
-import { AuthorityGate, noteRewrittenPeer, RewriteStream } from './authority-gate.js'
-import { settingsFrame } from './h2-frames.js'
+import { AuthorityGate, RewriteStream } from './authority-gate.js'
+import { H2Connection, type FirstBlock, type GateState } from './connection.js'
+import { settingsFrame, type Frame } from './h2-frames.js'
 import { Http1Fallback, notFound, sniffProtocol, type HttpHandler, type Protocol } from './http1.js'
-import { Keepalive, type KeepaliveOptions } from './keepalive.js'
+import { connectionTarget, Keepalive, type KeepaliveOptions } from './keepalive.js'
 import { Router } from './router.js'
 import type { ServiceDefinition, ServiceImplementation } from './types.js'
 
@@ -74,11 +77,11 @@ export class GrpcServer {
   private readonly listeners: net.Server[] = []
   private readonly tlsListeners: tls.Server[] = []
   private readonly sessions = new Set<ServerHttp2Session>()
+  /** Connections served by tsetcd's own HTTP/2. */
+  private readonly connections = new Set<H2Connection>()
   private readonly sockets = new Set<net.Socket>()
   /** HTTP/2 connections whose first request has not come yet. */
   private readonly gates = new Set<AuthorityGate>()
-  /** Set while a RewriteStream is handed to node's HTTP/2 (which makes its session then). */
-  private handingOver: RewriteStream | null = null
   /** The SETTINGS frame node's HTTP/2 server sends first; the AuthorityGate sends it earlier. */
   private readonly settingsFrame: Buffer
   private stopping = false
@@ -169,7 +172,7 @@ export class GrpcServer {
 
   /** HTTP/2 connections open now. */
   get connectionCount(): number {
-    return this.sessions.size
+    return this.sessions.size + this.connections.size
   }
 
   /**
@@ -181,6 +184,7 @@ export class GrpcServer {
     this.stopping = true
     this.closeListeners()
     for (const s of this.sessions) if (!s.closed && !s.destroyed) s.close()
+    for (const c of this.connections) c.close()
     for (const g of this.gates) g.close(true)
     this.gates.clear()
     this.http1.closeIdle()
@@ -207,6 +211,7 @@ export class GrpcServer {
     this.stopping = true
     this.closeListeners()
     for (const s of this.sessions) s.destroy()
+    for (const c of this.connections) c.destroy()
     for (const g of this.gates) g.close(false)
     this.gates.clear()
     for (const s of this.sockets) s.destroy()
@@ -257,30 +262,65 @@ export class GrpcServer {
     })
   }
 
-  /** Through the AuthorityGate (see authority-gate.ts) to node's HTTP/2. */
+  /** Through the AuthorityGate (see authority-gate.ts) to tsetcd's HTTP/2 or node's. */
   private toHttp2(socket: net.Socket): void {
     // node's HTTP/2 server would take a TLS socket without ALPN for HTTP/1.
     if (socket instanceof tls.TLSSocket && socket.alpnProtocol !== 'h2')
       (socket as { alpnProtocol: string | false }).alpnProtocol = 'h2'
-    const gate = new AuthorityGate(socket, this.settingsFrame, this.opts.keepaliveIntervalMs, (stream) => {
-      this.gates.delete(gate)
-      if (stream instanceof RewriteStream) this.handingOver = stream
-      try {
+    const gate = new AuthorityGate(
+      socket,
+      this.settingsFrame,
+      this.opts.keepaliveIntervalMs,
+      (stream: net.Socket | RewriteStream) => {
+        this.gates.delete(gate)
         this.h2.emit('connection', stream)
-      } finally {
-        this.handingOver = null
-      }
-    })
+      },
+      (state: GateState, before: Frame[], first: FirstBlock | null, after: Frame[]) => {
+        this.gates.delete(gate)
+        this.serveGrpc(socket, state, before, first, after)
+      },
+    )
     this.gates.add(gate)
     socket.once('close', () => this.gates.delete(gate))
   }
 
+  /** tsetcd's own HTTP/2 serves the connection, with keepalive. */
+  private serveGrpc(
+    socket: net.Socket,
+    state: GateState,
+    before: Frame[],
+    first: FirstBlock | null,
+    after: Frame[],
+  ): void {
+    const router = this.router
+    let keepalive: Keepalive | null = null
+    const conn = new H2Connection(
+      socket,
+      {
+        initialWindowSize: this.opts.initialWindowSize,
+        connectionWindowSize: this.opts.connectionWindowSize,
+        maxConcurrentStreams: this.opts.maxConcurrentStreams,
+      },
+      (stream, headers) => router.dispatch(stream, headers, keepalive!),
+      (c) => {
+        this.connections.delete(c)
+        keepalive!.stop()
+      },
+      state,
+    )
+    keepalive = new Keepalive(connectionTarget(conn), this.keepalive)
+    conn.onPeerPing = () => keepalive.onPeerPing()
+    this.connections.add(conn)
+    conn.start(before, first, after)
+    if (this.stopping) conn.close()
+  }
+
+  /** A connection whose first request is plain HTTP, on node's HTTP/2. */
   private onSession(session: ServerHttp2Session): void {
     if (this.stopping) {
       session.destroy()
       return
     }
-    if (this.handingOver !== null) noteRewrittenPeer(session, this.handingOver)
     this.sessions.add(session)
     session.on('error', () => {})
     session.once('close', () => this.sessions.delete(session))
@@ -289,12 +329,11 @@ export class GrpcServer {
     } catch {
       // The connection is already going away.
     }
-    const keepalive = new Keepalive(session, this.keepalive)
     const router = this.router
     session.on(
       'stream',
       (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-        router.dispatch(stream, headers, rawHeaders, keepalive)
+        router.dispatchHttp(stream, headers, rawHeaders)
       },
     )
   }

@@ -5,8 +5,9 @@
  * `emit('error', err)` or `destroy(err)` for an error status, 'cancelled' when the client
  * goes away, 'close' once the call is over.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
+import type { IncomingHttpHeaders } from 'node:http2'
 import { CallBase, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
+import type { H2Stream } from './h2-stream.js'
 import { Status, status, toStatus } from './status.js'
 import type {
   MetadataLike,
@@ -31,7 +32,7 @@ export class StreamCall
   private closeEmitted = false
 
   constructor(
-    stream: ServerHttp2Stream,
+    stream: H2Stream,
     headers: IncomingHttpHeaders,
     route: Route,
     connection: ConnectionActivity,
@@ -39,7 +40,6 @@ export class StreamCall
     timeoutMs: number | undefined,
   ) {
     super(stream, headers, route, connection, maxReceiveMessageBytes, timeoutMs)
-    this.forwardDrain()
   }
 
   /** Bidi and client-streaming handlers start at once, before any message. */
@@ -128,20 +128,11 @@ export class StreamCall
   }
 
   get writable(): boolean {
-    return !this.cancelled && !this.closeEmitted && !this.stream.destroyed && this.stream.writable
+    return !this.cancelled && !this.closeEmitted && this.stream.open
   }
 
   get writableNeedDrain(): boolean {
-    return this.stream.writableNeedDrain
-  }
-
-  /** Holds this call's frames back until `uncork`, so that a burst of messages leaves together. */
-  cork(): void {
-    if (!this.stream.destroyed) this.stream.cork()
-  }
-
-  uncork(): void {
-    if (!this.stream.destroyed) this.stream.uncork()
+    return this.stream.needDrain
   }
 
   write(message: unknown, encodingOrCallback?: unknown, callback?: WriteCallback): boolean {
