@@ -175,6 +175,19 @@ describe('h2 connection (tsetcd HTTP/2)', function () {
     })
   }
 
+  it('a client that resets streams faster than 1000 at once and 33 a second is sent GOAWAY ENHANCE_YOUR_CALM', async () => {
+    for (let i = 0; i < 1100; i++) {
+      const id = 2 * i + 1
+      c.grpcRequest(id, '/tsetcd.test.Probe/Echo', t.port)
+      c.rst(id, 8)
+    }
+    const g = await c.waitFor(goaway)
+    assert.equal(g.payload.readUInt32BE(4), 11)
+    assert.equal(g.payload.subarray(8).toString(), 'too_many_resets')
+    assert.ok(g.payload.readUInt32BE(0) > 2000, 'the streams before were served')
+    await c.closed
+  })
+
   it('answers PING with the same payload, and reads padded DATA', async () => {
     c.grpcRequest(1, UNARY, t.port)
     const padded = Buffer.concat([Buffer.from([3]), ECHO, Buffer.alloc(3)])

@@ -53,6 +53,15 @@ const SMALL_FRAME_BYTES = 1024
 
 const SETTINGS_ACK = frameHeader(0, T.SETTINGS, F.ACK, 0)
 
+/**
+ * Streams a client may reset before their response, in a burst and then per second, as
+ * nghttp2's defaults: past that, the connection is closed with ENHANCE_YOUR_CALM (a client
+ * that opens and resets streams without end makes the server start work it never answers:
+ * the "rapid reset" attack).
+ */
+const RESET_BURST = 1000
+const RESETS_PER_SECOND = 33
+
 export interface H2ConnectionOptions {
   /** Each stream's receive window, as our SETTINGS said (SETTINGS_INITIAL_WINDOW_SIZE). */
   initialWindowSize: number
@@ -102,6 +111,8 @@ export class H2Connection {
   /** onClose was called. */
   private released = false
   private pingAck: (() => void) | null = null
+  private resetTokens = RESET_BURST
+  private resetTokensAt = 0
   private readonly splitter: FrameSplitter
   private readonly assembler: HeaderBlockAssembler
   private readonly decoder: HpackDecoder
@@ -606,6 +617,17 @@ export class H2Connection {
     s.localClosed = true
     this.remove(s)
     s.receiver?.closed()
+    if (!this.takeResetToken()) this.goaway(H2Error.ENHANCE_YOUR_CALM, 'too_many_resets')
+  }
+
+  /** False once the client reset more streams than RESET_BURST and RESETS_PER_SECOND allow. */
+  private takeResetToken(): boolean {
+    const now = Date.now()
+    this.resetTokens = Math.min(RESET_BURST, this.resetTokens + ((now - this.resetTokensAt) * RESETS_PER_SECOND) / 1000)
+    this.resetTokensAt = now
+    if (this.resetTokens < 1) return false
+    this.resetTokens--
+    return true
   }
 
   /** A stream error: RST_STREAM, and the call hears its stream closed. */
