@@ -1,8 +1,9 @@
 /**
  * gRPC server benchmark: the same Map-backed etcd KV Put/Range handlers served by
- * @grpc/grpc-js and by the node:http2 server in src/server/api/h2, each in a fresh process,
- * driven by kvbench (etcd's Go client). A bare node:http2 responder that skips everything
- * gRPC asks of a server (validation, deadlines, metadata, cancellation) gives the ceiling.
+ * @grpc/grpc-js and by tsetcd's gRPC server in src/server/api/h2 (its own HTTP/2 framing), each
+ * in a fresh process, driven by kvbench (etcd's Go client). A bare node:http2 responder that
+ * skips everything gRPC asks of a server (validation, deadlines, metadata, cancellation) is
+ * what node's HTTP/2 alone can do.
  *
  *   npx tsc -p . && node dist/bench/grpc-server-bench.js [--kvbench /tmp/kvbench] [--rounds 3]
  *       [--total 50000] [--conns 10] [--clients 100] [--val-size 256] [--servers grpc-js,h2,bare]
@@ -69,7 +70,7 @@ async function serveH2(): Promise<number> {
   return server.listen('http://127.0.0.1:0')
 }
 
-/** Answers every stream as a Put, with none of the protocol's checks: the ceiling. */
+/** Answers every stream as a Put, with none of the protocol's checks: node:http2's best. */
 async function serveBare(): Promise<number> {
   const store = new Map<string, Buffer>()
   let revision = 1
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
       console.log(`  round ${round} ${kind.padEnd(8)} ${r.qps.toFixed(0).padStart(6)} puts/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}${r.first_error ? ` (${r.first_error})` : ''}`)
     }
   }
-  const label: Record<ServerKind, string> = { 'grpc-js': '@grpc/grpc-js', h2: 'h2 (src/server/api/h2)', bare: 'bare node:http2 (ceiling)' }
+  const label: Record<ServerKind, string> = { 'grpc-js': '@grpc/grpc-js', h2: 'h2 (src/server/api/h2)', bare: 'bare node:http2 (no gRPC checks)' }
   console.log('median:')
   for (const kind of kinds) console.log(`  ${label[kind].padEnd(28)} ${median(results.get(kind)!.map((r) => r.qps)).toFixed(0).padStart(6)} puts/s`)
   if (results.has('grpc-js') && results.has('h2')) {
