@@ -516,6 +516,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
     advanceTicks: identity.members.length === 1 && cfg.initialElectionTickAdvance ? electionTick - 1 : 0,
+    campaignAlone: cfg.initialElectionTickAdvance,
     proposalsDropped: (datas, err) => server.proposalsDropped(datas, err),
     onFatal: (err) => {
       void server.stop()
