@@ -2,7 +2,9 @@
  * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
  * which also answers plain HTTP on the same port.
  */
-import { GrpcServer, notFound, type CallKind, type HttpHandler, type MethodStats } from './h2/index.js'
+import { BoundListener, GrpcServer, notFound, type CallKind, type HttpHandler, type MethodStats } from './h2/index.js'
+
+export type { BoundListener }
 import { gatewayHandler } from './gateway/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
 import { AuthService, ClusterService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
@@ -94,6 +96,38 @@ export class ClientServer {
         await this.server.listen(u, { tls: tlsFor(u) })
       } catch (err) {
         throw new Error(`listen ${u.href}: ${(err as Error).message}`, { cause: err })
+      }
+    }
+  }
+
+  /**
+   * Binds every URL before the server exists (a member binds its client port first and serves
+   * it once ready, as etcd does); see BoundListener. Closes what it bound if one fails.
+   */
+  static async bind(urls: URL[]): Promise<BoundListener[]> {
+    const bound: BoundListener[] = []
+    try {
+      for (const u of urls) {
+        try {
+          bound.push(await BoundListener.bind(u))
+        } catch (err) {
+          throw new Error(`listen ${u.href}: ${(err as Error).message}`, { cause: err })
+        }
+      }
+    } catch (err) {
+      for (const b of bound) b.close()
+      throw err
+    }
+    return bound
+  }
+
+  /** Serves listeners from bind(); `tlsFor` gives TLS settings for https:// and unixs:// ones. */
+  adopt(bound: BoundListener[], tlsFor: (u: URL) => ServerTlsOptions | undefined): void {
+    for (const b of bound) {
+      try {
+        this.server.adopt(b, { tls: tlsFor(b.url) })
+      } catch (err) {
+        throw new Error(`listen ${b.url.href}: ${(err as Error).message}`, { cause: err })
       }
     }
   }

@@ -11,7 +11,7 @@ import { RocksBackend } from '../backend/rocks-backend.js'
 import { MvccStore, type StoreOptions } from '../mvcc/store.js'
 import { readIdentity, writeIdentity, type Identity } from '../membership/identity.js'
 import { bootstrapMember } from '../membership/bootstrap.js'
-import { ClientServer } from '../api/grpc-server.js'
+import { ClientServer, type BoundListener } from '../api/grpc-server.js'
 import { PeerTransport } from '../peer/index.js'
 import { RaftNode, type RaftApplication } from '../raftnode/raft-node.js'
 import { openRaftDisk, type RaftDisk } from '../raftnode/recover.js'
@@ -195,6 +195,23 @@ function authTokens(cfg: ServerConfig): TokenProvider {
 }
 
 export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOptions = {}): Promise<Member> {
+  // The client port is bound first: a client that connects while the member reads its WAL and
+  // rebuilds its index waits there and is answered once it is ready, rather than refused.
+  const bound = await ClientServer.bind(cfg.listenClientUrls)
+  try {
+    return await startBound(cfg, log, opts, bound)
+  } catch (err) {
+    for (const b of bound) b.close()
+    throw err
+  }
+}
+
+async function startBound(
+  cfg: ServerConfig,
+  log: Logger,
+  opts: MemberOptions,
+  bound: BoundListener[],
+): Promise<Member> {
   const tokens = authTokens(cfg)
   let bcryptCost = cfg.bcryptCost
   if (bcryptCost < BCRYPT_MIN_COST || bcryptCost > BCRYPT_MAX_COST) {
@@ -516,6 +533,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     maxSnapshots: cfg.maxSnapshots,
     // A lone member need not wait a whole election timeout for itself (etcd does the same).
     advanceTicks: identity.members.length === 1 && cfg.initialElectionTickAdvance ? electionTick - 1 : 0,
+    campaignAlone: cfg.initialElectionTickAdvance,
     proposalsDropped: (datas, err) => server.proposalsDropped(datas, err),
     onFatal: (err) => {
       void server.stop()
@@ -616,7 +634,7 @@ export async function startMember(cfg: ServerConfig, log: Logger, opts: MemberOp
     }
   const grpc = clients
   clientTls.onReload((o) => grpc.setSecureContext(o))
-  await grpc.listen(cfg.listenClientUrls, (u) => clientTls.tlsFor(u))
+  grpc.adopt(bound, (u) => clientTls.tlsFor(u))
   const metricsServers: http.Server[] = []
   try {
     for (const u of cfg.listenMetricsUrls) metricsServers.push(await listenPlainHttp(u, httpHandler))

@@ -75,15 +75,20 @@ function trim(r: number[], atRev: number, removed: RemovedRevs): number[] {
 
 /**
  * The current generation lives in the KeyIndex itself (most keys have only that one);
- * earlier generations, if any, in `past`.
+ * earlier generations, if any, in `past`. Its revisions are held in an array only once it
+ * has two or more: most keys of a large store were written once, and an array is two more
+ * heap objects per key (64 bytes) for the garbage collector to copy and trace.
  */
 export class KeyIndex {
-  /** Current generation: create_revision, version at its last revision, revisions. */
+  /** Current generation: create_revision, version at its last revision. */
   created = 0
   ver = 0
-  revs: number[] = []
-  /** Last revision of the current generation (when it has any): reads at the head need
-   *  nothing else, and no access to `revs`. */
+  /**
+   * Every revision of the current generation (flat, ascending) when it has two or more;
+   * null when it has one (lastMain.lastSub) or none (lastMain is 0).
+   */
+  revs: number[] | null = null
+  /** Last revision of the current generation; 0.0 when it has none (the key is deleted). */
   lastMain = 0
   lastSub = 0
   /** Earlier generations, oldest first; null when there are none. */
@@ -98,48 +103,63 @@ export class KeyIndex {
     return Buffer.from(this.skey, 'latin1')
   }
 
+  /** The revisions of the current generation, flat (a new array when it has fewer than two). */
+  currentRevs(): number[] {
+    return this.revs ?? (this.lastMain === 0 ? [] : [this.lastMain, this.lastSub])
+  }
+
   /** All generations, oldest first, the current (possibly empty) one last. */
   generations(): Generation[] {
-    return [...(this.past ?? []), new Generation(this.created, this.ver, this.revs)]
+    return [...(this.past ?? []), new Generation(this.created, this.ver, this.currentRevs())]
   }
 
   /** No revisions left at all: the index drops such keys. */
   isEmpty(): boolean {
-    return this.past === null && this.revs.length === 0
+    return this.past === null && this.lastMain === 0
   }
 
   /** True when the key exists now (its current generation has revisions). */
   isLive(): boolean {
-    return this.revs.length > 0
+    return this.lastMain !== 0
   }
 
   /** A put at main.sub (on a key of a TreeIndex, through TreeIndex.put, which tracks history). */
   put(main: number, sub: number): void {
-    const r = this.revs
-    if (r.length === 0) {
+    if (this.lastMain === 0) {
       this.created = main
       this.ver = 1
-      // A literal holds exactly two numbers; a push onto [] would reserve room for sixteen.
-      this.revs = [main, sub]
     } else {
       this.checkOrder(main, sub)
-      r.push(main, sub)
+      this.append(main, sub)
       this.ver++
     }
     this.lastMain = main
     this.lastSub = sub
   }
 
+  /** Adds main.sub after the last revision of a live current generation. */
+  private append(main: number, sub: number): void {
+    // A literal holds exactly what it is given; a push onto [] would reserve room for sixteen.
+    if (this.revs === null) this.revs = [this.lastMain, this.lastSub, main, sub]
+    else this.revs.push(main, sub)
+  }
+
+  /** Makes `r` (flat, at least one revision) the current generation's revisions. */
+  private setRevs(r: number[]): void {
+    this.lastMain = r[r.length - 2]
+    this.lastSub = r[r.length - 1]
+    this.revs = r.length > 2 ? r : null
+  }
+
   /** Ends the current generation with a tombstone; the key must be live (on a key of a TreeIndex, through TreeIndex.tombstone). */
   tombstone(main: number, sub: number): void {
-    const r = this.revs
-    if (r.length === 0) throw new Error(`mvcc: tombstone on deleted key ${JSON.stringify(this.skey)}`)
+    if (this.lastMain === 0) throw new Error(`mvcc: tombstone on deleted key ${JSON.stringify(this.skey)}`)
     this.checkOrder(main, sub)
-    r.push(main, sub)
-    const g = new Generation(this.created, this.ver + 1, r)
+    this.append(main, sub)
+    const g = new Generation(this.created, this.ver + 1, this.revs!)
     if (this.past === null) this.past = [g]
     else this.past.push(g)
-    this.revs = []
+    this.revs = null
     this.created = 0
     this.ver = 0
     this.lastMain = 0
@@ -153,16 +173,15 @@ export class KeyIndex {
    */
   undoPut(prevLease: bigint): void {
     const r = this.revs
-    r.length -= 2
-    if (r.length === 0) {
+    if (r === null) {
       this.created = 0
       this.ver = 0
       this.lastMain = 0
       this.lastSub = 0
     } else {
+      r.length -= 2
       this.ver--
-      this.lastMain = r[r.length - 2]
-      this.lastSub = r[r.length - 1]
+      this.setRevs(r)
     }
     this.lease = prevLease
   }
@@ -174,11 +193,9 @@ export class KeyIndex {
     if (past.length === 0) this.past = null
     const r = g.revs
     r.length -= 2
-    this.revs = r
+    this.setRevs(r)
     this.created = g.created
     this.ver = g.ver - 1
-    this.lastMain = r[r.length - 2]
-    this.lastSub = r[r.length - 1]
     this.lease = prevLease
   }
 
@@ -187,12 +204,8 @@ export class KeyIndex {
    * and version, which also start a generation whose earlier revisions were compacted.
    */
   restorePut(main: number, sub: number, created: number, version: number): void {
-    if (this.revs.length === 0) {
-      this.created = created
-      this.revs = [main, sub]
-    } else {
-      this.revs.push(main, sub)
-    }
+    if (this.lastMain === 0) this.created = created
+    else this.append(main, sub)
     this.ver = version
     this.lastMain = main
     this.lastSub = sub
@@ -210,16 +223,17 @@ export class KeyIndex {
 
   /** Finds the key's revision visible at atRev; false if the key did not exist then. */
   get(atRev: number, out: RevLookup): boolean {
-    const r = this.revs
-    if (r.length > 0) {
-      if (this.lastMain <= atRev) {
-        out.main = this.lastMain
+    const last = this.lastMain
+    if (last !== 0) {
+      if (last <= atRev) {
+        out.main = last
         out.sub = this.lastSub
         out.created = this.created
         out.version = this.ver
         return true
       }
-      if (r[0] <= atRev) return find(r, this.created, this.ver, atRev, out)
+      const r = this.revs
+      if (r !== null && r[0] <= atRev) return find(r, this.created, this.ver, atRev, out)
     }
     const past = this.past
     if (past === null) return false
@@ -236,7 +250,7 @@ export class KeyIndex {
   compact(atRev: number, removed: RemovedRevs): void {
     const past = this.past
     if (past === null) {
-      this.revs = trim(this.revs, atRev, removed)
+      if (this.revs !== null) this.setRevs(trim(this.revs, atRev, removed))
       return
     }
     // Generations ended by a tombstone at or below atRev hold nothing visible at atRev.
@@ -248,7 +262,7 @@ export class KeyIndex {
       gi++
     }
     if (gi < past.length) past[gi].revs = trim(past[gi].revs, atRev, removed)
-    else this.revs = trim(this.revs, atRev, removed)
+    else if (this.revs !== null) this.setRevs(trim(this.revs, atRev, removed))
     if (gi > 0) this.past = gi === past.length ? null : past.slice(gi)
   }
 

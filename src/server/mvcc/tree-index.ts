@@ -50,7 +50,7 @@ export class TreeIndex {
   put(ki: KeyIndex, main: number, sub: number): void {
     ki.put(main, sub)
     // Its second revision: compaction may now remove the first.
-    if (ki.revs.length === 4) this.history.add(ki)
+    if (ki.revs?.length === 4) this.history.add(ki)
   }
 
   /** A tombstone on `ki`, a key of this index (see KeyIndex.tombstone). */
@@ -143,5 +143,5 @@ export class TreeIndex {
 
 /** Whether a compaction may remove something of `ki`: an earlier generation, or a revision before its last. */
 function hasHistory(ki: KeyIndex): boolean {
-  return ki.past !== null || ki.revs.length > 2
+  return ki.past !== null || ki.revs !== null
 }

@@ -82,6 +82,11 @@ export interface RaftNodeOptions {
   maxSnapshots: number
   /** Fast-forward the first election on a single-member cluster. */
   advanceTicks?: number
+  /**
+   * Campaign as soon as the log read on start is applied when this member is then the only
+   * voter: its own vote elects it, so waiting out the rest of an election timeout gains nothing.
+   */
+  campaignAlone?: boolean
   /** Told once when the loop fails; the member cannot go on. */
   onFatal?: (err: Error) => void
   /**
@@ -106,6 +111,8 @@ export class RaftNode {
   private stopped = false
   private failed?: Error
   private appliedIndex: number
+  /** campaignAlone: not yet decided whether to campaign at once. */
+  private aloneCheck: boolean
   private snapshotIndex: number
   private confState: ConfState = { voters: [], learners: [] }
   private lead = 0n
@@ -146,6 +153,7 @@ export class RaftNode {
       maxUncommittedEntriesSize: 1 << 30,
     })
     this.appliedIndex = o.applied
+    this.aloneCheck = o.campaignAlone === true
     this.snapshotIndex = o.storage.snapshot().metadata.index
     this.confState = o.storage.snapshot().metadata.confState
     this.hardState = this.synced = o.storage.initialState().hardState
@@ -318,7 +326,10 @@ export class RaftNode {
     try {
       while (!this.stopped) {
         this.takeProposals()
-        if (!this.raw.hasReady()) break
+        if (!this.raw.hasReady()) {
+          if (!this.campaignIfAlone()) break
+          continue
+        }
         await this.handleReady()
       }
     } catch (err) {
@@ -334,6 +345,22 @@ export class RaftNode {
       this.turning = false
       for (const f of this.idle.splice(0)) f()
     }
+  }
+
+  /**
+   * With campaignAlone, once everything committed is applied (the configuration is then the
+   * one the log holds): starts an election if this member is the only voter and no leader is
+   * known, and stops trying either way. True when it started one.
+   */
+  private campaignIfAlone(): boolean {
+    if (!this.aloneCheck) return false
+    const s = this.raw.status()
+    if (s.applied < s.commit && s.lead === 0n) return false
+    this.aloneCheck = false
+    const voters = s.config.voters
+    if (s.lead !== 0n || s.role === 'leader' || voters.length !== 1 || voters[0] !== s.id) return false
+    this.raw.campaign()
+    return true
   }
 
   private async handleReady(): Promise<void> {

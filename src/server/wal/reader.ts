@@ -192,7 +192,7 @@ async function readFrom(
         `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`,
       )
     }
-    const scan = await scanSegmentFile(fs, file, logId)
+    const scan = await scanSegmentFile(fs, file, logId, isLast)
     const d = scan.damage
     if (d) {
       if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
@@ -235,26 +235,37 @@ async function readFrom(
   }
 }
 
-/** How much of a segment is read first; doubled until the scan is decided. */
+/** How much of the last segment is read first; doubled until the scan is decided. */
 const FIRST_READ = 1 << 20
 /** Chunk in which the zeros after the end of data are read and checked. */
 const ZERO_CHECK_CHUNK = 1 << 20
 
 /**
- * `scanSegment` over the file without holding all of a preallocated segment in memory: a
- * segment is preallocated to 64 MiB of zeros and its records keep the buffer they were read
- * into alive. A prefix is read and scanned; when the scan stops cleanly at a zero header
- * inside the prefix and everything after it in the file is zeros, the scan of the whole file
- * would be the same (same records, same end, no damage). Otherwise the prefix is doubled,
- * up to the whole file, whose scan decides.
+ * `scanSegment` over the file. A segment before the last was trimmed to its data when the
+ * next one was cut (unless the member stopped before the trim): it is read and scanned whole,
+ * once. The last segment is preallocated to
+ * 64 MiB of zeros, and its records keep the buffer they were read into alive, so it is read
+ * from a prefix: when the scan stops cleanly at a zero header inside the prefix and
+ * everything after it in the file is zeros, the scan of the whole file would be the same
+ * (same records, same end, no damage). Otherwise the prefix is doubled, up to the whole file,
+ * whose scan decides. Each longer prefix starts with the bytes of the one before (copied, not
+ * read again) and its scan goes on from the last batch found valid: every record is read and
+ * checked once.
  */
-async function scanSegmentFile(fs: FileSystem, file: string, logId: bigint | undefined): Promise<SegmentScan> {
+async function scanSegmentFile(
+  fs: FileSystem,
+  file: string,
+  logId: bigint | undefined,
+  last: boolean,
+): Promise<SegmentScan> {
   const f = await fs.open(file, 'r')
   try {
     const size = (await f.stat()).size
-    for (let len = Math.min(size, FIRST_READ); ; len = Math.min(size, len * 2)) {
-      const buf = await readPrefix(f, len)
-      const scan = scanSegment(buf, logId)
+    let buf: Buffer = Buffer.alloc(0)
+    let scan: SegmentScan | undefined
+    for (let len = last ? Math.min(size, FIRST_READ) : size; ; len = Math.min(size, len * 2)) {
+      buf = await extend(f, buf, len)
+      scan = scanSegment(buf, logId, scan)
       if (buf.length < len || len === size) return scan
       if (!scan.damage && scan.end < len && (await zerosFrom(f, len, size))) return scan
     }
@@ -263,10 +274,13 @@ async function scanSegmentFile(fs: FileSystem, file: string, logId: bigint | und
   }
 }
 
-/** The first `len` bytes of the file (fewer if it is shorter). */
-async function readPrefix(f: StoredFile, len: number): Promise<Buffer> {
+/**
+ * The first `len` bytes of the file (fewer if it is shorter), of which `head` already holds
+ * the first ones: they are copied, the rest read.
+ */
+async function extend(f: StoredFile, head: Buffer, len: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(len)
-  let done = 0
+  let done = head.copy(buf, 0, 0, Math.min(head.length, len))
   while (done < len) {
     const { bytesRead } = await f.read(buf, done, len - done, done)
     if (bytesRead <= 0) return buf.subarray(0, done)

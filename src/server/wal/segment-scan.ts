@@ -4,7 +4,7 @@
  * which knows if this is the last segment.
  */
 import { decodeBatch, findBatchRecord, readFrame } from './decoder.js'
-import { BATCH_FRAME, RecordType, frameSize } from './record.js'
+import { BATCH_FRAME, HEADER_SIZE, RecordType, frameSize } from './record.js'
 
 export interface RawRecord {
   type: RecordType
@@ -77,10 +77,22 @@ export function nonZeroEnd(buf: Buffer, from: number): number {
 /**
  * `logId`: the ID every batch must carry, if already known from another segment; otherwise
  * the first batch's ID is taken.
+ *
+ * `prefix`: a scan of a prefix of `buf` (the same bytes, a shorter buffer). Its valid
+ * batches are taken as they are (their records re-pointed into `buf`, not checked again) and
+ * the scan goes on from where they end: the result is the scan of all of `buf`.
  */
-export function scanSegment(buf: Buffer, logId: bigint | undefined): SegmentScan {
+export function scanSegment(buf: Buffer, logId: bigint | undefined, prefix?: SegmentScan): SegmentScan {
   const records: RawRecord[] = []
   let off = 0
+  if (prefix !== undefined) {
+    for (const r of prefix.records) {
+      const at = r.offset + HEADER_SIZE
+      records.push({ type: r.type, offset: r.offset, payload: buf.subarray(at, at + r.payload.length) })
+    }
+    off = prefix.end
+    logId = prefix.logId ?? logId
+  }
   let damage: { at: number; reason: string } | undefined
   /** Where the damaged write ends, when its batch record is intact and says so. */
   let declaredEnd: number | undefined

@@ -29,6 +29,10 @@ function dump(index: TreeIndex): string[] {
   const out: string[] = []
   index.scan('', undefined, (ki) => {
     const gens = ki.generations().map((g) => `${g.created}/${g.ver}:${g.revs.join(',')}`)
+    // The current generation's revisions are held in an array exactly when there are two or more.
+    const current = ki.currentRevs()
+    assert.equal(ki.revs !== null, current.length >= 4, `revisions of ${ki.skey}: ${JSON.stringify(ki.revs)}`)
+    if (current.length > 0) assert.deepEqual([ki.lastMain, ki.lastSub], current.slice(-2))
     out.push(`${JSON.stringify(ki.skey)} ${gens.join(' | ')} lease=${ki.lease} last=${ki.lastMain}.${ki.lastSub}`)
   })
   const inMap = [...index.values()].map((ki) => ki.skey).sort()

@@ -15,6 +15,8 @@ function state(ki: KeyIndex): unknown {
     head,
     lease: ki.lease,
     last: [ki.lastMain, ki.lastSub],
+    // Revisions in an array exactly when the current generation has two or more.
+    array: ki.revs === null ? null : [...ki.revs],
   }
 }
 

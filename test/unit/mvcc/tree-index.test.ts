@@ -8,6 +8,8 @@ function dump(index: TreeIndex): unknown[] {
   const out: unknown[] = []
   index.scan('', undefined, (ki) => {
     out.push([ki.skey, ki.generations().map((g) => [g.created, g.ver, [...g.revs]]), ki.lease])
+    // The current generation's revisions are held in an array exactly when there are two or more.
+    assert.equal(ki.revs !== null, ki.currentRevs().length >= 4, `revisions of ${ki.skey}`)
   })
   assert.equal(out.length, index.size, 'map and tree hold the same keys')
   return out

@@ -154,6 +154,29 @@ describe('wal segment scan', () => {
     assert.equal(findBatchRecord(buf, 8, LOG + 1n), writes[0]!.length)
   })
 
+  it('goes on from the scan of a prefix as if it had scanned the whole buffer', () => {
+    const writes = [1, 2, 3, 4, 5].map(write)
+    const { buf, end } = image(writes, 8192)
+    const damaged = Buffer.from(buf)
+    damaged[writes[0]!.length + writes[1]!.length + writes[2]!.length + 40] ^= 1
+    const torn = Buffer.from(buf)
+    torn[end + 300] = 7
+    const plain = (s: ReturnType<typeof scanSegment>) => ({
+      ...s,
+      records: s.records.map((x) => ({ type: x.type, offset: x.offset, payload: Buffer.from(x.payload) })),
+    })
+    for (const img of [buf, damaged, torn]) {
+      const whole = plain(scanSegment(img, undefined))
+      for (let cut = 0; cut <= img.length; cut += 8) {
+        const prefix = scanSegment(img.subarray(0, cut), undefined)
+        const copy = Buffer.from(img)
+        const resumed = scanSegment(copy, undefined, prefix)
+        assert.deepEqual(plain(resumed), whole, `prefix of ${cut} bytes`)
+        for (const x of resumed.records) assert.equal(x.payload.buffer, copy.buffer, 'records view the longer buffer')
+      }
+    }
+  })
+
   it('finds the end of non-zero data', () => {
     const buf = Buffer.alloc(300_000)
     assert.equal(nonZeroEnd(buf, 0), 0)

@@ -1,5 +1,11 @@
 /** gRPC over node:http2, hosting grpc-js-style services: see server.ts. */
-export { GrpcServer, type GrpcServerOptions, type ListenOptions, type TlsListenOptions } from './server.js'
+export {
+  BoundListener,
+  GrpcServer,
+  type GrpcServerOptions,
+  type ListenOptions,
+  type TlsListenOptions,
+} from './server.js'
 export { Metadata, type MetadataValue } from './metadata.js'
 export { Status, type StatusCode, toStatus, encodeGrpcMessage, decodeGrpcMessage } from './status.js'
 export { notFound, type HttpHandler } from './http1.js'

@@ -132,37 +132,33 @@ export class GrpcServer {
    */
   async listen(url: string | URL, options: ListenOptions = {}): Promise<number> {
     if (this.stopping) throw new Error('the server is shut down')
-    const u = typeof url === 'string' ? new URL(url) : url
-    const secure = u.protocol === 'https:' || u.protocol === 'unixs:'
-    const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
-    if (!secure && u.protocol !== 'http:' && !unix)
-      throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
-    if (secure && options.tls === undefined) throw new Error(`listen ${u.href}: TLS options are required`)
-    if (!secure && options.tls !== undefined) throw new Error(`listen ${u.href}: TLS options given for a cleartext URL`)
-    const server = secure ? this.tlsListener(options.tls!) : net.createServer({ noDelay: true })
-    server.on('connection', (socket: net.Socket) => {
-      if (this.track(socket) && !secure) this.onCleartext(socket)
-    })
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error): void => reject(new Error(`listen ${u.href}: ${err.message}`))
-      server.once('error', fail)
-      const ready = (): void => {
-        server.removeListener('error', fail)
-        resolve()
-      }
-      if (unix) {
-        const p = u.pathname || u.host
-        if (fs.existsSync(p) && fs.statSync(p).isSocket()) fs.unlinkSync(p)
-        server.listen(p, ready)
+    checkListen(typeof url === 'string' ? new URL(url) : url, options)
+    return this.adopt(await BoundListener.bind(url), options)
+  }
+
+  /**
+   * Serves a listener bound before this server was ready (see BoundListener): the connections
+   * waiting in it first, then every later one. Returns the bound TCP port (0 for unix sockets).
+   */
+  adopt(bound: BoundListener, options: ListenOptions = {}): number {
+    if (this.stopping) {
+      bound.close()
+      throw new Error('the server is shut down')
+    }
+    checkListen(bound.url, options)
+    const tlsServer = options.tls !== undefined ? this.tlsListener(options.tls) : undefined
+    if (tlsServer !== undefined) this.tlsListeners.push(tlsServer)
+    this.listeners.push(bound.server)
+    bound.take((socket) => {
+      if (!this.track(socket)) return
+      if (tlsServer !== undefined) {
+        tlsServer.emit('connection', socket)
       } else {
-        server.listen(Number(u.port), u.hostname.replace(/^\[(.*)\]$/, '$1'), ready)
+        this.onCleartext(socket)
+        socket.resume()
       }
     })
-    server.on('error', () => {})
-    this.listeners.push(server)
-    if (secure) this.tlsListeners.push(server as tls.Server)
-    const addr = server.address()
-    return typeof addr === 'object' && addr !== null ? addr.port : 0
+    return bound.port
   }
 
   /** New certificates for every TLS listener; connections made after this use them. */
@@ -336,5 +332,101 @@ export class GrpcServer {
         router.dispatchHttp(stream, headers, rawHeaders)
       },
     )
+  }
+}
+
+/** The URL schemes a server listens on, and TLS options exactly for the secure ones. */
+function checkListen(u: URL, options: ListenOptions): void {
+  const secure = u.protocol === 'https:' || u.protocol === 'unixs:'
+  const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
+  if (!secure && u.protocol !== 'http:' && !unix) throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+  if (secure && options.tls === undefined) throw new Error(`listen ${u.href}: TLS options are required`)
+  if (!secure && options.tls !== undefined) throw new Error(`listen ${u.href}: TLS options given for a cleartext URL`)
+}
+
+/**
+ * A listening socket bound before the server that will serve it is ready (a member rebuilding
+ * its state on start, as etcd binds its ports first): connections are accepted and wait there,
+ * nothing read from them, until GrpcServer.adopt takes them, so a client that connects
+ * meanwhile is answered once the server is ready instead of being refused.
+ */
+export class BoundListener {
+  private held: net.Socket[] | null = []
+  private handler: ((socket: net.Socket) => void) | null = null
+
+  private constructor(
+    readonly url: URL,
+    readonly server: net.Server,
+  ) {
+    server.on('connection', (socket: net.Socket) => this.accepted(socket))
+  }
+
+  /** Binds http://host:port, https://host:port, unix://path or unixs://path. */
+  static async bind(url: string | URL): Promise<BoundListener> {
+    const u = typeof url === 'string' ? new URL(url) : url
+    const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
+    if (!unix && u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+    // Paused: nothing is read (a TLS handshake included) before the server takes the socket.
+    const server = net.createServer({ noDelay: true, pauseOnConnect: true })
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => reject(new Error(`listen ${u.href}: ${err.message}`))
+      server.once('error', fail)
+      const ready = (): void => {
+        server.removeListener('error', fail)
+        resolve()
+      }
+      if (unix) {
+        const p = u.pathname || u.host
+        if (fs.existsSync(p) && fs.statSync(p).isSocket()) fs.unlinkSync(p)
+        server.listen(p, ready)
+      } else {
+        server.listen(Number(u.port), u.hostname.replace(/^\[(.*)\]$/, '$1'), ready)
+      }
+    })
+    server.on('error', () => {})
+    return new BoundListener(u, server)
+  }
+
+  /** The bound TCP port (0 for a unix socket). */
+  get port(): number {
+    const addr = this.server.address()
+    return typeof addr === 'object' && addr !== null ? addr.port : 0
+  }
+
+  /** Connections accepted and waiting to be taken. */
+  get waiting(): number {
+    return this.held?.length ?? 0
+  }
+
+  /** Hands the waiting connections to `handler`, and every later one. */
+  take(handler: (socket: net.Socket) => void): void {
+    const held = this.held ?? []
+    this.held = null
+    this.handler = handler
+    for (const s of held) if (!s.destroyed) handler(s)
+  }
+
+  /** Stops listening and drops the waiting connections; nothing once taken (the server closes it). */
+  close(): void {
+    if (this.held === null) return
+    for (const s of this.held) s.destroy()
+    this.held = null
+    this.server.close()
+  }
+
+  private accepted(socket: net.Socket): void {
+    if (this.handler !== null) return this.handler(socket)
+    const held = this.held
+    if (held === null) {
+      socket.destroy()
+      return
+    }
+    socket.on('error', () => {})
+    held.push(socket)
+    socket.once('close', () => {
+      const i = held.indexOf(socket)
+      if (i >= 0) held.splice(i, 1)
+    })
   }
 }
