@@ -19,8 +19,8 @@
 #
 #   npm run build && bash bench/compare.sh [members (1 or 3)] [kvbench binary] [rounds (3)]
 #
-# TSETCD is the command that runs tsetcd (default: node bin/run.js), for runs with other node
-# flags: TSETCD="node --single-threaded-gc bin/run.js".
+# TSETCD is the command that runs tsetcd (default: bin/tsetcd, as installed), for runs with
+# other node flags: TSETCD="node bin/run.js" (node's defaults).
 #
 # Smaller runs (a smoke test): KV_TOTAL=2000 shrinks the 100-client runs' totals, and the
 # single-client put and the watch run use min(2000, KV_TOTAL) unless KV_TOTAL_SEQ is set.
@@ -164,7 +164,7 @@ bench() { # round server
   run "$r" "$s" watch "$leader_ep" -op watch-latency -conns 10 -clients 100 -total "$seq_total"
 }
 
-read -ra tsetcd_cmd <<<"${TSETCD:-node $here/bin/run.js}"
+read -ra tsetcd_cmd <<<"${TSETCD:-$here/bin/tsetcd}"
 for r in $(seq 1 "$rounds"); do
   start_cluster etcd 21300 etcd
   bench "$r" etcd

@@ -37,7 +37,13 @@ describe('npm pack and npm install -g', function () {
     assert.equal(r.code, 0, r.stderr)
     const [packed] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[]
     const files = packed.files.map((f) => f.path)
-    for (const f of ['bin/run.js', 'oclif.manifest.json', 'dist/src/cli/main.js', 'dist/src/commands/serve.js'])
+    for (const f of [
+      'bin/run.js',
+      'bin/tsetcd',
+      'oclif.manifest.json',
+      'dist/src/cli/main.js',
+      'dist/src/commands/serve.js',
+    ])
       assert.ok(files.includes(f), `${f} is in the package`)
     const stray = files.filter(
       (f) => /^(src|test|bench|scripts|dist\/test|dist\/bench)\//.test(f) || f === 'bin/dev.js',
