@@ -135,6 +135,11 @@ export class H2Connection {
    */
   start(before: Frame[], first: FirstBlock | null, after: Frame[]): void {
     const s = this.socket
+    if (s.destroyed) {
+      // The client left while at the gate: 'close' has come and gone.
+      this.onSocketClose()
+      return
+    }
     s.on('data', this.onData)
     s.on('drain', this.onDrain)
     s.once('close', this.onSocketClose)
@@ -150,10 +155,6 @@ export class H2Connection {
     if (first !== null && !this.closed) this.headerBlock(first.block, first.fields)
     this.frames(after)
     s.resume()
-  }
-
-  get streamCount(): number {
-    return this.streams.size
   }
 
   get isClosed(): boolean {

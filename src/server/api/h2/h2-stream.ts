@@ -44,7 +44,6 @@ export class H2Stream {
   /** The trailers' header block, sent once the queue is empty. */
   trailers: Buffer | null = null
   needDrain = false
-  headersSent = false
   /** We sent END_STREAM (or RST_STREAM). */
   localClosed = false
   /** The client sent END_STREAM (or RST_STREAM). */
@@ -62,7 +61,7 @@ export class H2Stream {
     this.sendWindow = sendWindow
   }
 
-  /** Nothing more can be sent: the response ended or the stream is gone. */
+  /** More can be sent: the response has not ended and the stream is not gone. */
   get open(): boolean {
     return !this.localClosed && !this.gone
   }
@@ -70,7 +69,6 @@ export class H2Stream {
   /** Response headers (`endStream`: a response of headers alone, trailers-only). */
   respond(block: Buffer, endStream: boolean): void {
     if (!this.open) return
-    this.headersSent = true
     this.connection.sendHeaders(this, block, endStream)
     if (endStream) this.connection.localEnd(this)
   }
