@@ -1,10 +1,8 @@
 /**
- * The client-facing gRPC server on --listen-client-urls (gRPC on node:http2, see api/h2),
- * which also answers plain HTTP on the same port.
+ * The client-facing gRPC server on --listen-client-urls (gRPC on tsetcd's own HTTP/2, see
+ * api/h2), which also answers plain HTTP on the same port.
  */
 import { BoundListener, GrpcServer, notFound, type CallKind, type HttpHandler, type MethodStats } from './h2/index.js'
-
-export type { BoundListener }
 import { gatewayHandler } from './gateway/index.js'
 import type { ServerTlsOptions } from '../tls/index.js'
 import { AuthService, ClusterService, LeaseService, MaintenanceService } from '../../gen/etcdserverpb.js'
@@ -21,6 +19,8 @@ import { watchService, watchServiceDefinition } from './watch-service.js'
 import { electionService, lockService } from './lock-service.js'
 import { LockService } from '../../gen/v3lockpb.js'
 import { ElectionService } from '../../gen/v3electionpb.js'
+
+export type { BoundListener }
 
 export interface GrpcServerOptions extends Limits {
   keepaliveIntervalMs: number
@@ -89,17 +89,6 @@ export class ClientServer {
     })
   }
 
-  /** Listens on every URL; `tlsFor` gives TLS settings for https:// and unixs:// ones. */
-  async listen(urls: URL[], tlsFor: (u: URL) => ServerTlsOptions | undefined): Promise<void> {
-    for (const u of urls) {
-      try {
-        await this.server.listen(u, { tls: tlsFor(u) })
-      } catch (err) {
-        throw new Error(`listen ${u.href}: ${(err as Error).message}`, { cause: err })
-      }
-    }
-  }
-
   /**
    * Binds every URL before the server exists (a member binds its client port first and serves
    * it once ready, as etcd does); see BoundListener. Closes what it bound if one fails.
@@ -107,13 +96,8 @@ export class ClientServer {
   static async bind(urls: URL[]): Promise<BoundListener[]> {
     const bound: BoundListener[] = []
     try {
-      for (const u of urls) {
-        try {
-          bound.push(await BoundListener.bind(u))
-        } catch (err) {
-          throw new Error(`listen ${u.href}: ${(err as Error).message}`, { cause: err })
-        }
-      }
+      // BoundListener's errors name the URL.
+      for (const u of urls) bound.push(await BoundListener.bind(u))
     } catch (err) {
       for (const b of bound) b.close()
       throw err
@@ -123,13 +107,7 @@ export class ClientServer {
 
   /** Serves listeners from bind(); `tlsFor` gives TLS settings for https:// and unixs:// ones. */
   adopt(bound: BoundListener[], tlsFor: (u: URL) => ServerTlsOptions | undefined): void {
-    for (const b of bound) {
-      try {
-        this.server.adopt(b, { tls: tlsFor(b.url) })
-      } catch (err) {
-        throw new Error(`listen ${b.url.href}: ${(err as Error).message}`, { cause: err })
-      }
-    }
+    for (const b of bound) this.server.adopt(b, { tls: tlsFor(b.url) })
   }
 
   /** Serves new TLS settings (a rotated certificate) to connections made from now on. */

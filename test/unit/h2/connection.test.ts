@@ -4,8 +4,11 @@
  * is still sending.
  */
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { encodeRangeRequest } from '../../../src/gen/etcdserverpb.js'
 import { frameMessage } from '../../../src/server/api/h2/framing.js'
+import { H2Connection } from '../../../src/server/api/h2/connection.js'
+import { FrameSplitter, HeaderBlockAssembler } from '../../../src/server/api/h2/h2-frames.js'
 import { HpackDecoder } from '../../../src/server/api/h2/hpack.js'
 import { startTestServer, type TestServer } from '../../helpers/h2-harness.js'
 import { Flag, FrameType, RawH2Client, type Frame } from './raw-h2.js'
@@ -197,5 +200,21 @@ describe('h2 connection (tsetcd HTTP/2)', function () {
     c.ping(Buffer.from('abcdefgh'))
     const ack = await c.waitFor((f) => f.type === FrameType.PING && f.flags === Flag.ACK)
     assert.equal(ack.payload.toString(), 'abcdefgh')
+  })
+
+  it('a connection whose client left while at the gate is closed as it is handed over (the server forgets it)', () => {
+    const socket = new net.Socket()
+    socket.destroy()
+    let closed = 0
+    const conn = new H2Connection(
+      socket,
+      { initialWindowSize: 1 << 20, connectionWindowSize: 1 << 20, maxConcurrentStreams: 100 },
+      () => assert.fail('no stream'),
+      () => closed++,
+      { splitter: new FrameSplitter(), assembler: new HeaderBlockAssembler(), decoder: new HpackDecoder() },
+    )
+    conn.start([], null, [])
+    assert.equal(closed, 1)
+    assert.equal(conn.isClosed, true)
   })
 })

@@ -279,11 +279,10 @@ export class AuthorityGate {
   }
 
   /**
-   * Node's HTTP/2 reads through a RewriteStream: what the gate holds (less an unfinished
-   * header block, which the rewriter finishes), then `block` (the first header block,
-   * rewritten), then the rest.
+   * Node's HTTP/2 reads through a RewriteStream: what the gate holds (the frames before the
+   * first header block), then `block` (that block, rewritten), then the rest, rewritten.
    */
-  private rewrite(block: Buffer | null, rest: Frame[]): void {
+  private rewrite(block: Buffer, rest: Frame[]): void {
     if (this.done) return
     const rewriter = new ClientRewriter(this.splitter, this.blocks, this.decoder, this.acked)
     let after: Buffer
@@ -293,8 +292,7 @@ export class AuthorityGate {
       this.fail(err instanceof HpackError ? ErrorCode.COMPRESSION_ERROR : ErrorCode.PROTOCOL_ERROR)
       return
     }
-    const held = this.blocks.inBlock && this.blockStart >= 0 ? this.held.slice(0, this.blockStart) : this.held
-    const initial = Buffer.concat([...held, ...(block ? [block] : []), after])
+    const initial = Buffer.concat([...this.held, block, after])
     this.finish()
     this.handOff(new RewriteStream(this.socket, rewriter, initial))
   }

@@ -15,33 +15,24 @@
 import type net from 'node:net'
 import type { IncomingHttpHeaders } from 'node:http2'
 import {
+  ErrorCode,
   F,
   FRAME_HEADER_BYTES,
   FrameError,
   FrameSplitter,
   HeaderBlockAssembler,
   T,
+  frameBuffer,
   frameHeader,
+  goaway,
   headerFrames,
+  rstStream,
+  windowUpdate,
   type Frame,
   type HeaderBlockFrames,
 } from './h2-frames.js'
 import { HpackDecoder, HpackError, type HeaderField } from './hpack.js'
 import { H2Stream } from './h2-stream.js'
-
-/** RFC 9113 section 7. */
-export const H2Error = {
-  NO_ERROR: 0,
-  PROTOCOL_ERROR: 1,
-  INTERNAL_ERROR: 2,
-  FLOW_CONTROL_ERROR: 3,
-  STREAM_CLOSED: 5,
-  FRAME_SIZE_ERROR: 6,
-  REFUSED_STREAM: 7,
-  CANCEL: 8,
-  COMPRESSION_ERROR: 9,
-  ENHANCE_YOUR_CALM: 11,
-} as const
 
 /** The window every connection and stream starts with (RFC 9113 6.9.2). */
 const DEFAULT_WINDOW = 65535
@@ -172,7 +163,7 @@ export class H2Connection {
   close(): void {
     if (this.closed || this.goingAway) return
     this.goingAway = true
-    this.out(goawayFrame(this.lastStreamId, H2Error.NO_ERROR, null))
+    this.out(goaway(ErrorCode.NO_ERROR, this.lastStreamId))
     if (this.streams.size === 0) this.endSocket()
   }
 
@@ -187,7 +178,7 @@ export class H2Connection {
   goaway(code: number, debug: string): void {
     if (this.closed) return
     this.goingAway = true
-    this.out(goawayFrame(this.lastStreamId, code, Buffer.from(debug)))
+    this.out(goaway(code, this.lastStreamId, Buffer.from(debug)))
     this.endSocket()
   }
 
@@ -195,10 +186,7 @@ export class H2Connection {
   ping(onAck: () => void): boolean {
     if (this.closed || this.pingAck !== null) return false
     this.pingAck = onAck
-    const f = Buffer.alloc(FRAME_HEADER_BYTES + 8)
-    f.writeUIntBE(8, 0, 3)
-    f[3] = T.PING
-    this.out(f)
+    this.out(frameBuffer(8, T.PING, 0, 0).fill(0, FRAME_HEADER_BYTES))
     return true
   }
 
@@ -256,11 +244,7 @@ export class H2Connection {
       this.out(frameHeader(n, T.DATA, 0, s.id))
       this.out(first.subarray(s.head, s.head + n))
     } else {
-      const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + n)
-      f.writeUIntBE(n, 0, 3)
-      f[3] = T.DATA
-      f[4] = 0
-      f.writeUInt32BE(s.id, 5)
+      const f = frameBuffer(n, T.DATA, 0, s.id)
       let at = FRAME_HEADER_BYTES
       let left = n
       let i = 0
@@ -293,7 +277,6 @@ export class H2Connection {
         left = 0
       }
     }
-    s.queuedBytes -= n
   }
 
   private out(b: Buffer): void {
@@ -316,7 +299,7 @@ export class H2Connection {
         if (s.gone || s.remoteClosed) continue
         // The response is complete and the client is still sending: as grpc-go, say we
         // read no more (RST_STREAM NO_ERROR) rather than keep the stream half open.
-        this.pending.push(rstFrame(s.id, H2Error.NO_ERROR))
+        this.pending.push(rstStream(s.id, ErrorCode.NO_ERROR))
         this.pendingBytes += 13
         s.remoteClosed = true
         this.remove(s)
@@ -387,7 +370,7 @@ export class H2Connection {
     try {
       frames = this.splitter.push(chunk)
     } catch {
-      this.fail(H2Error.FRAME_SIZE_ERROR)
+      this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     this.frames(frames)
@@ -399,8 +382,8 @@ export class H2Connection {
         if (control) this.control(frames[i]!)
         else this.frame(frames[i]!)
       } catch (err) {
-        if (err instanceof FrameError) this.fail(H2Error.PROTOCOL_ERROR)
-        else if (err instanceof HpackError) this.fail(H2Error.COMPRESSION_ERROR)
+        if (err instanceof FrameError) this.fail(ErrorCode.PROTOCOL_ERROR)
+        else if (err instanceof HpackError) this.fail(ErrorCode.COMPRESSION_ERROR)
         else throw err
       }
     }
@@ -453,19 +436,19 @@ export class H2Connection {
     const existing = this.streams.get(id)
     if (existing !== undefined) {
       // Trailers from the client: they must end its side.
-      if (existing.remoteClosed || !block.endStream) this.resetStream(existing, H2Error.PROTOCOL_ERROR)
+      if (existing.remoteClosed || !block.endStream) this.resetStream(existing, ErrorCode.PROTOCOL_ERROR)
       else this.remoteEnd(existing)
       return
     }
     if (id % 2 === 0 || id <= this.lastStreamId) throw new FrameError(`HEADERS opening stream ${id}`)
     this.lastStreamId = id
     if (this.goingAway || this.streams.size >= this.opts.maxConcurrentStreams) {
-      this.out(rstFrame(id, H2Error.REFUSED_STREAM))
+      this.out(rstStream(id, ErrorCode.REFUSED_STREAM))
       return
     }
     const headers = requestHeaders(fields)
     if (headers === null) {
-      this.out(rstFrame(id, H2Error.PROTOCOL_ERROR))
+      this.out(rstStream(id, ErrorCode.PROTOCOL_ERROR))
       return
     }
     const s = new H2Stream(id, this, this.opts.initialWindowSize, this.peerInitialWindow)
@@ -485,7 +468,7 @@ export class H2Connection {
       data = data.subarray(1, flow - pad)
     }
     if (flow > this.recvWindow) {
-      this.fail(H2Error.FLOW_CONTROL_ERROR)
+      this.fail(ErrorCode.FLOW_CONTROL_ERROR)
       return
     }
     // The connection's window comes back at once: a stream's own window bounds its backlog.
@@ -502,11 +485,11 @@ export class H2Connection {
       return // a stream we already ended or reset
     }
     if (s.remoteClosed) {
-      this.resetStream(s, H2Error.STREAM_CLOSED)
+      this.resetStream(s, ErrorCode.STREAM_CLOSED)
       return
     }
     if (flow > s.recvWindow) {
-      this.resetStream(s, H2Error.FLOW_CONTROL_ERROR)
+      this.resetStream(s, ErrorCode.FLOW_CONTROL_ERROR)
       return
     }
     s.recvWindow -= flow
@@ -529,7 +512,7 @@ export class H2Connection {
       if (inc === 0) throw new FrameError('WINDOW_UPDATE of 0')
       this.sendWindow += inc
       if (this.sendWindow > MAX_WINDOW) {
-        this.fail(H2Error.FLOW_CONTROL_ERROR)
+        this.fail(ErrorCode.FLOW_CONTROL_ERROR)
         return
       }
       this.flushBlocked()
@@ -538,12 +521,12 @@ export class H2Connection {
     const s = this.streams.get(f.streamId)
     if (s === undefined) return
     if (inc === 0) {
-      this.resetStream(s, H2Error.PROTOCOL_ERROR)
+      this.resetStream(s, ErrorCode.PROTOCOL_ERROR)
       return
     }
     s.sendWindow += inc
     if (s.sendWindow > MAX_WINDOW) {
-      this.resetStream(s, H2Error.FLOW_CONTROL_ERROR)
+      this.resetStream(s, ErrorCode.FLOW_CONTROL_ERROR)
       return
     }
     this.flushStream(s)
@@ -552,7 +535,7 @@ export class H2Connection {
   private pingFrame(f: Frame): void {
     if (f.streamId !== 0) throw new FrameError('PING on a stream')
     if (f.payload.length !== 8) {
-      this.fail(H2Error.FRAME_SIZE_ERROR)
+      this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     if (f.flags & F.ACK) {
@@ -561,9 +544,8 @@ export class H2Connection {
       ack?.()
       return
     }
-    const reply = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 8)
-    f.raw.copy(reply, 0, 0, FRAME_HEADER_BYTES + 8)
-    reply[4] = F.ACK
+    const reply = frameBuffer(8, T.PING, F.ACK, 0)
+    f.payload.copy(reply, FRAME_HEADER_BYTES)
     this.out(reply)
     this.onPeerPing?.()
   }
@@ -572,11 +554,11 @@ export class H2Connection {
     if (f.streamId !== 0) throw new FrameError('SETTINGS on a stream')
     const p = f.payload
     if (f.flags & F.ACK) {
-      if (p.length !== 0) this.fail(H2Error.FRAME_SIZE_ERROR)
+      if (p.length !== 0) this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     if (p.length % 6 !== 0) {
-      this.fail(H2Error.FRAME_SIZE_ERROR)
+      this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     let grew = false
@@ -586,7 +568,7 @@ export class H2Connection {
       if (id === 2 && v > 1) throw new FrameError('SETTINGS_ENABLE_PUSH above 1')
       if (id === 4) {
         if (v > MAX_WINDOW) {
-          this.fail(H2Error.FLOW_CONTROL_ERROR)
+          this.fail(ErrorCode.FLOW_CONTROL_ERROR)
           return
         }
         const delta = v - this.peerInitialWindow
@@ -605,7 +587,7 @@ export class H2Connection {
 
   private rst(f: Frame): void {
     if (f.payload.length !== 4) {
-      this.fail(H2Error.FRAME_SIZE_ERROR)
+      this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     if (f.streamId === 0) throw new FrameError('RST_STREAM on stream 0')
@@ -618,7 +600,7 @@ export class H2Connection {
     s.localClosed = true
     this.remove(s)
     s.receiver?.closed()
-    if (!this.takeResetToken()) this.goaway(H2Error.ENHANCE_YOUR_CALM, 'too_many_resets')
+    if (!this.takeResetToken()) this.goaway(ErrorCode.ENHANCE_YOUR_CALM, 'too_many_resets')
   }
 
   /** False once the client reset more streams than RESET_BURST and RESETS_PER_SECOND allow. */
@@ -633,7 +615,7 @@ export class H2Connection {
 
   /** A stream error: RST_STREAM, and the call hears its stream closed. */
   private resetStream(s: H2Stream, code: number): void {
-    this.out(rstFrame(s.id, code))
+    this.out(rstStream(s.id, code))
     s.remoteClosed = true
     s.localClosed = true
     this.remove(s)
@@ -644,7 +626,7 @@ export class H2Connection {
   private fail(code: number): void {
     if (this.closed) return
     this.goingAway = true
-    this.out(goawayFrame(this.lastStreamId, code, null))
+    this.out(goaway(code, this.lastStreamId))
     this.endSocket()
   }
 
@@ -678,39 +660,6 @@ function flushConnection(c: H2Connection): void {
 }
 
 function ignore(): void {}
-
-function windowUpdate(streamId: number, inc: number): Buffer {
-  const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4)
-  f.writeUIntBE(4, 0, 3)
-  f[3] = T.WINDOW_UPDATE
-  f[4] = 0
-  f.writeUInt32BE(streamId, 5)
-  f.writeUInt32BE(inc, 9)
-  return f
-}
-
-function rstFrame(streamId: number, code: number): Buffer {
-  const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4)
-  f.writeUIntBE(4, 0, 3)
-  f[3] = T.RST_STREAM
-  f[4] = 0
-  f.writeUInt32BE(streamId, 5)
-  f.writeUInt32BE(code, 9)
-  return f
-}
-
-function goawayFrame(lastStreamId: number, code: number, debug: Buffer | null): Buffer {
-  const n = 8 + (debug?.length ?? 0)
-  const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + n)
-  f.writeUIntBE(n, 0, 3)
-  f[3] = T.GOAWAY
-  f[4] = 0
-  f.writeUInt32BE(0, 5)
-  f.writeUInt32BE(lastStreamId, 9)
-  f.writeUInt32BE(code, 13)
-  if (debug !== null) debug.copy(f, 17)
-  return f
-}
 
 const PSEUDO_REQUEST = new Set([':method', ':scheme', ':path', ':authority'])
 

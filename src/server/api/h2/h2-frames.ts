@@ -157,12 +157,20 @@ export class HeaderBlockAssembler {
 }
 
 export function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
-  const h = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
-  h.writeUIntBE(length, 0, 3)
-  h[3] = type
-  h[4] = flags
-  h.writeUInt32BE(streamId & 0x7fffffff, 5)
-  return h
+  return frameBuffer(length, type, flags, streamId, 0)
+}
+
+/**
+ * A frame of `length` payload bytes in one buffer, its header written and the first `room`
+ * payload bytes left for the caller to fill (frameHeader: none, the header alone).
+ */
+export function frameBuffer(length: number, type: number, flags: number, streamId: number, room = length): Buffer {
+  const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + room)
+  f.writeUIntBE(length, 0, 3)
+  f[3] = type
+  f[4] = flags
+  f.writeUInt32BE(streamId & 0x7fffffff, 5)
+  return f
 }
 
 /**
@@ -178,6 +186,12 @@ export function headerFrames(
 ): Buffer {
   const pri = priority?.length ?? 0
   const first = Math.min(block.length, maxFrameSize - pri)
+  if (pri === 0 && first === block.length) {
+    // The usual case (a response's headers or trailers): one frame, one buffer.
+    const f = frameBuffer(block.length, T.HEADERS, (endStream ? F.END_STREAM : 0) | F.END_HEADERS, streamId)
+    block.copy(f, FRAME_HEADER_BYTES)
+    return f
+  }
   const parts: Buffer[] = []
   let flags =
     (endStream ? F.END_STREAM : 0) | (priority ? F.PRIORITY : 0) | (first === block.length ? F.END_HEADERS : 0)
@@ -197,17 +211,41 @@ export function settingsFrame(payload: Buffer): Buffer {
   return Buffer.concat([frameHeader(payload.length, T.SETTINGS, 0, 0), payload])
 }
 
+/** RFC 9113 section 7. */
 export const ErrorCode = {
   NO_ERROR: 0,
   PROTOCOL_ERROR: 1,
+  FLOW_CONTROL_ERROR: 3,
+  STREAM_CLOSED: 5,
   FRAME_SIZE_ERROR: 6,
+  REFUSED_STREAM: 7,
   COMPRESSION_ERROR: 9,
   ENHANCE_YOUR_CALM: 0xb,
 } as const
 
-/** GOAWAY with last stream 0: no stream was processed (NO_ERROR: start again elsewhere). */
-export function goaway(errorCode: number): Buffer {
-  const payload = Buffer.alloc(8)
-  payload.writeUInt32BE(errorCode, 4)
-  return Buffer.concat([frameHeader(8, T.GOAWAY, 0, 0), payload])
+/**
+ * GOAWAY: streams above `lastStreamId` were not processed (last stream 0, the default: none
+ * was; NO_ERROR: start again elsewhere), with optional debug data.
+ */
+export function goaway(errorCode: number, lastStreamId = 0, debug?: Buffer): Buffer {
+  const n = 8 + (debug?.length ?? 0)
+  const f = frameBuffer(n, T.GOAWAY, 0, 0)
+  f.writeUInt32BE(lastStreamId & 0x7fffffff, 9)
+  f.writeUInt32BE(errorCode, 13)
+  debug?.copy(f, 17)
+  return f
+}
+
+/** RST_STREAM with this error code. */
+export function rstStream(streamId: number, errorCode: number): Buffer {
+  const f = frameBuffer(4, T.RST_STREAM, 0, streamId)
+  f.writeUInt32BE(errorCode, 9)
+  return f
+}
+
+/** WINDOW_UPDATE of `increment` on a stream (0: the connection). */
+export function windowUpdate(streamId: number, increment: number): Buffer {
+  const f = frameBuffer(4, T.WINDOW_UPDATE, 0, streamId)
+  f.writeUInt32BE(increment, 9)
+  return f
 }

@@ -35,9 +35,9 @@ export class H2Stream {
   /** Response DATA not yet framed, oldest first; `head` bytes of queue[0] are sent. */
   readonly queue: Buffer[] = []
   head = 0
-  queuedBytes = 0
   /** Callbacks of writes, each due once the byte count before it has left. */
   private readonly callbacks: { at: number; cb: WriteCallback }[] = []
+  /** Bytes handed to `write` and bytes framed, since the stream began. */
   private sentBytes = 0
   private notifying = false
   private enqueuedBytes = 0
@@ -61,6 +61,11 @@ export class H2Stream {
     this.sendWindow = sendWindow
   }
 
+  /** Response DATA queued and not yet framed. */
+  get queuedBytes(): number {
+    return this.enqueuedBytes - this.sentBytes
+  }
+
   /** More can be sent: the response has not ended and the stream is not gone. */
   get open(): boolean {
     return !this.localClosed && !this.gone
@@ -81,7 +86,6 @@ export class H2Stream {
     }
     if (data.length > 0) {
       this.queue.push(data)
-      this.queuedBytes += data.length
       this.enqueuedBytes += data.length
     }
     if (cb) {
@@ -141,7 +145,7 @@ export class H2Stream {
   dropQueue(): void {
     this.queue.length = 0
     this.head = 0
-    this.queuedBytes = 0
+    this.sentBytes = this.enqueuedBytes
     const cbs = this.callbacks.splice(0)
     if (cbs.length > 0) {
       const err = new Error('the stream closed before the data was sent')

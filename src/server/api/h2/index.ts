@@ -1,4 +1,4 @@
-/** gRPC over node:http2, hosting grpc-js-style services: see server.ts. */
+/** gRPC on tsetcd's own HTTP/2 (plain HTTP on node's), hosting grpc-js-style services: see server.ts. */
 export {
   BoundListener,
   GrpcServer,

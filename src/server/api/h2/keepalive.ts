@@ -6,7 +6,8 @@
  * ping forgives it (Go clients ping to size their windows while data flows).
  */
 import type { ConnectionActivity } from './call.js'
-import { H2Error, type H2Connection } from './connection.js'
+import type { H2Connection } from './connection.js'
+import { ErrorCode } from './h2-frames.js'
 
 export interface KeepaliveOptions {
   /** Ping the client this often; 0 or Infinity: never. */
@@ -21,27 +22,8 @@ export interface KeepaliveOptions {
 
 export const TOO_MANY_PINGS = 'too_many_pings'
 
-/** The connection keepalive watches. */
-export interface KeepaliveTarget {
-  readonly gone: boolean
-  /** Sends a PING; false if it could not. */
-  ping(onAck: () => void): boolean
-  destroy(): void
-  /** GOAWAY ENHANCE_YOUR_CALM with `debug`, then close. */
-  calm(debug: string): void
-}
-
-/** Keepalive's view of one of tsetcd's own HTTP/2 connections. */
-export function connectionTarget(conn: H2Connection): KeepaliveTarget {
-  return {
-    get gone() {
-      return conn.isClosed
-    },
-    ping: (onAck) => conn.ping(onAck),
-    destroy: () => conn.destroy(),
-    calm: (debug) => conn.goaway(H2Error.ENHANCE_YOUR_CALM, debug),
-  }
-}
+/** What keepalive needs of a connection (an H2Connection). */
+type Pingable = Pick<H2Connection, 'isClosed' | 'ping' | 'destroy' | 'goaway'>
 
 export class Keepalive implements ConnectionActivity {
   /** Streams started and messages sent on the connection. */
@@ -55,7 +37,7 @@ export class Keepalive implements ConnectionActivity {
 
   /** Call `onPeerPing` for each client PING and `stop` when the connection closes. */
   constructor(
-    private readonly target: KeepaliveTarget,
+    private readonly conn: Pingable,
     private readonly opts: KeepaliveOptions,
   ) {
     if (opts.intervalMs > 0 && opts.intervalMs < 2 ** 31) {
@@ -72,8 +54,8 @@ export class Keepalive implements ConnectionActivity {
   }
 
   private ping(): void {
-    const s = this.target
-    if (this.ackTimer !== null || this.stopped || s.gone) return
+    const s = this.conn
+    if (this.ackTimer !== null || this.stopped || s.isClosed) return
     let sent: boolean
     try {
       sent = s.ping(() => this.acked())
@@ -92,7 +74,7 @@ export class Keepalive implements ConnectionActivity {
 
   private ackMissed(): void {
     this.ackTimer = null
-    if (!this.target.gone) this.target.destroy()
+    if (!this.conn.isClosed) this.conn.destroy()
   }
 
   onPeerPing(): void {
@@ -105,8 +87,8 @@ export class Keepalive implements ConnectionActivity {
   }
 
   private calm(): void {
-    if (this.stopped || this.target.gone) return
+    if (this.stopped || this.conn.isClosed) return
     this.stop()
-    this.target.calm(TOO_MANY_PINGS)
+    this.conn.goaway(ErrorCode.ENHANCE_YOUR_CALM, TOO_MANY_PINGS)
   }
 }

@@ -14,7 +14,7 @@ import { AuthorityGate, RewriteStream } from './authority-gate.js'
 import { H2Connection, type FirstBlock, type GateState } from './connection.js'
 import { settingsFrame, type Frame } from './h2-frames.js'
 import { Http1Fallback, notFound, sniffProtocol, type HttpHandler, type Protocol } from './http1.js'
-import { connectionTarget, Keepalive, type KeepaliveOptions } from './keepalive.js'
+import { Keepalive, type KeepaliveOptions } from './keepalive.js'
 import { Router } from './router.js'
 import type { ServiceDefinition, ServiceImplementation } from './types.js'
 
@@ -304,7 +304,7 @@ export class GrpcServer {
       },
       state,
     )
-    keepalive = new Keepalive(connectionTarget(conn), this.keepalive)
+    keepalive = new Keepalive(conn, this.keepalive)
     conn.onPeerPing = () => keepalive.onPeerPing()
     this.connections.add(conn)
     conn.start(before, first, after)
