@@ -3,6 +3,13 @@
  *
  * Writes are synchronous on the event loop: `write({ sync: true })` returns after RocksDB's
  * WAL is fsynced, which is what makes "applied index stored with the applied data" durable.
+ * A write without `sync` (an apply batch: its entries are already in the raft WAL) is handed
+ * to RocksDB at the end of the event loop's turn (setImmediate), after the responses of the
+ * turn have been written to their sockets, or before anything else touches the backend,
+ * whichever comes first: every read, batch, share, defragmentation and close first writes it,
+ * so no caller can tell it was deferred. A deferred write that fails ends the process (as
+ * etcd panics when a backend commit fails): its batch is applied in memory and must not be
+ * lost silently; the raft WAL replays it at the next start.
  * Point reads in the write path use the synchronous MultiGet; range reads and scans run on
  * the threadpool.
  *
@@ -37,6 +44,8 @@ interface Capture {
 class RocksWriteBatch implements BackendWriteBatch {
   private done = false
   private count = 0
+  /** Keys and values put or deleted, in bytes (what the batch adds to the size, about). */
+  private bytes = 0
 
   constructor(
     private readonly owner: RocksBackend,
@@ -54,6 +63,7 @@ class RocksWriteBatch implements BackendWriteBatch {
     this.native?._put(key, value, NO_OPTIONS)
     this.ops?.push([Buffer.from(key), Buffer.from(value)])
     this.count++
+    this.bytes += key.length + value.length
   }
 
   del(key: Buffer): void {
@@ -61,16 +71,14 @@ class RocksWriteBatch implements BackendWriteBatch {
     this.native?._del(key, NO_OPTIONS)
     this.ops?.push([Buffer.from(key), undefined])
     this.count++
+    this.bytes += key.length
   }
 
   write(options?: WriteOptions): void {
     this.check()
     this.done = true
-    try {
-      this.owner.written(this.native, this.ops, options?.sync === true)
-    } finally {
-      this.release()
-    }
+    // The backend writes and closes the native batch (now, or at the end of the turn).
+    this.owner.written(this.native, this.ops, options?.sync === true, this.bytes)
   }
 
   discard(): void {
@@ -80,7 +88,7 @@ class RocksWriteBatch implements BackendWriteBatch {
   }
 
   private release(): void {
-    this.native?.close().catch(() => {})
+    if (this.native !== undefined) closeBatch(this.native)
   }
 
   private check(): void {
@@ -96,13 +104,20 @@ export class RocksBackend implements Backend {
   private generation = 0
   private lastSize = 0
   /**
-   * When lastSize was read (Date.now()); -1 after a write. Asked once per proposal (the
-   * quota), the size is read from the database at most once per write or per SIZE_TTL_MS.
+   * When lastSize was read (Date.now()); -1: read it at the next ask. Asked once per proposal
+   * (the quota), the size is read from the database at most once per SIZE_TTL_MS; meanwhile
+   * the bytes of the batches written since are added to it (`writtenSince`).
    */
   private sizeReadAt = -1
+  private writtenSince = 0
   /** How many share()s are not released yet, and who waits for the last release. */
   private lent = 0
   private returned: (() => void)[] = []
+  /** A batch written without sync and not yet handed to RocksDB (see the file's comment). */
+  private deferred: { native: RocksChainedBatch; ops: Op[] | undefined; bytes: number } | undefined
+  private deferredScheduled = false
+  /** A deferred write failed: the backend refuses everything after it. */
+  private failure: Error | undefined
 
   private constructor(
     private db: RocksLevelDb,
@@ -125,6 +140,7 @@ export class RocksBackend implements Backend {
 
   getSync(keys: readonly Buffer[]): (Buffer | undefined)[] {
     if (this.swapping) throw new Error('backend: read while the database is being swapped')
+    this.writeDeferred()
     const rows = this.db._getManySync(keys)
     for (let i = 0; i < rows.length; i++) {
       if (rows[i] === null) throw new Error('backend: read aborted')
@@ -134,6 +150,7 @@ export class RocksBackend implements Backend {
 
   async get(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
     while (this.swapping) await this.swapping
+    this.writeDeferred()
     return this.db.getMany(keys)
   }
 
@@ -141,6 +158,7 @@ export class RocksBackend implements Backend {
     const chunkSize = options?.chunkSize ?? 1000
     while (this.swapping) await this.swapping
     let generation = this.generation
+    this.writeDeferred()
     const bounds = (from: { gte: Buffer } | { gt: Buffer }) =>
       options?.maxChunkBytes === undefined
         ? { ...from, lt }
@@ -160,6 +178,7 @@ export class RocksBackend implements Backend {
             throw new Error('backend: the database was defragmented during a point-in-time read', { cause: err })
           await it.close().catch(() => undefined)
           generation = this.generation
+          this.writeDeferred()
           it = this.db.iterator(bounds(last === undefined ? { gte } : { gt: last }))
           continue
         }
@@ -174,6 +193,7 @@ export class RocksBackend implements Backend {
 
   share(): SharedDatabase {
     if (this.capture || this.swapping) throw new Error('backend: the database is being defragmented')
+    this.writeDeferred()
     this.lent++
     let released = false
     return {
@@ -187,36 +207,80 @@ export class RocksBackend implements Backend {
   }
 
   batch(): BackendWriteBatch {
+    this.writeDeferred()
     if (this.swapping) return new RocksWriteBatch(this, undefined, [])
     return new RocksWriteBatch(this, this.db.batch(), this.capture ? [] : undefined)
   }
 
-  /** A batch's write: to the database, and recorded or queued while a defragmentation runs. */
-  written(native: RocksChainedBatch | undefined, ops: Op[] | undefined, sync: boolean): void {
+  /**
+   * A batch's write: to the database (a write without sync at the end of the turn, see the
+   * file's comment), and recorded or queued while a defragmentation runs. Closes the batch.
+   */
+  written(native: RocksChainedBatch | undefined, ops: Op[] | undefined, sync: boolean, bytes: number): void {
+    this.writeDeferred()
+    this.writtenSince += bytes
     if (native === undefined || this.swapping) {
+      if (native !== undefined) closeBatch(native)
       if (ops === undefined) throw new Error('backend: write to a database that was swapped out')
       this.queued.push(...ops)
       return
     }
-    native._writeSync(sync ? SYNC : NO_SYNC)
-    this.sizeReadAt = -1
+    if (sync) {
+      this.writeNow(native, ops, true)
+      return
+    }
+    this.deferred = { native, ops, bytes }
+    if (!this.deferredScheduled) {
+      this.deferredScheduled = true
+      setImmediate(this.writeDeferredLater)
+    }
+  }
+
+  private writeNow(native: RocksChainedBatch, ops: Op[] | undefined, sync: boolean): void {
+    try {
+      native._writeSync(sync ? SYNC : NO_SYNC)
+    } finally {
+      closeBatch(native)
+    }
     if (this.capture) {
       if (ops === undefined) this.capture.missed = true
       else this.capture.ops.push(...ops)
     }
   }
 
+  /** Hands the deferred batch, if any, to RocksDB; throws if that (or an earlier one) failed. */
+  private writeDeferred(): void {
+    if (this.failure !== undefined) throw this.failure
+    const d = this.deferred
+    if (d === undefined) return
+    this.deferred = undefined
+    try {
+      this.writeNow(d.native, d.ops, false)
+    } catch (err) {
+      this.failure = new Error(`backend: a write failed: ${(err as Error)?.message ?? err}`, { cause: err })
+      throw this.failure
+    }
+  }
+
+  private readonly writeDeferredLater = (): void => {
+    this.deferredScheduled = false
+    // Thrown here, the failure ends the process (nothing may go on over a lost write).
+    this.writeDeferred()
+  }
+
   size(): number {
-    if (this.swapping) return this.lastSize
+    if (this.swapping) return this.lastSize + this.writtenSince
     if (this.sizeReadAt >= 0) {
       const now = Date.now()
-      if (now - this.sizeReadAt < SIZE_TTL_MS && now >= this.sizeReadAt) return this.lastSize
+      if (now - this.sizeReadAt < SIZE_TTL_MS && now >= this.sizeReadAt) return this.lastSize + this.writtenSince
     }
+    // A deferred batch is counted in writtenSince until RocksDB has it.
     const sst = Number(this.db.getProperty('rocksdb.total-sst-files-size')) || 0
     const mem = Number(this.db.getProperty('rocksdb.cur-size-all-mem-tables')) || 0
     this.lastSize = sst + mem
+    this.writtenSince = this.deferred?.bytes ?? 0
     this.sizeReadAt = Date.now()
-    return this.lastSize
+    return this.lastSize + this.writtenSince
   }
 
   /**
@@ -234,6 +298,7 @@ export class RocksBackend implements Backend {
     const copy = await openLevel(dirs.tmp)
     let copyOpen = true
     const capture: Capture = { ops: [], missed: false }
+    this.writeDeferred()
     this.capture = capture
     try {
       const it = this.db.iterator({})
@@ -250,6 +315,7 @@ export class RocksBackend implements Backend {
         await it.close()
       }
       await hold(async () => {
+        this.writeDeferred()
         this.capture = undefined
         if (capture.missed) throw new Error('backend: a write raced the defragmentation; nothing was changed')
         writeOps(copy, capture.ops, true)
@@ -294,6 +360,7 @@ export class RocksBackend implements Backend {
   async close(): Promise<void> {
     while (this.swapping) await this.swapping
     while (this.lent > 0) await new Promise<void>((resolve) => this.returned.push(resolve))
+    this.writeDeferred()
     return this.db.close()
   }
 }
@@ -330,6 +397,10 @@ async function openLevel(location: string): Promise<RocksLevelDb> {
   const db = new RocksLevel(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
   await db.open(ROCKS_OPTIONS)
   return db
+}
+
+function closeBatch(native: RocksChainedBatch): void {
+  native.close().catch(() => {})
 }
 
 function writeOps(db: RocksLevelDb, ops: readonly Op[], sync: boolean): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -38,5 +39,96 @@ describe('RocksBackend', () => {
     } finally {
       await fs.rm(dataDir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('RocksBackend: a write without sync', () => {
+  let dataDir = ''
+  let db: RocksBackend | undefined
+  const k = (s: string): Buffer => Buffer.from(s)
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsetcd-rocks-'))
+    db = await RocksBackend.open(RocksBackend.dbDir(dataDir))
+  })
+  afterEach(async () => {
+    await db?.close()
+    db = undefined
+    await fs.rm(dataDir, { recursive: true, force: true })
+  })
+
+  const put = (key: string, value: string): void => {
+    const w = db!.batch()
+    w.put(k(key), k(value))
+    w.write()
+  }
+
+  it('is seen at once by every read, in the same turn, in write order', async () => {
+    put('a', '1')
+    assert.deepEqual(db!.getSync([k('a')]), [k('1')])
+    put('a', '2')
+    put('b', '3')
+    const read = db!.get([k('a'), k('b')])
+    const scan: Buffer[][] = []
+    for await (const chunk of db!.iterate(k('a'), k('c'))) for (const [key, v] of chunk) scan.push([key, v])
+    assert.deepEqual(await read, [k('2'), k('3')])
+    assert.deepEqual(scan, [
+      [k('a'), k('2')],
+      [k('b'), k('3')],
+    ])
+  })
+
+  it('counts in the size at once', () => {
+    const before = db!.size()
+    const w = db!.batch()
+    w.put(k('big'), Buffer.alloc(100_000))
+    w.write()
+    assert.ok(db!.size() >= before + 100_000, `size ${before} -> ${db!.size()}`)
+  })
+
+  it('is kept by a defragmentation that starts in the same turn', async () => {
+    put('x', 'before')
+    await db!.defrag()
+    assert.deepEqual(db!.getSync([k('x')]), [k('before')])
+  })
+
+  it('made while a defragmentation copies, is kept by the swap in the same turn', async () => {
+    await db!.defrag(async (swap) => {
+      put('y', 'during')
+      await swap()
+    })
+    assert.deepEqual(db!.getSync([k('y')]), [k('during')])
+  })
+
+  it('is kept by a close in the same turn', async () => {
+    put('c', 'closing')
+    await db!.close()
+    db = await RocksBackend.open(RocksBackend.dbDir(dataDir))
+    assert.deepEqual(db.getSync([k('c')]), [k('closing')])
+  })
+
+  it('reaches RocksDB by the end of the turn with nothing else touching the backend (survives kill -9)', async () => {
+    await db!.close()
+    db = undefined
+    // The child writes one batch without sync, lets one turn of its event loop pass, and kills
+    // itself: the batch must be in RocksDB's log (in the page cache) by then.
+    const mod = new URL('../../../src/server/backend/rocks-backend.js', import.meta.url).href
+    const script = `
+      const { RocksBackend } = await import(${JSON.stringify(mod)})
+      const db = await RocksBackend.open(${JSON.stringify(RocksBackend.dbDir(dataDir))})
+      const w = db.batch()
+      w.put(Buffer.from('killed'), Buffer.from('kept'))
+      w.write()
+      setImmediate(() => setImmediate(() => process.kill(process.pid, 'SIGKILL')))
+    `
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
+    assert.equal(signal, 'SIGKILL', `child stderr: ${err}`)
+    db = await RocksBackend.open(RocksBackend.dbDir(dataDir))
+    assert.deepEqual(db.getSync([k('killed')]), [k('kept')])
   })
 })
