@@ -12,17 +12,19 @@ import {
 } from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
 import { Code, EtcdError } from '../../errors/rpctypes.js'
-import { encodeWatchOut } from '../watch/response.js'
+import { encodeEvents, encodeWatchOut, EventsPart } from '../watch/response.js'
 import type { WatchOut, WatchSink } from '../watch/sink.js'
 import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js'
 
 /**
  * The encoded response header for a revision, shared by every stream: a commit's responses
- * to many watchers all carry the same one.
+ * to many watchers all carry the same one. With it, the encoded events part of the last list
+ * of events, as shared.
  */
 export class HeaderBytes {
   private last: ResponseHeaderInit = {}
   private bytes: Buffer = Buffer.alloc(0)
+  readonly events = new EventsPart()
 
   constructor(private readonly core: CoreHeader) {}
 
@@ -56,7 +58,10 @@ class EncodingSink implements WatchSink {
   }
 
   send(o: WatchOut): void {
-    for (const msg of encodeWatchOut(o, this.headers.at(o.revision), this.fragmentLimit)) this.out.send(msg)
+    const header = this.headers.at(o.revision)
+    const one = encodeEvents(o, header, this.fragmentLimit, this.headers.events)
+    if (one !== undefined) this.out.send(one)
+    else for (const msg of encodeWatchOut(o, header, this.fragmentLimit)) this.out.send(msg)
   }
 
   close(): void {

@@ -30,7 +30,7 @@ export interface CatchUpHost {
   /** The watcher got everything below its minRev: place it (synced or still unsynced). */
   caughtUp(w: Watcher): void
   /** The stream filled up before the watcher's events could go: it holds them. */
-  hold(w: Watcher, events: WatchEvent[], revision: number, next: number): void
+  hold(w: Watcher, events: readonly WatchEvent[], revision: number, next: number): void
   /** Responses went to these streams. */
   sent(streams: ReadonlySet<WatchStream>): void
   onError(err: unknown): void

@@ -10,7 +10,12 @@ import type { Watcher } from './watcher.js'
 /** The events of one commit for each synced watcher it concerns. */
 export class CommitDelivery {
   readonly kind = 'commit'
-  readonly batches = new Map<Watcher, WatchEvent[]>()
+  /**
+   * Each watcher's events. A watcher that gets one event gets the event's shared list
+   * (WatchEvent.alone), so that its response's events are encoded once for all of them; a
+   * second event gives the watcher a list of its own.
+   */
+  readonly batches = new Map<Watcher, readonly WatchEvent[]>()
   ready = true
 
   /** `revision`: the store revision after the commit (the header revision sent). */
@@ -18,8 +23,9 @@ export class CommitDelivery {
 
   add(w: Watcher, ev: WatchEvent): void {
     const list = this.batches.get(w)
-    if (list === undefined) this.batches.set(w, [ev])
-    else list.push(ev)
+    if (list === undefined) this.batches.set(w, ev.alone)
+    else if (list.length === 1 && list === list[0]!.alone) this.batches.set(w, [list[0]!, ev])
+    else (list as WatchEvent[]).push(ev)
   }
 }
 

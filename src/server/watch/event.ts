@@ -11,6 +11,7 @@ export class WatchEvent {
   private plain: Buffer | undefined
   private withPrev: Buffer | undefined
   private skeyCache: string | undefined
+  private aloneCache: readonly WatchEvent[] | undefined
 
   constructor(
     readonly type: number,
@@ -24,6 +25,11 @@ export class WatchEvent {
     this.prevKnown =
       prevKnown || prev !== undefined || (type === Event_EventType.PUT && kv.create_revision === kv.mod_revision)
     this.skeyCache = skey
+  }
+
+  /** A list of this event alone, shared by every watcher that gets only it from a commit. */
+  get alone(): readonly WatchEvent[] {
+    return (this.aloneCache ??= [this])
   }
 
   get revision(): number {

@@ -232,7 +232,7 @@ export class WatchHub implements WatchHost {
    * The stream could not take the watcher's batch: it holds it and stops being fed.
    * `next`: the first revision after the batch (where the watcher goes on from).
    */
-  private hold(w: Watcher, events: WatchEvent[], revision: number, next: number): void {
+  private hold(w: Watcher, events: readonly WatchEvent[], revision: number, next: number): void {
     if (w.state === WatcherState.Synced) this.synced.delete(w)
     else if (w.state === WatcherState.Unsynced) this.unsynced.delete(w)
     w.state = WatcherState.Victim
@@ -253,7 +253,7 @@ export class WatchHub implements WatchHost {
     }
   }
 
-  private deliver(w: Watcher, events: WatchEvent[], revision: number): void {
+  private deliver(w: Watcher, events: readonly WatchEvent[], revision: number): void {
     // A watcher that stopped being synced after the commit gets these events from history.
     if (w.state !== WatcherState.Synced) return
     if (!w.stream.sink.writable) {

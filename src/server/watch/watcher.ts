@@ -33,7 +33,7 @@ export interface WatcherOptions {
 
 /** Events held for a watcher whose stream was full, with the header revision to send them at. */
 export interface HeldBatch {
-  events: WatchEvent[]
+  events: readonly WatchEvent[]
   revision: number
 }
 

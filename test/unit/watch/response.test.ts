@@ -8,7 +8,7 @@ import {
 import { Event_EventType, type KeyValue } from '../../../src/gen/mvccpb.js'
 import { WatchEvent } from '../../../src/server/watch/event.js'
 import { KeyRange } from '../../../src/server/watch/key-range.js'
-import { encodeWatchOut } from '../../../src/server/watch/response.js'
+import { encodeEvents, encodeWatchOut, EventsPart } from '../../../src/server/watch/response.js'
 
 const header = { cluster_id: 11n, member_id: 22n, revision: 9, raft_term: 3n }
 const headerBytes = encodeResponseHeader(header)
@@ -65,6 +65,51 @@ describe('watch responses: encoding and fragments', () => {
       [d.watch_id, d.created, d.canceled, d.cancel_reason, d.compact_revision, d.header?.revision],
       [-1, true, true, 'why', 4, 0],
     )
+  })
+
+  it('encodes events once per list, byte for byte what encodeWatchOut builds, or leaves the response to it', () => {
+    const prev: KeyValue = {
+      key: Buffer.from('k1'),
+      value: Buffer.from('old'),
+      create_revision: 1,
+      mod_revision: 1,
+      version: 1,
+      lease: 0n,
+    }
+    const one = put('k1', 7, 40, prev)
+    const lists = [one.alone, [one, put('k2', 7, 300)], [put('k3', 8, 5000), put('k4', 8, 5000)]]
+    const parts = new EventsPart()
+    let seed = 7
+    const rand = (n: number): number => (seed = (seed * 48271) % 2147483647) % n
+    let built = 0
+    for (let i = 0; i < 400; i++) {
+      const events = lists[rand(lists.length)]!
+      const out = {
+        watchId: [0, 1, 127, 128, 300000, -1][rand(6)]!,
+        revision: 9,
+        events,
+        withPrev: rand(2) === 0,
+        fragment: rand(2) === 0,
+        created: rand(8) === 0 ? true : undefined,
+        compactRevision: rand(8) === 0 ? 3 : undefined,
+      }
+      const limit = [1 << 20, 6000, 100][rand(3)]!
+      const want = encodeWatchOut(out, headerBytes, limit)
+      const got = encodeEvents(out, headerBytes, limit, parts)
+      if (got === undefined) {
+        // Left to encodeWatchOut: fragments, control fields or a negative ID.
+        assert.ok(
+          want.length > 1 || out.created === true || out.compactRevision !== undefined || out.watchId < 0,
+          `case ${i} not taken: ${JSON.stringify({ ...out, events: events.length, limit })}`,
+        )
+        continue
+      }
+      built++
+      assert.deepEqual([got], want, `case ${i}`)
+    }
+    assert.ok(built > 150, `built ${built}`)
+    // The same list is encoded once: its part is the same buffer.
+    assert.equal(parts.of(one.alone, true), parts.of(one.alone, true))
   })
 
   it('splits a large response into fragments under the limit when the watcher allows it', () => {
