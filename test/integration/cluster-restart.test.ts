@@ -10,6 +10,7 @@ import { KVService, MaintenanceService } from '../../src/gen/etcdserverpb.js'
 import { encodeMessage, MessageType } from '../../src/gen/raftpb.js'
 import { Writer, sizeVarint } from '../../src/proto/wire.js'
 import { TestCluster, type ClusterMember } from '../helpers/cluster.js'
+import { waitFor } from '../helpers/wait.js'
 
 const enc = (s: string) => Buffer.from(s)
 
@@ -80,7 +81,13 @@ describe('a three-member cluster restarts around snapshots', function () {
     await putRange(c, leader, 20, 200)
     await c.start(follower)
     await hasAll(c, follower, 200)
-    assert.match(follower.proc!.log(), /applied snapshot from leader/)
+    // The new database serves as soon as it is open; the member logs the install once the
+    // rest of it (lessor, watchers) is done, and the line comes through a pipe.
+    await waitFor(
+      () => /applied snapshot from leader/.test(follower.proc!.log()),
+      10000,
+      `"applied snapshot from leader" in ${follower.name}'s log`,
+    )
     await follower.proc!.kill9()
     await putRange(c, leader, 200, 230)
     await c.start(follower)

@@ -12,7 +12,7 @@ import {
 } from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
 import { Code, EtcdError } from '../../errors/rpctypes.js'
-import { encodeEvents, encodeWatchOut, EventsPart } from '../watch/response.js'
+import { encodeWatchOut, EventsPart } from '../watch/response.js'
 import type { WatchOut, WatchSink } from '../watch/sink.js'
 import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js'
 
@@ -58,10 +58,8 @@ class EncodingSink implements WatchSink {
   }
 
   send(o: WatchOut): void {
-    const header = this.headers.at(o.revision)
-    const one = encodeEvents(o, header, this.fragmentLimit, this.headers.events)
-    if (one !== undefined) this.out.send(one)
-    else for (const msg of encodeWatchOut(o, header, this.fragmentLimit)) this.out.send(msg)
+    for (const msg of encodeWatchOut(o, this.headers.at(o.revision), this.fragmentLimit, this.headers.events))
+      this.out.send(msg)
   }
 
   close(): void {

@@ -299,8 +299,9 @@ export class H2Connection {
         if (s.gone || s.remoteClosed) continue
         // The response is complete and the client is still sending: as grpc-go, say we
         // read no more (RST_STREAM NO_ERROR) rather than keep the stream half open.
-        this.pending.push(rstStream(s.id, ErrorCode.NO_ERROR))
-        this.pendingBytes += 13
+        const rst = rstStream(s.id, ErrorCode.NO_ERROR)
+        this.pending.push(rst)
+        this.pendingBytes += rst.length
         s.remoteClosed = true
         this.remove(s)
       }

@@ -208,7 +208,9 @@ export function headerFrames(
 
 /** A SETTINGS frame with this payload (http2.getPackedSettings). */
 export function settingsFrame(payload: Buffer): Buffer {
-  return Buffer.concat([frameHeader(payload.length, T.SETTINGS, 0, 0), payload])
+  const f = frameBuffer(payload.length, T.SETTINGS, 0, 0)
+  payload.copy(f, FRAME_HEADER_BYTES)
+  return f
 }
 
 /** RFC 9113 section 7. */

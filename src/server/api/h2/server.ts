@@ -335,11 +335,17 @@ export class GrpcServer {
   }
 }
 
-/** The URL schemes a server listens on, and TLS options exactly for the secure ones. */
-function checkListen(u: URL, options: ListenOptions): void {
+/** What a listen URL's scheme says: TLS or not, unix socket or TCP; throws for any other scheme. */
+function listenScheme(u: URL): { secure: boolean; unix: boolean } {
   const secure = u.protocol === 'https:' || u.protocol === 'unixs:'
   const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
   if (!secure && u.protocol !== 'http:' && !unix) throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+  return { secure, unix }
+}
+
+/** The URL schemes a server listens on, and TLS options exactly for the secure ones. */
+function checkListen(u: URL, options: ListenOptions): void {
+  const { secure } = listenScheme(u)
   if (secure && options.tls === undefined) throw new Error(`listen ${u.href}: TLS options are required`)
   if (!secure && options.tls !== undefined) throw new Error(`listen ${u.href}: TLS options given for a cleartext URL`)
 }
@@ -364,9 +370,7 @@ export class BoundListener {
   /** Binds http://host:port, https://host:port, unix://path or unixs://path. */
   static async bind(url: string | URL): Promise<BoundListener> {
     const u = typeof url === 'string' ? new URL(url) : url
-    const unix = u.protocol === 'unix:' || u.protocol === 'unixs:'
-    if (!unix && u.protocol !== 'http:' && u.protocol !== 'https:')
-      throw new Error(`listen ${u.href}: unsupported scheme ${u.protocol}`)
+    const { unix } = listenScheme(u)
     // Paused: nothing is read (a TLS handshake included) before the server takes the socket.
     const server = net.createServer({ noDelay: true, pauseOnConnect: true })
     await new Promise<void>((resolve, reject) => {
