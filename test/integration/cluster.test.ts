@@ -4,7 +4,7 @@ import path from 'node:path'
 import { EtcdClient } from '../../src/client/client.js'
 import { KVService, MaintenanceService } from '../../src/gen/etcdserverpb.js'
 import { TestCluster, type ClusterMember } from '../helpers/cluster.js'
-import { ETCDCTL, TSETCD, haveBinary, run } from '../helpers/procs.js'
+import { ETCDCTL, TSETCD, freePorts, haveBinary, run } from '../helpers/procs.js'
 import { waitFor } from '../helpers/wait.js'
 import { encodeBatch, encodeSave } from '../../src/server/wal/encoder.js'
 import { scanSegment } from '../../src/server/wal/segment-scan.js'
@@ -242,10 +242,12 @@ describe('a three-member cluster', function () {
       .replace('etcd-cluster-1', 'another-token')
       .replace(/data-dir: .*/, `data-dir: ${path.join(c.dir, 'stranger')}`)
     const ports = text.match(/listen-client-urls: http:\/\/127.0.0.1:(\d+)/)!
+    // A client port of its own that the OS reports free (the member's port + 1 may be taken).
+    const [clientPort] = await freePorts(1)
     fs.writeFileSync(
       other,
       text
-        .replace(new RegExp(ports[1], 'g'), String(Number(ports[1]) + 1))
+        .replace(new RegExp(ports[1], 'g'), String(clientPort))
         .replace(/listen-peer-urls: .*/, 'listen-peer-urls: http://127.0.0.1:0'),
     )
     const r = await run(process.execPath, [TSETCD, 'serve', '--config-file', other], { timeoutMs: 15000 })
