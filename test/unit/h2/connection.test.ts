@@ -202,6 +202,81 @@ describe('h2 connection (tsetcd HTTP/2)', function () {
     assert.equal(ack.payload.toString(), 'abcdefgh')
   })
 
+  describe("a PING's ACK", () => {
+    let server: net.Server
+    let client: net.Socket
+    let conn: H2Connection
+    /** What the server wrote, one entry per socket write. */
+    let writes: Buffer[]
+    const PING = Buffer.concat([Buffer.from([0, 0, 8, FrameType.PING, 0, 0, 0, 0, 0]), Buffer.from('12345678')])
+
+    beforeEach(async () => {
+      writes = []
+      const accepted = new Promise<net.Socket>((resolve) => {
+        server = net.createServer(resolve).listen(0, '127.0.0.1')
+      })
+      await new Promise((r) => server.once('listening', r))
+      client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+      const socket = await accepted
+      const write = socket.write.bind(socket) as (b: Buffer) => boolean
+      socket.write = ((b: Buffer) => {
+        writes.push(Buffer.from(b))
+        return write(b)
+      }) as typeof socket.write
+      conn = new H2Connection(
+        socket,
+        { initialWindowSize: 1 << 20, connectionWindowSize: 1 << 20, maxConcurrentStreams: 100 },
+        () => assert.fail('no stream'),
+        () => undefined,
+        { splitter: new FrameSplitter(), assembler: new HeaderBlockAssembler(), decoder: new HpackDecoder() },
+      )
+      conn.start([], null, [])
+    })
+    afterEach(async () => {
+      client.destroy()
+      conn.destroy()
+      await new Promise((r) => server.close(r))
+    })
+
+    /** The PING frames of each write that has any, as [type, flags] (the WINDOW_UPDATE sent at the start is left out). */
+    const pings = () =>
+      writes
+        .map((b) =>
+          new FrameSplitter()
+            .push(b)
+            .filter((f) => f.type === FrameType.PING)
+            .map((f) => [f.type, f.flags]),
+        )
+        .filter((w) => w.length > 0)
+
+    it('leaves with output made in a later turn, in the same write', async () => {
+      // The server's own PING, made a turn after the client's arrived, is such output.
+      conn.onPeerPing = () => setImmediate(() => conn.ping(() => undefined))
+      client.write(PING)
+      await new Promise((r) => setTimeout(r, 100))
+      assert.deepEqual(pings(), [
+        [
+          [FrameType.PING, Flag.ACK],
+          [FrameType.PING, 0],
+        ],
+      ])
+      assert.ok(writes.at(-1)!.includes('12345678'), 'the ACK carries the PING payload')
+    })
+
+    it('leaves on its own when no other output comes', async () => {
+      client.write(PING)
+      await new Promise((r) => setTimeout(r, 100))
+      assert.deepEqual(pings(), [[[FrameType.PING, Flag.ACK]]])
+    })
+
+    it('is dropped when the connection closes first', async () => {
+      conn.onPeerPing = () => conn.destroy()
+      client.write(PING)
+      await new Promise((r) => setTimeout(r, 100))
+      assert.deepEqual(pings(), [])
+    })
+  })
+
   it('a connection whose client left while at the gate is closed as it is handed over (the server forgets it)', () => {
     const socket = new net.Socket()
     socket.destroy()

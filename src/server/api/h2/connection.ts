@@ -6,8 +6,9 @@
  *
  * Flow control both ways: the client's windows (connection and stream) bound what is sent,
  * and response DATA waits in its stream until they open; the client gets window back as its
- * DATA is handed on (a paused stream's only when it resumes). Pings are answered, GOAWAY
- * ends the connection once its streams are done, and protocol errors close it with GOAWAY.
+ * DATA is handed on (a paused stream's only when it resumes). Pings are answered (the ACK
+ * leaves with the next output, or 1 ms later), GOAWAY ends the connection once its streams
+ * are done, and protocol errors close it with GOAWAY.
  *
  * The AuthorityGate reads the client preface, sends our SETTINGS and reads up to the first
  * request before it hands the connection over with the frames it has read (`start`).
@@ -43,6 +44,13 @@ const JOIN_BYTES = 64 * 1024
 const SMALL_FRAME_BYTES = 1024
 
 const SETTINGS_ACK = frameHeader(0, T.SETTINGS, F.ACK, 0)
+
+/**
+ * How long a PING's ACK may wait for other output to leave with. gRPC clients ping as they
+ * send requests (grpc-go's bandwidth estimator); an ACK written on its own is a socket write
+ * made before the request's work starts, and on loopback one costs tens of microseconds.
+ */
+const ACK_HOLD_MS = 1
 
 /**
  * Streams a client may reset before their response, in a burst and then per second, as
@@ -102,6 +110,8 @@ export class H2Connection {
   /** onClose was called. */
   private released = false
   private pingAck: (() => void) | null = null
+  /** Sends held PING ACKs if no other output has taken them along by then. */
+  private ackTimer: NodeJS.Timeout | null = null
   private resetTokens = RESET_BURST
   private resetTokensAt = 0
   private readonly splitter: FrameSplitter
@@ -292,6 +302,7 @@ export class H2Connection {
   /** @internal Everything sent this turn, in one write. */
   flushOut(): void {
     this.flushScheduled = false
+    this.clearAckTimer()
     if (this.finishing.length > 0) {
       const done = this.finishing
       this.finishing = []
@@ -547,8 +558,22 @@ export class H2Connection {
     }
     const reply = frameBuffer(8, T.PING, F.ACK, 0)
     f.payload.copy(reply, FRAME_HEADER_BYTES)
-    this.out(reply)
+    this.hold(reply)
     this.onPeerPing?.()
+  }
+
+  /** Output that leaves with the next write, or after ACK_HOLD_MS if none comes first. */
+  private hold(b: Buffer): void {
+    if (this.closed) return
+    this.pending.push(b)
+    this.pendingBytes += b.length
+    if (!this.flushScheduled && this.ackTimer === null) this.ackTimer = setTimeout(flushConnection, ACK_HOLD_MS, this)
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer === null) return
+    clearTimeout(this.ackTimer)
+    this.ackTimer = null
   }
 
   private settings(f: Frame): void {
@@ -635,6 +660,7 @@ export class H2Connection {
     if (!this.closed) {
       this.closed = true
       this.pending = []
+      this.clearAckTimer()
       this.closeStreams()
     }
     if (this.released) return
