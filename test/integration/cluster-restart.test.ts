@@ -35,8 +35,10 @@ async function hasAll(c: TestCluster, m: ClusterMember, n: number, timeoutMs = 2
   const deadline = Date.now() + timeoutMs
   let last: string
   for (;;) {
-    const client = await c.client(m)
+    // A member just started may not answer its first dial in time: that is retried too.
+    let client: Awaited<ReturnType<TestCluster['client']>> | undefined
     try {
+      client = await c.client(m)
       const r = await client.call(KVService.Range, { key: enc('k/'), range_end: enc('k0'), serializable: true }, 3000)
       const got = new Map(r.kvs.map((kv) => [kv.key.toString(), kv.value.toString()]))
       let ok = got.size === n
@@ -46,7 +48,7 @@ async function hasAll(c: TestCluster, m: ClusterMember, n: number, timeoutMs = 2
     } catch (err) {
       last = (err as Error).message
     } finally {
-      client.close()
+      client?.close()
     }
     if (Date.now() > deadline) throw new Error(`${m.name} does not serve all ${n} keys: ${last}\n${m.proc?.log()}`)
     await new Promise((r) => setTimeout(r, 200))

@@ -116,8 +116,9 @@ describe('unix socket URLs', function () {
       get.close()
     }
 
+    // etcd2 took no part in the put and the get: its peer socket may not be listening yet.
     for (const s of ['etcd1-peer.sock', 'etcd1-peer2.sock', 'etcd2-peer.sock']) {
-      const r = await getMembers(sock(s))
+      const r = await until(`GET /members on ${s}`, () => getMembers(sock(s)))
       assert.equal(r.status, 200, s)
       const members = JSON.parse(r.body) as { name: string; peerURLs: string[] }[]
       assert.deepEqual(members.map((m) => m.name).sort(), names)
