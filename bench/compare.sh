@@ -8,13 +8,15 @@
 #   range-serializable  -op range-serializable -conns 10 -clients 100 -total 20000  (all endpoints)
 #   txn                 -op txn -conns 10 -clients 100 -total 20000 -val-size 256   (all endpoints)
 #   put-1               -op put -conns 1 -clients 1 -total 2000 -val-size 256      (leader)
+#   put-1-again         the same again                                               (leader)
 #   watch-first         -op watch-latency -conns 10 -clients 100 -total 2000        (leader)
 #   watch               the same again                                               (leader)
 #
 # Before the first row each server takes an unrecorded warm-up of the same put load
-# (KV_WARMUP puts, 10,000 by default; 0 skips it). The watch run is recorded twice: the first
-# on the member (watch-first: tsetcd's JIT compiles the watch path during it, as on a member
-# that has just started serving watchers) and the second (watch: the path compiled).
+# (KV_WARMUP puts, 10,000 by default; 0 skips it). The single-client put and the watch run are
+# each recorded twice: the first on the member (put-1, watch-first: tsetcd's JIT compiles the
+# paths a lone client's puts and watchers take during it, as on a member that has just started
+# serving them) and the second (put-1-again, watch: those paths compiled).
 #
 # Right after each run it reads VmRSS from /proc/<pid>/status of every member process.
 # One JSON line per run goes to stderr (and is appended to $BENCH_LOG if set); at the end a
@@ -164,6 +166,7 @@ bench() { # round server
   run "$r" "$s" range-serializable "$endpoints" -op range-serializable -conns 10 -clients 100 -total "$total"
   run "$r" "$s" txn "$endpoints" -op txn -conns 10 -clients 100 -total "$total" -val-size 256
   run "$r" "$s" put-1 "$leader_ep" -op put -conns 1 -clients 1 -total "$seq_total" -val-size 256
+  run "$r" "$s" put-1-again "$leader_ep" -op put -conns 1 -clients 1 -total "$seq_total" -val-size 256
   run "$r" "$s" watch-first "$leader_ep" -op watch-latency -conns 10 -clients 100 -total "$seq_total"
   run "$r" "$s" watch "$leader_ep" -op watch-latency -conns 10 -clients 100 -total "$seq_total"
 }
