@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import http2 from 'node:http2'
+import type { EtcdClient } from '../../src/client/client.js'
 import { KVService, MaintenanceService } from '../../src/gen/etcdserverpb.js'
 import { encodeMessage, MessageType } from '../../src/gen/raftpb.js'
 import { Writer, sizeVarint } from '../../src/proto/wire.js'
@@ -36,7 +37,7 @@ async function hasAll(c: TestCluster, m: ClusterMember, n: number, timeoutMs = 2
   let last: string
   for (;;) {
     // A member just started may not answer its first dial in time: that is retried too.
-    let client: Awaited<ReturnType<TestCluster['client']>> | undefined
+    let client: EtcdClient | undefined
     try {
       client = await c.client(m)
       const r = await client.call(KVService.Range, { key: enc('k/'), range_end: enc('k0'), serializable: true }, 3000)
