@@ -94,6 +94,11 @@ export class Peer {
     return false
   }
 
+  /** Hands what is queued to the stream now rather than at the end of this turn's microtasks. */
+  flush(): void {
+    this.writer.flushNow()
+  }
+
   activeSince(): Date | undefined {
     return this.state === 'active' ? this.since : undefined
   }

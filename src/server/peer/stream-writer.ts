@@ -3,8 +3,9 @@
  * the peer's HTTP/2 request body in order.
  *
  * `enqueue` never blocks: it appends, or refuses when the queue is full. Writing happens in a
- * microtask, so everything queued during one event-loop turn (a Ready's messages) is encoded
- * into one buffer and leaves in one write. When the stream pushes back (`write` returns false:
+ * microtask, so everything queued during one event-loop turn is encoded into one buffer and
+ * leaves in one write; `flushNow` writes at once (the transport does, after queueing all of a
+ * Ready's messages). When the stream pushes back (`write` returns false:
  * the peer's flow-control window is used up and the local buffer is past its high-water mark),
  * the writer waits for 'drain' and messages gather in the queue until it is full; what does not
  * fit is dropped and counted, and Raft retransmits. Memory per peer is therefore bounded by the
@@ -85,6 +86,14 @@ export class StreamWriter {
     this.head = 0
     this.bytes = 0
     return n
+  }
+
+  /**
+   * Hands the queued messages to the stream now, in one write as the scheduled flush would
+   * (which then finds nothing to do).
+   */
+  flushNow(): void {
+    if (this.head < this.queue.length) this.flush()
   }
 
   private schedule(): void {

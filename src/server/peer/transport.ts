@@ -179,6 +179,9 @@ export class PeerTransport {
       }
       if (!p.send(m)) this.markUnreachable(m.to)
     }
+    // A Ready's messages leave before the rest of its handling (the WAL write, applying), as
+    // one write per peer: the followers start on an append while the leader writes its own.
+    for (const p of this.peers.values()) p.flush()
   }
 
   /**

@@ -97,6 +97,18 @@ describe('peer transport: message streams', function () {
     assert.equal(a.transport.peerStatus(2n)!.sentMessages, 300)
   })
 
+  it('a send() hands its messages to the stream before it returns (not in a later microtask)', async () => {
+    nodes = await startCluster(2)
+    const [a, b] = nodes
+    a.transport.send([heartbeat(1n, 2n, 0)])
+    await waitFor(() => b.handler.received.length === 1, 5000, 'the stream is up')
+    const before = a.transport.peerStatus(2n)!.writes
+    a.transport.send(Array.from({ length: 10 }, (_, i) => heartbeat(1n, 2n, i + 1)))
+    assert.equal(a.transport.peerStatus(2n)!.writes - before, 1, 'written within send()')
+    await waitFor(() => b.handler.received.length === 11, 5000, '11 messages')
+    assert.equal(a.transport.peerStatus(2n)!.writes - before, 1, 'and in one write')
+  })
+
   it('three members: every pair streams, each sender’s order is kept', async () => {
     nodes = await startCluster(3)
     const sent = new Map<string, Message[]>()
