@@ -94,9 +94,9 @@ export class Peer {
     return false
   }
 
-  /** Hands what is queued to the stream now rather than at the end of this turn's microtasks. */
+  /** Writes what is queued to the peer's stream. */
   flush(): void {
-    this.writer.flushNow()
+    this.writer.flush()
   }
 
   activeSince(): Date | undefined {

@@ -2,10 +2,10 @@
  * The outgoing half of a message stream: a bounded queue of messages for one peer, written to
  * the peer's HTTP/2 request body in order.
  *
- * `enqueue` never blocks: it appends, or refuses when the queue is full. Writing happens in a
- * microtask, so everything queued during one event-loop turn is encoded into one buffer and
- * leaves in one write; `flushNow` writes at once (the transport does, after queueing all of a
- * Ready's messages). When the stream pushes back (`write` returns false:
+ * `enqueue` never blocks: it appends, or refuses when the queue is full. `flush` encodes what is
+ * queued into one buffer and writes it (the transport flushes once it has queued a Ready's
+ * messages, so they leave in one write per peer); messages queued while no stream is attached
+ * leave when one is. When the stream pushes back (`write` returns false:
  * the peer's flow-control window is used up and the local buffer is past its high-water mark),
  * the writer waits for 'drain' and messages gather in the queue until it is full; what does not
  * fit is dropped and counted, and Raft retransmits. Memory per peer is therefore bounded by the
@@ -23,7 +23,6 @@ export class StreamWriter {
   private bytes = 0
   private stream: Writable | undefined
   private blocked = false
-  private scheduled = false
 
   /** Messages handed to the stream. */
   sent = 0
@@ -64,7 +63,6 @@ export class StreamWriter {
     this.queue.push(m)
     this.sizes.push(size)
     this.bytes += size
-    this.schedule()
     return true
   }
 
@@ -72,7 +70,7 @@ export class StreamWriter {
   attach(stream: Writable): void {
     this.stream = stream
     this.blocked = false
-    this.schedule()
+    this.flush()
   }
 
   /** Stops writing and discards the queue; returns how many messages were discarded. */
@@ -88,24 +86,8 @@ export class StreamWriter {
     return n
   }
 
-  /**
-   * Hands the queued messages to the stream now, in one write as the scheduled flush would
-   * (which then finds nothing to do).
-   */
-  flushNow(): void {
-    if (this.head < this.queue.length) this.flush()
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.stream === undefined || this.blocked) return
-    this.scheduled = true
-    queueMicrotask(() => {
-      this.scheduled = false
-      this.flush()
-    })
-  }
-
-  private flush(): void {
+  /** Writes the queued messages to the stream, unless none is attached or it pushes back. */
+  flush(): void {
     const s = this.stream
     while (s !== undefined && this.stream === s && !this.blocked && this.head < this.queue.length) {
       const start = this.head
