@@ -58,8 +58,10 @@ export class Writer {
   readonly buf: Buffer
   pos = 0
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size)
+  /** `headroom`: bytes left free before the message, for a transport's framing. */
+  constructor(size: number, headroom = 0) {
+    this.buf = Buffer.allocUnsafe(headroom + size)
+    this.pos = headroom
   }
 
   finish(): Buffer {

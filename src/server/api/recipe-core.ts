@@ -81,6 +81,7 @@ export class CoreRecipeKv implements RecipeKv {
     const handle = this.core.watch(
       {
         writable: true,
+        headroom: 0,
         send: (b: Buffer) => {
           if (ended) return
           const r = decodeWatchResponse(b)

@@ -37,8 +37,16 @@ type WatchCall = ServerDuplexStream<WatchRequest, Buffer>
  */
 const STREAM_BUFFER_BYTES = 1024 * 1024
 
+/** A call that frames messages serialized after room left for it (tsetcd's own HTTP/2 calls). */
+interface PrefixedWriter {
+  readonly framingBytes: number
+  writePrefixed(buf: Buffer, callback: () => void): boolean
+}
+
 class GrpcWatchSink implements WatchResponseSink {
   writable = true
+  readonly headroom: number
+  private readonly prefixed: PrefixedWriter | undefined
   private ended = false
   private inflight = 0
   /** Sizes of the messages handed to the call, oldest first (write callbacks come in order). */
@@ -48,14 +56,19 @@ class GrpcWatchSink implements WatchResponseSink {
   constructor(
     private readonly call: WatchCall,
     private readonly drained: () => void,
-  ) {}
+  ) {
+    const p = call as unknown as Partial<PrefixedWriter>
+    this.prefixed = typeof p.writePrefixed === 'function' ? (p as PrefixedWriter) : undefined
+    this.headroom = this.prefixed?.framingBytes ?? 0
+  }
 
   send(msg: Buffer): void {
     if (this.ended) return
     // The responses of one turn (a commit reaching many watchers) leave in one write.
     this.inflight += msg.length
     this.sizes.push(msg.length)
-    this.call.write(msg, this.written)
+    if (this.prefixed !== undefined) this.prefixed.writePrefixed(msg, this.written)
+    else this.call.write(msg, this.written)
     if (this.inflight >= STREAM_BUFFER_BYTES) this.writable = false
   }
 

@@ -168,7 +168,12 @@ export interface CoreCluster extends CoreHeader {
 export interface WatchResponseSink {
   /** False while the client side is backed up: the core then holds events back until `drained()`. */
   readonly writable: boolean
-  /** One encoded etcdserverpb.WatchResponse, header included. */
+  /**
+   * Bytes left free at the start of every buffer handed to `send`, before the response: the
+   * transport writes its framing there instead of copying the response (0: none).
+   */
+  readonly headroom: number
+  /** One encoded etcdserverpb.WatchResponse, header included, after `headroom` free bytes. */
   send(response: Buffer): void
   /** The member stops: end the stream (clients reconnect elsewhere). */
   close(): void

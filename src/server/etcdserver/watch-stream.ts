@@ -12,7 +12,7 @@ import {
 } from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
 import { Code, EtcdError } from '../../errors/rpctypes.js'
-import { encodeWatchOut, EventsPart } from '../watch/response.js'
+import { encodeEventsOut, encodeWatchOut, EventsPart } from '../watch/response.js'
 import type { WatchOut, WatchSink } from '../watch/sink.js'
 import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js'
 
@@ -24,11 +24,22 @@ import type { CoreHeader, WatchResponseSink, WatchStreamHandle } from './core.js
 export class HeaderBytes {
   private last: ResponseHeaderInit = {}
   private bytes: Buffer = Buffer.alloc(0)
+  /**
+   * `bytes` may be handed out again without asking the core: until the end of the current
+   * job, when a commit's responses have all been encoded (the term cannot change meanwhile).
+   */
+  private fresh = false
+  private readonly expire = (): void => {
+    this.fresh = false
+  }
   readonly events = new EventsPart()
 
   constructor(private readonly core: CoreHeader) {}
 
   at(revision: number): Buffer {
+    if (this.fresh && revision === this.last.revision) return this.bytes
+    this.fresh = true
+    queueMicrotask(this.expire)
     const h = this.core.header()
     h.revision = revision
     const l = this.last
@@ -58,8 +69,12 @@ class EncodingSink implements WatchSink {
   }
 
   send(o: WatchOut): void {
-    for (const msg of encodeWatchOut(o, this.headers.at(o.revision), this.fragmentLimit, this.headers.events))
-      this.out.send(msg)
+    const out = this.out
+    const h = this.headers
+    const header = h.at(o.revision)
+    const events = encodeEventsOut(o, header, this.fragmentLimit, h.events, out.headroom)
+    if (events !== undefined) out.send(events)
+    else for (const msg of encodeWatchOut(o, header, this.fragmentLimit, h.events, out.headroom)) out.send(msg)
   }
 
   close(): void {
@@ -71,14 +86,18 @@ class EncodingSink implements WatchSink {
 export type WatchPermission = (key: Buffer, rangeEnd: Buffer) => void | Promise<void>
 
 /** etcd's answer to a create request the caller may not make: created and canceled at once, watch ID -1. */
-function refusal(headers: HeaderBytes, revision: number, reason: string): Buffer {
-  return encodeWatchResponse({
+function refusal(headers: HeaderBytes, revision: number, reason: string, headroom: number): Buffer {
+  const msg = encodeWatchResponse({
     header: decodeResponseHeader(headers.at(revision)),
     watch_id: -1,
     created: true,
     canceled: true,
     cancel_reason: reason,
   })
+  if (headroom === 0) return msg
+  const buf = Buffer.allocUnsafe(headroom + msg.length)
+  buf.set(msg, headroom)
+  return buf
 }
 
 const CODE_NAMES: Record<number, string> = {
@@ -113,7 +132,7 @@ export function openWatchStream(
     else if (req.progress_request !== undefined) stream.requestProgress()
   }
   const refuse = (err: unknown) => {
-    if (!closed) sink.send(refusal(headers, hub.revision, grpcErrorString(err)))
+    if (!closed) sink.send(refusal(headers, hub.revision, grpcErrorString(err), sink.headroom))
   }
   return {
     request(req: WatchRequest) {

@@ -10,21 +10,31 @@ import type { Watcher } from './watcher.js'
 /** The events of one commit for each synced watcher it concerns. */
 export class CommitDelivery {
   readonly kind = 'commit'
+  /** The watchers the commit concerns, in the order they were first matched. */
+  readonly watchers: Watcher[] = []
   /**
-   * Each watcher's events. A watcher that gets one event gets the event's shared list
-   * (WatchEvent.alone), so that its response's events are encoded once for all of them; a
-   * second event gives the watcher a list of its own.
+   * Each watcher's events (`lists[i]` is for `watchers[i]`). A watcher that gets one event
+   * gets the event's shared list (WatchEvent.alone), so that its response's events are encoded
+   * once for all of them; a second event gives the watcher a list of its own.
    */
-  readonly batches = new Map<Watcher, readonly WatchEvent[]>()
+  readonly lists: (readonly WatchEvent[])[] = []
   ready = true
 
   /** `revision`: the store revision after the commit (the header revision sent). */
   constructor(readonly revision: number) {}
 
   add(w: Watcher, ev: WatchEvent): void {
-    const list = this.batches.get(w)
-    if (list === undefined) this.batches.set(w, ev.alone)
-    else if (list.length === 1 && list === list[0]!.alone) this.batches.set(w, [list[0]!, ev])
+    // The watcher's mark says where it stands in this delivery (a mark of another is stale).
+    if (w.delivery !== this) {
+      w.delivery = this
+      w.deliverySlot = this.watchers.length
+      this.watchers.push(w)
+      this.lists.push(ev.alone)
+      return
+    }
+    const i = w.deliverySlot
+    const list = this.lists[i]!
+    if (list.length === 1 && list === list[0]!.alone) this.lists[i] = [list[0]!, ev]
     else (list as WatchEvent[]).push(ev)
   }
 }

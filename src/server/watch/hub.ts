@@ -21,7 +21,7 @@ import { CatchUp, type CatchUpLimits } from './catch-up.js'
 import { CommitDelivery, ProgressDelivery, type Delivery } from './delivery.js'
 import { WatchEvent } from './event.js'
 import { givePrevsUp, resolveLivePrevs, type PrevRef } from './prev-kv.js'
-import type { WatchSink } from './sink.js'
+import type { WatchOut, WatchSink } from './sink.js'
 import { WatchStream, type WatchHost } from './stream.js'
 import { WatcherGroup } from './watcher-group.js'
 import { Watcher, WatcherState } from './watcher.js'
@@ -44,6 +44,7 @@ export class WatchHub implements WatchHost {
   private readonly unsynced = new Set<Watcher>()
   private readonly streams = new Set<WatchStream>()
   private readonly queue: Delivery[] = []
+  private readonly out: WatchOut = { watchId: 0, revision: 0, events: undefined, withPrev: false, fragment: false }
   private readonly catchUp: CatchUp
   private readonly progressMs: number
   private closed = false
@@ -246,7 +247,12 @@ export class WatchHub implements WatchHost {
     while (q.length > 0 && q[0].ready) {
       const d = q.shift()!
       if (d.kind === 'commit') {
-        for (const [w, events] of d.batches) this.deliver(w, events, d.revision)
+        const { watchers, lists } = d
+        for (let i = 0; i < watchers.length; i++) {
+          const w = watchers[i]!
+          if (w.delivery === d) w.delivery = undefined
+          this.deliver(w, lists[i]!, d.revision)
+        }
       } else {
         this.sendProgress(d)
       }
@@ -260,7 +266,15 @@ export class WatchHub implements WatchHost {
       this.hold(w, events, revision, revision + 1)
       return
     }
-    w.stream.sink.send({ watchId: w.id, revision, events, withPrev: w.prevKv, fragment: w.fragment })
+    // One object for every delivery: a sink reads it only within send().
+    const o = this.out
+    o.watchId = w.id
+    o.revision = revision
+    o.events = events
+    o.withPrev = w.prevKv
+    o.fragment = w.fragment
+    w.stream.sink.send(o)
+    o.events = undefined
     w.sentSinceTick = true
   }
 

@@ -10,11 +10,12 @@
  * one), all but the last marked `fragment`.
  */
 import { sizeWatchResponse, writeWatchResponse, type WatchResponseInit } from '../../gen/etcdserverpb.js'
-import { Writer, sizeVarint } from '../../proto/wire.js'
+import { Writer, sizeInt64, sizeVarint } from '../../proto/wire.js'
 import type { WatchOut } from './sink.js'
 import type { WatchEvent } from './event.js'
 
 const HEADER_TAG = (1 << 3) | 2
+const WATCH_ID_TAG = 2 << 3
 const EVENTS_TAG = (11 << 3) | 2
 /** Bytes `fragment: true` adds to a response. */
 const FRAGMENT_FLAG_BYTES = 2
@@ -56,22 +57,67 @@ export class EventsPart {
 
 const NO_EVENTS = Buffer.alloc(0)
 
-function write(header: Buffer, base: WatchResponseInit, baseSize: number, events: Buffer): Buffer {
-  const w = new Writer(baseSize + events.length)
-  // Field order as the generated encoder writes it: header, the scalars, events.
+/**
+ * One response: the header, then the scalar fields (`base`, or when null the watch ID alone,
+ * left out when 0), then the events part, in the generated encoder's field order.
+ */
+function write(
+  header: Buffer,
+  base: WatchResponseInit | null,
+  watchId: number,
+  baseSize: number,
+  events: Buffer,
+  headroom: number,
+): Buffer {
+  const w = new Writer(baseSize + events.length, headroom)
   w.varint(HEADER_TAG)
   w.bytes(header)
-  writeWatchResponse(w, base)
+  if (base !== null) writeWatchResponse(w, base)
+  else if (watchId !== 0) {
+    w.varint(WATCH_ID_TAG)
+    w.int64(watchId)
+  }
   w.buf.set(events, w.pos)
   w.pos += events.length
   return w.finish()
 }
 
 /**
- * The response(s) for `out`; `header`: the encoded ResponseHeader (with out.revision);
- * `parts`: where the events part of a response that is not fragmented comes from.
+ * The response for `out` when it is events alone, in one response (no created, canceled,
+ * compaction or cancel reason, and no fragments): the common case, encoded without building
+ * the generated encoder's object. Undefined for any other `out` (encodeWatchOut encodes it).
  */
-export function encodeWatchOut(out: WatchOut, header: Buffer, limit: number, parts = new EventsPart()): Buffer[] {
+export function encodeEventsOut(
+  out: WatchOut,
+  header: Buffer,
+  limit: number,
+  parts: EventsPart,
+  headroom: number,
+): Buffer | undefined {
+  const evs = out.events
+  if (evs === undefined || evs.length === 0 || out.created || out.canceled || out.compactRevision || out.cancelReason)
+    return undefined
+  const id = out.watchId
+  const size = fieldSize(header) + (id === 0 ? 0 : 1 + sizeInt64(id))
+  const body = parts.of(evs, out.withPrev === true)
+  if (out.fragment && size + body.length >= limit && evs.length >= 2) return undefined
+  return write(header, null, id, size, body, headroom)
+}
+
+/**
+ * The response(s) for `out`; `header`: the encoded ResponseHeader (with out.revision);
+ * `parts`: where the events part of a response that is not fragmented comes from;
+ * `headroom`: bytes left free at the start of each buffer, before the response.
+ */
+export function encodeWatchOut(
+  out: WatchOut,
+  header: Buffer,
+  limit: number,
+  parts = new EventsPart(),
+  headroom = 0,
+): Buffer[] {
+  const events = encodeEventsOut(out, header, limit, parts, headroom)
+  if (events !== undefined) return [events]
   const base: WatchResponseInit = {
     watch_id: out.watchId,
     created: out.created,
@@ -81,10 +127,11 @@ export function encodeWatchOut(out: WatchOut, header: Buffer, limit: number, par
   }
   const baseSize = fieldSize(header) + sizeWatchResponse(base)
   const evs = out.events
-  if (evs === undefined || evs.length === 0) return [write(header, base, baseSize, NO_EVENTS)]
+  if (evs === undefined || evs.length === 0) return [write(header, base, 0, baseSize, NO_EVENTS, headroom)]
   const includePrev = out.withPrev === true
   const body = parts.of(evs, includePrev)
-  if (!out.fragment || baseSize + body.length < limit || evs.length < 2) return [write(header, base, baseSize, body)]
+  if (!out.fragment || baseSize + body.length < limit || evs.length < 2)
+    return [write(header, base, 0, baseSize, body, headroom)]
 
   const responses: Buffer[] = []
   const fragBase: WatchResponseInit = { ...base, fragment: true }
@@ -100,7 +147,11 @@ export function encodeWatchOut(out: WatchOut, header: Buffer, limit: number, par
       i++
     }
     const events = eventsPart(evs.slice(start, i), includePrev)
-    responses.push(i === evs.length ? write(header, base, baseSize, events) : write(header, fragBase, fragSize, events))
+    responses.push(
+      i === evs.length
+        ? write(header, base, 0, baseSize, events, headroom)
+        : write(header, fragBase, 0, fragSize, events, headroom),
+    )
   }
   return responses
 }

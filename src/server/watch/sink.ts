@@ -23,6 +23,7 @@ export interface WatchOut {
 
 export interface WatchSink {
   readonly writable: boolean
+  /** `out` is read within the call only: the hub may reuse the object for the next response. */
   send(out: WatchOut): void
   /** The server stops: end the stream (clients reconnect elsewhere). */
   close(): void

@@ -10,6 +10,7 @@
  */
 import { Event_EventType } from '../../gen/mvccpb.js'
 import { WatchCreateRequest_FilterType } from '../../gen/etcdserverpb.js'
+import type { CommitDelivery } from './delivery.js'
 import type { WatchEvent } from './event.js'
 import type { KeyRange } from './key-range.js'
 import type { WatchStream } from './stream.js'
@@ -44,6 +45,9 @@ export class Watcher {
   held: HeldBatch | undefined
   /** Events went out since the last progress tick (the next progress notification is skipped). */
   sentSinceTick = false
+  /** The commit delivery that took events for this watcher and is not sent yet, and its slot there. */
+  delivery: CommitDelivery | undefined = undefined
+  deliverySlot = 0
   readonly range: KeyRange
   readonly prevKv: boolean
   readonly progressNotify: boolean

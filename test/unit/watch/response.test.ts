@@ -94,6 +94,14 @@ describe('watch responses: encoding and fragments', () => {
       const got = encodeWatchOut(out, headerBytes, limit, shared)
       // The same as with nothing shared: a stale part (other list, other prev_kv choice) differs.
       assert.deepEqual(got, encodeWatchOut(out, headerBytes, limit), `case ${i}`)
+      // With room left in front for a transport's framing: the same bytes after it.
+      const room = [5, 14][rand(2)]!
+      const roomy = encodeWatchOut(out, headerBytes, limit, shared, room)
+      assert.deepEqual(
+        roomy.map((b) => b.subarray(room)),
+        got,
+        `case ${i}, headroom ${room}`,
+      )
       if (got.length > 1) continue
       whole++
       const want = encodeWatchResponse({

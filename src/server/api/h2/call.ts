@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http2'
 import { CallEmitter } from './emitter.js'
-import { frameMessage, MessageReader, type MessageSink } from './framing.js'
+import { framePrefixed, frameMessage, MessageReader, type MessageSink } from './framing.js'
 import {
   encodeHeaders,
   OK_TRAILERS_BLOCK,
@@ -219,11 +219,7 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
 
   /** Writes one message of a streaming response; false when the stream's buffer is full. */
   protected sendMessage(value: unknown, callback?: (err?: Error | null) => void): boolean {
-    const s = this.stream
-    if (this.phase === DONE || !s.open) {
-      if (callback) process.nextTick(callback, new Error('write after the call ended'))
-      return false
-    }
+    if (!this.canSend(callback)) return false
     let frame: Buffer
     try {
       frame = frameMessage(this.route.serialize(value))
@@ -231,9 +227,27 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
       this.finish(status(Status.INTERNAL, `Error serializing response: ${(e as Error)?.message ?? e}`))
       return false
     }
+    return this.sendFrame(frame, callback)
+  }
+
+  /**
+   * Writes one serialized message of a streaming response from a buffer whose first
+   * FRAME_HEADER_BYTES bytes are free: the message's gRPC framing is written there.
+   */
+  protected sendPrefixed(buf: Buffer, callback?: (err?: Error | null) => void): boolean {
+    return this.canSend(callback) && this.sendFrame(framePrefixed(buf), callback)
+  }
+
+  private canSend(callback?: (err?: Error | null) => void): boolean {
+    if (this.phase !== DONE && this.stream.open) return true
+    if (callback) process.nextTick(callback, new Error('write after the call ended'))
+    return false
+  }
+
+  private sendFrame(frame: Buffer, callback?: (err?: Error | null) => void): boolean {
     if (this.phase === OPEN) this.sendHeaders(RESPONSE_BLOCK)
     this.connection.activity++
-    return s.write(frame, callback)
+    return this.stream.write(frame, callback)
   }
 
   private sendHeaders(block: Buffer): void {

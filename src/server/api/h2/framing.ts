@@ -16,6 +16,13 @@ export function frameMessage(payload: Uint8Array): Buffer {
   return out
 }
 
+/** Frames a message in place: `buf`'s first FRAME_HEADER_BYTES bytes are free, the message follows. */
+export function framePrefixed(buf: Buffer): Buffer {
+  buf[0] = 0
+  buf.writeUInt32BE(buf.length - FRAME_HEADER_BYTES, 1)
+  return buf
+}
+
 /** Where a MessageReader delivers what it reads. */
 export interface MessageSink {
   onMessage(message: Buffer): void

@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http2'
 import { CallBase, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
+import { FRAME_HEADER_BYTES } from './framing.js'
 import type { H2Stream } from './h2-stream.js'
 import { Status, status, toStatus } from './status.js'
 import type {
@@ -138,6 +139,17 @@ export class StreamCall
   write(message: unknown, encodingOrCallback?: unknown, callback?: WriteCallback): boolean {
     const cb = typeof encodingOrCallback === 'function' ? (encodingOrCallback as WriteCallback) : callback
     return this.sendMessage(message, cb)
+  }
+
+  /** Free bytes `writePrefixed` wants before a message. */
+  readonly framingBytes = FRAME_HEADER_BYTES
+
+  /**
+   * Writes a message already serialized into `buf` after `framingBytes` free bytes, which
+   * take its gRPC framing: the message is not copied.
+   */
+  writePrefixed(buf: Buffer, callback?: WriteCallback): boolean {
+    return this.sendPrefixed(buf, callback)
   }
 
   /** Ends the call with OK; `metadata` becomes trailers. */
