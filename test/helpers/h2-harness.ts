@@ -57,6 +57,12 @@ export const ProbeService = {
   Sum: probeMethod('Sum', true, false),
 } as const
 
+/** tsetcd's streaming calls take messages encoded after room left for their framing. */
+interface PrefixedCall {
+  readonly framingBytes: number
+  writePrefixed(buf: Buffer): boolean
+}
+
 /** What the Probe handlers observed, for the tests to check. */
 export interface ProbeLog {
   cancelled: string[]
@@ -291,9 +297,20 @@ export async function startTestServer(
     },
 
     // Server-streaming: `count` answers numbered 1..n.
+    // With `limit` 1, every other message goes through writePrefixed (encoded after room left
+    // for its framing, as the watch service's are).
     Count(call: ServerWritableStream<RangeRequest, RangeResponseInit>) {
       const n = Number(call.request.key.toString())
-      for (let i = 1; i <= n; i++) call.write({ count: i })
+      const room = call.request.limit === 1 ? (call as unknown as PrefixedCall) : undefined
+      for (let i = 1; i <= n; i++) {
+        if (room === undefined || i % 2 === 1) call.write({ count: i })
+        else {
+          const msg = encodeRangeResponse({ count: i })
+          const buf = Buffer.alloc(room.framingBytes + msg.length, 0xee)
+          msg.copy(buf, room.framingBytes)
+          room.writePrefixed(buf)
+        }
+      }
       call.end()
     },
 

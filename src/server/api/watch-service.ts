@@ -65,8 +65,9 @@ class GrpcWatchSink implements WatchResponseSink {
   send(msg: Buffer): void {
     if (this.ended) return
     // The responses of one turn (a commit reaching many watchers) leave in one write.
-    this.inflight += msg.length
-    this.sizes.push(msg.length)
+    const size = msg.length - this.headroom
+    this.inflight += size
+    this.sizes.push(size)
     if (this.prefixed !== undefined) this.prefixed.writePrefixed(msg, this.written)
     else this.call.write(msg, this.written)
     if (this.inflight >= STREAM_BUFFER_BYTES) this.writable = false

@@ -3,7 +3,7 @@
  * tests can count fdatasyncs, delay them or make them fail. `nodeFs` is the real one
  * (node:fs/promises, all asynchronous).
  */
-import { constants as fsConstants } from 'node:fs'
+import fs, { constants as fsConstants } from 'node:fs'
 import fsp, { type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -51,6 +51,7 @@ class NodeFile implements StoredFile {
   private dsync: Promise<FileHandle | undefined> | undefined
   /** The O_DSYNC descriptor once open: later writes start without waiting a turn. */
   private dsyncOpen: FileHandle | undefined
+  private dsyncWriter: Pick<StoredFile, 'write'> | undefined
 
   constructor(private readonly h: FileHandle) {}
 
@@ -74,21 +75,42 @@ class NodeFile implements StoredFile {
   }
 
   async writeDurable(buffer: Uint8Array, position: number): Promise<void> {
-    if (this.dsyncOpen) return writeFully(this.dsyncOpen, buffer, position)
+    if (this.dsyncOpen) return writeFully(this.dsyncWriter!, buffer, position)
     this.dsync ??= fsp
       .open(`/proc/self/fd/${this.h.fd}`, fsConstants.O_WRONLY | fsConstants.O_DSYNC)
       .catch(() => undefined)
     const d = (this.dsyncOpen = await this.dsync)
-    if (d) return writeFully(d, buffer, position)
+    if (d) {
+      this.dsyncWriter ??= descriptorWriter(d.fd)
+      return writeFully(this.dsyncWriter, buffer, position)
+    }
     await writeFully(this, buffer, position)
     await this.h.datasync()
   }
 
   async close(): Promise<void> {
     const d = await this.dsync
-    this.dsync = this.dsyncOpen = undefined
+    this.dsync = this.dsyncOpen = this.dsyncWriter = undefined
     await d?.close().catch(() => undefined)
     await this.h.close()
+  }
+}
+
+/**
+ * Writes to a descriptor through node's callback API (fs.write). A FileHandle's write (the
+ * promise API) also makes two ArrayBuffers per call (its request's stat arrays), which V8
+ * frees one by one in its next young-generation collection: two per WAL write. The caller
+ * keeps the descriptor open until its writes are done (the WAL writes one batch at a time,
+ * and closes a file only after its last write).
+ */
+function descriptorWriter(fd: number): Pick<StoredFile, 'write'> {
+  return {
+    write: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) => {
+        fs.write(fd, buffer, offset, length, position, (err, bytesWritten) =>
+          err ? reject(err) : resolve({ bytesWritten }),
+        )
+      }),
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { encodeRangeRequest } from '../../../src/gen/etcdserverpb.js'
+import { decodeRangeResponse, encodeRangeRequest } from '../../../src/gen/etcdserverpb.js'
 import { frameMessage } from '../../../src/server/api/h2/framing.js'
 import { H2Connection } from '../../../src/server/api/h2/connection.js'
 import { FrameSplitter, HeaderBlockAssembler } from '../../../src/server/api/h2/h2-frames.js'
@@ -59,6 +59,39 @@ describe('h2 connection (tsetcd HTTP/2)', function () {
   afterEach(async () => {
     c.destroy()
     await t.close()
+  })
+
+  it('messages written with room for their framing leave whole or in window-sized pieces, in order', async () => {
+    const COUNT = '/tsetcd.test.Probe/Count'
+    const counts = async (streamId: number): Promise<number[]> => {
+      const trailers = (f: Frame) => on(streamId, FrameType.HEADERS)(f) && (f.flags & Flag.END_STREAM) !== 0
+      await c.waitFor(trailers)
+      const body = Buffer.concat(c.frames.filter(on(streamId, FrameType.DATA)).map((f) => f.payload))
+      const out: number[] = []
+      for (let at = 0; at < body.length;) {
+        const n = body.readUInt32BE(at + 1)
+        out.push(decodeRangeResponse(body.subarray(at + 5, at + 5 + n)).count)
+        at += 5 + n
+      }
+      return out
+    }
+    const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+    // Open windows: each message that has room leaves as its own DATA frame, built in place.
+    c.grpcRequest(1, COUNT, t.port)
+    c.data(1, frameMessage(encodeRangeRequest({ key: Buffer.from('40'), limit: 1 })), true)
+    assert.deepEqual(await counts(1), upTo(40))
+    // A stream window of 7 bytes: every message leaves in pieces, copied out of its buffer.
+    c.send(FrameType.SETTINGS, 0, 0, settings([4, 7]))
+    c.grpcRequest(3, COUNT, t.port)
+    c.data(3, frameMessage(encodeRangeRequest({ key: Buffer.from('40'), limit: 1 })), true)
+    await c.waitFor(on(3, FrameType.DATA))
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setTimeout(r, 2))
+      c.send(FrameType.WINDOW_UPDATE, 0, 3, u32(3 + (i % 5)))
+    }
+    c.send(FrameType.WINDOW_UPDATE, 0, 3, u32(100_000))
+    assert.deepEqual(await counts(3), upTo(40))
+    assert.ok(c.frames.filter(on(3, FrameType.DATA)).every((f) => f.payload.length <= 7 || f.payload.length > 1000))
   })
 
   it("sends no more DATA than the client's stream window, and the trailers only after the last byte", async () => {

@@ -24,7 +24,7 @@ export interface Frame {
   payload: Buffer
 }
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 
 function hpackInt(value: number, prefixBits: number, firstByte: number): number[] {
   const max = (1 << prefixBits) - 1
@@ -39,7 +39,7 @@ function hpackInt(value: number, prefixBits: number, firstByte: number): number[
   return out
 }
 
-function hpackLiteral(name: string, value: string): Buffer {
+export function hpackLiteral(name: string, value: string): Buffer {
   const n = Buffer.from(name)
   const v = Buffer.from(value)
   return Buffer.concat([

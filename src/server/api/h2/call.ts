@@ -6,7 +6,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http2'
 import { CallEmitter } from './emitter.js'
-import { framePrefixed, frameMessage, MessageReader, type MessageSink } from './framing.js'
+import { FRAME_HEADER_BYTES, framePrefixed, frameMessage, MessageReader, type MessageSink } from './framing.js'
+import { FRAME_HEADER_BYTES as H2_FRAME_HEADER_BYTES } from './h2-frames.js'
 import {
   encodeHeaders,
   OK_TRAILERS_BLOCK,
@@ -61,6 +62,9 @@ export function newMethodStats(): MethodStats {
 export interface ConnectionActivity {
   activity: number
 }
+
+/** Free bytes `sendPrefixed` wants before a message: its DATA frame's header and its gRPC prefix. */
+export const MESSAGE_ROOM = H2_FRAME_HEADER_BYTES + FRAME_HEADER_BYTES
 
 /** What `deserialize` returns for a message that does not decode. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable')
@@ -231,11 +235,15 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
   }
 
   /**
-   * Writes one serialized message of a streaming response from a buffer whose first
-   * FRAME_HEADER_BYTES bytes are free: the message's gRPC framing is written there.
+   * Writes one serialized message of a streaming response from a buffer that starts with
+   * MESSAGE_ROOM free bytes: its DATA frame's header and its gRPC prefix are written there
+   * instead of the message being copied after them.
    */
   protected sendPrefixed(buf: Buffer, callback?: (err?: Error | null) => void): boolean {
-    return this.canSend(callback) && this.sendFrame(framePrefixed(buf), callback)
+    if (!this.canSend(callback)) return false
+    framePrefixed(buf, H2_FRAME_HEADER_BYTES)
+    this.beforeData()
+    return this.stream.writeWithRoom(buf, callback)
   }
 
   private canSend(callback?: (err?: Error | null) => void): boolean {
@@ -245,9 +253,13 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
   }
 
   private sendFrame(frame: Buffer, callback?: (err?: Error | null) => void): boolean {
+    this.beforeData()
+    return this.stream.write(frame, callback)
+  }
+
+  private beforeData(): void {
     if (this.phase === OPEN) this.sendHeaders(RESPONSE_BLOCK)
     this.connection.activity++
-    return this.stream.write(frame, callback)
   }
 
   private sendHeaders(block: Buffer): void {

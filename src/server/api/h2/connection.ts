@@ -29,11 +29,13 @@ import {
   headerFrames,
   rstStream,
   windowUpdate,
+  writeFrameHeader,
   type Frame,
   type HeaderBlockFrames,
 } from './h2-frames.js'
 import { HpackDecoder, HpackError, type HeaderField } from './hpack.js'
 import { H2Stream } from './h2-stream.js'
+import { readIntoShared } from './shared-read.js'
 
 /** The window every connection and stream starts with (RFC 9113 6.9.2). */
 const DEFAULT_WINDOW = 65535
@@ -89,6 +91,8 @@ export interface FirstBlock {
 export class H2Connection {
   /** Called for every PING the client sends (not acks). */
   onPeerPing: (() => void) | null = null
+  /** The socket is read into the buffer shared by all connections (shared-read.ts). */
+  sharedReads = false
   private readonly streams = new Map<number, H2Stream>()
   private lastStreamId = 0
   private sendWindow = DEFAULT_WINDOW
@@ -141,7 +145,9 @@ export class H2Connection {
       this.onSocketClose()
       return
     }
+    // Anything node read before the switch comes as 'data'; the rest into the shared buffer.
     s.on('data', this.onData)
+    this.sharedReads = readIntoShared(s, this.onSharedRead)
     s.on('drain', this.onDrain)
     s.once('close', this.onSocketClose)
     s.on('error', ignore)
@@ -250,7 +256,11 @@ export class H2Connection {
     const q = s.queue
     const first = q[0]!
     const headLeft = first.length - s.head
-    if (headLeft >= n && n > SMALL_FRAME_BYTES) {
+    if (headLeft === n && s.head === FRAME_HEADER_BYTES && s.starts[0] === FRAME_HEADER_BYTES) {
+      // All of a buffer queued with room for the header (writeWithRoom): it leaves as it is.
+      writeFrameHeader(first, n, T.DATA, 0, s.id)
+      this.out(first)
+    } else if (headLeft >= n && n > SMALL_FRAME_BYTES) {
       this.out(frameHeader(n, T.DATA, 0, s.id))
       this.out(first.subarray(s.head, s.head + n))
     } else {
@@ -268,7 +278,7 @@ export class H2Connection {
         head += take
         if (head === b.length) {
           i++
-          head = 0
+          head = s.starts[i] ?? 0
         }
       }
       this.out(f)
@@ -281,7 +291,8 @@ export class H2Connection {
       if (rest <= left) {
         left -= rest
         q.shift()
-        s.head = 0
+        s.starts.shift()
+        s.head = s.starts[0] ?? 0
       } else {
         s.head += left
         left = 0
@@ -378,14 +389,26 @@ export class H2Connection {
   // ---- receiving
 
   private readonly onData = (chunk: Buffer): void => {
+    this.read(chunk, false)
+  }
+
+  private readonly onSharedRead = (chunk: Buffer): void => {
+    this.read(chunk, true)
+  }
+
+  /** `borrowed`: the chunk is a view of the shared read buffer (see shared-read.ts). */
+  private read(chunk: Buffer, borrowed: boolean): void {
     let frames: Frame[]
     try {
-      frames = this.splitter.push(chunk)
+      frames = this.splitter.push(chunk, borrowed)
     } catch {
       this.fail(ErrorCode.FRAME_SIZE_ERROR)
       return
     }
     this.frames(frames)
+    // Every frame was handled (DATA is copied into each message's own buffer), except a
+    // header block that waits for its CONTINUATION frames.
+    if (borrowed) this.assembler.keep()
   }
 
   private frames(frames: Frame[], control = false): void {

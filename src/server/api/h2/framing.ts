@@ -16,11 +16,10 @@ export function frameMessage(payload: Uint8Array): Buffer {
   return out
 }
 
-/** Frames a message in place: `buf`'s first FRAME_HEADER_BYTES bytes are free, the message follows. */
-export function framePrefixed(buf: Buffer): Buffer {
-  buf[0] = 0
-  buf.writeUInt32BE(buf.length - FRAME_HEADER_BYTES, 1)
-  return buf
+/** Frames in place the message that fills `buf` after FRAME_HEADER_BYTES free bytes at `at`. */
+export function framePrefixed(buf: Buffer, at: number): void {
+  buf[at] = 0
+  buf.writeUInt32BE(buf.length - at - FRAME_HEADER_BYTES, at + 1)
 }
 
 /** Where a MessageReader delivers what it reads. */

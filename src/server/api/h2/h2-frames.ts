@@ -52,7 +52,12 @@ export class FrameSplitter {
     return p
   }
 
-  push(chunk: Buffer): Frame[] {
+  /**
+   * The frames `chunk` completes. `borrowed`: the chunk is lent for this call only (a shared
+   * read buffer): a partial frame left over is copied. The frames returned are views of the
+   * chunk either way, valid while it is.
+   */
+  push(chunk: Buffer, borrowed = false): Frame[] {
     const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk])
     const frames: Frame[] = []
     let o = 0
@@ -70,7 +75,7 @@ export class FrameSplitter {
       })
       o += FRAME_HEADER_BYTES + len
     }
-    this.pending = o === buf.length ? null : buf.subarray(o)
+    this.pending = o === buf.length ? null : borrowed && buf === chunk ? Buffer.from(buf.subarray(o)) : buf.subarray(o)
     return frames
   }
 }
@@ -107,6 +112,15 @@ export class HeaderBlockAssembler {
   /** A header block is waiting for CONTINUATION frames. */
   get inBlock(): boolean {
     return this.open !== null
+  }
+
+  /** Copies the open block's fragments and frames (they were views of a buffer about to be reused). */
+  keep(): void {
+    const o = this.open
+    if (o === null) return
+    o.parts = o.parts.map((b) => Buffer.from(b))
+    o.raw = o.raw.map((b) => Buffer.from(b))
+    if (o.priority !== null) o.priority = Buffer.from(o.priority)
   }
 
   add(f: Frame): HeaderBlockFrames | null {
@@ -166,11 +180,16 @@ export function frameHeader(length: number, type: number, flags: number, streamI
  */
 export function frameBuffer(length: number, type: number, flags: number, streamId: number, room = length): Buffer {
   const f = Buffer.allocUnsafe(FRAME_HEADER_BYTES + room)
+  writeFrameHeader(f, length, type, flags, streamId)
+  return f
+}
+
+/** A frame header in the first FRAME_HEADER_BYTES bytes of `f`. */
+export function writeFrameHeader(f: Buffer, length: number, type: number, flags: number, streamId: number): void {
   f.writeUIntBE(length, 0, 3)
   f[3] = type
   f[4] = flags
   f.writeUInt32BE(streamId & 0x7fffffff, 5)
-  return f
 }
 
 /**

@@ -5,6 +5,7 @@
  * all of it has. Everything a call sends in one turn of the event loop leaves in one write.
  */
 import type { H2Connection } from './connection.js'
+import { FRAME_HEADER_BYTES } from './h2-frames.js'
 
 /** What hears of a stream's request side (a gRPC call). */
 export interface StreamReceiver {
@@ -32,8 +33,13 @@ export class H2Stream {
   paused = false
   /** What the client lets us send on this stream. */
   sendWindow: number
-  /** Response DATA not yet framed, oldest first; `head` bytes of queue[0] are sent. */
+  /**
+   * Response DATA not yet framed, oldest first: queue[i]'s data starts at starts[i] (0, or
+   * FRAME_HEADER_BYTES for a buffer with room for its DATA frame's header), and queue[0] is
+   * sent up to `head`.
+   */
   readonly queue: Buffer[] = []
+  readonly starts: number[] = []
   head = 0
   /** Callbacks of writes, each due once the byte count before it has left. */
   private readonly callbacks: { at: number; cb: WriteCallback }[] = []
@@ -80,16 +86,31 @@ export class H2Stream {
 
   /** Queues response DATA; false when the queue is past its mark ('drained' follows). */
   write(data: Buffer, cb?: WriteCallback): boolean {
+    return this.queueData(data, 0, cb)
+  }
+
+  /**
+   * Queues `buf` after its first FRAME_HEADER_BYTES bytes, which are free: when a DATA frame
+   * carries exactly the rest, its header is written there and the buffer leaves as it is.
+   */
+  writeWithRoom(buf: Buffer, cb?: WriteCallback): boolean {
+    return this.queueData(buf, FRAME_HEADER_BYTES, cb)
+  }
+
+  private queueData(buf: Buffer, start: number, cb?: WriteCallback): boolean {
     if (!this.open) {
       if (cb) process.nextTick(cb, new Error('write after the stream ended'))
       return false
     }
-    if (data.length > 0) {
-      this.queue.push(data)
-      this.enqueuedBytes += data.length
+    const length = buf.length - start
+    if (length > 0) {
+      if (this.queue.length === 0) this.head = start
+      this.queue.push(buf)
+      this.starts.push(start)
+      this.enqueuedBytes += length
     }
     if (cb) {
-      if (data.length === 0) process.nextTick(cb)
+      if (length === 0) process.nextTick(cb)
       else this.callbacks.push({ at: this.enqueuedBytes, cb })
     }
     this.connection.flushStream(this)
@@ -144,6 +165,7 @@ export class H2Stream {
   /** @internal The stream is gone with data unsent: its callbacks hear so. */
   dropQueue(): void {
     this.queue.length = 0
+    this.starts.length = 0
     this.head = 0
     this.sentBytes = this.enqueuedBytes
     const cbs = this.callbacks.splice(0)

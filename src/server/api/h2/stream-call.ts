@@ -6,8 +6,7 @@
  * goes away, 'close' once the call is over.
  */
 import type { IncomingHttpHeaders } from 'node:http2'
-import { CallBase, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
-import { FRAME_HEADER_BYTES } from './framing.js'
+import { CallBase, MESSAGE_ROOM, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
 import type { H2Stream } from './h2-stream.js'
 import { Status, status, toStatus } from './status.js'
 import type {
@@ -142,11 +141,11 @@ export class StreamCall
   }
 
   /** Free bytes `writePrefixed` wants before a message. */
-  readonly framingBytes = FRAME_HEADER_BYTES
+  readonly framingBytes = MESSAGE_ROOM
 
   /**
    * Writes a message already serialized into `buf` after `framingBytes` free bytes, which
-   * take its gRPC framing: the message is not copied.
+   * take its framing (DATA frame header and gRPC prefix): the message is not copied.
    */
   writePrefixed(buf: Buffer, callback?: WriteCallback): boolean {
     return this.sendPrefixed(buf, callback)
