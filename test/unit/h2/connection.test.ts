@@ -235,6 +235,35 @@ describe('h2 connection (tsetcd HTTP/2)', function () {
     assert.equal(ack.payload.toString(), 'abcdefgh')
   })
 
+  it('answers PINGs held on several connections at once, each with its own payload', async () => {
+    const others = await Promise.all([RawH2Client.connect(t.port), RawH2Client.connect(t.port)])
+    try {
+      const all = [c, ...others]
+      // A request first, so that each connection is served (past the gate), then only pings.
+      all.forEach((x) => x.grpcRequest(1, UNARY, t.port))
+      all.forEach((x) => x.data(1, ECHO, true))
+      await Promise.all(
+        all.map((x) => x.waitFor((f) => on(1, FrameType.HEADERS)(f) && (f.flags & Flag.END_STREAM) !== 0)),
+      )
+      for (let round = 0; round < 3; round++) {
+        all.forEach((x, i) => x.ping(Buffer.from(`ping${round}-${i}`.padEnd(8, '.'))))
+        const acks = await Promise.all(
+          all.map((x, i) =>
+            x.waitFor(
+              (f) =>
+                f.type === FrameType.PING &&
+                f.flags === Flag.ACK &&
+                f.payload.toString().startsWith(`ping${round}-${i}`),
+            ),
+          ),
+        )
+        assert.equal(acks.length, 3)
+      }
+    } finally {
+      for (const o of others) o.destroy()
+    }
+  })
+
   describe("a PING's ACK", () => {
     let server: net.Server
     let client: net.Socket

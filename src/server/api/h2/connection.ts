@@ -101,6 +101,7 @@ export class H2Connection {
   private peerInitialWindow = DEFAULT_WINDOW
   private peerMaxFrame = 16384
   private pending: Buffer[] = []
+  private spare: Buffer[] = []
   private pendingBytes = 0
   private flushScheduled = false
   /** Streams with DATA waiting for the connection's window or a writable socket. */
@@ -114,8 +115,8 @@ export class H2Connection {
   /** onClose was called. */
   private released = false
   private pingAck: (() => void) | null = null
-  /** Sends held PING ACKs if no other output has taken them along by then. */
-  private ackTimer: NodeJS.Timeout | null = null
+  /** @internal PING ACKs wait in `pending` for other output (see holdAck). */
+  ackHeld = false
   private resetTokens = RESET_BURST
   private resetTokensAt = 0
   private readonly splitter: FrameSplitter
@@ -313,7 +314,7 @@ export class H2Connection {
   /** @internal Everything sent this turn, in one write. */
   flushOut(): void {
     this.flushScheduled = false
-    this.clearAckTimer()
+    this.stopHoldingAck()
     if (this.finishing.length > 0) {
       const done = this.finishing
       this.finishing = []
@@ -330,7 +331,9 @@ export class H2Connection {
     }
     const p = this.pending
     if (p.length === 0 || this.closed) return
-    this.pending = []
+    // Two lists in turn: output made while this one is written (a 'drain', an error) goes to
+    // the other.
+    this.pending = this.spare
     const bytes = this.pendingBytes
     this.pendingBytes = 0
     let ok: boolean
@@ -342,6 +345,8 @@ export class H2Connection {
       ok = !this.socket.writableNeedDrain
       this.socket.uncork()
     }
+    p.length = 0
+    this.spare = p
     if (!ok) this.congested = true
   }
 
@@ -585,18 +590,16 @@ export class H2Connection {
     this.onPeerPing?.()
   }
 
-  /** Output that leaves with the next write, or after ACK_HOLD_MS if none comes first. */
+  /** Output that leaves with the next write, or within ACK_HOLD_MS if none comes first. */
   private hold(b: Buffer): void {
     if (this.closed) return
     this.pending.push(b)
     this.pendingBytes += b.length
-    if (!this.flushScheduled && this.ackTimer === null) this.ackTimer = setTimeout(flushConnection, ACK_HOLD_MS, this)
+    if (!this.flushScheduled && !this.ackHeld) holdAck(this)
   }
 
-  private clearAckTimer(): void {
-    if (this.ackTimer === null) return
-    clearTimeout(this.ackTimer)
-    this.ackTimer = null
+  private stopHoldingAck(): void {
+    if (this.ackHeld) releaseAck(this)
   }
 
   private settings(f: Frame): void {
@@ -683,7 +686,7 @@ export class H2Connection {
     if (!this.closed) {
       this.closed = true
       this.pending = []
-      this.clearAckTimer()
+      this.stopHoldingAck()
       this.closeStreams()
     }
     if (this.released) return
@@ -707,6 +710,34 @@ export class H2Connection {
 
 function flushConnection(c: H2Connection): void {
   c.flushOut()
+}
+
+/**
+ * Connections holding PING ACKs, and one timer for all of them that writes what they hold
+ * ACK_HOLD_MS after the first began to wait (a client pings on each connection as it reads,
+ * so with a timer each, every watch event cost a timer per connection).
+ */
+const holdingAcks = new Set<H2Connection>()
+let ackTimer: NodeJS.Timeout | null = null
+
+function holdAck(c: H2Connection): void {
+  c.ackHeld = true
+  holdingAcks.add(c)
+  ackTimer ??= setTimeout(flushHeldAcks, ACK_HOLD_MS)
+}
+
+function releaseAck(c: H2Connection): void {
+  c.ackHeld = false
+  holdingAcks.delete(c)
+  if (holdingAcks.size === 0 && ackTimer !== null) {
+    clearTimeout(ackTimer)
+    ackTimer = null
+  }
+}
+
+function flushHeldAcks(): void {
+  ackTimer = null
+  for (const c of [...holdingAcks]) c.flushOut()
 }
 
 function ignore(): void {}
