@@ -28,7 +28,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-flags=(--interrupt-budget=8448)
+flags=(--interrupt-budget=8448 --max-semi-space-size=8)
 [ "$(nproc)" -le 2 ] && flags+=(--single-threaded-gc)
 ep=127.0.0.1:23379
 
