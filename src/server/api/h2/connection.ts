@@ -91,8 +91,6 @@ export interface FirstBlock {
 export class H2Connection {
   /** Called for every PING the client sends (not acks). */
   onPeerPing: (() => void) | null = null
-  /** The socket is read into the buffer shared by all connections (shared-read.ts). */
-  sharedReads = false
   private readonly streams = new Map<number, H2Stream>()
   private lastStreamId = 0
   private sendWindow = DEFAULT_WINDOW
@@ -148,7 +146,7 @@ export class H2Connection {
     }
     // Anything node read before the switch comes as 'data'; the rest into the shared buffer.
     s.on('data', this.onData)
-    this.sharedReads = readIntoShared(s, this.onSharedRead)
+    readIntoShared(s, this.onSharedRead)
     s.on('drain', this.onDrain)
     s.once('close', this.onSocketClose)
     s.on('error', ignore)
