@@ -3,13 +3,7 @@
  * hub's responses are encoded here (each event once for all the watchers that get it, the
  * header once per revision) and handed to the client-facing sink as bytes.
  */
-import {
-  decodeResponseHeader,
-  encodeResponseHeader,
-  encodeWatchResponse,
-  type ResponseHeaderInit,
-  type WatchRequest,
-} from '../../gen/etcdserverpb.js'
+import { encodeResponseHeader, type ResponseHeaderInit, type WatchRequest } from '../../gen/etcdserverpb.js'
 import type { WatchHub } from '../watch/hub.js'
 import { Code, EtcdError } from '../../errors/rpctypes.js'
 import { encodeEventsOut, encodeWatchOut, EventsPart } from '../watch/response.js'
@@ -87,17 +81,8 @@ export type WatchPermission = (key: Buffer, rangeEnd: Buffer) => void | Promise<
 
 /** etcd's answer to a create request the caller may not make: created and canceled at once, watch ID -1. */
 function refusal(headers: HeaderBytes, revision: number, reason: string, headroom: number): Buffer {
-  const msg = encodeWatchResponse({
-    header: decodeResponseHeader(headers.at(revision)),
-    watch_id: -1,
-    created: true,
-    canceled: true,
-    cancel_reason: reason,
-  })
-  if (headroom === 0) return msg
-  const buf = Buffer.allocUnsafe(headroom + msg.length)
-  buf.set(msg, headroom)
-  return buf
+  const out = { watchId: -1, revision, created: true, canceled: true, cancelReason: reason }
+  return encodeWatchOut(out, headers.at(revision), Infinity, headers.events, headroom)[0]!
 }
 
 const CODE_NAMES: Record<number, string> = {

@@ -49,8 +49,7 @@ export interface FileSystem {
  */
 class NodeFile implements StoredFile {
   private dsync: Promise<FileHandle | undefined> | undefined
-  /** The O_DSYNC descriptor once open: later writes start without waiting a turn. */
-  private dsyncOpen: FileHandle | undefined
+  /** Writes to the O_DSYNC descriptor once it is open: later writes start without waiting a turn. */
   private dsyncWriter: Pick<StoredFile, 'write'> | undefined
 
   constructor(private readonly h: FileHandle) {}
@@ -75,11 +74,11 @@ class NodeFile implements StoredFile {
   }
 
   async writeDurable(buffer: Uint8Array, position: number): Promise<void> {
-    if (this.dsyncOpen) return writeFully(this.dsyncWriter!, buffer, position)
+    if (this.dsyncWriter) return writeFully(this.dsyncWriter, buffer, position)
     this.dsync ??= fsp
       .open(`/proc/self/fd/${this.h.fd}`, fsConstants.O_WRONLY | fsConstants.O_DSYNC)
       .catch(() => undefined)
-    const d = (this.dsyncOpen = await this.dsync)
+    const d = await this.dsync
     if (d) {
       this.dsyncWriter ??= descriptorWriter(d.fd)
       return writeFully(this.dsyncWriter, buffer, position)
@@ -90,7 +89,7 @@ class NodeFile implements StoredFile {
 
   async close(): Promise<void> {
     const d = await this.dsync
-    this.dsync = this.dsyncOpen = this.dsyncWriter = undefined
+    this.dsync = this.dsyncWriter = undefined
     await d?.close().catch(() => undefined)
     await this.h.close()
   }
