@@ -3,11 +3,12 @@
  *
  * Members advertise the proxy's port as their peer URL (in --initial-cluster and
  * --initial-advertise-peer-urls) and listen on a port of their own behind it. A member sends
- * its raft messages to a peer over an HTTP/2 session it dials itself (src/server/peer), so the
- * link a→b is the set of connections member a dialed to b's proxy port: cutting it stops a's
- * messages to b and leaves b's to a alone. The proxy learns which member dialed a connection
- * from the kernel (Linux): the socket's inode in /proc/net/tcp, found among the fds of the
- * member processes.
+ * its raft messages to a peer over connections it dials itself (src/server/peer: a message
+ * stream and an HTTP/2 session), so the link a→b is the set of connections member a dialed to
+ * b's proxy port: cutting it stops a's messages to b and leaves b's to a alone. The proxy
+ * learns which member dialed a connection from the kernel (Linux): the socket's inode in
+ * /proc/net/tcp, found among the fds of the member processes. A connection its dialer has
+ * already closed when the proxy looks (a dial abandoned as its twin failed) is closed too.
  *
  * Modes of a cut link:
  * - drop: its connections are reset and new ones are closed as soon as they are accepted;
@@ -19,6 +20,27 @@ import fs from 'node:fs/promises'
 import net from 'node:net'
 
 export type CutMode = 'drop' | 'blackhole'
+
+/** `identify`'s answer for a connection its dialer has already closed. */
+const GONE = -2
+
+/** The inode of the socket connected from local port `port` to `proxyPort` (/proc/net/tcp). */
+async function socketInode(port: number, proxyPort: number): Promise<string | undefined> {
+  let table: string
+  try {
+    table = await fs.readFile('/proc/net/tcp', 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/)
+    if (f.length < 10) continue
+    const local = parseInt(f[1].split(':')[1], 16)
+    const remote = parseInt(f[2].split(':')[1], 16)
+    if (local === port && remote === proxyPort) return f[9]
+  }
+  return undefined
+}
 
 interface Conn {
   from: number
@@ -105,6 +127,10 @@ export class PeerProxy {
   private async accept(to: number, client: net.Socket): Promise<void> {
     client.on('error', () => {})
     const from = await this.identify(client.remotePort ?? 0, this.targets[to].proxyPort)
+    if (from === GONE) {
+      client.destroy()
+      return
+    }
     if (from < 0) this.unidentified++
     const c: Conn = { from, to, client, tainted: false }
     const mode = this.mode(from, to)
@@ -129,25 +155,14 @@ export class PeerProxy {
     upstream.once('connect', () => client.resume())
   }
 
-  /** Which member owns the socket connected from local port `port` to `proxyPort`; -1 if none. */
+  /**
+   * Which member owns the socket connected from local port `port` to `proxyPort`; GONE if no
+   * process holds it any more (closed by its dialer), -1 if it is held but by none of them.
+   */
   private async identify(port: number, proxyPort: number): Promise<number> {
-    let inode: string | undefined
-    try {
-      const table = await fs.readFile('/proc/net/tcp', 'utf8')
-      for (const line of table.split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/)
-        if (f.length < 10) continue
-        const local = parseInt(f[1].split(':')[1], 16)
-        const remote = parseInt(f[2].split(':')[1], 16)
-        if (local === port && remote === proxyPort) {
-          inode = f[9]
-          break
-        }
-      }
-    } catch {
-      return -1
-    }
-    if (inode === undefined) return -1
+    const inode = await socketInode(port, proxyPort)
+    // A socket its process closed stays in the table for a while (FIN_WAIT, TIME_WAIT) with inode 0.
+    if (inode === undefined || inode === '0') return GONE
     const want = `socket:[${inode}]`
     for (let i = 0; i < this.targets.length; i++) {
       const pid = this.pidOf(i)
@@ -166,6 +181,7 @@ export class PeerProxy {
         }
       }
     }
-    return -1
+    // not found: closed while the fds were read, or held by a process that is not a member
+    return (await socketInode(port, proxyPort)) === inode ? -1 : GONE
   }
 }

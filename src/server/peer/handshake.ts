@@ -1,9 +1,10 @@
 /**
  * The stream handshake: every raft stream and snapshot request names the protocol version,
- * the sender's member ID, the member it means to reach and the cluster ID, in HTTP/2 request
- * headers. The receiver answers 200 or refuses with a status and a reason (header and body).
+ * the sender's member ID, the member it means to reach and the cluster ID, in request
+ * headers (HTTP/2 for snapshots, an HTTP/1.1 upgrade for message streams). The receiver
+ * accepts (200, or 101 for an upgrade) or refuses with a status and a reason (header and body).
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2'
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import type { NodeId } from '../../raft/types.js'
 
 export const PROTOCOL_VERSION = '1'
@@ -20,7 +21,14 @@ export const STATUS_REMOVED = 410
 export const REMOVED_REASON = 'the member has been permanently removed from the cluster'
 
 export const PATH_STREAM = '/raft/stream'
+/** The `Upgrade` token of a message stream: after the 101, the connection carries messages. */
+export const UPGRADE_TOKEN = 'tsetcd-raft-stream'
 export const PATH_SNAPSHOT = '/raft/snapshot'
+
+/** Header values must be single-line visible ASCII. */
+export function headerSafe(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512)
+}
 
 export function idHex(id: NodeId): string {
   return id.toString(16)
@@ -36,6 +44,18 @@ export function handshakeHeaders(path: string, from: NodeId, to: NodeId, cluster
     ':method': 'POST',
     ':path': path,
     'content-type': 'application/octet-stream',
+    [HEADER_PROTOCOL]: PROTOCOL_VERSION,
+    [HEADER_FROM]: idHex(from),
+    [HEADER_TO]: idHex(to),
+    [HEADER_CLUSTER_ID]: idHex(clusterId),
+  }
+}
+
+/** The request headers of a message stream's upgrade (an HTTP/1.1 POST to PATH_STREAM). */
+export function upgradeHeaders(from: NodeId, to: NodeId, clusterId: NodeId): OutgoingHttpHeaders {
+  return {
+    connection: 'Upgrade',
+    upgrade: UPGRADE_TOKEN,
     [HEADER_PROTOCOL]: PROTOCOL_VERSION,
     [HEADER_FROM]: idHex(from),
     [HEADER_TO]: idHex(to),

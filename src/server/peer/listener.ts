@@ -1,10 +1,11 @@
 /**
  * One listening socket for one --listen-peer-urls entry.
  *
- * https: an HTTP/2 TLS server that also speaks HTTP/1.1 (ALPN), for the GET API.
+ * https: an HTTP/2 TLS server that also speaks HTTP/1.1 (ALPN), for the GET API and the
+ *        message streams' upgrades.
  * http:  a TCP server that looks at each connection's first bytes: the HTTP/2 connection
  *        preface ("PRI * HTTP/2.0") goes to the HTTP/2 server (prior knowledge, as peers dial),
- *        anything else to an HTTP/1.1 server that serves the GET API.
+ *        anything else to an HTTP/1.1 server that serves the GET API and the upgrades.
  * unixs:, unix: the same as https: and http:, on a unix socket (see url-schemes.ts).
  * `close()` ends every connection at once, so stopping never waits on a peer.
  */
@@ -21,6 +22,8 @@ export interface ListenerHandlers {
   onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void
   /** An HTTP/1.x request: the GET API only. */
   onRequest(req: http.IncomingMessage, res: http.ServerResponse): void
+  /** An HTTP/1.1 request to upgrade its connection: a message stream. */
+  onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void
 }
 
 /** Receive windows that let a busy stream move data at LAN speed while still bounding memory. */
@@ -75,6 +78,7 @@ export class PeerListener {
         handlers.onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse)
       })
       h2.on('session', onSession)
+      h2.on('upgrade', handlers.onUpgrade)
       h2.on('secureConnection', (sock: TLSSocket) => {
         const reason = checkAllowedCN(m, sock)
         if (reason !== undefined) {
@@ -89,6 +93,7 @@ export class PeerListener {
       h2.on('stream', handlers.onStream)
       h2.on('session', onSession)
       const h1 = http.createServer(handlers.onRequest)
+      h1.on('upgrade', handlers.onUpgrade)
       server = net.createServer((sock) => sniff(sock, h2, h1))
     }
     const listener: PeerListener = new PeerListener(server)

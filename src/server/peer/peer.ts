@@ -1,17 +1,22 @@
 /**
- * One remote member, seen from the sending side: its URLs, the HTTP/2 session to it, the
- * long-lived message stream on that session, and reconnection.
+ * One remote member, seen from the sending side: its URLs, the HTTP/2 session to it (for
+ * keepalive pings, snapshots and requests), the long-lived message stream (a connection of its
+ * own, see stream-dial.ts; on the session for a member that predates those), and reconnection.
  *
  * States: idle (not started) → connecting → active ⇄ down (waiting out the backoff) → …;
  * stopped is final. Messages are queued while connecting or active, dropped while down.
  * Logging follows transitions only: "became active", "became inactive", the first failure to
  * reach a peer never reached, and a rejection whose reason changed; retries log at debug level.
  */
-import http2 from 'node:http2'
+import type { IncomingHttpHeaders } from 'node:http'
+import type http2 from 'node:http2'
+import type { Writable } from 'node:stream'
+import type tls from 'node:tls'
 import type { Message, NodeId } from '../../raft/types.js'
 import { Backoff } from './backoff.js'
 import { PATH_STREAM, STATUS_REMOVED, describeRejection, handshakeHeaders, idHex } from './handshake.js'
 import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from './listener.js'
+import { dialStream } from './stream-dial.js'
 import { StreamWriter } from './stream-writer.js'
 import { clientTlsOptions, type TlsMaterial } from './tls.js'
 import { connectPeer, isSecureUrl, isUnixUrl } from './url-schemes.js'
@@ -59,6 +64,9 @@ export class Peer {
   private urlIndex = 0
   private state: PeerState = 'idle'
   private session: http2.ClientHttp2Session | undefined
+  /** The message stream, once open; and the dial that opens it, while it runs. */
+  private stream: (Writable & { destroy(): void }) | undefined
+  private abortDial: (() => void) | undefined
   private readonly writer: StreamWriter
   private readonly backoff: Backoff
   private retryTimer: NodeJS.Timeout | undefined
@@ -157,12 +165,13 @@ export class Peer {
     const url = this.currentUrl()
     let session: http2.ClientHttp2Session
     let u: URL
+    let tlsOpts: tls.ConnectionOptions = {}
     try {
       u = new URL(url)
       if (u.protocol !== 'http:' && u.protocol !== 'https:' && !isUnixUrl(u))
         throw new Error(`unsupported peer URL scheme in ${url}`)
       if (isSecureUrl(u) && this.ctx.tls === undefined) throw new Error(`peer URL ${url} needs the peer TLS settings`)
-      const tlsOpts = isSecureUrl(u) ? clientTlsOptions(this.ctx.tls!) : {}
+      if (isSecureUrl(u)) tlsOpts = clientTlsOptions(this.ctx.tls!)
       session = connectPeer(u, tlsOpts, { settings: { initialWindowSize: STREAM_WINDOW_BYTES, enablePush: false } })
     } catch (err) {
       this.session = undefined
@@ -192,26 +201,56 @@ export class Peer {
         // closing already
       }
     })
+    const ids = { from: this.ctx.memberId, to: this.id, clusterId: this.ctx.clusterId }
+    this.abortDial = dialStream(u, tlsOpts, ids, (outcome) => {
+      this.abortDial = undefined
+      if (this.session !== session) {
+        if (outcome.kind === 'open') outcome.socket.destroy()
+        return
+      }
+      if (outcome.kind === 'failed') {
+        this.fail(session, outcome.error)
+      } else if (outcome.kind === 'open') {
+        this.watch(session, outcome.socket)
+        outcome.socket.resume() // the receiver writes nothing; its end is noticed
+        this.onActive(session, url)
+      } else if (outcome.kind === 'refused') {
+        this.refused(session, outcome.status, outcome.headers)
+      } else {
+        this.requestStream(session, url)
+      }
+    })
+  }
+
+  /** The message stream on an HTTP/2 request: what a member that predates upgraded streams takes. */
+  private requestStream(session: http2.ClientHttp2Session, url: string): void {
     const req = session.request(handshakeHeaders(PATH_STREAM, this.ctx.memberId, this.id, this.ctx.clusterId), {
       endStream: false,
     })
-    req.on('error', (err) => this.fail(session, err))
-    // a connection-level error (TLS alert, reset) explains a closed stream better; let it come first
-    req.on('close', () => setImmediate(() => this.fail(session, new Error('stream closed by peer'))))
+    this.watch(session, req)
     req.on('response', (headers) => {
       const status = Number(headers[':status'])
-      if (status !== 200) {
-        if (status === STATUS_REMOVED) this.ctx.onRemoved?.()
-        this.fail(session, new RejectedError(describeRejection(status, headers, this.ctx.clusterId)))
-        return
-      }
-      this.onActive(session, req, url)
+      if (status !== 200) this.refused(session, status, headers)
+      else this.onActive(session, url)
     })
     req.resume()
   }
 
-  private onActive(session: http2.ClientHttp2Session, req: http2.ClientHttp2Stream, url: string): void {
-    if (this.session !== session) return
+  /** Takes `stream` as the message stream: its failure is the peer's. */
+  private watch(session: http2.ClientHttp2Session, stream: Writable & { destroy(): void }): void {
+    this.stream = stream
+    stream.on('error', (err) => this.fail(session, err))
+    // a connection-level error (TLS alert, reset) explains a closed stream better; let it come first
+    stream.on('close', () => setImmediate(() => this.fail(session, new Error('stream closed by peer'))))
+  }
+
+  private refused(session: http2.ClientHttp2Session, status: number, headers: IncomingHttpHeaders): void {
+    if (status === STATUS_REMOVED) this.ctx.onRemoved?.()
+    this.fail(session, new RejectedError(describeRejection(status, headers, this.ctx.clusterId)))
+  }
+
+  private onActive(session: http2.ClientHttp2Session, url: string): void {
+    if (this.session !== session || this.stream === undefined) return
     clearTimeout(this.dialTimer)
     this.dialTimer = undefined
     this.state = 'active'
@@ -220,7 +259,7 @@ export class Peer {
     this.failureLogged = false
     this.lastRejection = undefined
     this.ctx.log.info('peer became active', { peer: idHex(this.id), url })
-    this.writer.attach(req)
+    this.writer.attach(this.stream)
     this.pingOutstanding = false
     this.pingTimer = setInterval(() => this.keepAlive(session), this.ctx.keepAliveMs)
     this.pingTimer.unref()
@@ -252,7 +291,11 @@ export class Peer {
     clearTimeout(this.dialTimer)
     clearInterval(this.pingTimer)
     this.retryTimer = this.dialTimer = this.pingTimer = undefined
+    this.abortDial?.()
+    this.abortDial = undefined
     const dropped = this.writer.detach()
+    this.stream?.destroy()
+    this.stream = undefined
     const s = this.session
     this.session = undefined
     s?.destroy()

@@ -1,10 +1,11 @@
 /**
  * The incoming half of a message stream: decodes the length-delimited raftpb messages of one
- * peer's request body and hands them to the raft layer as they complete, in order. Data is
- * consumed as fast as it arrives (stepping a message is synchronous), so the sender is held
- * back only by the network. Malformed data resets the stream; the sender reconnects.
+ * peer's stream (an upgraded connection, or an HTTP/2 request body) and hands them to the raft
+ * layer as they complete, in order. Data is consumed as fast as it arrives (stepping a message
+ * is synchronous), so the sender is held back only by the network. Malformed data closes the
+ * stream (`abort`); the sender reconnects.
  */
-import http2 from 'node:http2'
+import type { Readable } from 'node:stream'
 import type { Message, NodeId } from '../../raft/types.js'
 import { UnrepresentableMessageError, decodeMessage } from './codec.js'
 import { FrameDecoder } from './frame-decoder.js'
@@ -12,11 +13,13 @@ import { idHex } from './handshake.js'
 import type { TransportLogger } from './types.js'
 
 export function readMessageStream(
-  stream: http2.ServerHttp2Stream,
+  source: Readable,
+  abort: () => void,
   from: NodeId,
   maxMessageBytes: number,
   onMessage: (m: Message) => void,
   log: TransportLogger,
+  head?: Buffer,
 ): void {
   const decoder = new FrameDecoder(maxMessageBytes)
   const deliver = (frame: Buffer): void => {
@@ -39,12 +42,17 @@ export function readMessageStream(
       })
     }
   }
-  stream.on('data', (chunk: Buffer) => {
+  let failed = false
+  const take = (chunk: Buffer): void => {
+    if (failed) return
     try {
       decoder.push(chunk, deliver)
     } catch (err) {
+      failed = true
       log.warn('malformed data on peer stream, closing it', { peer: idHex(from), error: (err as Error).message })
-      stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR)
+      abort()
     }
-  })
+  }
+  if (head !== undefined && head.length > 0) take(head)
+  source.on('data', take)
 }

@@ -1,15 +1,15 @@
 /**
  * The outgoing half of a message stream: a bounded queue of messages for one peer, written to
- * the peer's HTTP/2 request body in order.
+ * the peer's stream (its upgraded connection, or an HTTP/2 request body) in order.
  *
  * `enqueue` never blocks: it appends, or refuses when the queue is full. `flush` encodes what is
  * queued into one buffer and writes it (the transport flushes once it has queued a Ready's
  * messages, so they leave in one write per peer); messages queued while no stream is attached
- * leave when one is. When the stream pushes back (`write` returns false:
- * the peer's flow-control window is used up and the local buffer is past its high-water mark),
- * the writer waits for 'drain' and messages gather in the queue until it is full; what does not
- * fit is dropped and counted, and Raft retransmits. Memory per peer is therefore bounded by the
- * queue limits plus one batch in the stream's buffer.
+ * leave when one is. When the stream pushes back (`write` returns false: the kernel's buffers
+ * towards the peer are full, or the peer's flow-control window is used up, and the local buffer
+ * is past its high-water mark), the writer waits for 'drain' and messages gather in the queue
+ * until it is full; what does not fit is dropped and counted, and Raft retransmits. Memory per
+ * peer is therefore bounded by the queue limits plus one batch in the stream's buffer.
  */
 import type { Writable } from 'node:stream'
 import type { Message } from '../../raft/types.js'

@@ -4,6 +4,7 @@
  */
 import type http from 'node:http'
 import http2 from 'node:http2'
+import type net from 'node:net'
 import type { Message, NodeId } from '../../raft/types.js'
 import { ETCD_VERSION } from '../../version.js'
 import {
@@ -12,7 +13,9 @@ import {
   HEADER_REJECT_REASON,
   PATH_SNAPSHOT,
   PATH_STREAM,
+  UPGRADE_TOKEN,
   checkHandshake,
+  headerSafe,
   idHex,
   type LocalIdentity,
 } from './handshake.js'
@@ -24,6 +27,7 @@ import { receiveSnapshot } from './snapshot-receiver.js'
 import { readMessageStream } from './stream-reader.js'
 import { loadTls, type PeerTlsOptions } from './tls.js'
 import type { BackoffOptions, MemberInfo, QueueLimits, RaftHandler, TransportLogger, VersionInfo } from './types.js'
+import { acceptUpgrade, refuseUpgrade } from './upgrade-answer.js'
 
 export interface PeerTransportOptions {
   memberId: NodeId
@@ -62,12 +66,10 @@ export interface PeerTransportOptions {
   onRoundTrip?: (id: NodeId, ms: number) => void
 }
 
-const noLog: TransportLogger = { debug() {}, info() {}, warn() {} }
+/** Idle time before TCP keepalive probes an incoming message stream. */
+const INBOUND_KEEPALIVE_MS = 30_000
 
-/** Header values must be single-line visible ASCII. */
-function headerSafe(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512)
-}
+const noLog: TransportLogger = { debug() {}, info() {}, warn() {} }
 
 function defer(fn: () => void): void {
   queueMicrotask(fn)
@@ -84,7 +86,8 @@ function abandon(body: AsyncIterable<Uint8Array>): void {
 
 export class PeerTransport {
   private readonly peers = new Map<NodeId, Peer>()
-  private readonly inbound = new Map<NodeId, http2.ServerHttp2Stream>()
+  /** Each peer's incoming message stream, by the function that closes it. */
+  private readonly inbound = new Map<NodeId, () => void>()
   private readonly receiving = new Set<http2.ServerHttp2Stream>()
   private readonly snapshotsInFlight = new Set<NodeId>()
   private readonly unreachable = new Set<NodeId>()
@@ -143,6 +146,7 @@ export class PeerTransport {
     const handlers = {
       onStream: (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => this.onStream(s, h),
       onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res),
+      onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head),
     }
     try {
       for (const u of this.opts.listenUrls)
@@ -268,10 +272,10 @@ export class PeerTransport {
     if (p === undefined) return
     this.peers.delete(id)
     p.stop()
-    const s = this.inbound.get(id)
-    if (s !== undefined) {
+    const close = this.inbound.get(id)
+    if (close !== undefined) {
       this.inbound.delete(id)
-      s.close(http2.constants.NGHTTP2_CANCEL)
+      close()
     }
   }
 
@@ -303,7 +307,7 @@ export class PeerTransport {
     if (this.stopped && this.listeners.length === 0) return
     this.stopped = true
     for (const p of this.peers.values()) p.stop()
-    for (const s of this.inbound.values()) s.destroy()
+    for (const close of this.inbound.values()) close()
     this.inbound.clear()
     for (const s of this.receiving) s.destroy()
     this.receiving.clear()
@@ -388,7 +392,7 @@ export class PeerTransport {
       refuse(stream, hs.status, hs.reason, this.identityHeaders())
       return
     }
-    if (path === PATH_STREAM) this.acceptStream(stream, hs.from)
+    if (path === PATH_STREAM) this.acceptH2Stream(stream, hs.from)
     else this.acceptSnapshot(stream, hs.from)
   }
 
@@ -404,19 +408,69 @@ export class PeerTransport {
     }
   }
 
-  private identityHeaders(): http2.OutgoingHttpHeaders {
+  private identityHeaders(): Record<string, string> {
     return { [HEADER_MEMBER_ID]: idHex(this.opts.memberId), [HEADER_CLUSTER_ID]: idHex(this.opts.clusterId) }
   }
 
-  private acceptStream(stream: http2.ServerHttp2Stream, from: NodeId): void {
+  /** A message stream asked for as an upgrade of an HTTP/1.1 connection (see stream-dial.ts). */
+  private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    socket.on('error', (err) => this.log.debug('peer stream error', { error: err.message }))
+    const token = String(req.headers.upgrade ?? '').toLowerCase()
+    if (req.method !== 'POST' || req.url !== PATH_STREAM || token !== UPGRADE_TOKEN) {
+      refuseUpgrade(socket, 404, `no such peer endpoint: ${req.method} ${req.url} upgrading to ${token}`)
+      return
+    }
+    if (this.stopped) {
+      refuseUpgrade(socket, 503, 'member is stopping')
+      return
+    }
+    const hs = checkHandshake(req.headers, this.identity)
+    if (!hs.ok) {
+      this.logRejection(hs.reason, socket.remoteAddress)
+      refuseUpgrade(socket, hs.status, hs.reason, this.identityHeaders())
+      return
+    }
+    acceptUpgrade(socket, this.identityHeaders())
+    // The receiver never writes on the stream; TCP keepalive notices a sender gone without a word.
+    socket.setKeepAlive(true, INBOUND_KEEPALIVE_MS)
+    const close = (): void => void socket.destroy()
+    this.acceptStream(hs.from, socket, close, close, head)
+  }
+
+  /** A message stream on an HTTP/2 request, as members before upgraded streams send. */
+  private acceptH2Stream(stream: http2.ServerHttp2Stream, from: NodeId): void {
     stream.respond({ ':status': 200, ...this.identityHeaders() })
+    this.acceptStream(
+      from,
+      stream,
+      () => stream.close(http2.constants.NGHTTP2_CANCEL),
+      () => stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR),
+    )
+  }
+
+  /** Reads `source`'s messages; `close` ends the stream, `abort` ends it over malformed data. */
+  private acceptStream(
+    from: NodeId,
+    source: net.Socket | http2.ServerHttp2Stream,
+    close: () => void,
+    abort: () => void,
+    head?: Buffer,
+  ): void {
     const previous = this.inbound.get(from)
-    this.inbound.set(from, stream)
-    if (previous !== undefined) previous.close(http2.constants.NGHTTP2_CANCEL)
+    this.inbound.set(from, close)
+    previous?.()
     this.log.debug('accepted stream from peer', { peer: idHex(from) })
-    readMessageStream(stream, from, this.opts.maxMessageBytes ?? 64 << 20, (m) => this.handler.onMessage(m), this.log)
-    stream.on('close', () => {
-      if (this.inbound.get(from) === stream) this.inbound.delete(from)
+    readMessageStream(
+      source,
+      abort,
+      from,
+      this.opts.maxMessageBytes ?? 64 << 20,
+      (m) => this.handler.onMessage(m),
+      this.log,
+      head,
+    )
+    source.on('close', () => {
+      if (this.inbound.get(from) === close) this.inbound.delete(from)
     })
   }
 

@@ -54,43 +54,43 @@ async function removeStaleSocket(path: string): Promise<void> {
 }
 
 /**
- * An HTTP/2 session to a peer URL: TCP for http:, TLS for https:, a unix socket for unix:
- * (with TLS for unixs:). `tlsOptions` are the client TLS settings for secure URLs.
+ * A connection to a peer URL: TCP for http:, TLS for https:, a unix socket for unix: (with
+ * TLS for unixs:), offering `alpn` in the TLS handshake. Nagle's algorithm is off: raft's small
+ * messages (an append, its acknowledgement) must not wait for the previous segment's ACK.
  */
+export function dialPeer(u: URL, tlsOptions: tls.ConnectionOptions, alpn: string): net.Socket {
+  let sock: net.Socket
+  if (!isUnixUrl(u)) {
+    const secure = u.protocol === 'https:'
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
+    const port = Number(u.port || (secure ? 443 : 80))
+    sock = secure
+      ? tls.connect({
+          ...tlsOptions,
+          host,
+          port,
+          servername: tlsOptions.servername ?? (net.isIP(host) === 0 ? host : undefined),
+          ALPNProtocols: [alpn],
+        })
+      : net.connect({ host, port })
+  } else {
+    const path = unixSocketPath(u)
+    const servername = net.isIP(u.hostname) === 0 && u.hostname !== '' ? u.hostname : undefined
+    sock =
+      u.protocol === 'unixs:'
+        ? tls.connect({ ...tlsOptions, path, servername, ALPNProtocols: [alpn] })
+        : net.connect(path)
+  }
+  sock.setNoDelay(true)
+  return sock
+}
+
+/** An HTTP/2 session to a peer URL over `dialPeer`'s connection. */
 export function connectPeer(
   u: URL,
   tlsOptions: tls.ConnectionOptions,
   options: http2.ClientSessionOptions,
 ): http2.ClientHttp2Session {
-  if (!isUnixUrl(u)) {
-    // node's own connection, but with Nagle's algorithm off: raft's small messages (an append,
-    // its acknowledgement) must not wait for the previous segment's ACK.
-    const secure = u.protocol === 'https:'
-    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
-    const port = Number(u.port || (secure ? 443 : 80))
-    return http2.connect(u.origin, {
-      ...options,
-      createConnection: () => {
-        const sock = secure
-          ? tls.connect({
-              ...tlsOptions,
-              host,
-              port,
-              servername: tlsOptions.servername ?? (net.isIP(host) === 0 ? host : undefined),
-              ALPNProtocols: ['h2'],
-            })
-          : net.connect({ host, port })
-        sock.setNoDelay(true)
-        return sock
-      },
-    })
-  }
-  const path = unixSocketPath(u)
-  const secure = u.protocol === 'unixs:'
-  const servername = net.isIP(u.hostname) === 0 && u.hostname !== '' ? u.hostname : undefined
-  return http2.connect(secure ? 'https://localhost' : 'http://localhost', {
-    ...options,
-    createConnection: () =>
-      secure ? tls.connect({ ...tlsOptions, path, servername, ALPNProtocols: ['h2'] }) : net.connect(path),
-  })
+  const authority = isUnixUrl(u) ? (isSecureUrl(u) ? 'https://localhost' : 'http://localhost') : u.origin
+  return http2.connect(authority, { ...options, createConnection: () => dialPeer(u, tlsOptions, 'h2') })
 }

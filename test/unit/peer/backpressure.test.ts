@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import http2 from 'node:http2'
+import type http from 'node:http'
+import type net from 'node:net'
+import { PeerListener } from '../../../src/server/peer/listener.js'
 import { decodeMessage } from '../../../src/server/peer/codec.js'
 import { FrameDecoder } from '../../../src/server/peer/frame-decoder.js'
 import { makeMessage, type Message } from '../../../src/raft/types.js'
@@ -10,21 +12,30 @@ import { sleep, startNode, waitFor, type Node } from './harness.js'
  * long pause; `resume()` lets it read again and decodes what arrives.
  */
 class PausedReceiver {
-  readonly server = http2.createServer()
-  stream: http2.ServerHttp2Stream | undefined
+  private listener: PeerListener | undefined
+  stream: net.Socket | undefined
   readonly received: Message[] = []
   private readonly decoder = new FrameDecoder(64 << 20)
 
   async listen(): Promise<string> {
-    this.server.on('stream', (s) => {
+    const onUpgrade = (_req: http.IncomingMessage, s: net.Socket, head: Buffer): void => {
       this.stream = s
-      s.respond({ ':status': 200 })
+      s.write('HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: tsetcd-raft-stream\r\n\r\n')
       s.pause()
-      s.on('data', (c: Buffer) => this.decoder.push(c, (f) => this.received.push(decodeMessage(f))))
+      const take = (c: Buffer): void => this.decoder.push(c, (f) => this.received.push(decodeMessage(f)))
+      take(head)
+      s.on('data', take)
       s.on('error', () => {})
-    })
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r))
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`
+    }
+    const ignore = (): void => {}
+    const log = { debug: ignore, info: ignore, warn: ignore }
+    this.listener = await PeerListener.listen(
+      'http://127.0.0.1:0',
+      undefined,
+      { onStream: ignore, onRequest: ignore, onUpgrade },
+      log,
+    )
+    return this.listener.url
   }
 
   resume(): void {
@@ -32,8 +43,7 @@ class PausedReceiver {
   }
 
   close(): Promise<void> {
-    this.stream?.session?.destroy()
-    return new Promise((r) => this.server.close(() => r()))
+    return this.listener?.close() ?? Promise.resolve()
   }
 }
 

@@ -4,6 +4,8 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import net from 'node:net'
 import { PeerTransport, fetchMembers } from '../../../src/server/peer/index.js'
+import { PeerListener } from '../../../src/server/peer/listener.js'
+import { refuseUpgrade } from '../../../src/server/peer/upgrade-answer.js'
 import { makeMessage, type Entry, type Message, type NodeId } from '../../../src/raft/types.js'
 import {
   CLUSTER_ID,
@@ -213,20 +215,27 @@ describe('peer transport: message streams', function () {
 
   it('backs off exponentially between reconnect attempts, up to the cap', async () => {
     const attempts: number[] = []
-    const fake = http2.createServer()
-    fake.on('stream', (s) => {
-      attempts.push(Date.now())
-      s.respond({ ':status': 503 })
-      s.end()
-    })
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r))
-    const port = (fake.address() as { port: number }).port
+    // refuses every stream as a member that is stopping does
+    const ignore = (): void => {}
+    const fake = await PeerListener.listen(
+      'http://127.0.0.1:0',
+      undefined,
+      {
+        onStream: ignore,
+        onRequest: ignore,
+        onUpgrade: (_req, socket) => {
+          attempts.push(Date.now())
+          refuseUpgrade(socket, 503, 'member is stopping')
+        },
+      },
+      { debug: ignore, info: ignore, warn: ignore },
+    )
     const a = await startNode(1n, { backoff: { initialMs: 20, maxMs: 160, random: () => 0.5 } })
     nodes = [a]
-    a.transport.addPeer(2n, [`http://127.0.0.1:${port}`])
+    a.transport.addPeer(2n, [fake.url])
     await waitFor(() => attempts.length >= 7, 5000, '7 attempts')
     await a.transport.stop()
-    await new Promise<void>((r) => fake.close(() => r()))
+    await fake.close()
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i])
     // 20, 40, 80, 160, 160, 160 (+ connection time)
     assert.ok(gaps[0] < 80, `first gap ${gaps[0]}`)
