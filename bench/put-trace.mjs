@@ -1,7 +1,8 @@
 // Reads `perf script -F pid,tid,time,event,trace` output of bench/put-trace.sh and prints, for
 // the leader <pid>, the medians (µs after the leader's read of a put request) of: its writes of
 // the append to the two followers, a follower's read of it, the leader's WAL write done, the
-// answer written to the client, and the answer's time after the WAL write.
+// answer written to the client, and the answer's time after the WAL write; and how many PING
+// ACKs the leader wrote to the client on their own per 100 puts.
 //
 //   node bench/put-trace.mjs <calls.txt> <leader pid>
 import { readFileSync } from 'node:fs'
@@ -74,7 +75,13 @@ const median = (v) => {
   const s = [...v].sort((a, b) => a - b)
   return s.length === 0 ? NaN : Math.round(s[s.length >> 1])
 }
+// PING ACKs written on their own (17 bytes) while puts were served, per 100 puts
+const span = [calls[requests[0]]?.t ?? 0, calls[requests[requests.length - 1]]?.t ?? 0]
+const acks = calls.filter(
+  (c) =>
+    c.pid === leader && c.main && isWrite(c) && c.fd === clientFd && c.size === 17 && c.t >= span[0] && c.t <= span[1],
+).length
 const m = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, median(v)]))
 console.log(
-  `append ${m.append1} ${m.append2}  follower read ${m.followerRead}  own WAL ${m.ownWal}  answer ${m.answer}  answer after WAL ${m.afterWal}  (${cols.answer.length} puts)`,
+  `append ${m.append1} ${m.append2}  follower read ${m.followerRead}  own WAL ${m.ownWal}  answer ${m.answer}  answer after WAL ${m.afterWal}  lone PING ACKs ${Math.round((100 * acks) / Math.max(1, requests.length - 1))}/100 puts  (${cols.answer.length} puts)`,
 )

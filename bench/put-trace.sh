@@ -6,7 +6,8 @@
 # calls for 1.5 s. bench/put-trace.mjs reads the calls of each put, from the leader's read of
 # the request, and prints one line per member set (medians, µs):
 #
-#   <build> kvbench p50 <ms>  append <µs> <µs>  follower read <µs>  own WAL <µs>  answer <µs>  answer after WAL <µs>
+#   <build> kvbench p50 <ms>  append <µs> <µs>  follower read <µs>  own WAL <µs>  answer <µs>
+#     answer after WAL <µs>  lone PING ACKs <n>/100 puts
 #
 # append: the leader's writes of the append to the two followers; follower read: the first
 # follower's read of it; own WAL: the leader's WAL write done (its thread-pool thread's wake-up

@@ -49,10 +49,13 @@ const SETTINGS_ACK = frameHeader(0, T.SETTINGS, F.ACK, 0)
 
 /**
  * How long a PING's ACK may wait for other output to leave with. gRPC clients ping as they
- * send requests (grpc-go's bandwidth estimator); an ACK written on its own is a socket write
- * made before the request's work starts, and on loopback one costs tens of microseconds.
+ * read a response (grpc-go's bandwidth estimator) and then send their next request; an ACK
+ * written on its own is a socket write made while that request is being served, and on
+ * loopback one costs tens of microseconds. Node's timers count whole milliseconds, so an ACK
+ * waits between ACK_HOLD_MS - 1 and ACK_HOLD_MS: long enough for the answer to a put at three
+ * members to carry it.
  */
-const ACK_HOLD_MS = 1
+const ACK_HOLD_MS = 2
 
 /**
  * Streams a client may reset before their response, in a burst and then per second, as
