@@ -50,7 +50,7 @@ export function dialStream(
     headers: upgradeHeaders(ids.from, ids.to, ids.clusterId),
     createConnection: () => (socket = dialPeer(u, tlsOptions, 'http/1.1')),
   })
-  req.on('upgrade', (res: http.IncomingMessage, sock: net.Socket, head: Buffer) => {
+  req.on('upgrade', (_res: http.IncomingMessage, sock: net.Socket, head: Buffer) => {
     if (settled) {
       sock.destroy()
       return
