@@ -16,7 +16,7 @@ import type { Message, NodeId } from '../../raft/types.js'
 import { Backoff } from './backoff.js'
 import { PATH_STREAM, STATUS_REMOVED, describeRejection, handshakeHeaders, idHex } from './handshake.js'
 import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from './listener.js'
-import { dialStream } from './stream-dial.js'
+import { closedBeforeHandshake, dialStream } from './stream-dial.js'
 import { StreamWriter } from './stream-writer.js'
 import { clientTlsOptions, type TlsMaterial } from './tls.js'
 import { connectPeer, isSecureUrl, isUnixUrl } from './url-schemes.js'
@@ -184,15 +184,9 @@ export class Peer {
       this.ctx.dialTimeoutMs,
     )
     session.on('error', (err) => this.fail(session, err))
-    session.on('close', () => {
-      const why =
-        this.state !== 'connecting'
-          ? 'connection closed'
-          : isSecureUrl(u)
-            ? "peer closed the connection before answering the stream handshake (does it trust this member's client certificate?)"
-            : 'peer closed the connection before answering the stream handshake'
-      this.fail(session, new Error(why))
-    })
+    session.on('close', () =>
+      this.fail(session, this.state !== 'connecting' ? new Error('connection closed') : closedBeforeHandshake(u)),
+    )
     session.on('goaway', () => this.fail(session, new Error('peer closed the connection (GOAWAY)')))
     session.once('connect', () => {
       try {

@@ -26,6 +26,15 @@ export type StreamDial =
   /** The connection failed before an answer. */
   | { kind: 'failed'; error: Error }
 
+/** A connection to `u` closed before the stream handshake was answered. */
+export function closedBeforeHandshake(u: URL): Error {
+  return new Error(
+    isSecureUrl(u)
+      ? "peer closed the connection before answering the stream handshake (does it trust this member's client certificate?)"
+      : 'peer closed the connection before answering the stream handshake',
+  )
+}
+
 /**
  * Dials `u` and asks for a message stream from `from` to `to`; calls `done` once, with the
  * outcome. The returned function abandons the attempt (no call).
@@ -72,12 +81,7 @@ export function dialStream(
     else settle({ kind: 'legacy' })
   })
   req.on('error', (error) => settle({ kind: 'failed', error }))
-  req.on('close', () => {
-    const why = isSecureUrl(u)
-      ? "peer closed the connection before answering the stream handshake (does it trust this member's client certificate?)"
-      : 'peer closed the connection before answering the stream handshake'
-    settle({ kind: 'failed', error: new Error(why) })
-  })
+  req.on('close', () => settle({ kind: 'failed', error: closedBeforeHandshake(u) }))
   req.end()
   return () => {
     settled = true

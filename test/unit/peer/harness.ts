@@ -1,11 +1,16 @@
 /** Transports on loopback ports, with a raft handler and a logger that record what they see. */
 import { PeerTransport, type PeerTransportOptions } from '../../../src/server/peer/index.js'
-import type { Message, NodeId } from '../../../src/raft/types.js'
+import { makeMessage, type Message, type NodeId } from '../../../src/raft/types.js'
 import type { RaftHandler, TransportLogger } from '../../../src/server/peer/types.js'
 import { sleep, waitFor } from '../../helpers/wait.js'
 export { sleep, waitFor }
 
 export const CLUSTER_ID = 0x7e27652122e8b2aen
+
+/** A heartbeat whose commit field numbers it, to follow order. */
+export function heartbeat(from: NodeId, to: NodeId, seq: number): Message {
+  return makeMessage({ type: 'MsgHeartbeat', from, to, term: 1, commit: seq })
+}
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn'

@@ -10,6 +10,7 @@ import { makeMessage, type Entry, type Message, type NodeId } from '../../../src
 import {
   CLUSTER_ID,
   FAST_BACKOFF,
+  heartbeat,
   RecordingHandler,
   RecordingLogger,
   openNetworkHandles,
@@ -20,10 +21,6 @@ import {
   waitFor,
   type Node,
 } from './harness.js'
-
-function heartbeat(from: NodeId, to: NodeId, seq: number): Message {
-  return makeMessage({ type: 'MsgHeartbeat', from, to, term: 1, commit: seq })
-}
 
 function bigApp(from: NodeId, to: NodeId, seq: number, entries: number, entryBytes: number): Message {
   const es: Entry[] = []

@@ -10,12 +10,8 @@ import net from 'node:net'
 import { encodeBatch, decodeMessage } from '../../../src/server/peer/codec.js'
 import { FrameDecoder } from '../../../src/server/peer/frame-decoder.js'
 import { PeerListener } from '../../../src/server/peer/listener.js'
-import { makeMessage, type Message, type NodeId } from '../../../src/raft/types.js'
-import { CLUSTER_ID, sleep, startCluster, startNode, stopAll, waitFor, type Node } from './harness.js'
-
-function heartbeat(from: NodeId, to: NodeId, seq: number): Message {
-  return makeMessage({ type: 'MsgHeartbeat', from, to, term: 1, commit: seq })
-}
+import type { Message } from '../../../src/raft/types.js'
+import { CLUSTER_ID, heartbeat, sleep, startCluster, startNode, stopAll, waitFor, type Node } from './harness.js'
 
 const handshake = {
   'x-tsetcd-peer-protocol': '1',
