@@ -377,7 +377,7 @@ export class RaftNode {
       this.lead = rd.softState.lead
       this.o.app.softState(rd.softState)
     }
-    this.send(rd.committedEntries.length > 0 ? this.holdNotices(rd.messages) : rd.messages)
+    this.send(rd.messages, rd.committedEntries.length > 0)
 
     if (rd.hardState) this.hardState = rd.hardState
     if (rd.snapshot && !isEmptySnapshot(rd.snapshot)) {
@@ -463,51 +463,42 @@ export class RaftNode {
     )
   }
 
-  /**
-   * `msgs` without the appends that carry no entries, which wait in `notices` until the next
-   * turn of the event loop (and go before any later message). Such a message only tells a
-   * follower the commit index, which the next append or heartbeat tells it too; written after
-   * this Ready's entries are applied, it does not hold back the answers to their clients.
-   */
-  private holdNotices(msgs: readonly Message[]): readonly Message[] {
-    let now: Message[] | undefined
-    for (let i = 0; i < msgs.length; i++) {
-      const m = msgs[i]
-      if (m.type !== 'MsgApp' || m.entries.length > 0) {
-        now?.push(m)
-        continue
-      }
-      now ??= msgs.slice(0, i)
-      this.notices.push(m)
-    }
-    if (now === undefined) return msgs
-    if (!this.noticesScheduled) {
-      this.noticesScheduled = true
-      setImmediate(this.sendNotices)
-    }
-    return now
-  }
-
   private readonly sendNotices = (): void => {
     this.noticesScheduled = false
+    this.flushNotices()
+  }
+
+  private flushNotices(): void {
     if (this.notices.length === 0 || this.stopped) return
     const held = this.notices
     this.notices = []
     this.o.transport.send(held)
   }
 
-  private send(msgs: readonly Message[]): void {
+  /**
+   * Sends `msgs` after the notices still held. With `holdNotices` (a Ready that commits
+   * entries), its appends without entries are held in `notices` until the next turn of the
+   * event loop: such a message only tells a follower the commit index, which the next append
+   * or heartbeat tells it too, and written after this Ready's entries are applied, it does not
+   * hold back the answers to their clients.
+   */
+  private send(msgs: readonly Message[], holdNotices = false): void {
     if (msgs.length === 0) return
-    if (this.notices.length > 0) this.sendNotices()
+    this.flushNotices()
     const plain: Message[] = []
     for (const m of msgs) {
       if (m.type === 'MsgSnap') void this.sendSnapshot(m)
+      else if (holdNotices && m.type === 'MsgApp' && m.entries.length === 0) this.notices.push(m)
       else {
         if (m.type === 'MsgHeartbeat') this.heartbeatSent(m.to)
         plain.push(m)
       }
     }
     if (plain.length > 0) this.o.transport.send(plain)
+    if (this.notices.length > 0 && !this.noticesScheduled) {
+      this.noticesScheduled = true
+      setImmediate(this.sendNotices)
+    }
   }
 
   /**

@@ -11,6 +11,8 @@ import { waitFor } from '../../helpers/wait.js'
 
 type Event = { sent: Message } | { applied: number }
 
+const isNotice = (e: Event): boolean => 'sent' in e && e.sent.type === 'MsgApp' && e.sent.entries.length === 0
+
 /** Member 1 of the voters 1 and 2, elected at once; every send and applied entry is logged in order. */
 async function leader(onApply: (index: number, node: RaftNode) => void = () => {}): Promise<{
   node: RaftNode
@@ -50,30 +52,42 @@ async function leader(onApply: (index: number, node: RaftNode) => void = () => {
   /** Member 2 acknowledges everything appended so far. */
   const ack = () => node.step(makeMessage({ type: 'MsgAppResp', from: 2n, to: 1n, term, index: node.lastIndex }))
   ack()
+  // the set-up's own commit notice has left before the test's log starts
   await waitFor(() => node.applied === node.lastIndex, 2000)
+  await waitFor(() => log.some((e) => isNotice(e) && (e as { sent: Message }).sent.commit === node.lastIndex), 2000)
   log.length = 0
   return { node, log, ack }
 }
 
-const isNotice = (e: Event): boolean => 'sent' in e && e.sent.type === 'MsgApp' && e.sent.entries.length === 0
-
 describe('commit notices', () => {
   it('an append without entries leaves after the entries it commits are applied, in a later turn', async () => {
     let noticesWhenTheTurnEnded = -1
-    const { node, log, ack } = await leader(() => {
+    let noticesAfterTheNextTurn = -1
+    const { node, log, ack } = await leader((index) => {
+      const notices = () => log.filter((e) => isNotice(e) && (e as { sent: Message }).sent.commit >= index).length
       // runs once the raft loop's turn (a setImmediate callback) has returned, before the next turn
-      process.nextTick(() => (noticesWhenTheTurnEnded = log.filter(isNotice).length))
+      process.nextTick(() => {
+        noticesWhenTheTurnEnded = notices()
+        // queued after the notices' own turn
+        setImmediate(() => (noticesAfterTheNextTurn = notices()))
+      })
     })
     node.propose(new Uint8Array([1]))
     await waitFor(() => log.some((e) => 'sent' in e && e.sent.entries.length === 1), 2000)
     const index = node.lastIndex
     ack()
+    // a heartbeat due now: the commit's Ready carries it too, and it leaves at once
+    node.raw.tick()
     await waitFor(() => log.some(isNotice), 2000)
     assert.equal(noticesWhenTheTurnEnded, 0, 'no notice left in the turn that applied the entry')
+    await waitFor(() => noticesAfterTheNextTurn >= 0, 2000)
+    assert.equal(noticesAfterTheNextTurn, 1, 'the notice left in the next turn')
     const applied = log.findIndex((e) => 'applied' in e && e.applied === index)
     const notice = log.findIndex(isNotice)
     assert.ok(notice > applied)
     assert.equal((log[notice] as { sent: Message }).sent.commit, index)
+    const heartbeat = log.findIndex((e) => 'sent' in e && e.sent.type === 'MsgHeartbeat')
+    assert.ok(heartbeat >= 0 && heartbeat < applied, 'the heartbeat of the same Ready left before applying')
     await node.stop()
   })
 
