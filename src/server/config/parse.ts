@@ -7,7 +7,7 @@
  * Errors carry etcd's messages and name the flag.
  */
 import fs from 'node:fs'
-import YAML from 'yaml'
+import { createRequire } from 'node:module'
 import { FLAGS, FLAG_BY_NAME, envName, type FlagDef } from './flags.js'
 import { parseGoDuration } from '../../go/duration.js'
 
@@ -133,6 +133,11 @@ const TRANSPORT_KEYS: Record<string, Record<string, string>> = {
   },
 }
 
+/** The YAML parser, loaded only for a config file (about 70 modules a member otherwise keeps). */
+function loadYaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml')
+}
+
 /** etcd's YAML config file: the same keys as the flags, TLS settings nested per transport. */
 export function readConfigFile(path: string, values: RawValues): void {
   let text: string
@@ -145,7 +150,7 @@ export function readConfigFile(path: string, values: RawValues): void {
   }
   let doc: unknown
   try {
-    doc = YAML.parse(text)
+    doc = loadYaml().parse(text)
   } catch (err) {
     throw new ConfigError(
       `error verifying flags, ${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}. See 'tsetcd serve --help'.`,
