@@ -1,8 +1,10 @@
 // Reads `perf script -F pid,tid,time,event,trace` output of bench/put-trace.sh and prints, for
 // the leader <pid>, the medians (µs after the leader's read of a put request) of: its writes of
-// the append to the two followers, a follower's read of it, the leader's WAL write done, the
-// answer written to the client, and the answer's time after the WAL write; and how many PING
-// ACKs the leader wrote to the client on their own per 100 puts.
+// the append to the two followers; the first follower's read of it, its WAL write (started by
+// its thread-pool thread, and done: that thread's wake-up of the main thread), its
+// acknowledgement written, and the leader's read of it; the leader's own WAL write (started,
+// done); the answer written to the client, and the answer's time after the leader's WAL write;
+// and how many PING ACKs the leader wrote to the client on their own per 100 puts.
 //
 //   node bench/put-trace.mjs <calls.txt> <leader pid>
 import { readFileSync } from 'node:fs'
@@ -36,7 +38,19 @@ for (let i = 0; i < calls.length; i++) {
   const c = calls[i]
   if (c.pid === leader && c.main && c.event === 'sys_exit_read' && c.size === REQUEST) requests.push(i)
 }
-const cols = { append1: [], append2: [], followerRead: [], ownWal: [], answer: [], afterWal: [] }
+const cols = {
+  append1: [],
+  append2: [],
+  followerRead: [],
+  followerWalStart: [],
+  followerWal: [],
+  followerAck: [],
+  ackRead: [],
+  ownWalStart: [],
+  ownWal: [],
+  answer: [],
+  afterWal: [],
+}
 for (let k = 0; k + 1 < requests.length; k++) {
   const t0 = calls[requests[k]].t
   const d = {}
@@ -60,14 +74,49 @@ for (let k = 0; k + 1 < requests.length; k++) {
       c.event === 'sys_exit_read' &&
       c.size >= 0x140 &&
       c.size < 0x200
-    )
+    ) {
       d.followerRead = at
+      d.follower = c.pid
+    }
+    if (c.event === 'sys_enter_pwrite64' && !c.main) {
+      if (d.ownWalStart === undefined && c.pid === leader) d.ownWalStart = at
+      if (d.followerWalStart === undefined && d.follower !== undefined && c.pid === d.follower) d.followerWalStart = at
+    }
+    // that follower's WAL write done, its acknowledgement written, and the leader's read of it
+    if (
+      d.followerWal === undefined &&
+      d.follower !== undefined &&
+      c.pid === d.follower &&
+      !c.main &&
+      isWrite(c) &&
+      c.size === 8
+    )
+      d.followerWal = at
+    else if (
+      d.followerWal !== undefined &&
+      d.followerAck === undefined &&
+      c.pid === d.follower &&
+      c.main &&
+      isWrite(c) &&
+      c.size < 0x40
+    )
+      d.followerAck = at
+    else if (
+      d.followerAck !== undefined &&
+      d.ackRead === undefined &&
+      c.pid === leader &&
+      c.main &&
+      c.event === 'sys_exit_read' &&
+      c.size > 8
+    )
+      d.ackRead = at
     // the thread pool tells the main thread a write is done through an eventfd (8 bytes)
     if (d.ownWal === undefined && c.pid === leader && !c.main && isWrite(c) && c.size === 8) d.ownWal = at
     if (d.answer === undefined && c.pid === leader && c.main && isWrite(c) && c.fd === clientFd && c.size > 0x30)
       d.answer = at
   }
-  if (Object.keys(d).length < 5) continue
+  if (Object.keys(d).length < 11) continue
+  delete d.follower
   d.afterWal = d.answer - d.ownWal
   for (const key of Object.keys(cols)) cols[key].push(d[key])
 }
@@ -83,5 +132,5 @@ const acks = calls.filter(
 ).length
 const m = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, median(v)]))
 console.log(
-  `append ${m.append1} ${m.append2}  follower read ${m.followerRead}  own WAL ${m.ownWal}  answer ${m.answer}  answer after WAL ${m.afterWal}  lone PING ACKs ${Math.round((100 * acks) / Math.max(1, requests.length - 1))}/100 puts  (${cols.answer.length} puts)`,
+  `append ${m.append1} ${m.append2}  follower read ${m.followerRead}  its WAL ${m.followerWalStart}-${m.followerWal}  its ack ${m.followerAck}  ack read ${m.ackRead}  own WAL ${m.ownWalStart}-${m.ownWal}  answer ${m.answer}  answer after WAL ${m.afterWal}  lone PING ACKs ${Math.round((100 * acks) / Math.max(1, requests.length - 1))}/100 puts  (${cols.answer.length} puts)`,
 )
