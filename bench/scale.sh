@@ -29,7 +29,7 @@ work=$(mktemp -d)
 pid=""
 loop=""
 cleanup() {
-  [ -n "$loop" ] && kill "$loop" 2>/dev/null || true
+  [ -n "$loop" ] && stop_loop
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -54,6 +54,16 @@ ready() {
   echo "$(date +%s.%N) - $t0" | bc
 }
 
+# Stops the background loop and the etcdctl it is running (left alone, that one would go on
+# into the next window or the restart).
+stop_loop() {
+  kill -STOP "$loop" 2>/dev/null || true
+  pkill -P "$loop" 2>/dev/null || true
+  kill -9 "$loop" 2>/dev/null || true
+  wait "$loop" 2>/dev/null || true
+  loop=""
+}
+
 rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
 small_gets() { # endpoint: kvbench JSON line
@@ -73,7 +83,7 @@ one() { # name base cmd...
   (while :; do etcdctl --endpoints "$ep" --command-timeout 120s get key/ --prefix --limit 500000 >/dev/null; done) &
   loop=$!
   g1=$(small_gets "$ep")
-  kill "$loop"; wait "$loop" 2>/dev/null || true; loop=""
+  stop_loop
   # Small gets while another client compacts, over and over.
   (while :; do
     rev=$(etcdctl --endpoints "$ep" put compact-marker x -w json | sed 's/.*"revision":\([0-9]*\).*/\1/')
@@ -81,7 +91,7 @@ one() { # name base cmd...
   done) &
   loop=$!
   g2=$(small_gets "$ep")
-  kill "$loop"; wait "$loop" 2>/dev/null || true; loop=""
+  stop_loop
   kill "$pid"; wait "$pid" 2>/dev/null || true
   local t0; t0=$(date +%s.%N)
   start "$name" "$base" "$dir" "$@"
