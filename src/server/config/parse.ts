@@ -148,9 +148,10 @@ export function readConfigFile(path: string, values: RawValues): void {
       `error verifying flags, open ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}. See 'tsetcd serve --help'.`,
     )
   }
+  const YAML = loadYaml()
   let doc: unknown
   try {
-    doc = loadYaml().parse(text)
+    doc = YAML.parse(text)
   } catch (err) {
     throw new ConfigError(
       `error verifying flags, ${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}. See 'tsetcd serve --help'.`,
