@@ -22,6 +22,26 @@ describe('tsetcd serve', function () {
   })
   after(() => dirs.forEach(removeDir))
 
+  describe('what it prints without starting a member', () => {
+    it("prints etcd's version lines, etcd's usage for -h, and the command's help for --help", async () => {
+      const v = await serve(['--version'])
+      assert.equal(v.code, 0)
+      assert.match(
+        v.stdout,
+        /^etcd Version: \d+\.\d+\.\d+\nGit SHA: Not provided\nGo Version: .*\nGo OS\/Arch: \w+\/\w+\n$/,
+      )
+      const h = await serve(['-h'])
+      assert.equal(h.code, 0)
+      assert.match(h.stdout, /^Usage:\n/)
+      assert.match(h.stdout, /--initial-cluster/)
+      // --help is the program's help for the command, as for every other command.
+      const help = await serve(['--help'])
+      assert.equal(help.code, 0)
+      assert.match(help.stdout, /^Run a tsetcd member \(takes etcd's flags, ETCD_\* variables and --config-file\)\n/)
+      assert.match(help.stdout, /USAGE\n/)
+    })
+  })
+
   describe('flag validation at start-up', () => {
     it('rejects an unknown flag, naming it, with exit status 2', async () => {
       const r = await serve(['--bogus-flag=1'])
