@@ -9,6 +9,7 @@ import { ConfigError } from '../config/parse.js'
 import { serveUsage } from '../config/usage.js'
 import { createLogger } from '../log.js'
 import { ETCD_VERSION } from '../../version.js'
+import { collectWhenIdle } from './idle-gc.js'
 import { startMember } from './member.js'
 import { notifySystemdReady } from './systemd.js'
 
@@ -54,6 +55,7 @@ export async function runServe(argv: string[]): Promise<void> {
     process.exit(1)
   }
   void member.ready.then((ready) => (ready ? notifySystemdReady(log.named('etcdmain')) : undefined))
+  collectWhenIdle()
   const stop = (signal: string) => {
     log.info('received signal; shutting down', { signal })
     member.stop().then(
