@@ -113,4 +113,31 @@ describe('MemberMetrics', () => {
     assert.equal(value(x, 'grpc_server_handling_seconds_bucket', { ...put, le: '0.01' }), 0)
     assert.equal(value(x, 'grpc_server_handling_seconds_bucket', { ...put, le: '0.025' }), 1)
   })
+
+  it('writes every status code of every method, with counts as they are at each scrape', async () => {
+    const stats = newMethodStats()
+    const odd = { service: 'a"b\\c', method: 'x\ny', type: 'unary', stats: newMethodStats() }
+    const methods = [{ service: 'etcdserverpb.KV', method: 'Range', type: 'unary', stats }, odd]
+    const m = new MemberMetrics(sources({ grpcMethods: () => methods }))
+    const range = { grpc_type: 'unary', grpc_service: 'etcdserverpb.KV', grpc_method: 'Range' }
+    const first = parsePromText((await m.page()).body)
+    assert.equal(samples(first, 'grpc_server_handled_total').length, 2 * 17)
+    assert.equal(samples(first, 'grpc_server_started_total').length, 2)
+    assert.equal(first.types.get('grpc_server_handled_total'), 'counter')
+    assert.equal(value(first, 'grpc_server_handled_total', { ...range, grpc_code: 'Unauthenticated' }), 0)
+    const oddLabels = { grpc_type: 'unary', grpc_service: odd.service, grpc_method: odd.method }
+    assert.equal(value(first, 'grpc_server_handled_total', { ...oddLabels, grpc_code: 'OK' }), 0)
+    stats.started = 3
+    stats.handled[16] = 2
+    odd.stats.handled[0] = 7
+    const body = (await m.page()).body
+    const second = parsePromText(body)
+    assert.equal(value(second, 'grpc_server_started_total', range), 3)
+    assert.equal(value(second, 'grpc_server_handled_total', { ...range, grpc_code: 'Unauthenticated' }), 2)
+    assert.equal(value(second, 'grpc_server_handled_total', { ...oddLabels, grpc_code: 'OK' }), 7)
+    // Families apart by one empty line, the page ending in one newline, as prom-client writes.
+    assert.match(body, /\n\n# HELP grpc_server_started_total /)
+    assert.match(body, /\n\n# HELP grpc_server_handled_total /)
+    assert.ok(body.endsWith('} 0\n'), JSON.stringify(body.slice(-40)))
+  })
 })
