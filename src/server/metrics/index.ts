@@ -265,7 +265,8 @@ function labelValue(v: string): string {
  * once per method.
  */
 class GrpcCallFamilies {
-  private readonly series = new WeakMap<MethodCounts, { started: string; handled: string[] }>()
+  /** By the method's counts object, which lives as long as its method (the list is made anew). */
+  private readonly series = new WeakMap<MethodCounts['stats'], { started: string; handled: string[] }>()
 
   render(methods: readonly MethodCounts[]): string {
     let started =
@@ -284,14 +285,14 @@ class GrpcCallFamilies {
   }
 
   private namesOf(m: MethodCounts): { started: string; handled: string[] } {
-    let names = this.series.get(m)
+    let names = this.series.get(m.stats)
     if (names === undefined) {
       const base = `grpc_method="${labelValue(m.method)}",grpc_service="${labelValue(m.service)}",grpc_type="${labelValue(m.type)}"`
       names = {
         started: `grpc_server_started_total{${base}} `,
         handled: GRPC_CODE_NAMES.map((code) => `grpc_server_handled_total{grpc_code="${code}",${base}} `),
       }
-      this.series.set(m, names)
+      this.series.set(m.stats, names)
     }
     return names
   }

@@ -118,7 +118,8 @@ describe('MemberMetrics', () => {
     const stats = newMethodStats()
     const odd = { service: 'a"b\\c', method: 'x\ny', type: 'unary', stats: newMethodStats() }
     const methods = [{ service: 'etcdserverpb.KV', method: 'Range', type: 'unary', stats }, odd]
-    const m = new MemberMetrics(sources({ grpcMethods: () => methods }))
+    // A new list of new objects at each scrape, as the server gives them; the counts stay.
+    const m = new MemberMetrics(sources({ grpcMethods: () => methods.map((x) => ({ ...x })) }))
     const range = { grpc_type: 'unary', grpc_service: 'etcdserverpb.KV', grpc_method: 'Range' }
     const first = parsePromText((await m.page()).body)
     assert.equal(samples(first, 'grpc_server_handled_total').length, 2 * 17)
