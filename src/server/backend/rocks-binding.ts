@@ -44,6 +44,8 @@ export interface RocksLevelDb {
     memtableMemoryBudget?: number
     /** Block cache bytes; 0 for none. */
     cacheSize?: number
+    /** ZSTD for RocksDB's own WAL records (the binding's default: true). */
+    walCompression?: boolean
   }): Promise<void>
   close(): Promise<void>
   _getManySync(keys: readonly Buffer[], options?: object): (Buffer | undefined | null)[]

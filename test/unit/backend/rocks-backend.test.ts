@@ -121,14 +121,61 @@ describe('RocksBackend: a write without sync', () => {
       w.write()
       setImmediate(() => setImmediate(() => process.kill(process.pid, 'SIGKILL')))
     `
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
-    assert.equal(signal, 'SIGKILL', `child stderr: ${err}`)
+    await runUntilKilled(script)
     db = await RocksBackend.open(RocksBackend.dbDir(dataDir))
     assert.deepEqual(db.getSync([k('killed')]), [k('kept')])
   })
+
+  it("writes RocksDB's own WAL uncompressed", async () => {
+    assert.equal(await walCompression(RocksBackend.dbDir(dataDir)), 'kNoCompression')
+  })
+
+  it('opens a database left with unflushed writes in a ZSTD-compressed WAL (the binding default, earlier builds)', async () => {
+    await db!.close()
+    db = undefined
+    // The child opens the database as builds before did (the binding's default: WAL records
+    // compressed with ZSTD), writes without sync and is killed: the write is in RocksDB's WAL
+    // alone, not in any SST file.
+    const mod = new URL('../../../src/server/backend/rocks-binding.js', import.meta.url).href
+    const loc = RocksBackend.dbDir(dataDir)
+    const script = `
+      const { RocksLevel } = await import(${JSON.stringify(mod)})
+      const db = new RocksLevel(${JSON.stringify(loc)}, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+      await db.open({ createIfMissing: true, compaction: 'level', memtableMemoryBudget: 16 << 20, cacheSize: 8 << 20 })
+      for (let i = 0; i < 100; i++) {
+        const b = db.batch()
+        b._put(Buffer.from('zstd-' + i), Buffer.from('value ' + i + ' '.repeat(200)), {})
+        b._writeSync({ sync: i === 99 })
+      }
+      process.kill(process.pid, 'SIGKILL')
+    `
+    await runUntilKilled(script)
+    assert.equal(await walCompression(loc), 'kZSTD', 'the child wrote its WAL compressed')
+    db = await RocksBackend.open(loc)
+    const keys = Array.from({ length: 100 }, (_, i) => k(`zstd-${i}`))
+    assert.deepEqual(
+      db.getSync(keys),
+      Array.from({ length: 100 }, (_, i) => k(`value ${i}${' '.repeat(200)}`)),
+    )
+    assert.equal(await walCompression(loc), 'kNoCompression', 'reopened with its WAL uncompressed')
+  })
 })
+
+/** Runs `script` (an ES module) in a child node that must end by SIGKILL. */
+async function runUntilKilled(script: string): Promise<void> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
+  assert.equal(signal, 'SIGKILL', `child stderr: ${err}`)
+}
+
+/** wal_compression in the newest OPTIONS file RocksDB wrote in `location` (at each open). */
+async function walCompression(location: string): Promise<string | undefined> {
+  const files = (await fs.readdir(location)).filter((f) => /^OPTIONS-\d+$/.test(f))
+  files.sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
+  const text = await fs.readFile(path.join(location, files[files.length - 1]!), 'utf8')
+  return /^\s*wal_compression=(\S+)$/m.exec(text)?.[1]
+}
