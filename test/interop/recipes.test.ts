@@ -188,14 +188,20 @@ describe('recipes interop: Lock and Election services, lock and elect commands',
       await waitFor(() => c1.out().includes('p1\n'), 20000, 'the first leader')
       const c2 = etcdctl(ep, 'elect', 'cmd-el', 'p2')
       const c3 = tsetcd(ep, 'elect', 'cmd-el', 'p3')
+      // Each leader resigns once both observers saw it: an observer reads the leader's value
+      // after the event, and a leader that is already gone shows nothing (etcd's Observe skips
+      // it), so a leader that resigned at once could be missed by an observer running late.
+      const observed = async (value: string): Promise<void> => {
+        for (const o of [o1, o2]) await waitFor(() => o.out().includes(`${value}\n`), 20000, `observers see ${value}`)
+      }
+      await observed('p1')
       await new Promise((r) => setTimeout(r, 1000))
       c1.child.kill('SIGTERM')
       await waitFor(() => c2.out().includes('p2\n'), 20000, 'the second leader')
+      await observed('p2')
       c2.child.kill('SIGINT')
       await waitFor(() => c3.out().includes('p3\n'), 20000, 'the third leader')
-      // The last leader resigns once both observers saw it (an observer reads the leader's value
-      // after the event, and a leader that is already gone shows nothing).
-      for (const o of [o1, o2]) await waitFor(() => o.out().includes('p3\n'), 20000, 'observers')
+      await observed('p3')
       c3.child.kill('SIGINT')
       assert.deepEqual(await Promise.all([c1.exited, c2.exited, c3.exited]), [0, 0, 0])
       for (const o of [o1, o2]) {
