@@ -46,8 +46,31 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports
 }
 
+/** Directories made by tmpDir, removed when the test process exits. */
+const madeDirs = new Set<string>()
+let removeAtExit = false
+
+/**
+ * A new directory under the system's temporary directory. It is removed, with whatever is in
+ * it, when the test process exits (mocha runs with --exit): members' data dirs are hundreds of
+ * megabytes, and a test that fails before its own clean-up would leave them behind.
+ */
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  madeDirs.add(dir)
+  if (!removeAtExit) {
+    removeAtExit = true
+    process.on('exit', () => {
+      for (const d of madeDirs) {
+        try {
+          fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 })
+        } catch {
+          // A process still writing there: the directory stays, as it did before.
+        }
+      }
+    })
+  }
+  return dir
 }
 
 export interface RunResult {
