@@ -32,17 +32,45 @@ export function haveBinary(p: string): boolean {
   return p.includes('/') ? fs.existsSync(p) : which(p) !== undefined
 }
 
-/** Ports the OS reports free right now (listen on 0, close). */
+/** The lowest port of the kernel's range for outgoing connections' local ports. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low > 0) return low
+  } catch {
+    // not Linux: its default range, and IANA's, start at 32768 and 49152
+  }
+  return 32768
+}
+
+const PORTS_FROM = 10000
+const PORTS_BELOW = Math.max(PORTS_FROM + 1000, ephemeralLow())
+
+/**
+ * Ports free right now (each listened on, then closed), chosen at random below the kernel's
+ * range for outgoing connections: a port the OS handed out for listening (port 0) comes from
+ * that range, and an outgoing connection could take it as its local port before the server it
+ * was chosen for binds it (a real etcd then failed with "address already in use").
+ */
 export async function freePorts(n: number): Promise<number[]> {
   const servers: net.Server[] = []
   const ports: number[] = []
-  for (let i = 0; i < n; i++) {
-    const s = net.createServer()
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-    servers.push(s)
-    ports.push((s.address() as net.AddressInfo).port)
+  try {
+    while (ports.length < n) {
+      const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_BELOW - PORTS_FROM))
+      if (ports.includes(port)) continue
+      const s = net.createServer()
+      const ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false))
+        s.listen(port, '127.0.0.1', () => resolve(true))
+      })
+      if (!ok) continue
+      servers.push(s)
+      ports.push(port)
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
   }
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
   return ports
 }
 
