@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { ROCKS_OPTIONS } from '../src/server/backend/rocks-backend.js'
 import { RocksLevel } from '../src/server/backend/rocks-binding.js'
 
 const { values } = parseArgs({
@@ -42,13 +43,7 @@ async function run(walCompression: boolean): Promise<{ us: number; walPerBatch: 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsetcd-rocks-wal-'))
   try {
     const db = new RocksLevel(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-    await db.open({
-      createIfMissing: true,
-      compaction: 'level',
-      memtableMemoryBudget: 16 << 20,
-      cacheSize: 8 << 20,
-      walCompression,
-    })
+    await db.open({ ...ROCKS_OPTIONS, walCompression })
     const meta = Buffer.from('meta/consistent_index')
     const started = process.hrtime.bigint()
     for (let i = 0; i < batches; i++) {

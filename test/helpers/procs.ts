@@ -76,7 +76,15 @@ export async function freePorts(n: number): Promise<number[]> {
 
 /** Directories made by tmpDir, removed when the test process exits. */
 const madeDirs = new Set<string>()
-let removeAtExit = false
+process.on('exit', () => {
+  for (const d of madeDirs) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 })
+    } catch {
+      // A process still writing there: the directory stays, as it did before.
+    }
+  }
+})
 
 /**
  * A new directory under the system's temporary directory. It is removed, with whatever is in
@@ -86,18 +94,6 @@ let removeAtExit = false
 export function tmpDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
   madeDirs.add(dir)
-  if (!removeAtExit) {
-    removeAtExit = true
-    process.on('exit', () => {
-      for (const d of madeDirs) {
-        try {
-          fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 })
-        } catch {
-          // A process still writing there: the directory stays, as it did before.
-        }
-      }
-    })
-  }
   return dir
 }
 

@@ -202,7 +202,8 @@ describe('a member restarts at every seam', function () {
   it('refuses to start when the database has applied entries the WAL lost, naming both', async () => {
     const { dataDir } = newDataDir()
     const p = await member(dataDir, [])
-    await putRange(p, 'k/', 0, 20, 1)
+    const puts = 20
+    await putRange(p, 'k/', 0, puts, 1)
     await stopped(p)
     // Zero from the sector holding the last put's entry to the end of the data: the WAL reads
     // that as a torn write and cuts it. (The last write alone may hold no entry: after the last
@@ -212,7 +213,7 @@ describe('a member restarts at every seam', function () {
     const buf = fs.readFileSync(last)
     let end = buf.length
     while (end > 0 && buf[end - 1] === 0) end--
-    const lastPut = buf.lastIndexOf(enc('k/19'))
+    const lastPut = buf.lastIndexOf(enc(`k/${puts - 1}`))
     assert.ok(lastPut >= 0, 'the last put is in the last WAL segment')
     const sector = Math.floor(lastPut / 512) * 512
     buf.fill(0, sector, end)

@@ -370,7 +370,7 @@ export class RocksBackend implements Backend {
  * what is stored or when it is durable: the format stays level-style SST files, writes stay
  * synchronous with the RocksDB WAL fsynced.
  */
-const ROCKS_OPTIONS = {
+export const ROCKS_OPTIONS = {
   createIfMissing: true,
   /**
    * Memtables. Left to RocksDB's defaults a memtable grows to 64 MiB before it is flushed,

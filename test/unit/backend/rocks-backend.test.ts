@@ -136,12 +136,14 @@ describe('RocksBackend: a write without sync', () => {
     // The child opens the database as builds before did (the binding's default: WAL records
     // compressed with ZSTD), writes without sync and is killed: the write is in RocksDB's WAL
     // alone, not in any SST file.
-    const mod = new URL('../../../src/server/backend/rocks-binding.js', import.meta.url).href
+    const binding = new URL('../../../src/server/backend/rocks-binding.js', import.meta.url).href
+    const backend = new URL('../../../src/server/backend/rocks-backend.js', import.meta.url).href
     const loc = RocksBackend.dbDir(dataDir)
     const script = `
-      const { RocksLevel } = await import(${JSON.stringify(mod)})
+      const { RocksLevel } = await import(${JSON.stringify(binding)})
+      const { ROCKS_OPTIONS } = await import(${JSON.stringify(backend)})
       const db = new RocksLevel(${JSON.stringify(loc)}, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-      await db.open({ createIfMissing: true, compaction: 'level', memtableMemoryBudget: 16 << 20, cacheSize: 8 << 20 })
+      await db.open({ ...ROCKS_OPTIONS, walCompression: true })
       for (let i = 0; i < 100; i++) {
         const b = db.batch()
         b._put(Buffer.from('zstd-' + i), Buffer.from('value ' + i + ' '.repeat(200)), {})
