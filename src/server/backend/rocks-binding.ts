@@ -28,8 +28,8 @@ export interface RocksChainedBatch {
 
 export interface RocksIterator {
   nextv(size: number): Promise<[Buffer, Buffer][]>
-  /** nextv without pairing: keys and values alternate in `rows`; one call at a time. */
-  _nextvAsync(size: number, options: object): Promise<{ rows: Buffer[]; finished: boolean }>
+  /** nextv without pairing, read on the calling thread: keys and values alternate in `rows`. */
+  _nextvSync(size: number, options: object): { rows: Buffer[]; finished: boolean }
   close(): Promise<void>
 }
 

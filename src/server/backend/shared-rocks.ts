@@ -3,7 +3,7 @@
  * (RocksBackend.share()): the worker attaches to the handle and iterates; it never closes the
  * database, which stays the backend's.
  */
-import { RocksLevel, type RocksLevelDb } from './rocks-binding.js'
+import { RocksLevel, type RocksIterator, type RocksLevelDb } from './rocks-binding.js'
 
 const NO_OPTIONS = {}
 
@@ -17,30 +17,31 @@ export class SharedRocksReader {
   }
 
   /**
-   * Entries with gte <= key < lt in ascending key order, in chunks of up to `chunkSize`,
-   * flat: key, value, key, value… The next chunk is read (on the threadpool) while the caller
-   * handles this one.
+   * A scan of the entries with gte <= key < lt in ascending key order, read on the calling
+   * thread (a worker's: nothing else waits for it there). Reading on this thread, a row's key
+   * and value are copied once, into the Buffers handed out; the binding's asynchronous read
+   * copies each into memory of its own on the thread pool first, then into those Buffers here.
    */
-  async *iterate(gte: Buffer, lt: Buffer, chunkSize: number): AsyncIterable<Buffer[]> {
-    const it = this.db.iterator({ gte, lt })
-    type Rows = { rows: Buffer[]; finished: boolean }
-    let next: Promise<Rows> | undefined = it._nextvAsync(chunkSize, NO_OPTIONS)
-    try {
-      for (;;) {
-        const { rows, finished }: Rows = await next!
-        next = undefined
-        if (rows.length === 0) return
-        if (!finished) {
-          next = it._nextvAsync(chunkSize, NO_OPTIONS)
-          // Awaited before the iterator closes; a failure there is reported by that await.
-          next.catch(() => undefined)
-        }
-        yield rows
-        if (finished) return
-      }
-    } finally {
-      if (next !== undefined) await next.catch(() => undefined)
-      await it.close().catch(() => undefined)
-    }
+  scan(gte: Buffer, lt: Buffer): SharedScan {
+    return new SharedScan(this.db.iterator({ gte, lt }))
+  }
+}
+
+export class SharedScan {
+  private finished = false
+
+  constructor(private readonly it: RocksIterator) {}
+
+  /** The next entries (up to `size`), flat: key, value, key, value…; empty once at the end. */
+  next(size: number): Buffer[] {
+    if (this.finished) return []
+    const { rows, finished } = this.it._nextvSync(size, NO_OPTIONS)
+    this.finished = finished || rows.length === 0
+    return rows
+  }
+
+  /** Closes the iterator; the scan's reads of the database are over when this resolves. */
+  close(): Promise<void> {
+    return this.it.close()
   }
 }

@@ -32,13 +32,18 @@ port.on('message', (m: 'more' | 'stop') => {
 const reader = await SharedRocksReader.attach(data.handle)
 const gte = Buffer.from(data.gte.buffer, data.gte.byteOffset, data.gte.length)
 const lt = Buffer.from(data.lt.buffer, data.lt.byteOffset, data.lt.length)
-for await (const rows of reader.iterate(gte, lt, data.chunkSize)) {
-  const chunk = packHeads(rows)
-  while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve))
-  if (stopped) break
-  credits--
-  const buffers = chunkBuffers(chunk)
-  port.postMessage({ count: chunk.count, buffers }, buffers)
+const scan = reader.scan(gte, lt)
+try {
+  for (let rows = scan.next(data.chunkSize); rows.length > 0; rows = scan.next(data.chunkSize)) {
+    const chunk = packHeads(rows)
+    while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve))
+    if (stopped) break
+    credits--
+    const buffers = chunkBuffers(chunk)
+    port.postMessage({ count: chunk.count, buffers }, buffers)
+  }
+} finally {
+  await scan.close()
 }
 port.postMessage({ done: true })
 port.unref()
