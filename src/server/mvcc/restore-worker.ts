@@ -43,7 +43,9 @@ try {
     port.postMessage({ count: chunk.count, buffers }, buffers)
   }
 } finally {
-  await scan.close()
+  // A failure to close is not reported over the scan's own failure, if any (nor after a scan
+  // that succeeded: the iterator is gone with this thread either way).
+  await scan.close().catch(() => undefined)
 }
 port.postMessage({ done: true })
 port.unref()
