@@ -18,13 +18,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-1}"
 which="${2:-both}"
 kvbench="${3:-/tmp/kvbench}"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/bench/one-member.sh"
 tick=$(getconf CLK_TCK)
 
 freeports() { # two free TCP ports
@@ -47,22 +41,12 @@ metrics() { # heap total/used and external memory in MB, from /metrics
 one() { # name
   local name=$1 cp pp
   read -r cp pp < <(freeports)
-  local args=(--name m1 --data-dir "$work/$name/data"
-    --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp"
-    --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp"
-    --initial-cluster "m1=http://127.0.0.1:$pp")
   if [ "$name" = etcd ]; then
-    etcd "${args[@]}" >"$work/$name.log" 2>&1 &
+    start_member "$cp" "$pp" etcd
   else
     # shellcheck disable=SC2086
-    ${TSETCD:-node $here/bin/run.js} serve "${args[@]}" >"$work/$name.log" 2>&1 &
+    start_member "$cp" "$pp" ${TSETCD:-node $here/bin/run.js} serve
   fi
-  pid=$!
-  for _ in $(seq 1 100); do
-    ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cp" --command-timeout 1s endpoint health >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  local ep="127.0.0.1:$cp"
   "$kvbench" -endpoints "$ep" -op put -conns 10 -clients 100 -total 2000 -val-size 256 >/dev/null
   sleep 2
   local rest m0="" m1="" m2=""
@@ -88,10 +72,7 @@ one() { # name
   local us=$(((t1 - t0) * 1000000 / tick / 30000))
   printf '%-7s rest %6d put %6d watch %6d settled %6d cpu/put %4dus  %s | %s | %s | %s\n' \
     "$name" "$rest" "$put" "$watch" "$settled" "$us" "$m0" "$m1" "$m2" "$m3"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  pid=""
-  rm -rf "${work:?}/$name"
+  stop_member
 }
 
 for _ in $(seq 1 "$runs"); do

@@ -21,38 +21,20 @@ shift || true
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=("$here")
 kvbench="${KVBENCH:-/tmp/kvbench}"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/bench/one-member.sh"
 flags=(--interrupt-budget=8448 --max-semi-space-size=8)
 [ "$(nproc)" -le 2 ] && flags+=(--single-threaded-gc)
-ep=127.0.0.1:23379
 
 one() { # build
   local build=$1
-  rm -rf "$work/data"
-  node "${flags[@]}" --trace-gc-nvp "$build/bin/run.js" serve --name m1 --data-dir "$work/data" \
-    --listen-client-urls "http://$ep" --advertise-client-urls "http://$ep" \
-    --listen-peer-urls http://127.0.0.1:23380 --initial-advertise-peer-urls http://127.0.0.1:23380 \
-    --initial-cluster m1=http://127.0.0.1:23380 >"$work/log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    ETCDCTL_API=3 etcdctl --endpoints "$ep" --command-timeout 1s endpoint health >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  start_member 23379 23380 node "${flags[@]}" --trace-gc-nvp "$build/bin/run.js" serve
   "$kvbench" -endpoints "$ep" -op put -conns 10 -clients 100 -total 10000 -val-size 256 >/dev/null
   local from to p1 p2
   from=$(wc -l <"$work/log")
   p1=$("$kvbench" -endpoints "$ep" -op watch-latency -conns 10 -clients 100 -total 2000 | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/')
   p2=$("$kvbench" -endpoints "$ep" -op watch-latency -conns 10 -clients 100 -total 2000 | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/')
   to=$(wc -l <"$work/log")
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
-  pid=""
+  stop_member
   sed -n "$((from + 1)),${to}p" "$work/log" | grep 'gc=s ' | awk -v b="$build" -v p1="$p1" -v p2="$p2" '
     { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == "pause") p += a[2]; if (a[1] == "scavenge.sweep_array_buffers") s += a[2] } n++ }
     END { printf "%s p99 %s %s ms  scavenges %d  pause %.2f ms  sweep %.2f ms\n", b, p1, p2, n, n ? p / n : 0, n ? s / n : 0 }'

@@ -17,32 +17,16 @@ rounds="${1:-1}"
 which="${2:-both}"
 kvbench="${KVBENCH:-/tmp/kvbench}"
 tsetcd="${TSETCD:-$here/bin/tsetcd}"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/bench/one-member.sh"
 
 mkdir -p "$work/go/src/watch-puts"
 cp "$here/bench/watch-puts/main.go" "$work/go/src/watch-puts/"
 (cd "$work/go/src/watch-puts" && GO111MODULE=off GOPATH="$work/go:/usr/share/gocode" go build -o "$work/watch-puts" .)
 
-ep=127.0.0.1:23479
 one() { # etcd|tsetcd
   local server=$1 cmd
   if [ "$server" = etcd ]; then cmd=(etcd); else read -r -a cmd <<<"$tsetcd"; cmd+=(serve); fi
-  rm -rf "$work/data"
-  "${cmd[@]}" --name m1 --data-dir "$work/data" \
-    --listen-client-urls "http://$ep" --advertise-client-urls "http://$ep" \
-    --listen-peer-urls http://127.0.0.1:23480 --initial-advertise-peer-urls http://127.0.0.1:23480 \
-    --initial-cluster m1=http://127.0.0.1:23480 >"$work/log" 2>&1 &
-  pid=$!
-  until etcdctl --endpoints "$ep" --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
-    sleep 0.2
-  done
+  start_member 23479 23480 "${cmd[@]}"
   "$kvbench" -endpoints "$ep" -op put -conns 10 -clients 100 -total 10000 >/dev/null
   "$kvbench" -endpoints "$ep" -op put -conns 1 -clients 1 -total 2000 >/dev/null
   "$kvbench" -endpoints "$ep" -op put -conns 1 -clients 1 -total 2000 >/dev/null
@@ -50,9 +34,7 @@ one() { # etcd|tsetcd
     echo "== $server, $run watch run"
     "$work/watch-puts" -endpoint "$ep"
   done
-  kill -9 "$pid"
-  wait "$pid" 2>/dev/null || true
-  pid=""
+  stop_member
 }
 
 for _ in $(seq 1 "$rounds"); do

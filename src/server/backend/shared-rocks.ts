@@ -28,16 +28,14 @@ export class SharedRocksReader {
 }
 
 export class SharedScan {
-  private finished = false
-
   constructor(private readonly it: RocksIterator) {}
 
-  /** The next entries (up to `size`), flat: key, value, key, value…; empty once at the end. */
+  /**
+   * The next entries (up to `size`), flat: key, value, key, value…; empty once at the end
+   * (the iterator remembers that it reached the end, and reads no more).
+   */
   next(size: number): Buffer[] {
-    if (this.finished) return []
-    const { rows, finished } = this.it._nextvSync(size, NO_OPTIONS)
-    this.finished = finished || rows.length === 0
-    return rows
+    return this.it._nextvSync(size, NO_OPTIONS).rows
   }
 
   /** Closes the iterator; the scan's reads of the database are over when this resolves. */
