@@ -1,8 +1,7 @@
 // Reads `perf script -F pid,tid,time,event,trace` output of bench/put-trace.sh and prints, for
 // the leader <pid>, the medians (µs after the leader's read of a put request) of: its writes of
-// the append to the two followers; the first follower's read of it, its WAL write (started: the
-// pwrite, by the main thread or a thread-pool thread; done: the main thread's pwrite returned,
-// or the thread-pool thread's wake-up of the main thread), its
+// the append to the two followers; the first follower's read of it, its WAL write (started by
+// its thread-pool thread, and done: that thread's wake-up of the main thread), its
 // acknowledgement written, and the leader's read of it; the leader's own WAL write (started,
 // done); the answer written to the client, and the answer's time after the leader's WAL write;
 // and how many PING ACKs the leader wrote to the client on their own per 100 puts.
@@ -29,9 +28,6 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   })
 }
 const isWrite = (c) => c.event === 'sys_enter_write' || c.event === 'sys_enter_writev'
-// A WAL write is done for the main thread when its own pwrite returns (a small batch, written on
-// the event loop), or when the thread pool tells it so through an eventfd (8 bytes).
-const walDone = (c) => (c.main && c.event === 'sys_exit_pwrite64') || (!c.main && isWrite(c) && c.size === 8)
 // The client's connection: where the leader writes most of its smallest frames (PING ACKs, 17 bytes).
 const byFd = new Map()
 for (const c of calls)
@@ -82,12 +78,19 @@ for (let k = 0; k + 1 < requests.length; k++) {
       d.followerRead = at
       d.follower = c.pid
     }
-    if (c.event === 'sys_enter_pwrite64') {
+    if (c.event === 'sys_enter_pwrite64' && !c.main) {
       if (d.ownWalStart === undefined && c.pid === leader) d.ownWalStart = at
       if (d.followerWalStart === undefined && d.follower !== undefined && c.pid === d.follower) d.followerWalStart = at
     }
     // that follower's WAL write done, its acknowledgement written, and the leader's read of it
-    if (d.followerWal === undefined && d.follower !== undefined && c.pid === d.follower && walDone(c))
+    if (
+      d.followerWal === undefined &&
+      d.follower !== undefined &&
+      c.pid === d.follower &&
+      !c.main &&
+      isWrite(c) &&
+      c.size === 8
+    )
       d.followerWal = at
     else if (
       d.followerWal !== undefined &&
@@ -107,7 +110,8 @@ for (let k = 0; k + 1 < requests.length; k++) {
       c.size > 8
     )
       d.ackRead = at
-    if (d.ownWal === undefined && c.pid === leader && walDone(c)) d.ownWal = at
+    // the thread pool tells the main thread a write is done through an eventfd (8 bytes)
+    if (d.ownWal === undefined && c.pid === leader && !c.main && isWrite(c) && c.size === 8) d.ownWal = at
     if (d.answer === undefined && c.pid === leader && c.main && isWrite(c) && c.fd === clientFd && c.size > 0x30)
       d.answer = at
   }

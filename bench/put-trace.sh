@@ -11,9 +11,8 @@
 #     lone PING ACKs <n>/100 puts
 #
 # append: the leader's writes of the append to the two followers; follower read: the first
-# follower's read of it; its WAL: that follower's WAL write, from its pwrite (on the main thread
-# or a thread-pool thread) to the main thread's return from it or the pool thread's wake-up of
-# the main thread; its ack: the follower's acknowledgement
+# follower's read of it; its WAL: that follower's WAL write, from its thread-pool thread's
+# pwrite to that thread's wake-up of the main thread; its ack: the follower's acknowledgement
 # written; ack read: the leader's read of it; own WAL: the leader's WAL write, the same way;
 # answer: the leader's write of the answer to the client. The disk's time moves from run to
 # run on this machine; "answer after WAL" is most of what is left.
@@ -63,7 +62,7 @@ for r in $(seq 1 "$rounds"); do
     "$kvbench" -endpoints "$leader" -op put -conns 1 -clients 1 -total 3000 -val-size 256 >"$work/kvbench.json" &
     kv=$!
     sleep 0.5
-    perf record -q -e syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_pwrite64,syscalls:sys_exit_pwrite64,syscalls:sys_exit_read \
+    perf record -q -e syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_pwrite64,syscalls:sys_exit_read \
       -p "$(IFS=,; echo "${pids[*]}")" -o "$work/perf.data" -- sleep 1.5 2>/dev/null
     wait "$kv"
     perf script -i "$work/perf.data" -F pid,tid,time,event,trace 2>/dev/null >"$work/calls.txt"

@@ -65,13 +65,6 @@
  * descriptor opened with O_DSYNC, whose writes return only once the data is as durable as
  * after fdatasync(2) (one trip to the I/O thread pool per batch instead of two).
  *
- * A small batch (at most 4 KiB: a lone client's put) is written that way on the event loop
- * itself while the disk is fast (recent writes average under 1 ms; inline-policy.ts): a trip
- * to the thread pool costs two thread wake-ups, which on a virtual machine take about as long
- * as the write itself, and no other batch could be written meanwhile anyway. Larger batches,
- * and every batch while the disk is slow, go to the thread pool: the event loop goes on
- * serving reads and preparing the next batch while the disk works.
- *
  * ## CRC per record, not rolling
  *
  * etcd chains its CRC through all records (each record's CRC is seeded with the previous

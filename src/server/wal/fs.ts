@@ -19,12 +19,6 @@ export interface StoredFile {
    * fdatasync'ed.
    */
   writeDurable?(buffer: Uint8Array, position: number): Promise<void>
-  /**
-   * As writeDurable, on the calling thread: returns true once all of `buffer` is durable, or
-   * false at once, with nothing written, while the file cannot write that way (its O_DSYNC
-   * descriptor is opened by the first writeDurable).
-   */
-  writeDurableNow?(buffer: Uint8Array, position: number): boolean
   /** fsync(2) */
   sync(): Promise<void>
   truncate(length: number): Promise<void>
@@ -57,8 +51,6 @@ class NodeFile implements StoredFile {
   private dsync: Promise<FileHandle | undefined> | undefined
   /** Writes to the O_DSYNC descriptor once it is open: later writes start without waiting a turn. */
   private dsyncWriter: Pick<StoredFile, 'write'> | undefined
-  /** The O_DSYNC descriptor once it is open, else -1. */
-  private dsyncFd = -1
 
   constructor(private readonly h: FileHandle) {}
 
@@ -89,27 +81,15 @@ class NodeFile implements StoredFile {
     const d = await this.dsync
     if (d) {
       this.dsyncWriter ??= descriptorWriter(d.fd)
-      this.dsyncFd = d.fd
       return writeFully(this.dsyncWriter, buffer, position)
     }
     await writeFully(this, buffer, position)
     await this.h.datasync()
   }
 
-  writeDurableNow(buffer: Uint8Array, position: number): boolean {
-    if (this.dsyncFd < 0) return false
-    for (let done = 0; done < buffer.length;) {
-      const n = fs.writeSync(this.dsyncFd, buffer, done, buffer.length - done, position + done)
-      if (n <= 0) throw new Error('write made no progress')
-      done += n
-    }
-    return true
-  }
-
   async close(): Promise<void> {
     const d = await this.dsync
     this.dsync = this.dsyncWriter = undefined
-    this.dsyncFd = -1
     await d?.close().catch(() => undefined)
     await this.h.close()
   }

@@ -7,7 +7,6 @@ import path from 'node:path'
 import { encodeBatch, encodeSave, encodeSegmentHead, encodeSnapshotMarker } from './encoder.js'
 import { WalError, WalExistsError, WalFailedError, WalNotFoundError } from './errors.js'
 import { FilePipeline } from './file-pipeline.js'
-import { InlinePolicy, type InlinePolicyOptions } from './inline-policy.js'
 import type { FileSystem, StoredFile } from './fs.js'
 import { mkdirDurable, nodeFs, withoutSync, writeFully, writeZeros } from './fs.js'
 import { LOCK_FILE, WalLock } from './lock.js'
@@ -36,8 +35,6 @@ export interface WalOptions {
   unsafeNoFsync?: boolean
   /** Told about slow fdatasyncs. */
   logger?: Logger
-  /** Which batches are written on the event loop (see inline-policy.ts). */
-  inline?: InlinePolicyOptions
 }
 
 /** The file system the options ask for: the given one (default node:fs), without syncs if unsafe. */
@@ -55,8 +52,6 @@ export interface WalStats {
   fsyncs: number
   /** fsyncs of the directory (one per new segment). */
   dirSyncs: number
-  /** Writes made on the event loop (see inline-policy.ts); the others went to the thread pool. */
-  inlineWrites: number
   bytes: number
   cuts: number
   /** Cuts that had to wait for the file pipeline's preallocation. */
@@ -125,23 +120,13 @@ function isLeftover(name: string): boolean {
 }
 
 export class Wal {
-  readonly stats: WalStats = {
-    saves: 0,
-    writes: 0,
-    fsyncs: 0,
-    dirSyncs: 0,
-    inlineWrites: 0,
-    bytes: 0,
-    cuts: 0,
-    cutWaits: 0,
-  }
+  readonly stats: WalStats = { saves: 0, writes: 0, fsyncs: 0, dirSyncs: 0, bytes: 0, cuts: 0, cutWaits: 0 }
   /** Told how long each write's fdatasync took, in seconds (not with unsafeNoFsync). */
   onSync: ((seconds: number) => void) | undefined
   private readonly segmentSize: number
   /** unsafeNoFsync: `fs` skips syncs; the stats count none. */
   private readonly noSync: boolean
   private readonly logger: Logger | undefined
-  private readonly inline: InlinePolicy
   private readonly pipeline: FilePipeline
   private readonly segments: SegmentInfo[]
   private pending: Batch
@@ -176,7 +161,6 @@ export class Wal {
     this.segmentSize = segmentSizeOf(opts)
     this.noSync = opts.unsafeNoFsync ?? false
     this.logger = opts.logger
-    this.inline = new InlinePolicy(opts.inline)
     this.segments = segments
     this.releasedSeq = startSeq
     this.durableHardState = hardState
@@ -420,22 +404,18 @@ export class Wal {
       await t.file.datasync()
     }
     const syncStart = performance.now()
-    if (!t.fresh && this.inline.allows(buf.length) && t.file.writeDurableNow?.(buf, t.offset) === true) {
-      this.stats.inlineWrites++
-    } else if (t.fresh) {
+    if (t.fresh) {
       await Promise.all([durable(), this.fs.syncDir(this.dir)])
       if (!this.noSync) this.stats.dirSyncs++
     } else {
       await durable()
     }
-    const tookMs = performance.now() - syncStart
-    this.inline.record(tookMs)
     this.stats.writes++
     this.stats.bytes += buf.length
     if (!this.noSync) {
       this.stats.fsyncs++
       // With O_DSYNC the write and its sync are one call: this is the time of both.
-      const took = tookMs / 1000
+      const took = (performance.now() - syncStart) / 1000
       this.onSync?.(took)
       if (took > WARN_SYNC_SECONDS)
         this.logger?.warn('slow fdatasync', {

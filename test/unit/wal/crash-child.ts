@@ -1,10 +1,8 @@
 /**
- * Child process for the kill -9 test: appends to a WAL with `in-flight` saves in flight (16 by
- * default; with 1, each batch is one small save, which the WAL writes on the event loop) and
- * prints "ack <index> <writes made on the event loop so far>" for every save that resolved (in
- * order), until it is killed.
+ * Child process for the kill -9 test: appends to a WAL with many saves in flight and prints
+ * "ack <index>" for every save that resolved (in order), until it is killed.
  *
- * Usage: node crash-child.js <wal-dir> <segment-size> [in-flight]
+ * Usage: node crash-child.js <wal-dir> <segment-size>
  */
 import { Wal, walExists } from '../../../src/server/wal/index.js'
 import type { WalEntry } from '../../../src/server/wal/index.js'
@@ -19,17 +17,15 @@ export function crashData(index: number): Uint8Array {
   return b
 }
 
-async function main(dir: string, segmentSize: number, inFlight: number): Promise<void> {
+async function main(dir: string, segmentSize: number): Promise<void> {
   let wal: Wal
   let next: number
-  // One save at a time: every small batch on the event loop, however slow the disk is today.
-  const opts = { segmentSize, inline: inFlight === 1 ? { maxAverageMs: Infinity } : {} }
   if (await walExists(dir)) {
-    const r = await Wal.open(dir, { index: 0, term: 0 }, opts)
+    const r = await Wal.open(dir, { index: 0, term: 0 }, { segmentSize })
     wal = r.wal
     next = (r.entries.at(-1)?.index ?? 0) + 1
   } else {
-    wal = await Wal.create(dir, CRASH_META, opts)
+    wal = await Wal.create(dir, CRASH_META, { segmentSize })
     next = 1
   }
   process.stdout.write(`ready ${next}\n`)
@@ -40,7 +36,7 @@ async function main(dir: string, segmentSize: number, inFlight: number): Promise
     const last = next - 1
     wal.save({ term: 1, vote: 1n, commit: last - 1 }, entries).then(
       () => {
-        process.stdout.write(`ack ${last} ${wal.stats.inlineWrites}\n`)
+        process.stdout.write(`ack ${last}\n`)
         issue()
       },
       (err: unknown) => {
@@ -49,9 +45,9 @@ async function main(dir: string, segmentSize: number, inFlight: number): Promise
       },
     )
   }
-  for (let i = 0; i < inFlight; i++) issue()
+  for (let i = 0; i < 16; i++) issue()
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  await main(process.argv[2]!, Number(process.argv[3]), Number(process.argv[4] ?? 16))
+  await main(process.argv[2]!, Number(process.argv[3]))
 }

@@ -62,18 +62,4 @@ describe('nodeFs writeDurable', () => {
     assert.equal(bytes.subarray(4, 11).toString(), 'durable')
     assert.equal(bytes.subarray(16).toString(), '!')
   })
-
-  it('writeDurableNow writes on the calling thread once writeDurable has opened the O_DSYNC descriptor', async () => {
-    const p = path.join(root, 'now')
-    const f = await nodeFs.open(p, 'wx+')
-    assert.ok(f.writeDurableNow, 'node files write durably on the calling thread')
-    assert.equal(f.writeDurableNow(Buffer.from('early'), 0), false, 'no descriptor yet: nothing written')
-    assert.equal((await fsp.stat(p)).size, 0)
-    await f.writeDurable!(Buffer.from('first'), 0)
-    assert.equal(f.writeDurableNow(Buffer.from('second'), 5), true)
-    assert.equal((await fsp.readFile(p)).toString(), 'firstsecond', 'written before the call returned')
-    await f.close()
-    assert.equal(f.writeDurableNow(Buffer.from('late'), 0), false, 'closed: nothing written')
-    assert.equal((await fsp.readFile(p)).toString(), 'firstsecond')
-  })
 })

@@ -15,17 +15,6 @@ export async function removeDir(dir: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true })
 }
 
-/** For each test of the enclosing suite, a fresh temp dir (removed after it) and `wal` inside it. */
-export function useWalDir(): { dir: string; walDir: string } {
-  const ctx = { dir: '', walDir: '' }
-  beforeEach(async () => {
-    ctx.dir = await tempDir()
-    ctx.walDir = path.join(ctx.dir, 'wal')
-  })
-  afterEach(async () => removeDir(ctx.dir))
-  return ctx
-}
-
 /** The seeded PRNG of the WAL suites. */
 export function rng(seed: number): Rng {
   return new Rng(seed)
@@ -37,8 +26,7 @@ export function entry(index: number, term: number, data: Uint8Array, type = 0): 
 
 /**
  * node:fs/promises with counters, an optional gate every fdatasync waits on, and failure
- * injection. Its files write durably in one call (`writeDurable`, `writeDurableNow`) only with
- * `durableWrites` set.
+ * injection.
  */
 export class InstrumentedFs implements FileSystem {
   datasyncs = 0
@@ -51,16 +39,6 @@ export class InstrumentedFs implements FileSystem {
   failDatasync: Error | undefined
   /** Resolvers of those waiting at the gate, to observe that a sync is in flight. */
   waitingAtGate = 0
-  /** Files opened from now on have node's `writeDurable` and `writeDurableNow`. */
-  durableWrites = false
-  /** `writeDurable` calls (through the thread pool). */
-  writesDurable = 0
-  /** `writeDurableNow` calls that wrote. */
-  writesNow = 0
-  /** When set, `writeDurableNow` takes at least this long (the thread waits). */
-  writeNowDelayMs = 0
-  /** When set, `writeDurableNow` fails with this error. */
-  failWriteNow: Error | undefined
 
   open = async (p: string, flags: string): Promise<StoredFile> => {
     const f = await nodeFs.open(p, flags)
@@ -87,20 +65,6 @@ export class InstrumentedFs implements FileSystem {
       truncate: (n) => f.truncate(n),
       stat: () => f.stat(),
       close: () => f.close(),
-      ...(this.durableWrites && {
-        writeDurable: (b: Uint8Array, pos: number) => {
-          this.writesDurable++
-          return f.writeDurable!(b, pos)
-        },
-        writeDurableNow: (b: Uint8Array, pos: number) => {
-          if (this.failWriteNow) throw this.failWriteNow
-          const wrote = f.writeDurableNow!(b, pos)
-          if (wrote) this.writesNow++
-          if (this.writeNowDelayMs > 0)
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.writeNowDelayMs)
-          return wrote
-        },
-      }),
     }
   }
   readFile = nodeFs.readFile

@@ -3,18 +3,25 @@
  * saved together with the hard state, and the index the WAL ends at.
  */
 import assert from 'node:assert/strict'
+import path from 'node:path'
 import { Wal, readWal, walSnapshots } from '../../../src/server/wal/index.js'
-import { InstrumentedFs, entry, useWalDir } from './helpers.js'
+import { InstrumentedFs, entry, removeDir, tempDir } from './helpers.js'
 
 const META = new Uint8Array([9, 9])
 const data = (i: number) => new Uint8Array(100).fill(i & 0xff)
 
 describe('wal snapshot markers for start-up', () => {
-  const at = useWalDir()
+  let dir: string
+  let walDir: string
+  beforeEach(async () => {
+    dir = await tempDir()
+    walDir = path.join(dir, 'wal')
+  })
+  afterEach(async () => removeDir(dir))
 
   describe('walSnapshots', () => {
     it('reads the markers of the segments left after a purge', async () => {
-      const wal = await Wal.create(at.walDir, META, { segmentSize: 1024 })
+      const wal = await Wal.create(walDir, META, { segmentSize: 1024 })
       for (let i = 1; i <= 60; i++) {
         await wal.save({ term: 1, vote: 1n, commit: i }, [entry(i, 1, data(i))])
         if (i % 20 === 0) await wal.saveSnapshot({ index: i, term: 1 })
@@ -23,23 +30,23 @@ describe('wal snapshot markers for start-up', () => {
       assert.ok((await wal.purge(1)).length > 0)
       await wal.close()
       // The marker at 20 went with the purged segments; 40 and 60 remain.
-      assert.deepEqual(await walSnapshots(at.walDir), [
+      assert.deepEqual(await walSnapshots(walDir), [
         { index: 40, term: 1 },
         { index: 60, term: 1 },
       ])
     })
 
     it('reads a log that starts from an installed snapshot', async () => {
-      const wal = await Wal.create(at.walDir, META, { segmentSize: 1024 })
+      const wal = await Wal.create(walDir, META, { segmentSize: 1024 })
       await wal.saveSnapshot({ index: 100, term: 3 }, { term: 3, vote: 2n, commit: 100 })
       for (let i = 101; i <= 130; i++) await wal.save({ term: 3, vote: 2n, commit: i }, [entry(i, 3, data(i))])
       await wal.saveSnapshot({ index: 125, term: 3 })
       await wal.close()
-      assert.deepEqual(await walSnapshots(at.walDir), [
+      assert.deepEqual(await walSnapshots(walDir), [
         { index: 100, term: 3 },
         { index: 125, term: 3 },
       ])
-      const r = await readWal(at.walDir, { index: 125, term: 3 })
+      const r = await readWal(walDir, { index: 125, term: 3 })
       assert.deepEqual(
         r.entries.map((e) => e.index),
         [126, 127, 128, 129, 130],
@@ -47,20 +54,20 @@ describe('wal snapshot markers for start-up', () => {
     })
 
     it('leaves out markers above the last saved commit index', async () => {
-      const wal = await Wal.create(at.walDir, META, { segmentSize: 4096 })
+      const wal = await Wal.create(walDir, META, { segmentSize: 4096 })
       for (let i = 1; i <= 10; i++)
         await wal.save({ term: 1, vote: 1n, commit: Math.max(0, i - 5) }, [entry(i, 1, data(i))])
       await wal.saveSnapshot({ index: 5, term: 1 })
       await wal.saveSnapshot({ index: 8, term: 1 })
       await wal.close()
-      assert.deepEqual(await walSnapshots(at.walDir), [{ index: 5, term: 1 }])
+      assert.deepEqual(await walSnapshots(walDir), [{ index: 5, term: 1 }])
     })
   })
 
   describe('saveSnapshot with the hard state', () => {
     it('makes the marker and the hard state durable in one write', async () => {
       const fs = new InstrumentedFs()
-      const wal = await Wal.create(at.walDir, META, { fs, segmentSize: 4096 })
+      const wal = await Wal.create(walDir, META, { fs, segmentSize: 4096 })
       for (let i = 1; i <= 10; i++) await wal.save({ term: 1, vote: 1n, commit: 2 }, [entry(i, 1, data(i))])
       const writes = wal.stats.writes
       const syncs = fs.datasyncs
@@ -68,15 +75,15 @@ describe('wal snapshot markers for start-up', () => {
       assert.equal(wal.stats.writes, writes + 1, 'one write')
       assert.equal(fs.datasyncs, syncs + 1, 'one fdatasync')
       await wal.close()
-      const r = await Wal.open(at.walDir, { index: 10, term: 1 })
+      const r = await Wal.open(walDir, { index: 10, term: 1 })
       assert.deepEqual(r.hardState, { term: 2, vote: 3n, commit: 10 })
       assert.ok(r.hardState.commit >= 10)
       await r.wal.close()
-      assert.deepEqual(await walSnapshots(at.walDir), [{ index: 10, term: 1 }])
+      assert.deepEqual(await walSnapshots(walDir), [{ index: 10, term: 1 }])
     })
 
     it('refuses a hard state whose commit is below the marker, writing nothing', async () => {
-      const wal = await Wal.create(at.walDir, META, { segmentSize: 4096 })
+      const wal = await Wal.create(walDir, META, { segmentSize: 4096 })
       await wal.save({ term: 1, vote: 1n, commit: 3 }, [
         entry(1, 1, data(1)),
         entry(2, 1, data(2)),
@@ -87,30 +94,30 @@ describe('wal snapshot markers for start-up', () => {
       await wal.save(undefined, [])
       assert.equal(wal.stats.writes, writes)
       await wal.close()
-      assert.deepEqual((await readWal(at.walDir, { index: 0, term: 0 })).snapshots, [])
+      assert.deepEqual((await readWal(walDir, { index: 0, term: 0 })).snapshots, [])
     })
   })
 
   describe('lastIndex', () => {
     it('is the index of the last entry, or of a snapshot marker after it', async () => {
-      const wal = await Wal.create(at.walDir, META, { segmentSize: 1024 })
+      const wal = await Wal.create(walDir, META, { segmentSize: 1024 })
       await wal.close()
-      let r = await Wal.open(at.walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
+      let r = await Wal.open(walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
       assert.equal(r.lastIndex, 0, 'a new WAL')
       for (let i = 1; i <= 20; i++) await r.wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, data(i))])
       await r.wal.close()
-      r = await Wal.open(at.walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
+      r = await Wal.open(walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
       assert.equal(r.lastIndex, 20, 'the last entry, across segments')
       // A new leader overwrites the tail from index 15.
       await r.wal.save({ term: 2, vote: 0n, commit: 14 }, [entry(15, 2, data(15))])
       await r.wal.close()
-      r = await Wal.open(at.walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
+      r = await Wal.open(walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
       assert.equal(r.lastIndex, 15, 'the overwriting entry')
-      assert.equal((await readWal(at.walDir, { index: 0, term: 0 })).lastIndex, 15)
+      assert.equal((await readWal(walDir, { index: 0, term: 0 })).lastIndex, 15)
       // A snapshot installed past the end of the log.
       await r.wal.saveSnapshot({ index: 50, term: 3 }, { term: 3, vote: 0n, commit: 50 })
       await r.wal.close()
-      r = await Wal.open(at.walDir, { index: 50, term: 3 }, { segmentSize: 1024 })
+      r = await Wal.open(walDir, { index: 50, term: 3 }, { segmentSize: 1024 })
       assert.equal(r.lastIndex, 50, 'the marker after the last entry')
       assert.deepEqual(r.entries, [])
       await r.wal.close()
