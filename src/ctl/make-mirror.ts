@@ -19,9 +19,17 @@ const NO_DEADLINE_MS = 2 ** 31 - 1
 
 const UNAVAILABLE = 14
 
-/** A request that never reached the member (no connection): safe to send again. */
+/**
+ * A request the member never processed, safe to send again: there was no connection to send
+ * it on, or the member refused its stream (RST_STREAM REFUSED_STREAM, as a member does with a
+ * request that crosses its GOAWAY while it shuts down; gRPC's clients retry those).
+ */
 export function notSent(err: unknown): boolean {
-  return err instanceof ClientError && err.code === UNAVAILABLE && err.message.startsWith('No connection established')
+  return (
+    err instanceof ClientError &&
+    err.code === UNAVAILABLE &&
+    (err.message.startsWith('No connection established') || err.message === 'Stream refused by server')
+  )
 }
 
 /**

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
-import { destinationPrefix, MirrorArgsError, renameKey } from '../../../src/ctl/make-mirror.js'
+import http2 from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import { ClientError, EtcdClient } from '../../../src/client/client.js'
+import { destinationPrefix, MirrorArgsError, notSent, renameKey } from '../../../src/ctl/make-mirror.js'
+import { KVService } from '../../../src/gen/etcdserverpb.js'
 
 describe('make-mirror key renaming', () => {
   it("replaces the first occurrence of the prefix, as Go's strings.Replace(key, prefix, dest, 1)", () => {
@@ -18,5 +22,45 @@ describe('make-mirror key renaming', () => {
       () => destinationPrefix({ prefix: '/a/', destPrefix: '/b/', noDestPrefix: true }),
       (e: Error) => e instanceof MirrorArgsError && /cannot be set at the same time/.test(e.message),
     )
+  })
+})
+
+describe('make-mirror: which failed writes count as not sent', () => {
+  let server: http2.Http2Server
+  let refused = 0
+  before(async () => {
+    // A member that refuses every stream, as one shutting down refuses those that cross its GOAWAY.
+    server = http2.createServer()
+    server.on('stream', (stream) => {
+      refused++
+      stream.on('error', () => undefined) // its own side reports the reset it sent
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  })
+  after(async () => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('a put whose stream the member refused counts as not sent (the mirror sends it again)', async () => {
+    const port = (server.address() as AddressInfo).port
+    const client = await EtcdClient.connect({ endpoints: [`127.0.0.1:${port}`] })
+    try {
+      const err = await client.call(KVService.Put, { key: Buffer.from('k'), value: Buffer.from('v') }).then(
+        () => assert.fail('the put was refused'),
+        (e: unknown) => e,
+      )
+      assert.ok(err instanceof ClientError, String(err))
+      assert.equal(err.code, 14)
+      assert.equal(err.message, 'Stream refused by server')
+      assert.ok(refused >= 1)
+      assert.equal(notSent(err), true)
+    } finally {
+      client.close()
+    }
+  })
+
+  it('a write lost in flight, or failed with another code, counts as sent', () => {
+    assert.equal(notSent(new ClientError('Connection dropped', 14)), false)
+    assert.equal(notSent(new ClientError('Stream refused by server', 8)), false)
+    assert.equal(notSent(new ClientError('No connection established. Last error: x', 14)), true)
   })
 })
