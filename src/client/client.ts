@@ -58,6 +58,20 @@ export class ClientError extends Error {
   }
 }
 
+/**
+ * True when a call failed before the member processed it, so that sending it again cannot
+ * apply it twice: there was no connection to send it on, or the member refused its stream
+ * (RST_STREAM REFUSED_STREAM, as a member does with a request that crosses its GOAWAY while it
+ * shuts down; grpc-js retries such a stream once itself, grpc-go's clients retry them).
+ */
+export function neverProcessed(err: unknown): boolean {
+  return (
+    err instanceof ClientError &&
+    err.code === grpc.status.UNAVAILABLE &&
+    (err.message.startsWith('No connection established') || err.message === 'Stream refused by server')
+  )
+}
+
 /** Authenticating with the client's credentials failed (etcdctl exits with its bad-connection code). */
 export class AuthenticationError extends ClientError {
   constructor(message: string, code: number) {

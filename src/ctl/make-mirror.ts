@@ -6,8 +6,8 @@
  */
 import { KVService, type RequestOpInit } from '../gen/etcdserverpb.js'
 import { Event_EventType } from '../gen/mvccpb.js'
-import { Errors } from '../errors/rpctypes.js'
-import { ClientError, type EtcdClient } from '../client/client.js'
+import { Code, Errors } from '../errors/rpctypes.js'
+import { ClientError, neverProcessed, type EtcdClient } from '../client/client.js'
 import { FROM_KEY_END, prefixEnd } from '../client/kv-ops.js'
 import type { WatchSession } from '../client/watch.js'
 
@@ -16,21 +16,6 @@ export const MIRROR_BATCH_LIMIT = 1000
 
 /** Requests of the mirror have no deadline (etcdctl passes context.TODO()). */
 const NO_DEADLINE_MS = 2 ** 31 - 1
-
-const UNAVAILABLE = 14
-
-/**
- * A request the member never processed, safe to send again: there was no connection to send
- * it on, or the member refused its stream (RST_STREAM REFUSED_STREAM, as a member does with a
- * request that crosses its GOAWAY while it shuts down; gRPC's clients retry those).
- */
-export function notSent(err: unknown): boolean {
-  return (
-    err instanceof ClientError &&
-    err.code === UNAVAILABLE &&
-    (err.message.startsWith('No connection established') || err.message === 'Stream refused by server')
-  )
-}
 
 /**
  * clientv3 waits for a connection before it sends (no deadline here), so a member that is away
@@ -41,8 +26,8 @@ async function whenConnected<T>(f: () => Promise<T>, retryAnyUnavailable = false
     try {
       return await f()
     } catch (err) {
-      const unavailable = err instanceof ClientError && err.code === UNAVAILABLE
-      if (!notSent(err) && !(retryAnyUnavailable && unavailable)) throw err
+      const unavailable = err instanceof ClientError && err.code === Code.UNAVAILABLE
+      if (!neverProcessed(err) && !(retryAnyUnavailable && unavailable)) throw err
       await new Promise((r) => setTimeout(r, delay))
     }
   }
