@@ -1,7 +1,8 @@
 /**
  * Servers for interop tests whose outputs are compared byte for byte: every server a pool
  * starts shares the member name and the advertised peer URL, hence etcd's member and cluster
- * IDs. Only one real etcd at a time may listen on that peer URL (`ownPeer`).
+ * IDs. One server listens on that peer URL (`ownPeer`); the others listen on a port of their
+ * own while advertising it, which a single-member etcd or tsetcd never dials.
  */
 import { ETCD, ETCDCTL, freePorts, haveBinary, removeDir, startEtcd, tmpDir, type ServerProc } from './procs.js'
 

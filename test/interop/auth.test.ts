@@ -36,16 +36,16 @@ describe('auth interop: tsetcd commands against etcd and tsetcd, compared with e
   const servers = interopSuite()
 
   it('every step prints what etcdctl prints against etcd, and exits the same', async () => {
-    const etcdA = await servers().start(startEtcd, true)
-    const ours = await servers().start(startTsetcd, false)
-    const [reference, oursOnOurs] = await Promise.all([
+    const [etcdA, etcdB, ours] = await Promise.all([
+      servers().start(startEtcd, true),
+      servers().start(startEtcd, false),
+      servers().start(startTsetcd, false),
+    ])
+    const [reference, oursOnOurs, oursOnEtcd] = await Promise.all([
       runAuthScript(etcdctl, etcdA.endpoint),
       runAuthScript(tsetcdClient, ours.endpoint),
+      runAuthScript(tsetcdClient, etcdB.endpoint),
     ])
-    await etcdA.kill9()
-    const etcdB = await servers().start(startEtcd, true)
-    const oursOnEtcd = await runAuthScript(tsetcdClient, etcdB.endpoint)
-    await etcdB.kill9()
     compare(reference, oursOnEtcd)
     compare(reference, oursOnOurs)
   })

@@ -18,14 +18,16 @@ describe('KV interop: etcdctl and tsetcd, against etcd and tsetcd', function () 
   const servers = interopSuite()
 
   it('etcdctl prints the same against tsetcd as against etcd, and tsetcd prints what etcdctl prints', async () => {
-    const [etcdA, ours] = await Promise.all([servers().start(startEtcd, true), servers().start(startTsetcd, false)])
-    const [reference, etcdctlOnOurs] = await Promise.all([
+    const [etcdA, etcdB, ours] = await Promise.all([
+      servers().start(startEtcd, true),
+      servers().start(startEtcd, false),
+      servers().start(startTsetcd, false),
+    ])
+    const [reference, etcdctlOnOurs, oursOnEtcd] = await Promise.all([
       runScript(etcdctl, etcdA.endpoint, KV_SCRIPT),
       runScript(etcdctl, ours.endpoint, KV_SCRIPT),
+      runScript(tsetcdClient, etcdB.endpoint, KV_SCRIPT),
     ])
-    await etcdA.kill9()
-    const etcdB = await servers().start(startEtcd, true)
-    const oursOnEtcd = await runScript(tsetcdClient, etcdB.endpoint, KV_SCRIPT)
     compare(reference, etcdctlOnOurs)
     compare(reference, oursOnEtcd)
   })
