@@ -4,7 +4,7 @@
  * extensive` (two clock reads and a histogram observation more), and what each apply batch
  * adds (two clock reads and a backend-commit observation) and each WAL write (one
  * fdatasync observation). Compare with the CPU time a put costs the server (kvbench runs:
- * the README's Performance section).
+ * docs/performance.md).
  *
  *   npx tsc -p . && node dist/bench/metrics-cost.js
  */

@@ -1,7 +1,7 @@
 // watch-puts: kvbench's watch run (one writer putting to one key, N watchers on it, latency =
 // delivery time - put start) with each put followed on its own: how long the put took to be
 // answered, and when its events reached the first, the median and the last watcher. Used to
-// tell a slow put from slow deliveries (README, "Performance"). Built like kvbench, against
+// tell a slow put from slow deliveries (docs/performance.md). Built like kvbench, against
 // Debian's etcd client sources (bench/watch-puts.sh builds it).
 package main
 

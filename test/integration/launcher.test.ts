@@ -1,6 +1,6 @@
 /**
  * bin/tsetcd, the installed command, runs node with its V8 flags and glibc malloc's trim
- * threshold (README, "Memory"), without overriding a malloc setting the user made.
+ * threshold (README, "Performance"), without overriding a malloc setting the user made.
  *
  * What node was started with is read from inside it: a module preloaded through NODE_OPTIONS
  * prints node's flags, its arguments and the two malloc variables, and exits before tsetcd

@@ -366,7 +366,7 @@ export class RocksBackend implements Backend {
 }
 
 /**
- * RocksDB's tuning, chosen for memory (see README, Performance, Memory). None of it changes
+ * RocksDB's tuning, chosen for memory (README, "Memory"; docs/performance.md, "Memory"). None of it changes
  * what is stored or when it is durable: the format stays level-style SST files, writes stay
  * synchronous with the RocksDB WAL fsynced.
  */

@@ -5,7 +5,7 @@
  * and shrinks it only at the end of a collection that finds the allocation rate low (under
  * about 1 MB/s, measured over the collections of the last 5 s). A member that goes idle
  * allocates too little to start a collection, so it kept the pages it used under load: 15 MB
- * with the launcher's 8 MiB semi-spaces (README, "Memory").
+ * with the launcher's 8 MiB semi-spaces (docs/performance.md, "Memory").
  *
  * Once no collection has run for IDLE_MS and the young generation is larger than SMALL, this
  * runs one young-generation collection (1–3 ms), at the end of which V8 shrinks it. When load
