@@ -7,8 +7,9 @@
  * fails with "context deadline exceeded". A dial timeout of 0 sets no limit (clientv3 then
  * dials without blocking): the first call waits for a connection until its own deadline,
  * and streams wait for one as long as it takes. A call that fails because its endpoint became
- * unavailable moves to the next endpoint; reads are retried there, writes are not (they
- * may have been applied).
+ * unavailable moves to the next endpoint, within the call's timeout; reads are retried there,
+ * writes only when the member never processed them (neverProcessed: no connection, or a
+ * refused stream), since any other write may have been applied.
  */
 import * as grpc from '@grpc/grpc-js'
 import { EndpointSecurity, dialFailureMessage } from './tls.js'
@@ -225,17 +226,20 @@ export class EtcdClient {
       await this.authenticate(Math.max(0, timeoutMs - (Date.now() - started)))
       timeoutMs = Math.max(0, timeoutMs - (Date.now() - started))
     }
-    const tries = retry ? this.endpoints.length : 1
+    const deadline = Date.now() + timeoutMs
     let lastErr: unknown
-    for (let t = 0; t < tries; t++) {
+    for (let t = 0; t < this.endpoints.length; t++) {
       const i = (this.active + t) % this.endpoints.length
       try {
-        const res = await this.unaryOnWithToken<Req, Res>(i, method, req, timeoutMs)
+        const res = await this.unaryOnWithToken<Req, Res>(i, method, req, deadline - Date.now())
         this.active = i
         return res
       } catch (err) {
         lastErr = err
         if (!(err instanceof ClientError) || err.code !== grpc.status.UNAVAILABLE) throw err
+        // A write that may have reached the member is not sent again: it may have been applied.
+        if (!retry && !neverProcessed(err)) throw err
+        if (deadline - Date.now() <= 0) throw err
       }
     }
     throw lastErr
