@@ -16,6 +16,7 @@ import { RocksBackend } from '../../../src/server/backend/rocks-backend.js'
 import { encodeKeyValue } from '../../../src/gen/mvccpb.js'
 import { StoreBatch } from '../../../src/server/mvcc/batch.js'
 import { Compactor } from '../../../src/server/mvcc/compactor.js'
+import { FLAG_LEASE } from '../../../src/server/mvcc/record-heads.js'
 import { scanHeads } from '../../../src/server/mvcc/restore-scan.js'
 import { restoreState, type RestoreProgress } from '../../../src/server/mvcc/restore.js'
 import { revKey } from '../../../src/server/mvcc/revision.js'
@@ -230,6 +231,36 @@ describe('mvcc restore: the scan of the key records', () => {
       assert.equal(n, 20_000)
       // The backend is not lent any more: a defragmentation may start.
       await (backend as RocksBackend).defrag()
+    })
+  })
+
+  it('hands out every record intact, chunk after chunk, from the worker', async () => {
+    await withBackend('rocks', async (backend) => {
+      // Keys whose lengths rise and fall from chunk to chunk; a lease on about a third of the
+      // records, in no period, and 0 for the others.
+      const n = 12_000
+      const keyOf = (i: number) => Buffer.from(`${i}/`.padEnd(1 + ((i >> 9) % 7) * 9 + (i % 5), '~'))
+      const leaseOf = (i: number) => (Math.imul(i, 0x9e3779b1) >>> 28 < 5 ? BigInt(i + 1) * 0x10001n : 0n)
+      const wb = backend.batch()
+      for (let i = 0; i < n; i++) {
+        const kv = { key: keyOf(i), value: Buffer.alloc(8), create_revision: i + 1, mod_revision: i + 2, version: 3 }
+        wb.put(revKey(i + 2, 0, false), encodeKeyValue({ ...kv, lease: leaseOf(i) }))
+      }
+      wb.write()
+      const [gte, lt] = bucketBounds(Bucket.Key)
+      let i = 0
+      for await (const chunk of scanHeads(backend, gte, lt, 500)) {
+        let keyStart = 0
+        for (let r = 0; r < chunk.count; r++, i++) {
+          const at = `record ${i}`
+          assert.deepEqual(Array.from(chunk.nums.subarray(r * 4, r * 4 + 4)), [i + 2, 0, i + 1, 3], at)
+          assert.equal(chunk.flags[r], leaseOf(i) !== 0n ? FLAG_LEASE : 0, at)
+          assert.equal(chunk.leases[r], leaseOf(i), at)
+          assert.equal(chunk.keys.toString('latin1', keyStart, chunk.keyEnds[r]), keyOf(i).toString('latin1'), at)
+          keyStart = chunk.keyEnds[r]
+        }
+      }
+      assert.equal(i, n)
     })
   })
 
