@@ -23,7 +23,13 @@ import { ClientError, toClientError, type EtcdClient, type Method } from './clie
 import { RETRY_CONN_WAIT_MS } from './lease.js'
 import { WatchSession, type Dial, type Watch } from './watch.js'
 
-export { Election, Mutex, ErrElectionNoLeader, ErrElectionNotLeader } from '../concurrency/recipes.js'
+export {
+  Election,
+  Mutex,
+  ErrElectionNoLeader,
+  ErrElectionNotLeader,
+  ErrSessionExpired,
+} from '../concurrency/recipes.js'
 
 /** clientv3's default session TTL, in seconds. */
 export const DEFAULT_SESSION_TTL = 60

@@ -39,6 +39,7 @@ export interface RecipeWatch {
 export const ErrElectionNotLeader = 'election: not leader'
 export const ErrElectionNoLeader = 'election: no leader'
 export const ErrLostWatcher = 'lost watcher waiting for delete'
+export const ErrSessionExpired = 'mutex: session is expired'
 
 const CMP_EQUAL = 0
 const CMP_CREATE = 1
@@ -155,12 +156,19 @@ export class Mutex {
       this.hdr = resp.header
       return
     }
+    let own
     try {
-      this.hdr = await waitDeletes(this.kv, this.pfx, this.myRev - 1, signal)
+      await waitDeletes(this.kv, this.pfx, this.myRev - 1, signal)
+      // Our key may have gone while we waited (the session's lease expired, or was revoked, and
+      // deleted it, maybe in the same revision as the key before it): then the lock is not ours,
+      // and whoever created a key after ours may hold it already. etcd 3.5's Mutex checks the same.
+      own = await this.kv.range({ key: k }, signal)
     } catch (err) {
       await this.unlock().catch(() => undefined)
       throw err
     }
+    if (own.kvs.length === 0) throw new Error(ErrSessionExpired)
+    this.hdr = own.header
   }
 
   async unlock(signal?: AbortSignal): Promise<DeleteRangeResponse> {

@@ -79,7 +79,11 @@ describe('lock under faults: three members, holders and the leader killed and st
         const p = lock(['--', 'sh', '-c', SECTION])
         const code = await p.exited
         if (code === 0) served++
-        else if (!killed.has(p)) throw new Error(`a lock process failed (${code}): ${p.out}`)
+        // A waiter whose lease expired while it waited (it could not reach a leader within its
+        // TTL) fails without taking the lock, as it must; any other failure of a process left
+        // alone is one.
+        else if (!killed.has(p) && !(code === 1 && /Error: mutex: session is expired\n$/.test(p.out)))
+          throw new Error(`a lock process failed (${code}): ${p.out}`)
       }
     })
     const sections = () => fs.readFileSync(path.join(dir, 'log'), 'utf8').split('\n').filter(Boolean).length / 2
