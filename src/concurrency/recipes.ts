@@ -156,7 +156,7 @@ export class Mutex {
       this.hdr = resp.header
       return
     }
-    let own
+    let own: RangeResponse
     try {
       await waitDeletes(this.kv, this.pfx, this.myRev - 1, signal)
       // Our key may have gone while we waited (the session's lease expired, or was revoked, and

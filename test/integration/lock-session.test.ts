@@ -5,27 +5,26 @@
  * "mutex: session is expired" instead of running as a second holder.
  */
 import assert from 'node:assert/strict'
+import path from 'node:path'
 import { EtcdClient } from '../../src/client/client.js'
 import { ErrSessionExpired, Mutex, Redialing } from '../../src/client/concurrency.js'
 import { KVService, LeaseService } from '../../src/gen/etcdserverpb.js'
-import { removeDir, startTsetcd, tmpDir, type ServerProc } from '../helpers/procs.js'
+import { removeDir, startTsetcd, type ServerProc } from '../helpers/procs.js'
 import { waitFor } from '../helpers/wait.js'
 
 describe('lock: a waiter whose session key is gone', function () {
   this.timeout(60000)
   let member: ServerProc
-  let dir: string
   let client: EtcdClient
 
   before(async () => {
-    dir = tmpDir('tsetcd-lock-session-')
-    member = await startTsetcd({ dataDir: `${dir}/data` })
+    member = await startTsetcd()
     client = await EtcdClient.connect({ endpoints: [member.endpoint] })
   })
   after(async () => {
     client?.close()
     await member?.kill9()
-    removeDir(dir)
+    if (member) removeDir(path.dirname(member.dataDir))
   })
 
   const grant = async () => (await client.call(LeaseService.LeaseGrant, { TTL: 60 })).ID
