@@ -12,6 +12,9 @@ export interface Step {
 
 const big = 'x'.repeat(1572864 + 100)
 const manyOps = Array.from({ length: 129 }, (_, i) => `put k${i} v`).join('\n')
+/** 60 puts of 20,000-byte values in one txn (1.2 MB, under the request limit). */
+const largePuts = (from: number): string =>
+  Array.from({ length: 60 }, (_, i) => `put large/${from + i} ${'v'.repeat(20000)}`).join('\n')
 
 export const KV_SCRIPT: Step[] = [
   { args: ['put', 'foo', 'bar'] },
@@ -83,6 +86,11 @@ export const KV_SCRIPT: Step[] = [
   { args: ['txn'], input: '\nput dup 1\nput dup 2\n\n\n' },
   { args: ['txn'], input: '\n' + manyOps + '\n\n\n' },
   { args: ['get', '', '--from-key', '-w', 'json'] },
+  { args: ['txn'], input: '\n' + largePuts(100) + '\n\n\n' },
+  { args: ['txn'], input: '\n' + largePuts(200) + '\n\n\n' },
+  // A 2.4 MB answer: etcdctl pings to size its window while it streams in.
+  { args: ['get', 'large/', '--prefix'] },
+  { args: ['del', 'large/', '--prefix'] },
   { args: ['put', 'big'], input: big },
   { args: ['compaction', '5'] },
   { args: ['compaction', '5'] },

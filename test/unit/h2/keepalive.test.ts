@@ -90,4 +90,43 @@ describe('h2 GrpcServer keepalive', function () {
     assert.equal(session.closed, false)
     session.close()
   })
+
+  it('tolerates pings while one large answer streams out (a Go client sizing its window, as `etcdctl get --prefix` on many keys)', async () => {
+    t = await startTestServer({ keepaliveMinTimeMs: 1000 })
+    // A small window: the answer leaves in many DATA frames, each after the client's WINDOW_UPDATE.
+    const session = http2.connect(`http://127.0.0.1:${t.port}`, { settings: { initialWindowSize: 16384 } })
+    session.on('error', () => {})
+    await new Promise((resolve) => session.once('connect', resolve))
+    let goaway = false
+    session.on('goaway', () => (goaway = true))
+    const size = 4 << 20
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/tsetcd.test.Probe/Unary',
+      'content-type': 'application/grpc',
+    })
+    let received = 0
+    let pings = 0
+    let pinging = false
+    // As grpc-go's BDP estimator: a ping when data arrives, one at a time.
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length
+      if (pinging || session.closed) return
+      pinging = true
+      pings++
+      session.ping(() => (pinging = false))
+    })
+    const status = await new Promise<string | undefined>((resolve, reject) => {
+      let s: string | undefined
+      req.on('trailers', (h) => (s = h['grpc-status'] as string))
+      req.on('error', reject)
+      req.on('close', () => resolve(s))
+      req.end(frameMessage(encodeRangeRequest({ key: Buffer.from(`big:${size}`) })))
+    })
+    assert.equal(goaway, false, `GOAWAY after ${received} bytes and ${pings} pings`)
+    assert.equal(status, '0')
+    assert.ok(received > size, `${received} bytes received`)
+    assert.ok(pings > 3, `${pings} pings`)
+    session.close()
+  })
 })

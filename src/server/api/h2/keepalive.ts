@@ -3,7 +3,8 @@
  * interval and drop the connection when an ack does not come within the timeout; answer a
  * client that pings more often than the minimum interval, with nothing else going on, with
  * GOAWAY ENHANCE_YOUR_CALM "too_many_pings". Any call activity since the client's previous
- * ping forgives it (Go clients ping to size their windows while data flows).
+ * ping forgives it: a stream started, a message or HEADERS or DATA frame sent (Go clients ping
+ * to size their windows while data flows, as often as each time DATA arrives).
  */
 import type { ConnectionActivity } from './call.js'
 import type { H2Connection } from './connection.js'
@@ -23,10 +24,10 @@ export interface KeepaliveOptions {
 export const TOO_MANY_PINGS = 'too_many_pings'
 
 /** What keepalive needs of a connection (an H2Connection). */
-type Pingable = Pick<H2Connection, 'isClosed' | 'ping' | 'destroy' | 'goaway'>
+type Pingable = Pick<H2Connection, 'isClosed' | 'ping' | 'destroy' | 'goaway' | 'framesSent'>
 
 export class Keepalive implements ConnectionActivity {
-  /** Streams started and messages sent on the connection. */
+  /** Streams started and messages sent on the connection (its frames sent count too). */
   activity = 0
   private pingTimer: NodeJS.Timeout | null = null
   private ackTimer: NodeJS.Timeout | null = null
@@ -79,9 +80,10 @@ export class Keepalive implements ConnectionActivity {
 
   onPeerPing(): void {
     const now = Date.now()
-    if (this.activity !== this.activityAtPeerPing) this.strikes = 0
+    const activity = this.activity + this.conn.framesSent
+    if (activity !== this.activityAtPeerPing) this.strikes = 0
     else if (now - this.lastPeerPing < this.opts.minTimeMs) this.strikes++
-    this.activityAtPeerPing = this.activity
+    this.activityAtPeerPing = activity
     this.lastPeerPing = now
     if (this.strikes > this.opts.maxPingStrikes) this.calm()
   }
