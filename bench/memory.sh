@@ -11,7 +11,8 @@
 #
 #   npm run build && bash bench/memory.sh [runs] [which: both|etcd|tsetcd] [kvbench binary]
 #
-# TSETCD (default: node bin/run.js) and extra environment (NODE_OPTIONS, MALLOC_ARENA_MAX...)
+# TSETCD is the command that runs tsetcd (default: bin/tsetcd, as installed; TSETCD="node
+# bin/run.js" for node's defaults); it and extra environment (NODE_OPTIONS, MALLOC_ARENA_MAX...)
 # choose what is measured as tsetcd.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -45,7 +46,7 @@ one() { # name
     start_member "$cp" "$pp" etcd
   else
     # shellcheck disable=SC2086
-    start_member "$cp" "$pp" ${TSETCD:-node $here/bin/run.js} serve
+    start_member "$cp" "$pp" ${TSETCD:-$here/bin/tsetcd} serve
   fi
   "$kvbench" -endpoints "$ep" -op put -conns 10 -clients 100 -total 2000 -val-size 256 >/dev/null
   sleep 2

@@ -17,6 +17,9 @@
 #
 #   npm run build && bash bench/scale.sh [keys] [runs] [kvbench binary]
 #
+# TSETCD is the command that runs tsetcd (default: bin/tsetcd, as installed; TSETCD="node
+# bin/run.js" for node's defaults).
+#
 # Needs: etcd and etcdctl (Debian etcd-server, etcd-client), kvbench
 # (../shared/bench/build.sh /tmp/kvbench). Ports 21400-21401 (etcd), 22400-22401 (tsetcd).
 set -euo pipefail
@@ -108,7 +111,8 @@ one() { # name base cmd...
 
 for _ in $(seq 1 "$runs"); do
   one etcd 21400 etcd --quota-backend-bytes 8589934592
-  one tsetcd 22400 node "$here/bin/run.js" serve --quota-backend-bytes 8589934592
+  # shellcheck disable=SC2086
+  one tsetcd 22400 ${TSETCD:-$here/bin/tsetcd} serve --quota-backend-bytes 8589934592
 done
 python3 - "$work/results" <<'PY'
 import json, statistics, sys
