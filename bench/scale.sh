@@ -8,9 +8,14 @@
 #   get_p99_range_ms / get_p50_range_ms
 #                 small gets (kvbench -op range, 10 clients) while another client (etcdctl)
 #                 ranges the first 500,000 keys over and over
+#   ranges_ok / ranges_failed
+#                 those ranges answered in full (etcdctl exit 0) or failed, in that window
+#   rss_range_mb  the server's resident memory right after that window
 #   get_p99_compact_ms / get_p50_compact_ms
 #                 the same while another client compacts over and over (etcdctl put, then
 #                 compact --physical at that revision: each pass goes over every key)
+#   compactions_ok / compactions_failed
+#                 those passes that succeeded or failed, in that window
 #   restart_s     from starting the stopped member to its first answered get
 #   rss_restart_mb  resident memory after the restart
 # then the median of each figure per server.
@@ -83,14 +88,21 @@ one() { # name base cmd...
   load=$(node "$here/dist/bench/scale-load.js" "$ep" "$keys" | sed 's/.*"seconds":\([0-9.]*\).*/\1/')
   rss=$(rss_mb "$pid")
   # Small gets while another client ranges 500,000 keys, over and over.
-  (while :; do etcdctl --endpoints "$ep" --command-timeout 120s get key/ --prefix --limit 500000 >/dev/null; done) &
+  : >"$work/ranges"
+  (while :; do
+    if etcdctl --endpoints "$ep" --command-timeout 120s get key/ --prefix --limit 500000 >/dev/null 2>>"$work/loops.log"
+    then echo ok; else echo failed; fi >>"$work/ranges"
+  done) &
   loop=$!
   g1=$(small_gets "$ep")
+  local rss_range; rss_range=$(rss_mb "$pid")
   stop_loop
   # Small gets while another client compacts, over and over.
+  : >"$work/compactions"
   (while :; do
     rev=$(etcdctl --endpoints "$ep" put compact-marker x -w json | sed 's/.*"revision":\([0-9]*\).*/\1/')
-    etcdctl --endpoints "$ep" --command-timeout 120s compact --physical "$rev" >/dev/null
+    if etcdctl --endpoints "$ep" --command-timeout 120s compact --physical "$rev" >/dev/null 2>>"$work/loops.log"
+    then echo ok; else echo failed; fi >>"$work/compactions"
   done) &
   loop=$!
   g2=$(small_gets "$ep")
@@ -105,8 +117,11 @@ one() { # name base cmd...
   local p99r p50r p99c p50c
   p99r=$(echo "$g1" | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/'); p50r=$(echo "$g1" | sed 's/.*"p50_ms":\([0-9.]*\).*/\1/')
   p99c=$(echo "$g2" | sed 's/.*"p99_ms":\([0-9.]*\).*/\1/'); p50c=$(echo "$g2" | sed 's/.*"p50_ms":\([0-9.]*\).*/\1/')
-  printf '{"server":"%s","keys":%s,"load_s":%s,"rss_mb":%s,"get_p99_range_ms":%s,"get_p50_range_ms":%s,"get_p99_compact_ms":%s,"get_p50_compact_ms":%s,"restart_s":%s,"rss_restart_mb":%s}\n' \
-    "$name" "$keys" "$load" "$rss" "$p99r" "$p50r" "$p99c" "$p50c" "$restart" "$rss2" | tee -a "$work/results"
+  local rok rfail cok cfail
+  rok=$(grep -c '^ok' "$work/ranges" || true); rfail=$(grep -c '^failed' "$work/ranges" || true)
+  cok=$(grep -c '^ok' "$work/compactions" || true); cfail=$(grep -c '^failed' "$work/compactions" || true)
+  printf '{"server":"%s","keys":%s,"load_s":%s,"rss_mb":%s,"get_p99_range_ms":%s,"get_p50_range_ms":%s,"ranges_ok":%s,"ranges_failed":%s,"rss_range_mb":%s,"get_p99_compact_ms":%s,"get_p50_compact_ms":%s,"compactions_ok":%s,"compactions_failed":%s,"restart_s":%s,"rss_restart_mb":%s}\n' \
+    "$name" "$keys" "$load" "$rss" "$p99r" "$p50r" "$rok" "$rfail" "$rss_range" "$p99c" "$p50c" "$cok" "$cfail" "$restart" "$rss2" | tee -a "$work/results"
 }
 
 for _ in $(seq 1 "$runs"); do
