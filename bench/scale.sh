@@ -53,11 +53,14 @@ start() { # name base datadir cmd...
   pid=$!
 }
 
-# Waits until a get answers; prints the seconds since $1 (date +%s.%N).
+# Waits until a get answers; prints the seconds since $1 (date +%s.%N). The port is polled
+# first: an etcdctl that starts before the port listens waits out gRPC's reconnect backoff
+# (1 s), which would round the time up by as much.
 ready() {
   local t0=$1 ep=$2
-  until etcdctl --endpoints "$ep" --dial-timeout 1s --command-timeout 2s get key/00000000 >/dev/null 2>&1; do
-    sleep 0.05
+  until (exec 3<>"/dev/tcp/${ep%:*}/${ep##*:}") 2>/dev/null; do sleep 0.01; done
+  until etcdctl --endpoints "$ep" --dial-timeout 60s --command-timeout 60s get key/00000000 >/dev/null 2>&1; do
+    sleep 0.01
   done
   echo "$(date +%s.%N) - $t0" | bc
 }
