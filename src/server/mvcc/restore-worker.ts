@@ -6,7 +6,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { SharedRocksReader } from '../backend/shared-rocks.js'
-import { chunkBuffers, packHeads } from './record-heads.js'
+import { HeadPacker, chunkBuffers } from './record-heads.js'
+
+/**
+ * Records read from RocksDB at a time. The binding hands out two Buffers per record, and each
+ * young-generation collection copies those of the read in progress: small reads keep that
+ * cheap (a 1M-key scan: 1.8 s with reads of 256 records, 2.2 s with reads of 4096).
+ */
+const READ_ROWS = 256
 
 export interface ScanWorkerData {
   handle: bigint
@@ -33,9 +40,14 @@ const reader = await SharedRocksReader.attach(data.handle)
 const gte = Buffer.from(data.gte.buffer, data.gte.byteOffset, data.gte.length)
 const lt = Buffer.from(data.lt.buffer, data.lt.byteOffset, data.lt.length)
 const scan = reader.scan(gte, lt)
+const packer = new HeadPacker(data.chunkSize)
 try {
-  for (let rows = scan.next(data.chunkSize); rows.length > 0; rows = scan.next(data.chunkSize)) {
-    const chunk = packHeads(rows)
+  for (;;) {
+    const rows = scan.next(Math.min(READ_ROWS, packer.room))
+    if (rows.length > 0) packer.add(rows)
+    if (packer.size === 0) break
+    if (packer.room > 0 && rows.length > 0) continue
+    const chunk = packer.take()
     while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve))
     if (stopped) break
     credits--

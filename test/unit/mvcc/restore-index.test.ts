@@ -249,7 +249,9 @@ describe('mvcc restore: the scan of the key records', () => {
       wb.write()
       const [gte, lt] = bucketBounds(Bucket.Key)
       let i = 0
+      const counts: number[] = []
       for await (const chunk of scanHeads(backend, gte, lt, 500)) {
+        counts.push(chunk.count)
         let keyStart = 0
         for (let r = 0; r < chunk.count; r++, i++) {
           const at = `record ${i}`
@@ -261,6 +263,8 @@ describe('mvcc restore: the scan of the key records', () => {
         }
       }
       assert.equal(i, n)
+      // Full chunks (the worker reads fewer records at a time and packs them together).
+      assert.deepEqual(counts, Array(n / 500).fill(500))
     })
   })
 
