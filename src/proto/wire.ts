@@ -139,6 +139,12 @@ export class Writer {
     this.pos += b.length
   }
 
+  /** Bytes already encoded (whole fields), copied as they are. */
+  raw(b: Uint8Array): void {
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
   double(v: number): void {
     this.buf.writeDoubleLE(v, this.pos)
     this.pos += 8

@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
 import {
-  KVService,
   MaintenanceService,
   WatchService,
   decodeRangeRequest,
@@ -25,6 +24,7 @@ import {
 } from '../../src/gen/etcdserverpb.js'
 import { EtcdError } from '../../src/errors/rpctypes.js'
 import { serviceDefinition, unary } from '../../src/server/api/unary.js'
+import { KVServiceEncodedRange } from '../../src/server/api/range-encoding.js'
 import { GrpcServer, Metadata, type GrpcServerOptions, type ListenOptions } from '../../src/server/api/h2/index.js'
 import type {
   SendUnaryData,
@@ -109,8 +109,9 @@ export async function startTestServer(
   const core = { header: () => ({ ...HEADER, revision }) }
   const limits = { maxRequestBytes: 64 * 1024 * 1024, maxTxnOps: 128 }
 
-  // KV through the same glue tsetcd's handlers use (requests arrive as { req, size }).
-  server.addService(serviceDefinition(KVService), {
+  // KV through the same glue tsetcd's handlers use (requests arrive as { req, size }; Range
+  // answers are encoded after room for their gRPC prefix).
+  server.addService(serviceDefinition(KVServiceEncodedRange), {
     Put: unary(
       limits,
       async (req: PutRequest) => {

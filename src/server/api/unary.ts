@@ -25,6 +25,7 @@ interface MethodTable {
     responseStream: boolean
     requestDeserialize: (b: Buffer) => unknown
     responseSerialize: (v: never) => Buffer
+    responseSerializeWithRoom?: (v: never, room: number) => Buffer
     requestSerialize: (v: never) => Buffer
     responseDeserialize: (b: Buffer) => unknown
   }
@@ -42,6 +43,7 @@ export function serviceDefinition(table: MethodTable): ServiceDefinition {
       requestDeserialize: (b: Buffer) =>
         m.requestStream ? m.requestDeserialize(b) : { req: m.requestDeserialize(b), size: b.length },
       responseSerialize: m.responseSerialize,
+      responseSerializeWithRoom: m.responseSerializeWithRoom,
       responseDeserialize: m.responseDeserialize,
       originalName: name,
     }

@@ -30,7 +30,7 @@ export interface StateMachine {
    * module's bucket, e.g. the member store applying a conf change), in one backend write.
    */
   applyRecords(index: number, write: (wb: BackendWriteBatch) => void): void
-  /** A large result may come as encoded records (RangeResult.encodedKvs). */
+  /** A large result may come as encoded records (RangeResult.kvsFields). */
   range(req: RangeRequest): Promise<RangeResult>
   /** A txn whose ops are all ranges, evaluated on the applied state; throws its EtcdError. */
   readOnlyTxn(req: TxnRequest): TxnResponseInit

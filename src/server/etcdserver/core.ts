@@ -106,12 +106,12 @@ export interface CallContext {
 }
 
 /**
- * A Range result. A large one may carry its KeyValues already encoded (`encodedKvs`, the
- * mvccpb.KeyValue messages in order, with `kvs` empty), to be written into the response as
- * they are.
+ * A Range result. A large one may carry its KeyValues already encoded as the response's `kvs`
+ * fields (`kvsFields`: tag, length and mvccpb.KeyValue of each, in order, in chunks; `kvs`
+ * empty), to be written into the response as they are.
  */
 export interface RangeResultInit extends RangeResponseInit {
-  encodedKvs?: Buffer[]
+  kvsFields?: Buffer[]
 }
 
 export interface CoreHeader {

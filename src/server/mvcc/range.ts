@@ -18,7 +18,7 @@ import {
   RangeRequest_SortTarget as Target,
   type RangeResponse,
 } from '../../gen/etcdserverpb.js'
-import { EMPTY } from '../../proto/wire.js'
+import { EMPTY, sizeBytes, Writer } from '../../proto/wire.js'
 import { Errors } from '../../errors/rpctypes.js'
 import { RevLookup, type KeyIndex } from './key-index.js'
 import type { TreeIndex } from './tree-index.js'
@@ -204,12 +204,30 @@ export function responseHeader(revision: number): NonNullable<RangeResponse['hea
 }
 
 /**
- * A Range result. A large one may carry its KeyValues as the stored records, encoded as they
- * are in the response (`encodedKvs`, in order, with `kvs` empty): they go to the client
- * without being decoded and encoded again.
+ * A Range result. A large one may carry its KeyValues as the stored records, already written
+ * as the response's `kvs` fields (`kvsFields`, in order, in chunks of many records, with `kvs`
+ * empty): they go to the client without being decoded and encoded again.
  */
 export interface RangeResult extends RangeResponse {
-  encodedKvs?: Buffer[]
+  kvsFields?: Buffer[]
+}
+
+/** Tag of RangeResponse.kvs (field 2, length-delimited). */
+const KVS_TAG = 18
+
+/**
+ * Encoded KeyValue records as RangeResponse `kvs` fields (tag, length, record each), in one
+ * buffer: a large range keeps one buffer per chunk read instead of one per record.
+ */
+export function kvsFields(records: readonly Uint8Array[]): Buffer {
+  let size = 0
+  for (const r of records) size += 1 + sizeBytes(r)
+  const w = new Writer(size)
+  for (const r of records) {
+    w.byte(KVS_TAG)
+    w.bytes(r)
+  }
+  return w.finish()
 }
 
 /** Builds the response from the records read for `plan` (in plan order). */

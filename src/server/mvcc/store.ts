@@ -24,6 +24,7 @@ import { Compactor, type SliceOptions } from './compactor.js'
 import {
   finishRange,
   isFromKey,
+  kvsFields,
   RangePlanner,
   resolveRangeRevision,
   type RangePlan,
@@ -36,7 +37,7 @@ import { StoreTxn } from './txn.js'
 
 /** Keys planned, and records read, per turn of the event loop by a large range. */
 const RANGE_CHUNK = 4096
-/** Ranges of at least this many KeyValues may answer with the encoded records (encodedKvs). */
+/** Ranges of at least this many KeyValues may answer with the encoded records (kvsFields). */
 const ENCODED_MIN = 256
 
 function nextTurn(): Promise<void> {
@@ -45,7 +46,7 @@ function nextTurn(): Promise<void> {
 
 export interface RangeOptions {
   /**
-   * A large result may come as the stored records (RangeResult.encodedKvs) rather than
+   * A large result may come as the stored records (RangeResult.kvsFields) rather than
    * decoded KeyValues: for a caller that only encodes them again.
    */
   encoded?: boolean
@@ -150,7 +151,7 @@ export class MvccStore {
     const plan = await this.planRange(q, atRev)
     const n = plan.mains.length
     const encoded = options?.encoded === true && n >= ENCODED_MIN && !q.keys_only && plan.valueOrder === 0
-    const records: Buffer[] = []
+    const fields: Buffer[] = []
     const kvs: KeyValue[] = []
     for (let from = 0; from < n; from += RANGE_CHUNK) {
       const to = Math.min(n, from + RANGE_CHUNK)
@@ -161,13 +162,14 @@ export class MvccStore {
         if (v === undefined) {
           throw new Error(`mvcc: record ${plan.mains[from + i]}.${plan.subs[from + i]} missing from the backend`)
         }
-        if (encoded) records.push(v)
-        else kvs.push(decodeKeyValue(v))
+        if (!encoded) kvs.push(decodeKeyValue(v))
       }
+      // One buffer per chunk: the records' own buffers die young, before the next chunk.
+      if (encoded) fields.push(kvsFields(read as Buffer[]))
     }
     if (encoded) {
       const res: RangeResult = finishRange(plan, kvs, q, cur)
-      res.encodedKvs = records
+      res.kvsFields = fields
       return res
     }
     return finishRange(plan, kvs, q, cur)

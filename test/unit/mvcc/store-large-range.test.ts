@@ -73,13 +73,16 @@ describe('MvccStore: large ranges, read in chunks', () => {
       const q = randomQuery(rng, f.store)
       const ref = f.store.readTxn().range(q)
       const decoded = await f.store.range(q)
-      assert.equal(decoded.encodedKvs, undefined)
+      assert.equal(decoded.kvsFields, undefined)
       assert.deepEqual(bytesOf(decoded), bytesOf(ref), `decoded, query ${i}`)
       const encoded = await f.store.range(q, { encoded: true })
       if (ref.kvs.length >= 256 && !q.keys_only && q.sort_target !== 4) {
-        assert.ok(encoded.encodedKvs !== undefined, `query ${i} answers with encoded records`)
+        assert.ok(encoded.kvsFields !== undefined, `query ${i} answers with encoded records`)
       }
       assert.deepEqual(encodeRangeResult(encoded), bytesOf(ref), `encoded, query ${i}`)
+      // With room left before it for the gRPC prefix: the same bytes after the room.
+      const roomy = encodeRangeResult(encoded, 5)
+      assert.deepEqual(roomy.subarray(5), bytesOf(ref), `encoded after room, query ${i}`)
     }
   })
 

@@ -40,6 +40,8 @@ export interface Route {
   handler: UntypedHandleCall
   deserialize: (bytes: Buffer) => unknown
   serialize: (value: unknown) => Buffer
+  /** See MethodDefinition.responseSerializeWithRoom. */
+  serializeWithRoom: ((value: unknown, room: number) => Buffer) | undefined
   stats: MethodStats
 }
 
@@ -206,7 +208,12 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
     }
     let frame: Buffer
     try {
-      frame = frameMessage(this.route.serialize(value))
+      const withRoom = this.route.serializeWithRoom
+      if (withRoom === undefined) frame = frameMessage(this.route.serialize(value))
+      else {
+        frame = withRoom(value, FRAME_HEADER_BYTES)
+        framePrefixed(frame, 0)
+      }
     } catch (e) {
       this.finish(status(Status.INTERNAL, `Error serializing response: ${(e as Error)?.message ?? e}`))
       return

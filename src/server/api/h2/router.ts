@@ -52,6 +52,7 @@ export class Router {
         handler: impl.bind(implementation) as UntypedHandleCall,
         deserialize: m.requestDeserialize,
         serialize: m.responseSerialize as (v: unknown) => Buffer,
+        serializeWithRoom: m.responseSerializeWithRoom as ((v: unknown, room: number) => Buffer) | undefined,
         stats: newMethodStats(),
       })
     }

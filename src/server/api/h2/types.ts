@@ -42,6 +42,11 @@ export interface MethodDefinition<Req = unknown, Res = unknown> {
   responseStream: boolean
   requestDeserialize: (bytes: Buffer) => Req
   responseSerialize: (value: Res) => Buffer
+  /**
+   * The response encoded after `room` free bytes, where a unary call writes its gRPC prefix
+   * instead of copying the message after it (worth it for large answers: a Range).
+   */
+  responseSerializeWithRoom?: (value: Res, room: number) => Buffer
   originalName?: string
 }
 
