@@ -22,6 +22,9 @@ echo $((n + 1)) > "$COUNTER"
 echo "exit $ETCD_LOCK_REV $$" >> "$LOG"
 `
 
+/** How a lock process ends when its session's lease expired before it held the lock. */
+const SESSION_LOST = /Error: (mutex: session is expired|etcdserver: requested lease not found)\n$/
+
 interface LockProc {
   child: ChildProcess
   out: string
@@ -79,10 +82,11 @@ describe('lock under faults: three members, holders and the leader killed and st
         const p = lock(['--', 'sh', '-c', SECTION])
         const code = await p.exited
         if (code === 0) served++
-        // A waiter whose lease expired while it waited (it could not reach a leader within its
-        // TTL) fails without taking the lock, as it must; any other failure of a process left
-        // alone is one.
-        else if (!killed.has(p) && !(code === 1 && /Error: mutex: session is expired\n$/.test(p.out)))
+        // A waiter whose lease expired (it could not reach a leader within its TTL) fails
+        // without taking the lock, as it must, as etcdctl's: while it waited ("session is
+        // expired"), or before its key was put (the put's "requested lease not found"). Any other
+        // failure of a process left alone is one.
+        else if (!killed.has(p) && !(code === 1 && SESSION_LOST.test(p.out)))
           throw new Error(`a lock process failed (${code}): ${p.out}`)
       }
     })
