@@ -33,7 +33,7 @@ export const KVServiceEncodedRange = {
   ...KVService,
   Range: {
     ...KVService.Range,
-    responseSerialize: (m: RangeResultInit) => encodeRangeResult(m),
+    responseSerialize: encodeRangeResult,
     responseSerializeWithRoom: encodeRangeResult,
   },
 }

@@ -60,11 +60,6 @@ export function newMethodStats(): MethodStats {
   return { started: 0, handled: new Array<number>(17).fill(0) }
 }
 
-/** Per-connection state a call reports to (keepalive counts activity to judge client pings). */
-export interface ConnectionActivity {
-  activity: number
-}
-
 /** Free bytes `sendPrefixed` wants before a message: its DATA frame's header and its gRPC prefix. */
 export const MESSAGE_ROOM = H2_FRAME_HEADER_BYTES + FRAME_HEADER_BYTES
 
@@ -83,7 +78,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
   protected phase = OPEN
   protected readonly stream: H2Stream
   protected readonly route: Route
-  protected readonly connection: ConnectionActivity
   private readonly headers: IncomingHttpHeaders
   private readonly reader: MessageReader
   private md: Metadata | null = null
@@ -102,7 +96,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
     stream: H2Stream,
     headers: IncomingHttpHeaders,
     route: Route,
-    connection: ConnectionActivity,
     maxReceiveMessageBytes: number,
     timeoutMs: number | undefined,
   ) {
@@ -110,7 +103,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
     this.stream = stream
     this.headers = headers
     this.route = route
-    this.connection = connection
     route.stats.started++
     this.startedAt = route.stats.timed === undefined ? 0 : performance.now()
     const encoding = headers['grpc-encoding']
@@ -266,7 +258,6 @@ export abstract class CallBase extends CallEmitter implements MessageSink, Strea
 
   private beforeData(): void {
     if (this.phase === OPEN) this.sendHeaders(RESPONSE_BLOCK)
-    this.connection.activity++
   }
 
   private sendHeaders(block: Buffer): void {

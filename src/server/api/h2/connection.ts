@@ -95,10 +95,11 @@ export class H2Connection {
   /** Called for every PING the client sends (not acks). */
   onPeerPing: (() => void) | null = null
   /**
-   * HEADERS and DATA frames sent so far. Sending forgives a client's pings (keepalive.ts), as in
-   * grpc-go: a Go client pings to size its window while a large answer streams to it.
+   * Streams started, and HEADERS and DATA frames sent, so far: activity forgives a client's
+   * pings (keepalive.ts), as grpc-go's sending does (a Go client pings to size its window while
+   * a large answer streams to it).
    */
-  framesSent = 0
+  activity = 0
   private readonly streams = new Map<number, H2Stream>()
   private lastStreamId = 0
   private sendWindow = DEFAULT_WINDOW
@@ -217,7 +218,7 @@ export class H2Connection {
 
   /** @internal */
   sendHeaders(stream: H2Stream, block: Buffer, endStream: boolean): void {
-    this.framesSent++
+    this.activity++
     this.out(headerFrames(stream.id, endStream, null, block, this.peerMaxFrame))
   }
 
@@ -238,7 +239,7 @@ export class H2Connection {
       if (s.gone) return
     }
     if (s.trailers !== null && !s.localClosed) {
-      this.framesSent++
+      this.activity++
       this.out(headerFrames(s.id, true, null, s.trailers, this.peerMaxFrame))
       this.localEnd(s)
     }
@@ -262,7 +263,7 @@ export class H2Connection {
 
   /** One DATA frame of n bytes from the head of the stream's queue. */
   private dataFrame(s: H2Stream, n: number): void {
-    this.framesSent++
+    this.activity++
     const q = s.queue
     const first = q[0]!
     const headLeft = first.length - s.head
@@ -502,6 +503,7 @@ export class H2Connection {
     }
     const s = new H2Stream(id, this, this.opts.initialWindowSize, this.peerInitialWindow)
     this.streams.set(id, s)
+    this.activity++
     this.onStream(s, headers, this)
     if (block.endStream && !s.gone) this.remoteEnd(s)
   }

@@ -2,11 +2,10 @@
  * Keepalive on one HTTP/2 connection, as grpc-go's server does it: ping the client every
  * interval and drop the connection when an ack does not come within the timeout; answer a
  * client that pings more often than the minimum interval, with nothing else going on, with
- * GOAWAY ENHANCE_YOUR_CALM "too_many_pings". Any call activity since the client's previous
- * ping forgives it: a stream started, a message or HEADERS or DATA frame sent (Go clients ping
- * to size their windows while data flows, as often as each time DATA arrives).
+ * GOAWAY ENHANCE_YOUR_CALM "too_many_pings". Any activity on the connection since the client's
+ * previous ping forgives it: a stream started, a HEADERS or DATA frame sent (Go clients ping to
+ * size their windows while data flows, as often as each time DATA arrives).
  */
-import type { ConnectionActivity } from './call.js'
 import type { H2Connection } from './connection.js'
 import { ErrorCode } from './h2-frames.js'
 
@@ -24,11 +23,9 @@ export interface KeepaliveOptions {
 export const TOO_MANY_PINGS = 'too_many_pings'
 
 /** What keepalive needs of a connection (an H2Connection). */
-type Pingable = Pick<H2Connection, 'isClosed' | 'ping' | 'destroy' | 'goaway' | 'framesSent'>
+type Pingable = Pick<H2Connection, 'isClosed' | 'ping' | 'destroy' | 'goaway' | 'activity'>
 
-export class Keepalive implements ConnectionActivity {
-  /** Streams started and messages sent on the connection (its frames sent count too). */
-  activity = 0
+export class Keepalive {
   private pingTimer: NodeJS.Timeout | null = null
   private ackTimer: NodeJS.Timeout | null = null
   private lastPeerPing = -Infinity
@@ -80,7 +77,7 @@ export class Keepalive implements ConnectionActivity {
 
   onPeerPing(): void {
     const now = Date.now()
-    const activity = this.activity + this.conn.framesSent
+    const activity = this.conn.activity
     if (activity !== this.activityAtPeerPing) this.strikes = 0
     else if (now - this.lastPeerPing < this.opts.minTimeMs) this.strikes++
     this.activityAtPeerPing = activity

@@ -7,7 +7,7 @@
  * `dispatch`); one whose first request is plain HTTP by node's (`dispatchHttp`).
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
-import { newMethodStats, type CallKind, type ConnectionActivity, type MethodStats, type Route } from './call.js'
+import { newMethodStats, type CallKind, type MethodStats, type Route } from './call.js'
 import { encodeHeaders, END_STREAM, isGrpcContentType, parseGrpcTimeout, trailersOnly } from './headers.js'
 import type { H2Stream } from './h2-stream.js'
 import type { HttpHandler } from './http1.js'
@@ -72,8 +72,7 @@ export class Router {
   }
 
   /** A request on one of tsetcd's own HTTP/2 connections. */
-  dispatch(stream: H2Stream, headers: IncomingHttpHeaders, connection: ConnectionActivity): void {
-    connection.activity++
+  dispatch(stream: H2Stream, headers: IncomingHttpHeaders): void {
     if (!isGrpcContentType(headers['content-type'])) {
       // Plain HTTP is served on connections that start with it (node's HTTP/2, dispatchHttp).
       stream.respond(NOT_FOUND_BLOCK, true)
@@ -99,8 +98,8 @@ export class Router {
       }
     }
     const max = this.opts.maxReceiveMessageBytes
-    if (route.kind === 'unary') new UnaryCall(stream, headers, route, connection, max, timeoutMs)
-    else new StreamCall(stream, headers, route, connection, max, timeoutMs).start()
+    if (route.kind === 'unary') new UnaryCall(stream, headers, route, max, timeoutMs)
+    else new StreamCall(stream, headers, route, max, timeoutMs).start()
   }
 
   /** A request on a connection node's HTTP/2 serves (its first request was plain HTTP). */

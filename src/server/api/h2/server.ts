@@ -297,7 +297,7 @@ export class GrpcServer {
         connectionWindowSize: this.opts.connectionWindowSize,
         maxConcurrentStreams: this.opts.maxConcurrentStreams,
       },
-      (stream, headers) => router.dispatch(stream, headers, keepalive!),
+      (stream, headers) => router.dispatch(stream, headers),
       (c) => {
         this.connections.delete(c)
         keepalive!.stop()

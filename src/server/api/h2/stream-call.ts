@@ -6,7 +6,7 @@
  * goes away, 'close' once the call is over.
  */
 import type { IncomingHttpHeaders } from 'node:http2'
-import { CallBase, MESSAGE_ROOM, UNDECODABLE, type ConnectionActivity, type Route } from './call.js'
+import { CallBase, MESSAGE_ROOM, UNDECODABLE, type Route } from './call.js'
 import type { H2Stream } from './h2-stream.js'
 import { Status, status, toStatus } from './status.js'
 import type {
@@ -35,11 +35,10 @@ export class StreamCall
     stream: H2Stream,
     headers: IncomingHttpHeaders,
     route: Route,
-    connection: ConnectionActivity,
     maxReceiveMessageBytes: number,
     timeoutMs: number | undefined,
   ) {
-    super(stream, headers, route, connection, maxReceiveMessageBytes, timeoutMs)
+    super(stream, headers, route, maxReceiveMessageBytes, timeoutMs)
   }
 
   /** Bidi and client-streaming handlers start at once, before any message. */
