@@ -10,8 +10,8 @@
 import path from 'node:path'
 import { mkdirDurable, nodeFs } from '../wal/fs.js'
 import { MemoryStorage, bootstrapLog, type Entry } from '../../raft/index.js'
-import { Wal, walExists, walSnapshots, type WalEntry } from '../wal/index.js'
-import { Snapshotter } from '../snap/index.js'
+import { Wal, walExists, type WalEntry } from '../wal/index.js'
+import { Snapshotter, type RaftSnapshot } from '../snap/index.js'
 import type { Logger } from '../log.js'
 
 export interface RaftDisk {
@@ -98,9 +98,18 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
     return { wal, snapshotter, storage, snapshotIndex: 0, snapshotTerm: 0, created: true }
   }
 
-  const snap = await snapshotter.loadNewestAvailable(await walSnapshots(walDir))
-  const at = snap ? { index: snap.metadata.index, term: snap.metadata.term } : { index: 0, term: 0 }
-  const opened = await Wal.open(walDir, at, walOpts)
+  // The newest snapshot file the WAL has a valid marker for; the WAL is read once for both.
+  let snap: RaftSnapshot | undefined
+  let at = { index: 0, term: 0 }
+  const opened = await Wal.open(
+    walDir,
+    async (markers) => {
+      snap = await snapshotter.loadNewestAvailable(markers)
+      if (snap) at = { index: snap.metadata.index, term: snap.metadata.term }
+      return at
+    },
+    walOpts,
+  )
   if (opened.repair) {
     o.logger.warn('repaired torn WAL tail', {
       file: opened.repair.file,

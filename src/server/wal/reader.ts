@@ -56,6 +56,8 @@ export interface ReadOptions {
    * Damage is still checked as when opening; `snap` is ignored.
    */
   markersOnly?: boolean
+  /** Each segment scanned is pushed here, to be read again with readKept(). */
+  keep?: ScannedSegment[]
 }
 
 class LogBuilder {
@@ -149,6 +151,13 @@ function decodeEntryIndex(payload: Buffer): number | undefined {
   return hi > 0x1fffff ? undefined : hi * 4294967296 + payload.readUInt32LE(0)
 }
 
+/** One segment as scanned by a read, kept to be read again at a snapshot (readKept). */
+export interface ScannedSegment {
+  seg: SegmentInfo
+  file: string
+  scan: SegmentScan
+}
+
 export async function readWalDir(
   fs: FileSystem,
   dir: string,
@@ -158,41 +167,77 @@ export async function readWalDir(
   const segments = await listSegments(fs, dir)
   if (segments.length === 0) throw new WalNotFoundError(dir)
   if (opts.markersOnly) snap = { index: 0, term: 0 }
-  const start = opts.markersOnly ? 0 : segmentForIndex(segments, snap.index)
+  const start = opts.markersOnly ? 0 : startSegment(segments, snap)
+  const reader = new SegmentsReader(segments, start, snap, opts.markersOnly ?? false)
+  for (let i = start; i < segments.length; i++) {
+    const seg = segments[i]!
+    const file = segmentPath(dir, seg)
+    reader.checkSequence(i, file)
+    const scan = await scanSegmentFile(fs, file, reader.logId, i === segments.length - 1)
+    opts.keep?.push({ seg, file, scan })
+    reader.take(i, file, scan)
+  }
+  return reader.finish(dir)
+}
+
+/**
+ * What readWalDir(dir, snap) returns, from the segments a read of the whole directory with
+ * `markersOnly` kept (`keep`), without reading them again. That read checked every segment
+ * (sequence, damage, log ID carried from the first) as a read from any of them would.
+ */
+export function readKept(
+  dir: string,
+  kept: readonly ScannedSegment[],
+  snap: WalSnapshot,
+): WalContents & { tail: WalTail } {
+  const segments = kept.map((k) => k.seg)
+  const start = startSegment(segments, snap)
+  const reader = new SegmentsReader(segments, start, snap, false)
+  for (let i = start; i < kept.length; i++) reader.take(i, kept[i]!.file, kept[i]!.scan)
+  return reader.finish(dir)
+}
+
+function startSegment(segments: readonly SegmentInfo[], snap: WalSnapshot): number {
+  const start = segmentForIndex(segments, snap.index)
   if (start < 0) {
     throw new WalSnapshotNotFoundError(
       `segments holding index ${snap.index} were purged; the oldest segment starts at index ${segments[0]!.firstIndex}`,
     )
   }
-  return readFrom(fs, dir, segments, start, snap, opts)
+  return start
 }
 
-async function readFrom(
-  fs: FileSystem,
-  dir: string,
-  segments: SegmentInfo[],
-  start: number,
-  snap: WalSnapshot,
-  opts: ReadOptions,
-): Promise<WalContents & { tail: WalTail }> {
-  const log = new LogBuilder(snap, segments[start]!.firstIndex, opts.markersOnly ?? false)
-  let logId: bigint | undefined
-  let repair: RepairReport | undefined
-  let end = 0
-  let dirtyEnd = 0
-  let hasHead = true
-  for (let i = start; i < segments.length; i++) {
-    const seg = segments[i]!
-    const file = segmentPath(dir, seg)
-    const isLast = i === segments.length - 1
-    if (i > start && seg.seq !== segments[i - 1]!.seq + 1) {
+/** Takes the scans of segments[start..] in order and builds what the read returns. */
+class SegmentsReader {
+  private readonly log: LogBuilder
+  logId: bigint | undefined
+  private repair: RepairReport | undefined
+  private end = 0
+  private dirtyEnd = 0
+  private hasHead = true
+
+  constructor(
+    private readonly segments: readonly SegmentInfo[],
+    private readonly start: number,
+    private readonly snap: WalSnapshot,
+    markersOnly: boolean,
+  ) {
+    this.log = new LogBuilder(snap, segments[start]!.firstIndex, markersOnly)
+  }
+
+  checkSequence(i: number, file: string): void {
+    const segments = this.segments
+    if (i > this.start && segments[i]!.seq !== segments[i - 1]!.seq + 1) {
       throw new WalCorruptError(
         file,
         0,
-        `segment sequence jumps from ${segments[i - 1]!.seq} to ${seg.seq}: a segment is missing`,
+        `segment sequence jumps from ${segments[i - 1]!.seq} to ${segments[i]!.seq}: a segment is missing`,
       )
     }
-    const scan = await scanSegmentFile(fs, file, logId, isLast)
+  }
+
+  take(i: number, file: string, scan: SegmentScan): void {
+    const isLast = i === this.segments.length - 1
     const d = scan.damage
     if (d) {
       if (!isLast) throw new WalCorruptError(file, d.at, `${d.reason} (not the last segment)`)
@@ -204,34 +249,51 @@ async function readFrom(
           d.at,
           `${d.reason} in the last write, which spans no zeroed sector: not a torn write`,
         )
-      repair = { file, offset: scan.end, detectedAt: d.at, discardedBytes: scan.dirtyEnd - scan.end, reason: d.reason }
+      this.repair = {
+        file,
+        offset: scan.end,
+        detectedAt: d.at,
+        discardedBytes: scan.dirtyEnd - scan.end,
+        reason: d.reason,
+      }
     }
     if (scan.records.length === 0) {
       if (!isLast) throw new WalCorruptError(file, 0, 'segment without valid records (not the last segment)')
-      hasHead = false
+      this.hasHead = false
     }
-    logId = scan.logId ?? logId
-    log.apply(file, seg, scan.records)
-    end = scan.end
-    dirtyEnd = scan.dirtyEnd
+    this.logId = scan.logId ?? this.logId
+    this.log.apply(file, this.segments[i]!, scan.records)
+    this.end = scan.end
+    this.dirtyEnd = scan.dirtyEnd
   }
-  if (snap.index !== 0 && !log.matched) {
-    throw new WalSnapshotNotFoundError(
-      `no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`,
-    )
-  }
-  // Only the last segment can lack its head (its first write was torn), and a segment before
-  // it was read, unless it is the only one: which create() makes durable before it exists.
-  if (log.metadata === undefined || logId === undefined)
-    throw new WalCorruptError(segmentPath(dir, segments[start]!), 0, 'no segment with valid head records')
-  return {
-    metadata: log.metadata,
-    hardState: log.hardState,
-    entries: log.entries,
-    snapshots: log.snapshots,
-    lastIndex: log.lastIndex,
-    ...(repair ? { repair } : {}),
-    tail: { segments, end, hasHead, lastIndex: log.lastIndex, logId, dirtyEnd },
+
+  finish(dir: string): WalContents & { tail: WalTail } {
+    const { log, snap, logId, repair, segments } = this
+    if (snap.index !== 0 && !log.matched) {
+      throw new WalSnapshotNotFoundError(
+        `no snapshot marker for index ${snap.index} term ${snap.term} in ${path.resolve(dir)}`,
+      )
+    }
+    // Only the last segment can lack its head (its first write was torn), and a segment before
+    // it was read, unless it is the only one: which create() makes durable before it exists.
+    if (log.metadata === undefined || logId === undefined)
+      throw new WalCorruptError(segmentPath(dir, segments[this.start]!), 0, 'no segment with valid head records')
+    return {
+      metadata: log.metadata,
+      hardState: log.hardState,
+      entries: log.entries,
+      snapshots: log.snapshots,
+      lastIndex: log.lastIndex,
+      ...(repair ? { repair } : {}),
+      tail: {
+        segments: [...segments],
+        end: this.end,
+        hasHead: this.hasHead,
+        lastIndex: log.lastIndex,
+        logId,
+        dirtyEnd: this.dirtyEnd,
+      },
+    }
   }
 }
 

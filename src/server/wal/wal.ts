@@ -10,8 +10,7 @@ import { FilePipeline } from './file-pipeline.js'
 import type { FileSystem, StoredFile } from './fs.js'
 import { mkdirDurable, nodeFs, withoutSync, writeFully, writeZeros } from './fs.js'
 import { LOCK_FILE, WalLock } from './lock.js'
-import type { WalContents } from './reader.js'
-import { readWalDir } from './reader.js'
+import { readKept, readWalDir, type ScannedSegment, type WalContents } from './reader.js'
 import { repairTail } from './repair.js'
 import type { SegmentInfo } from './segment-name.js'
 import { TMP_SUFFIX, listSegments, segmentForIndex, segmentName, segmentPath } from './segment-name.js'
@@ -111,8 +110,29 @@ export async function readWal(dir: string, snap: WalSnapshot, opts: WalOptions =
  * corruption throws WalCorruptError.
  */
 export async function walSnapshots(dir: string, opts: WalOptions = {}): Promise<WalSnapshot[]> {
-  const r = await readWalDir(opts.fs ?? nodeFs, dir, { index: 0, term: 0 }, { markersOnly: true })
+  return validSnapshots(await readWalDir(opts.fs ?? nodeFs, dir, { index: 0, term: 0 }, { markersOnly: true }))
+}
+
+function validSnapshots(r: WalContents): WalSnapshot[] {
   return r.snapshots.filter((s) => s.index <= r.hardState.commit)
+}
+
+/**
+ * Chooses the snapshot to open the WAL at from the markers walSnapshots() would return (the
+ * zero snapshot for none).
+ */
+export type SnapshotChooser = (markers: WalSnapshot[]) => Promise<WalSnapshot>
+
+/**
+ * The directory read at `snap`, or at the snapshot `snap` chooses: then every segment is read
+ * once, for the markers and for the log after the chosen one.
+ */
+async function readAt(fs: FileSystem, dir: string, snap: WalSnapshot | SnapshotChooser) {
+  if (typeof snap !== 'function') return { at: snap, ...(await readWalDir(fs, dir, snap)) }
+  const kept: ScannedSegment[] = []
+  const all = await readWalDir(fs, dir, { index: 0, term: 0 }, { markersOnly: true, keep: kept })
+  const at = await snap(validSnapshots(all))
+  return { at, ...readKept(dir, kept, at) }
 }
 
 function isLeftover(name: string): boolean {
@@ -210,9 +230,10 @@ export class Wal {
   /**
    * Opens the WAL for appending: locks the directory, reads every record from the snapshot
    * marker on, repairs a torn tail (reported in `repair`) and resumes after the last valid
-   * write. Throws WalCorruptError for damage that is not a torn tail.
+   * write. Throws WalCorruptError for damage that is not a torn tail. `snap` may be a
+   * SnapshotChooser: the markers it chooses from are read under the lock, in the same read.
    */
-  static async open(dir: string, snap: WalSnapshot, opts: WalOptions = {}): Promise<OpenedWal> {
+  static async open(dir: string, snap: WalSnapshot | SnapshotChooser, opts: WalOptions = {}): Promise<OpenedWal> {
     const fs = fsOf(opts)
     dir = path.resolve(dir)
     if ((await listSegments(fs, dir)).length === 0) throw new WalNotFoundError(dir)
@@ -222,14 +243,14 @@ export class Wal {
   private static async openLocked(
     fs: FileSystem,
     dir: string,
-    snap: WalSnapshot,
+    snap: WalSnapshot | SnapshotChooser,
     opts: WalOptions,
     lock: WalLock,
   ): Promise<OpenedWal> {
     let file: StoredFile | undefined
     try {
       await removeLeftovers(fs, dir)
-      const { tail, ...contents } = await readWalDir(fs, dir, snap)
+      const { tail, at, ...contents } = await readAt(fs, dir, snap)
       if (contents.repair) await repairTail(fs, contents.repair)
       const last = tail.segments[tail.segments.length - 1]!
       file = await fs.open(segmentPath(dir, last), 'r+')
@@ -237,7 +258,7 @@ export class Wal {
       // so make it durable first, along with the directory entries.
       await file.datasync()
       await fs.syncDir(dir)
-      const start = tail.segments[Math.max(0, segmentForIndex(tail.segments, snap.index))]!
+      const start = tail.segments[Math.max(0, segmentForIndex(tail.segments, at.index))]!
       const hs = contents.hardState
       const wal = new Wal(
         fs,

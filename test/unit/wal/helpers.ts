@@ -33,6 +33,8 @@ export class InstrumentedFs implements FileSystem {
   syncs = 0
   dirSyncs = 0
   writes = 0
+  /** Bytes read, by file (base name). */
+  readBytes = new Map<string, number>()
   /** When set, every fdatasync waits for this promise first. */
   gate: Promise<void> | undefined
   /** When set, fdatasync fails with this error. */
@@ -47,7 +49,12 @@ export class InstrumentedFs implements FileSystem {
         this.writes++
         return f.write(b, o, l, pos)
       },
-      read: (b, o, l, pos) => f.read(b, o, l, pos),
+      read: async (b, o, l, pos) => {
+        const r = await f.read(b, o, l, pos)
+        const name = path.basename(p)
+        this.readBytes.set(name, (this.readBytes.get(name) ?? 0) + r.bytesRead)
+        return r
+      },
       datasync: async () => {
         this.datasyncs++
         if (this.gate) {

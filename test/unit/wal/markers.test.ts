@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { Wal, readWal, walSnapshots } from '../../../src/server/wal/index.js'
+import fsp from 'node:fs/promises'
+import { Wal, WalCorruptError, readWal, walSnapshots, type WalSnapshot } from '../../../src/server/wal/index.js'
+import { decodeBatch, readFrame } from '../../../src/server/wal/decoder.js'
+import { RecordType } from '../../../src/server/wal/record.js'
 import { InstrumentedFs, entry, removeDir, tempDir } from './helpers.js'
 
 const META = new Uint8Array([9, 9])
@@ -121,6 +124,126 @@ describe('wal snapshot markers for start-up', () => {
       assert.equal(r.lastIndex, 50, 'the marker after the last entry')
       assert.deepEqual(r.entries, [])
       await r.wal.close()
+    })
+  })
+
+  describe('open at a snapshot chosen from the markers', () => {
+    /** A WAL of several segments with markers at 20, 40 and 60, committed to 65. */
+    async function withMarkers(): Promise<void> {
+      const wal = await Wal.create(walDir, META, { segmentSize: 1024 })
+      for (let i = 1; i <= 70; i++) {
+        await wal.save({ term: 1, vote: 1n, commit: Math.min(i, 65) }, [entry(i, 1, data(i))])
+        if (i % 20 === 0) await wal.saveSnapshot({ index: i, term: 1 })
+      }
+      await wal.close()
+    }
+
+    it('offers the markers walSnapshots lists and reads as an open at the chosen one would', async () => {
+      await withMarkers()
+      const markers = await walSnapshots(walDir)
+      assert.equal(markers.length, 3)
+      for (const chosen of [{ index: 0, term: 0 }, ...markers]) {
+        const plain = await Wal.open(walDir, chosen, { segmentSize: 1024 })
+        await plain.wal.close()
+        let offered: WalSnapshot[] | undefined
+        const r = await Wal.open(
+          walDir,
+          async (m) => {
+            offered = m
+            return chosen
+          },
+          { segmentSize: 1024 },
+        )
+        assert.deepEqual(offered, markers)
+        const { wal: _w1, ...gotContents } = r
+        const { wal: _w2, ...wantContents } = plain
+        assert.deepEqual(gotContents, wantContents, `at ${chosen.index}`)
+        assert.equal(r.entries[0]?.index, chosen.index + 1)
+        // Appending resumes where it would have: the next entry lands after the last.
+        await r.wal.save({ term: 1, vote: 1n, commit: 65 }, [entry(71, 1, data(71))])
+        await r.wal.close()
+        const again = await readWal(walDir, chosen)
+        assert.equal(again.lastIndex, 71)
+        assert.deepEqual(again.entries.at(-1)?.data, data(71))
+        // Back to the WAL as it was, for the next choice.
+        await rewrite(70)
+      }
+    })
+
+    /** Drops entries after `last` by opening at 0 and overwriting the tail from `last`. */
+    async function rewrite(last: number): Promise<void> {
+      const r = await Wal.open(walDir, { index: 0, term: 0 }, { segmentSize: 1024 })
+      await r.wal.save({ term: 1, vote: 1n, commit: 65 }, [entry(last, 1, data(last))])
+      await r.wal.close()
+    }
+
+    it('reads each segment once', async () => {
+      await withMarkers()
+      const fs = new InstrumentedFs()
+      const r = await Wal.open(walDir, async (m) => m.at(-1)!, { fs, segmentSize: 1024 })
+      await r.wal.close()
+      const files = (await fsp.readdir(walDir)).filter((f) => f.endsWith('.wal'))
+      assert.ok(files.length >= 5, `${files.length} segments`)
+      for (const f of files) {
+        const { size } = await fsp.stat(path.join(walDir, f))
+        const read = fs.readBytes.get(f) ?? 0
+        // The last segment is read up to its data and the zeros after it are checked: at most
+        // its size once; the others exactly once.
+        assert.ok(read > 0 && read <= size, `${f}: ${read} bytes read of ${size}`)
+      }
+    })
+
+    it('still refuses damage in any segment, and leaves the WAL unlocked', async () => {
+      await withMarkers()
+      const files = (await fsp.readdir(walDir)).filter((f) => f.endsWith('.wal')).sort()
+      // Damage the first segment, before every marker: an open at the newest would not read it.
+      const first = path.join(walDir, files[0]!)
+      const buf = await fsp.readFile(first)
+      buf[200] = buf[200]! ^ 0xff
+      await fsp.writeFile(first, buf)
+      await Wal.open(walDir, { index: 60, term: 1 }, { segmentSize: 1024 }).then((r) => r.wal.close())
+      let chosen = false
+      await assert.rejects(
+        Wal.open(
+          walDir,
+          async (m) => {
+            chosen = true
+            return m.at(-1)!
+          },
+          { segmentSize: 1024 },
+        ),
+        (err: unknown) => err instanceof WalCorruptError && err.message.includes('not the last segment'),
+      )
+      assert.equal(chosen, false, 'nothing is chosen from a damaged WAL')
+      await assert.rejects(walSnapshots(walDir), WalCorruptError)
+      // The lock was released: an open at a snapshot past the damage still works.
+      const r = await Wal.open(walDir, { index: 60, term: 1 }, { segmentSize: 1024 })
+      await r.wal.close()
+    })
+
+    it('repairs a torn tail as an open at the snapshot does', async () => {
+      await withMarkers()
+      const files = (await fsp.readdir(walDir)).filter((f) => f.endsWith('.wal')).sort()
+      const last = path.join(walDir, files.at(-1)!)
+      // The last write torn: the file ends 10 bytes before that write does.
+      const buf = await fsp.readFile(last)
+      let [start, end] = [0, 0]
+      for (let off = 0; ;) {
+        const f = readFrame(buf, off)
+        if (!f.ok || f.type !== RecordType.Batch) break
+        ;[start, end] = [off, off + decodeBatch(f.payload).length]
+        off = end
+      }
+      assert.ok(start > 0, 'the last segment holds a write after its head')
+      await fsp.truncate(last, end - 10)
+      const r = await Wal.open(walDir, async (m) => m.at(-1)!, { segmentSize: 1024 })
+      assert.equal(r.repair?.offset, start, 'the torn write is discarded')
+      assert.equal(r.lastIndex, 69, 'the log ends before the torn write')
+      await r.wal.save({ term: 1, vote: 1n, commit: 65 }, [entry(70, 1, data(7))])
+      await r.wal.close()
+      const after = await readWal(walDir, { index: 60, term: 1 })
+      assert.equal(after.repair, undefined)
+      assert.deepEqual(after.entries.at(-1)?.data, data(7))
     })
   })
 })
