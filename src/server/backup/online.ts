@@ -78,19 +78,30 @@ class FileCopy implements DatabaseCopy {
 
   async *chunks(pieceBytes: number, signal?: AbortSignal): AsyncIterable<Buffer> {
     const fh = await fs.open(this.file, 'r')
+    const readAt = async (pos: number): Promise<Buffer> => {
+      const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, this.size - pos))
+      let got = 0
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, pos + got)
+        if (bytesRead === 0) throw new Error(`snapshot: ${this.file} is shorter than ${this.size} bytes`)
+        got += bytesRead
+      }
+      return buf
+    }
     try {
+      // The next piece of the file is read while the one before is sent.
       let pos = 0
-      while (pos < this.size) {
-        signal?.throwIfAborted()
-        const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, this.size - pos))
-        let got = 0
-        while (got < buf.length) {
-          const { bytesRead } = await fh.read(buf, got, buf.length - got, pos + got)
-          if (bytesRead === 0) throw new Error(`snapshot: ${this.file} is shorter than ${this.size} bytes`)
-          got += bytesRead
+      let reading = this.size > 0 ? readAt(0) : undefined
+      while (reading !== undefined) {
+        const buf = await reading
+        pos += buf.length
+        reading = pos < this.size ? readAt(pos) : undefined
+        // Awaited next; if the send stops first, fh.close() waits for it.
+        reading?.catch(() => {})
+        for (let off = 0; off < buf.length; off += pieceBytes) {
+          signal?.throwIfAborted()
+          yield buf.subarray(off, off + pieceBytes)
         }
-        pos += got
-        for (let off = 0; off < buf.length; off += pieceBytes) yield buf.subarray(off, off + pieceBytes)
       }
     } finally {
       await fh.close()

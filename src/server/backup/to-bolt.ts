@@ -89,7 +89,11 @@ async function convert(
     const keys = file.builder.bucket('key')
     let revision = 0
     let written = 0
-    for (let r = await first; !r.done; r = await it.next()) {
+    let pending = first
+    for (let r = await pending; !r.done; r = await pending) {
+      // The next chunk is read (on the thread pool) while this one is converted and written.
+      pending = it.next()
+      pending.catch(() => {}) // awaited next; on failure here, `it.return()` below waits for it
       opts.signal?.throwIfAborted()
       for (const [k, v] of r.value) {
         if (k[0] === Bucket.Key) {
