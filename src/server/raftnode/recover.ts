@@ -100,16 +100,15 @@ export async function openRaftDisk(o: RaftDiskOptions): Promise<RaftDisk> {
 
   // The newest snapshot file the WAL has a valid marker for; the WAL is read once for both.
   let snap: RaftSnapshot | undefined
-  let at = { index: 0, term: 0 }
   const opened = await Wal.open(
     walDir,
     async (markers) => {
       snap = await snapshotter.loadNewestAvailable(markers)
-      if (snap) at = { index: snap.metadata.index, term: snap.metadata.term }
-      return at
+      return snapshotAt(snap)
     },
     walOpts,
   )
+  const at = snapshotAt(snap)
   if (opened.repair) {
     o.logger.warn('repaired torn WAL tail', {
       file: opened.repair.file,
@@ -168,4 +167,9 @@ export async function createRestoredRaftDisk(o: RestoredRaftDiskOptions): Promis
   } finally {
     await wal.close()
   }
+}
+
+/** The WAL position of a snapshot (the zero one for none). */
+function snapshotAt(snap: RaftSnapshot | undefined): { index: number; term: number } {
+  return snap ? { index: snap.metadata.index, term: snap.metadata.term } : { index: 0, term: 0 }
 }
